@@ -1,0 +1,151 @@
+/**
+ * Command-line parsing (node:util parseArgs). Pure: takes the argument list
+ * and the environment values it needs, returns a typed command or throws
+ * {@linkcode UsageError}.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { LOG_FORMATS, LOG_LEVELS } from "../log.ts";
+
+/** Default listen address. */
+export const DEFAULT_LISTEN = "127.0.0.1:8888";
+/** Default data directory. */
+export const DEFAULT_DATA_DIR = "./data";
+
+/** A bad command line: printed with the usage text, exit status 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** Options shared by every command that logs. */
+export interface LogFlags {
+  logLevel: typeof LOG_LEVELS[number];
+  logFormat: typeof LOG_FORMATS[number];
+}
+
+/** `leosac serve`. */
+export interface ServeCommand extends LogFlags {
+  command: "serve";
+  hostname: string;
+  port: number;
+  dataDir: string;
+  hardware: "sim" | "gpio";
+  adminPassword: string | undefined;
+  allowedOrigins: string[];
+  durableSync: boolean;
+}
+
+/** `leosac --help` / `leosac --version`. */
+export interface InfoCommand {
+  command: "help" | "version";
+}
+
+/** Every parsed command. */
+export type Command = ServeCommand | InfoCommand;
+
+/** The environment variables the CLI reads (passed in by main.ts). */
+export interface CliEnv {
+  LEOSAC_ADMIN_PASSWORD?: string | undefined;
+}
+
+/** Usage text printed by `--help` and after a usage error. */
+export const USAGE = `Usage: leosac [serve] [options]
+       leosac --help | --version
+
+Runs the Leosac access controller: the web UI and WebSocket API over HTTP,
+the access engine and the door hardware.
+
+Options:
+  --listen HOST:PORT     address to listen on (default ${DEFAULT_LISTEN}; port 0 picks a free port)
+  --data DIR             data directory: database and installation secret (default ${DEFAULT_DATA_DIR})
+  --hardware sim|gpio    simulated hardware or the Linux GPIO character device (default sim)
+  --admin-password PW    password of the first administrator, used only when the database
+                         has none (or env LEOSAC_ADMIN_PASSWORD); without it a random
+                         password is generated and printed once
+  --allow-origin ORIGIN  also accept browser WebSocket connections from ORIGIN (repeatable)
+  --durable              synchronous=FULL: survive power loss at the cost of slower event writes
+  --log-level LEVEL      ${LOG_LEVELS.join(", ")} (default info)
+  --log-format FORMAT    pretty or json (default pretty)
+  -h, --help             show this help
+  -V, --version          show the version`;
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`invalid value for --${name}: "${value}" (expected ${allowed.join(", ")})`);
+}
+
+/** Parses `HOST:PORT` (IPv6 as `[::1]:PORT`). */
+export function parseListen(value: string): { hostname: string; port: number } {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(value);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65535) {
+    throw new UsageError(`invalid value for --listen: "${value}" (expected HOST:PORT)`);
+  }
+  return { hostname: match[1] ?? match[2]!, port };
+}
+
+/**
+ * Parses the command line.
+ *
+ * @throws {UsageError} on an unknown flag, a missing or bad value, or an unknown command.
+ */
+export function parseFlags(args: string[], env: CliEnv = {}): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        listen: { type: "string" },
+        data: { type: "string" },
+        hardware: { type: "string" },
+        "admin-password": { type: "string" },
+        "allow-origin": { type: "string", multiple: true },
+        durable: { type: "boolean" },
+        "log-level": { type: "string" },
+        "log-format": { type: "string" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "V" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message.split("\n")[0]! : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { command: "help" };
+  if (values.version) return { command: "version" };
+  const [command = "serve", ...rest] = positionals;
+  if (command !== "serve") throw new UsageError(`unknown command: "${command}"`);
+  if (rest.length > 0) throw new UsageError(`unexpected argument: "${rest[0]}"`);
+  const { hostname, port } = parseListen(values.listen ?? DEFAULT_LISTEN);
+  const dataDir = values.data ?? DEFAULT_DATA_DIR;
+  if (dataDir === "") throw new UsageError("invalid value for --data: empty path");
+  const adminPassword = values["admin-password"] ?? env.LEOSAC_ADMIN_PASSWORD;
+  if (adminPassword !== undefined && adminPassword.length < 8) {
+    throw new UsageError("the administrator password must have at least 8 characters");
+  }
+  const allowedOrigins = (values["allow-origin"] ?? []).map((origin) => {
+    try {
+      return new URL(origin).origin;
+    } catch {
+      throw new UsageError(`invalid value for --allow-origin: "${origin}" (expected a URL)`);
+    }
+  });
+  return {
+    command: "serve",
+    hostname,
+    port,
+    dataDir,
+    hardware: oneOf("hardware", values.hardware ?? "sim", ["sim", "gpio"] as const),
+    adminPassword,
+    allowedOrigins,
+    durableSync: values.durable ?? false,
+    logLevel: oneOf("log-level", values["log-level"] ?? "info", LOG_LEVELS),
+    logFormat: oneOf("log-format", values["log-format"] ?? "pretty", LOG_FORMATS),
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * Domain errors with stable codes, and their mapping to Leosac wire statuses.
+ *
+ * @module
+ */
+
+/** Leosac `APIStatusCode` values (wire contract). */
+export const STATUS = {
+  SUCCESS: 0,
+  GENERAL_FAILURE: 1,
+  PERMISSION_DENIED: 2,
+  RATE_LIMITED: 3,
+  MALFORMED: 4,
+  INVALID_CALL: 5,
+  TIMEOUT: 6,
+  SESSION_ABORTED: 7,
+  ENTITY_NOT_FOUND: 8,
+  DATABASE_ERROR: 9,
+  UNKNOWN: 10,
+  MODEL_EXCEPTION: 11,
+  INVALID_ARGUMENT: 12,
+} as const;
+
+/** A numeric Leosac status code. */
+export type Status = typeof STATUS[keyof typeof STATUS];
+
+/** Base class for errors that callers act on; `status` is the wire status. */
+export class AppError extends Error {
+  /** Wire status code for this error. */
+  readonly status: Status;
+  /** The `[Type]` prefix of the wire status string. */
+  readonly wireType: string;
+  /** Optional reply content (not-found and validation errors carry one). */
+  readonly content: unknown;
+
+  constructor(
+    status: Status,
+    wireType: string,
+    message: string,
+    options?: { cause?: unknown; content?: unknown },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "AppError";
+    this.status = status;
+    this.wireType = wireType;
+    this.content = options?.content ?? null;
+  }
+}
+
+/** One JSON:API validation error. */
+export interface FieldError {
+  detail: string;
+  pointer: string;
+}
+
+/** A validation failure (status 11), with JSON:API style errors. */
+export class ValidationError extends AppError {
+  readonly errors: FieldError[];
+  constructor(errors: FieldError[] | string, pointer = "") {
+    const list = typeof errors === "string" ? [{ detail: errors, pointer }] : errors;
+    super(
+      STATUS.MODEL_EXCEPTION,
+      "ModelException",
+      `ModelException: ${list.map((e) => `${e.pointer || "model"}: ${e.detail}`).join("; ")}`,
+      {
+        content: {
+          errors: list.map((e) => ({ detail: e.detail, source: { pointer: e.pointer } })),
+        },
+      },
+    );
+    this.name = "ValidationError";
+    this.errors = list;
+  }
+}
+
+/** An entity that does not exist (status 8). `entityId` is sent as a string. */
+export class NotFoundError extends AppError {
+  constructor(entityType: string, entityId: number | string) {
+    super(
+      STATUS.ENTITY_NOT_FOUND,
+      "Leosac::EntityNotFound",
+      `Cannot find \`${entityType}\` with id \`${entityId}\`.`,
+      { content: { entity_id: String(entityId), entity_type: entityType } },
+    );
+    this.name = "NotFoundError";
+  }
+}
+
+/** The caller may not do this (status 2). */
+export class PermissionDeniedError extends AppError {
+  constructor(detail?: string) {
+    super(
+      STATUS.PERMISSION_DENIED,
+      "PermissionDenied",
+      detail === undefined ? "Permission denied." : `Permission denied: ${detail}`,
+    );
+    this.name = "PermissionDeniedError";
+  }
+}
+
+/** A request whose arguments are wrong in a way that is not a model error (status 1 or 12). */
+export class BadRequestError extends AppError {
+  constructor(message: string, status: Status = STATUS.GENERAL_FAILURE) {
+    super(
+      status,
+      status === STATUS.INVALID_ARGUMENT ? "Leosac::InvalidArgument" : "LEOSACException",
+      message,
+    );
+    this.name = "BadRequestError";
+  }
+}
+
+/** Thrown by the store when the data directory or database cannot be used. */
+export class StoreError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StoreError";
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Opens the SQLite store (node:sqlite), sets its pragmas and applies the
+ * numbered migrations. This is the only module that opens SQLite.
+ *
+ * @module
+ */
+import { DatabaseSync } from "node:sqlite";
+import { StoreError } from "../errors.ts";
+import { MIGRATION_0001 } from "./migrations/0001_init.ts";
+
+/** The migrations, in order; migration N is `MIGRATIONS[N - 1]`. */
+export const MIGRATIONS: readonly string[] = [MIGRATION_0001];
+
+/** The schema version this build writes. */
+export const SCHEMA_VERSION: number = MIGRATIONS.length;
+
+/** A SQLite value as node:sqlite binds it. */
+export type SqlValue = null | number | bigint | string | Uint8Array;
+
+/** Options for {@linkcode openDatabase}. */
+export interface OpenDatabaseOptions {
+  /** Open read-only (the controller worker's policy connection). @default false */
+  readOnly?: boolean;
+  /** `synchronous=FULL` (power-loss durable) instead of NORMAL. @default false */
+  durableSync?: boolean;
+  /** How long a writer waits for a lock. @default 5000 */
+  busyTimeoutMs?: number;
+  /** Apply migrations (only the main thread does). @default true unless readOnly */
+  migrate?: boolean;
+}
+
+/**
+ * Opens (creating if needed) the database at `path`, in WAL mode with foreign
+ * keys on, and migrates it to {@linkcode SCHEMA_VERSION}.
+ *
+ * @throws {StoreError} if the file cannot be opened or its schema is newer than this build.
+ */
+export function openDatabase(path: string, options: OpenDatabaseOptions = {}): DatabaseSync {
+  const readOnly = options.readOnly ?? false;
+  let db: DatabaseSync;
+  try {
+    db = new DatabaseSync(path, { readOnly, timeout: options.busyTimeoutMs ?? 5000 });
+  } catch (cause) {
+    throw new StoreError(`Cannot open database "${path}": ${errorText(cause)}`, { cause });
+  }
+  try {
+    if (!readOnly) db.exec("PRAGMA journal_mode = WAL");
+    db.exec(`PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+    db.exec("PRAGMA foreign_keys = ON");
+    db.exec(`PRAGMA synchronous = ${options.durableSync ? "FULL" : "NORMAL"}`);
+    if (options.migrate ?? !readOnly) migrate(db);
+    else checkVersion(db);
+  } catch (cause) {
+    db.close();
+    if (cause instanceof StoreError) throw cause;
+    throw new StoreError(`Cannot use database "${path}": ${errorText(cause)}`, { cause });
+  }
+  return db;
+}
+
+/** The schema version recorded in the database file. */
+export function schemaVersion(db: DatabaseSync): number {
+  const row = db.prepare("PRAGMA user_version").get() as { user_version: number };
+  return row.user_version;
+}
+
+function checkVersion(db: DatabaseSync): number {
+  const version = schemaVersion(db);
+  if (version > SCHEMA_VERSION) {
+    throw new StoreError(
+      `Database schema version ${version} is newer than this build supports (${SCHEMA_VERSION}): upgrade Leosac for Deno`,
+    );
+  }
+  return version;
+}
+
+/**
+ * Applies every migration newer than the file's version, all in one
+ * transaction: either the whole upgrade lands or nothing changes.
+ */
+export function migrate(db: DatabaseSync): void {
+  const from = checkVersion(db);
+  if (from === SCHEMA_VERSION) return;
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    for (let v = from; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    db.exec("COMMIT");
+  } catch (cause) {
+    db.exec("ROLLBACK");
+    throw new StoreError(`Migration from schema ${from} failed: ${errorText(cause)}`, { cause });
+  }
+}
+
+/** Runs `fn` inside a transaction (nested calls join the outer one). */
+export function transaction<T>(db: DatabaseSync, fn: () => T): T {
+  if (db.isTransaction) return fn();
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const result = fn();
+    db.exec("COMMIT");
+    return result;
+  } catch (error) {
+    if (db.isTransaction) db.exec("ROLLBACK");
+    throw error;
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,98 @@
+/**
+ * The data directory: the SQLite file and the installation secret.
+ *
+ * @module
+ */
+import type { DatabaseSync } from "node:sqlite";
+import { join } from "node:path";
+import { StoreError } from "../errors.ts";
+import { openDatabase } from "./db.ts";
+import { newInstallationSecret } from "./secrets.ts";
+
+/** File names inside the data directory. */
+export const DATA_FILES = { database: "leosac.db", secret: "installation.key" } as const;
+
+/** An open data directory. */
+export interface Store {
+  /** The main thread's read-write connection. */
+  readonly db: DatabaseSync;
+  /** Path of the SQLite file (the worker opens its own connections to it). */
+  readonly databasePath: string;
+  /** The installation secret (keys PIN hashes). Never logged. */
+  readonly secret: Uint8Array;
+  /** Closes the database. */
+  close(): void;
+}
+
+/** Options for {@linkcode openStore}. */
+export interface OpenStoreOptions {
+  /** `synchronous=FULL` for power-loss durability. @default false */
+  durableSync?: boolean;
+}
+
+/**
+ * Opens the data directory, creating it, the database and the installation
+ * secret as needed.
+ *
+ * @throws {StoreError} when the directory is not writable, the secret is
+ * damaged, or the database is unusable or from a newer schema.
+ */
+export function openStore(dataDir: string, options: OpenStoreOptions = {}): Store {
+  try {
+    Deno.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  } catch (cause) {
+    throw new StoreError(`Cannot create data directory "${dataDir}": ${message(cause)}`, { cause });
+  }
+  checkWritable(dataDir);
+  const secret = loadSecret(join(dataDir, DATA_FILES.secret));
+  const databasePath = join(dataDir, DATA_FILES.database);
+  const db = openDatabase(databasePath, options.durableSync ? { durableSync: true } : {});
+  return {
+    db,
+    databasePath,
+    secret,
+    close(): void {
+      if (db.isOpen) db.close();
+    },
+  };
+}
+
+function checkWritable(dir: string): void {
+  const probe = join(dir, `.write-test-${crypto.randomUUID()}`);
+  try {
+    Deno.writeTextFileSync(probe, "");
+    Deno.removeSync(probe);
+  } catch (cause) {
+    throw new StoreError(`Data directory "${dir}" is not writable: ${message(cause)}`, { cause });
+  }
+}
+
+function loadSecret(path: string): Uint8Array {
+  let bytes: Uint8Array;
+  try {
+    bytes = Deno.readFileSync(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) {
+      throw new StoreError(`Cannot read installation secret "${path}": ${message(error)}`);
+    }
+    bytes = newInstallationSecret();
+    try {
+      Deno.writeFileSync(path, bytes, { mode: 0o600, createNew: true });
+    } catch (cause) {
+      throw new StoreError(`Cannot write installation secret "${path}": ${message(cause)}`, {
+        cause,
+      });
+    }
+  }
+  if (bytes.length !== 32) {
+    throw new StoreError(
+      `Installation secret "${path}" is damaged (expected 32 bytes, found ${bytes.length}); ` +
+        "restore it from a backup: PIN codes cannot be checked without it",
+    );
+  }
+  return bytes;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
