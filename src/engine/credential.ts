@@ -15,8 +15,9 @@ const CARD_ID_PATTERN = /^[0-9a-f]{2}(:[0-9a-f]{2})*$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isPinFormatValid } from "./credential.ts";
- * console.assert(isPinFormatValid("1234") && !isPinFormatValid("12a4"));
+ * assert.ok(isPinFormatValid("1234") && !isPinFormatValid("12a4"));
  * ```
  */
 export function isPinFormatValid(pin: string): boolean {
@@ -31,8 +32,9 @@ export function isPinFormatValid(pin: string): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { normalizeCardId } from "./credential.ts";
- * console.assert(normalizeCardId(" AA:0b ") === "aa:0b");
+ * assert.ok(normalizeCardId(" AA:0b ") === "aa:0b");
  * ```
  */
 export function normalizeCardId(cardId: string): string | null {

@@ -100,6 +100,7 @@ function isWithinValidity(validity: Validity, nowMs: number): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decideAccess } from "./decide.ts";
  * const always = { enabled: true, start: null, end: null };
  * const decision = decideAccess(
@@ -121,7 +122,7 @@ function isWithinValidity(validity: Validity, nowMs: number): boolean {
  *   },
  *   { ms: 0, local: { day: 0, minute: 600 } },
  * );
- * console.assert(decision.granted && decision.reason === "GRANTED");
+ * assert.ok(decision.granted && decision.reason === "GRANTED");
  * ```
  */
 export function decideAccess(

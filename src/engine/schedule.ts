@@ -29,10 +29,11 @@ export interface Holiday {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isWithinTimeframes } from "./schedule.ts";
  * // Sunday 22:00 → Monday 06:00
  * const night = [{ day: 6, startMinute: 22 * 60, endMinute: 6 * 60 }];
- * console.assert(isWithinTimeframes(night, { day: 0, minute: 5 * 60 }));
+ * assert.ok(isWithinTimeframes(night, { day: 0, minute: 5 * 60 }));
  * ```
  */
 export function isWithinTimeframes(
@@ -74,9 +75,10 @@ export function isScheduleActive(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isHolidayDate } from "./schedule.ts";
  * const holidays = [{ date: "2020-12-25", recurring: true }];
- * console.assert(isHolidayDate(holidays, "2026-12-25"));
+ * assert.ok(isHolidayDate(holidays, "2026-12-25"));
  * ```
  */
 export function isHolidayDate(holidays: readonly Holiday[], date: string): boolean {
@@ -96,10 +98,11 @@ export function isHolidayDate(holidays: readonly Holiday[], date: string): boole
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { localTimeOf } from "./schedule.ts";
  * // 2026-01-05 is a Monday; 23:30 UTC is 00:30 on Tuesday in UTC+1.
  * const local = localTimeOf(Date.UTC(2026, 0, 5, 23, 30), 60);
- * console.assert(local.day === 1 && local.minute === 30 && local.date === "2026-01-06");
+ * assert.ok(local.day === 1 && local.minute === 30 && local.date === "2026-01-06");
  * ```
  */
 export function localTimeOf(
@@ -134,9 +137,10 @@ export function systemOffsetProvider(utcMs: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { intlOffsetProvider } from "./schedule.ts";
  * const paris = intlOffsetProvider("Europe/Paris");
- * console.assert(paris(Date.UTC(2026, 6, 1)) === 120);
+ * assert.ok(paris(Date.UTC(2026, 6, 1)) === 120);
  * ```
  */
 export function intlOffsetProvider(timeZone: string): TimeZoneOffsetProvider {
