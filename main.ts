@@ -1,0 +1,53 @@
+/**
+ * Entry point: the only module that reads `Deno.args` and `Deno.env`.
+ *
+ * @module
+ */
+import { type Command, parseFlags, USAGE, UsageError } from "./src/cli/flags.ts";
+import { logger, printLine, setupLogging } from "./src/log.ts";
+import { startServer } from "./src/server.ts";
+import { VERSION } from "./src/version.ts";
+
+/** Runs the CLI; returns the exit status. */
+export async function main(args: string[]): Promise<number> {
+  let command: Command;
+  try {
+    command = parseFlags(args, { LEOSAC_ADMIN_PASSWORD: Deno.env.get("LEOSAC_ADMIN_PASSWORD") });
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    Deno.stderr.writeSync(new TextEncoder().encode(`leosac: ${error.message}\n\n${USAGE}\n`));
+    return 2;
+  }
+  if (command.command === "help") {
+    printLine(USAGE);
+    return 0;
+  }
+  if (command.command === "version") {
+    printLine(`leosac ${VERSION}`);
+    return 0;
+  }
+  if (command.command !== "serve") return 2;
+  await setupLogging({ level: command.logLevel, format: command.logFormat });
+  const log = logger("main");
+  let server;
+  try {
+    server = await startServer(command, { print: printLine });
+  } catch (error) {
+    log.fatal("{message}", { message: error instanceof Error ? error.message : String(error) });
+    return 1;
+  }
+  const stop = (): void => {
+    void server.shutdown();
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  await server.finished;
+  await server.shutdown();
+  Deno.removeSignalListener("SIGINT", stop);
+  Deno.removeSignalListener("SIGTERM", stop);
+  return 0;
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

@@ -1,0 +1,111 @@
+/**
+ * Composition root: wires the store, the API, the controller and the web
+ * routes into one HTTP handler.
+ *
+ * @module
+ */
+import { type Clock, systemClock } from "./clock.ts";
+import type { Store } from "./store/store.ts";
+import { AuditWriter } from "./ws/audit_writer.ts";
+import type { AppDeps, ControllerApi } from "./ws/context.ts";
+import { EventHub } from "./ws/event_hub.ts";
+import { LoginLimiter, type LoginLimiterOptions } from "./ws/login_limiter.ts";
+import { sqlRelations } from "./ws/permissions.ts";
+import { SessionRegistry } from "./ws/registry.ts";
+import type { SessionLimits } from "./ws/session.ts";
+import { upgradeToSession } from "./ws/upgrade.ts";
+import { schemaVersion } from "./store/db.ts";
+import { VERSION } from "./version.ts";
+import { serveStatic } from "./web/static.ts";
+
+/** Options of {@linkcode createApp}. */
+export interface AppOptions {
+  store: Store;
+  clock?: Clock;
+  allowedOrigins?: readonly string[];
+  controller?: ControllerApi | null;
+  sessionLimits?: Partial<SessionLimits>;
+  loginLimits?: LoginLimiterOptions;
+  instanceName?: string;
+  /** Called by the `restart` endpoint. */
+  onRestart?: () => void;
+  /** Flush interval of API-call audit rows. @default 200 */
+  auditFlushMs?: number;
+}
+
+/** The assembled application. */
+export interface App {
+  handler(req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>): Response | Promise<Response>;
+  deps: AppDeps;
+  /** Closes every session, flushes the audit buffer. Does not close the store. */
+  close(): Promise<void>;
+}
+
+/** Builds the app around an open store. */
+export function createApp(options: AppOptions): App {
+  const clock = options.clock ?? systemClock;
+  const deps: AppDeps = {
+    store: options.store,
+    clock,
+    audit: new AuditWriter(options.store.db, { flushIntervalMs: options.auditFlushMs ?? 200 }),
+    limiter: new LoginLimiter(options.loginLimits),
+    sessions: new SessionRegistry(),
+    events: new EventHub(),
+    relations: sqlRelations(options.store.db),
+    controller: options.controller ?? null,
+    startedAt: clock.now(),
+    instanceName: options.instanceName ?? "leosac",
+    requestRestart: options.onRestart ?? (() => {}),
+  };
+  const upgrade = {
+    allowedOrigins: options.allowedOrigins ?? [],
+    limits: options.sessionLimits ?? {},
+  };
+
+  function health(): Response {
+    let database = "ok";
+    try {
+      schemaVersion(deps.store.db);
+    } catch {
+      database = "error";
+    }
+    return Response.json({
+      status: database === "ok" ? "ok" : "degraded",
+      version: VERSION,
+      uptime_s: Math.floor((clock.now() - deps.startedAt) / 1000),
+      database,
+      sessions: deps.sessions.size,
+    }, { status: database === "ok" ? 200 : 503 });
+  }
+
+  return {
+    deps,
+    handler(req, info) {
+      const url = new URL(req.url);
+      if (req.headers.get("upgrade")?.toLowerCase() === "websocket") {
+        if (url.pathname !== "/" && url.pathname !== "/websocket") {
+          return new Response("Not found\n", { status: 404 });
+        }
+        return upgradeToSession(
+          req,
+          { address: info.remoteAddr.hostname, port: info.remoteAddr.port },
+          deps,
+          upgrade,
+        );
+      }
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        return new Response("Method not allowed\n", {
+          status: 405,
+          headers: { allow: "GET, HEAD" },
+        });
+      }
+      if (url.pathname === "/healthz") return health();
+      return serveStatic(url.pathname);
+    },
+    async close() {
+      deps.sessions.closeAll(1001, "Server shutting down");
+      deps.audit.close();
+      await Promise.resolve();
+    },
+  };
+}

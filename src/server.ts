@@ -1,0 +1,104 @@
+/**
+ * `leosac serve`: opens the data directory, creates the first administrator
+ * if needed, starts the controller and the HTTP server, and shuts all of it
+ * down in reverse order.
+ *
+ * @module
+ */
+import { createApp } from "./app.ts";
+import type { ServeCommand } from "./cli/flags.ts";
+import { logger } from "./log.ts";
+import { ensureAdministrator } from "./store/bootstrap.ts";
+import { openStore } from "./store/store.ts";
+import { VERSION } from "./version.ts";
+
+const log = logger("server");
+
+/** A running controller. */
+export interface RunningServer {
+  /** The URL it listens on, with the real port. */
+  url: string;
+  /** Stops everything; resolves when the database is closed. */
+  shutdown(): Promise<void>;
+  /** Resolves when the HTTP server has stopped. */
+  finished: Promise<void>;
+}
+
+/** Output the serve command writes on stdout (injected for tests). */
+export interface ServeIo {
+  print(line: string): void;
+}
+
+/** Longest a shutdown waits for sessions and the HTTP server. */
+export const SHUTDOWN_TIMEOUT_MS = 4000;
+
+/** Starts the controller described by `command`. */
+export async function startServer(command: ServeCommand, io: ServeIo): Promise<RunningServer> {
+  const store = openStore(command.dataDir, { durableSync: command.durableSync });
+  try {
+    const result = await ensureAdministrator(store.db, command.adminPassword);
+    if (result.created) {
+      if (result.generatedPassword !== null) {
+        io.print(
+          `First start: created administrator "${result.username}" with password: ${result.generatedPassword}`,
+        );
+        io.print(
+          "Write it down now: it is not stored anywhere in clear and will not be shown again.",
+        );
+      } else {
+        log.info("Created administrator {username} with the given password", {
+          username: result.username,
+        });
+      }
+    }
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  const app = createApp({ store, allowedOrigins: command.allowedOrigins });
+  let resolveListening: (url: string) => void;
+  const listening = new Promise<string>((resolve) => (resolveListening = resolve));
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      hostname: command.hostname,
+      port: command.port,
+      onListen: (addr) => {
+        const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+        resolveListening(`http://${host}:${addr.port}/`);
+      },
+      onError: (error) => {
+        log.error("HTTP handler failed: {error}", { error: String(error) });
+        return new Response("Internal error\n", { status: 500 });
+      },
+    }, app.handler);
+  } catch (error) {
+    await app.close();
+    store.close();
+    throw error;
+  }
+  const url = await listening;
+  log.info("Leosac {version} serving {url} with {hardware} hardware, data in {data}", {
+    version: VERSION,
+    url,
+    hardware: command.hardware,
+    data: command.dataDir,
+  });
+  io.print(`Listening on ${url}`);
+  let stopping: Promise<void> | null = null;
+  return {
+    url,
+    finished: server.finished,
+    shutdown() {
+      stopping ??= (async () => {
+        log.info("Shutting down");
+        const timeout = new Promise<void>((r) => setTimeout(r, SHUTDOWN_TIMEOUT_MS));
+        await app.close();
+        await Promise.race([server.shutdown(), timeout]);
+        store.close();
+        log.info("Stopped");
+      })();
+      return stopping;
+    },
+  };
+}

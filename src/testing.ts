@@ -1,0 +1,176 @@
+/**
+ * Test support: a real server on 127.0.0.1 port 0 with a temporary SQLite
+ * file, and a WebSocket client that matches replies to requests by uuid.
+ *
+ * @module
+ */
+import { type App, type AppOptions, createApp } from "./app.ts";
+import { FakeClock } from "./clock.ts";
+import { ensureAdministrator } from "./store/bootstrap.ts";
+import { openStore, type Store } from "./store/store.ts";
+import type { ServerMessage } from "./ws/protocol.ts";
+
+/** The administrator password of test servers. */
+export const TEST_ADMIN_PASSWORD = "admin-password-1";
+
+/** A running test server. */
+export interface TestServer extends AsyncDisposable {
+  url: string;
+  wsUrl: string;
+  app: App;
+  store: Store;
+  clock: FakeClock;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** Starts a server with a fresh data directory and user `admin`. */
+export async function startTestServer(
+  options: Partial<Omit<AppOptions, "store">> = {},
+): Promise<TestServer> {
+  const dataDir = await Deno.makeTempDir({ prefix: "leosac-test-" });
+  const store = openStore(dataDir);
+  await ensureAdministrator(store.db, TEST_ADMIN_PASSWORD);
+  const clock = options.clock instanceof FakeClock ? options.clock : new FakeClock(Date.now());
+  const app = createApp({ store, clock, auditFlushMs: 5, ...options });
+  const abort = new AbortController();
+  const { promise, resolve } = Promise.withResolvers<Deno.NetAddr>();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, signal: abort.signal, onListen: resolve },
+    app.handler,
+  );
+  const addr = await promise;
+  const url = `http://127.0.0.1:${addr.port}/`;
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await app.close();
+    abort.abort();
+    await server.finished;
+    store.close();
+    await Deno.remove(dataDir, { recursive: true });
+  };
+  return {
+    url,
+    wsUrl: `ws://127.0.0.1:${addr.port}/websocket`,
+    app,
+    store,
+    clock,
+    dataDir,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+/** A WebSocket client speaking the Leosac envelope. */
+export class TestClient implements AsyncDisposable {
+  readonly socket: WebSocket;
+  readonly #pending = new Map<string, (m: ServerMessage) => void>();
+  /** Frames that matched no pending request (pushes, anonymous errors). */
+  readonly unsolicited: ServerMessage[] = [];
+  #waiters: Array<() => void> = [];
+  readonly closed: Promise<CloseEvent>;
+
+  private constructor(socket: WebSocket) {
+    this.socket = socket;
+    this.closed = new Promise((resolve) => socket.addEventListener("close", resolve));
+    socket.addEventListener("message", (event) => {
+      const message = JSON.parse(event.data as string) as ServerMessage;
+      const resolve = this.#pending.get(message.uuid);
+      if (resolve) {
+        this.#pending.delete(message.uuid);
+        resolve(message);
+      } else {
+        this.unsolicited.push(message);
+        const waiters = this.#waiters;
+        this.#waiters = [];
+        for (const w of waiters) w();
+      }
+    });
+  }
+
+  /** Opens a connection (optionally with an Origin header). */
+  static async connect(url: string, options: { origin?: string } = {}): Promise<TestClient> {
+    const socket = options.origin === undefined
+      ? new WebSocket(url)
+      : new WebSocket(url, { headers: { origin: options.origin } });
+    await new Promise<void>((resolve, reject) => {
+      socket.addEventListener("open", () => resolve(), { once: true });
+      socket.addEventListener("error", () => reject(new Error("WebSocket failed to open")), {
+        once: true,
+      });
+    });
+    return new TestClient(socket);
+  }
+
+  /** Sends a request and waits for its reply. */
+  request(type: string, content: unknown = {}): Promise<ServerMessage> {
+    const uuid = crypto.randomUUID();
+    const reply = new Promise<ServerMessage>((resolve) => this.#pending.set(uuid, resolve));
+    this.socket.send(JSON.stringify({ type, uuid, content }));
+    return reply;
+  }
+
+  /** Sends a raw frame. */
+  sendRaw(data: string | Uint8Array): void {
+    this.socket.send(data);
+  }
+
+  /** Waits for the next unsolicited frame matching `predicate`. */
+  async nextUnsolicited(
+    predicate: (m: ServerMessage) => boolean = () => true,
+    timeoutMs = 5000,
+  ): Promise<ServerMessage> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const index = this.unsolicited.findIndex(predicate);
+      if (index >= 0) return this.unsolicited.splice(index, 1)[0]!;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new Error("No matching unsolicited message");
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.#waiters.push(resolve);
+        timer = setTimeout(resolve, remaining);
+      });
+      clearTimeout(timer);
+    }
+  }
+
+  /** Logs in; throws unless it succeeds. */
+  async login(username = "admin", password = TEST_ADMIN_PASSWORD): Promise<number> {
+    const reply = await this.request("create_auth_token", { username, password });
+    const content = reply.content as { status: number; user_id: number };
+    if (reply.status_code !== 0 || content.status !== 0) {
+      throw new Error(`Login as ${username} failed: ${JSON.stringify(reply)}`);
+    }
+    return content.user_id;
+  }
+
+  async close(): Promise<void> {
+    if (
+      this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING
+    ) {
+      this.socket.close();
+    }
+    if (this.socket.readyState !== WebSocket.CLOSED) await this.closed;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** Creates a user through the API and returns its id. */
+export async function createUserViaApi(
+  admin: TestClient,
+  username: string,
+  rank: number,
+  password = "password-" + username,
+): Promise<number> {
+  const reply = await admin.request("user.create", {
+    attributes: { username, password, rank },
+  });
+  if (reply.status_code !== 0) throw new Error(`user.create failed: ${JSON.stringify(reply)}`);
+  return Number((reply.content as { data: { id: number } }).data.id);
+}

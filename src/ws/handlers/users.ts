@@ -1,0 +1,315 @@
+/**
+ * `user.create`, `user.read`, `user.update`, `user.delete`.
+ *
+ * @module
+ */
+import type { DatabaseSync } from "node:sqlite";
+import {
+  AppError,
+  NotFoundError,
+  PermissionDeniedError,
+  STATUS,
+  ValidationError,
+} from "../../errors.ts";
+import { appendAudit, AUDIT_EVENT, AUDIT_KIND, auditMask } from "../../store/audit.ts";
+import { isUniqueViolation } from "../../store/constraint.ts";
+import { listCredentialsOfUser } from "../../store/credentials.ts";
+import { transaction } from "../../store/db.ts";
+import { listMembershipsOfUser } from "../../store/memberships.ts";
+import { listSchedulesMappedTo } from "../../store/schedules.ts";
+import { hashPassword } from "../../store/secrets.ts";
+import { deleteUserTokens } from "../../store/tokens.ts";
+import {
+  countUsersWithRank,
+  createUser,
+  deleteUser,
+  getUser,
+  listUsers,
+  updateUser,
+  type User,
+  USER_RANK,
+  type UserPatch,
+  type UserRank,
+} from "../../store/users.ts";
+import type { Validity } from "../../store/validity.ts";
+import { type Endpoint, endpoint, type RequestContext } from "../context.ts";
+import { parseDate, toMany, userSnapshot, validityAttributes } from "../serialize.ts";
+import { any, id, object } from "../validate.ts";
+import { MAX_PASSWORD_LENGTH } from "./session_endpoints.ts";
+
+const USERNAME = /^[A-Za-z0-9._-]{1,64}$/;
+const P = "data/attributes/";
+
+/** Serialises a user as a JSON:API resource, with what the caller may see. */
+export function serializeUser(ctx: RequestContext, user: User): Record<string, unknown> {
+  const db = ctx.deps.store.db;
+  const attributes: Record<string, unknown> = {
+    version: user.version,
+    username: user.username,
+    firstname: user.firstname,
+    lastname: user.lastname,
+    rank: user.rank,
+    ...validityAttributes(user.validity),
+  };
+  if (ctx.can("USER_READ_EMAIL", { userId: user.id })) attributes.email = user.email;
+  const memberships = listMembershipsOfUser(db, user.id)
+    .filter((m) => ctx.can("MEMBERSHIP_READ", { userId: m.userId, groupId: m.groupId }))
+    .map((m) => ({ id: m.id, type: "user-group-membership" }));
+  const credentials = listCredentialsOfUser(db, user.id)
+    .filter((c) => ctx.can("CREDENTIAL_READ", { credentialId: c.id }))
+    .map((c) => ({ id: c.id, type: c.type }));
+  const schedules = listSchedulesMappedTo(db, "user", user.id)
+    .filter((s) => ctx.can("SCHEDULE_READ", { scheduleId: s.id }))
+    .map((s) => ({ id: s.id, type: "schedule" }));
+  return {
+    id: user.id,
+    type: "user",
+    attributes,
+    relationships: {
+      memberships: toMany(memberships, true),
+      credentials: toMany(credentials, true),
+      schedules: toMany(schedules, true),
+    },
+  };
+}
+
+function text(value: unknown, key: string, max: number): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string") throw new ValidationError("Must be a string.", P + key);
+  if (value.length > max) throw new ValidationError(`At most ${max} characters.`, P + key);
+  return value;
+}
+
+function parseRank(value: unknown): UserRank | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 4) {
+    throw new ValidationError(
+      "Rank must be an integer from 0 (user) to 4 (administrator).",
+      P + "rank",
+    );
+  }
+  return value as UserRank;
+}
+
+function parseEmail(value: unknown): string | undefined {
+  const email = text(value, "email", 254);
+  if (email && !/^[^\s@]+@[^\s@]+$/.test(email)) {
+    throw new ValidationError("Invalid e-mail address.", P + "email");
+  }
+  return email;
+}
+
+/** Reads the validity attributes; undefined when none is present. */
+function parseValidity(attrs: Record<string, unknown>, current: Validity): Validity | undefined {
+  const e = attrs["validity-enabled"], s = attrs["validity-start"], n = attrs["validity-end"];
+  if ((e ?? null) === null && s === undefined && n === undefined) return undefined;
+  if (e !== undefined && e !== null && typeof e !== "boolean") {
+    throw new ValidationError("Must be a boolean.", P + "validity-enabled");
+  }
+  const validity = {
+    enabled: typeof e === "boolean" ? e : current.enabled,
+    start: s === undefined ? current.start : parseDate(s, P + "validity-start"),
+    end: n === undefined ? current.end : parseDate(n, P + "validity-end"),
+  };
+  if (validity.start !== null && validity.end !== null && validity.end < validity.start) {
+    throw new ValidationError("The validity end is before its start.", P + "validity-end");
+  }
+  return validity;
+}
+
+function sameValidity(a: Validity, b: Validity): boolean {
+  return a.enabled === b.enabled && a.start === b.start && a.end === b.end;
+}
+
+async function parsePassword(value: unknown): Promise<string | undefined> {
+  const password = text(value, "password", MAX_PASSWORD_LENGTH);
+  return password === undefined || password === "" ? undefined : await hashPassword(password);
+}
+
+function findUser(db: DatabaseSync, userId: number): User {
+  const user = getUser(db, userId);
+  if (!user) throw new NotFoundError("user", userId);
+  return user;
+}
+
+const attributesOf = (value: unknown): Record<string, unknown> => {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw new AppError(
+      STATUS.GENERAL_FAILURE,
+      "LEOSACException",
+      "`attributes` must be an object.",
+    );
+  }
+  return value as Record<string, unknown>;
+};
+
+/** The user endpoints, by wire name. */
+export const USER_ENDPOINTS: Record<string, Endpoint> = {
+  "user.create": endpoint(object({ attributes: any }), {
+    auth: "logged_in",
+    async handle(ctx, request) {
+      const actor = ctx.require("USER_CREATE");
+      const attrs = attributesOf(request.attributes);
+      const username = attrs.username;
+      if (typeof username !== "string" || !USERNAME.test(username)) {
+        throw new ValidationError(
+          "Username must be 1 to 64 characters among letters, digits, '.', '_' and '-'.",
+          P + "username",
+        );
+      }
+      const rank = parseRank(attrs.rank) ?? USER_RANK.USER;
+      if (rank >= USER_RANK.MANAGER) ctx.require("USER_GRANT_HIGH_RANK");
+      const fields = {
+        username,
+        firstname: text(attrs.firstname, "firstname", 128) ?? "",
+        lastname: text(attrs.lastname, "lastname", 128) ?? "",
+        email: parseEmail(attrs.email) ?? "",
+        rank,
+        validity: parseValidity(attrs, { enabled: true, start: null, end: null }) ??
+          { enabled: true, start: null, end: null },
+        passwordHash: (await parsePassword(attrs.password)) ?? null,
+      };
+      const db = ctx.deps.store.db;
+      const user = transaction(db, () => {
+        let created: User;
+        try {
+          created = createUser(db, fields);
+        } catch (error) {
+          if (isUniqueViolation(error)) {
+            throw new ValidationError(
+              `Username ${username.toLowerCase()} is already in use.`,
+              P + "username",
+            );
+          }
+          throw error;
+        }
+        appendAudit(db, {
+          kind: AUDIT_KIND.USER,
+          mask: auditMask(AUDIT_EVENT.USER_CREATED),
+          authorId: actor.userId,
+          timestamp: ctx.now,
+          targetId: created.id,
+          description: `User ${created.username} has been created.`,
+          after: userSnapshot(created),
+        });
+        return created;
+      });
+      return { data: serializeUser(ctx, user) };
+    },
+  }),
+
+  "user.read": endpoint(object({ user_id: id }), {
+    auth: "logged_in",
+    handle(ctx, { user_id }) {
+      const db = ctx.deps.store.db;
+      if (user_id === 0) {
+        ctx.require("SYSTEM_OVERVIEW");
+        const all = ctx.can("USER_LIST_ALL");
+        const users = listUsers(db).filter((u) => all || ctx.can("USER_READ", { userId: u.id }));
+        return { data: users.map((u) => serializeUser(ctx, u)) };
+      }
+      const user = findUser(db, user_id);
+      ctx.require("USER_READ", { userId: user.id, userRank: user.rank });
+      return { data: serializeUser(ctx, user) };
+    },
+  }),
+
+  "user.update": endpoint(object({ user_id: id, attributes: any }), {
+    auth: "logged_in",
+    async handle(ctx, request) {
+      const db = ctx.deps.store.db;
+      const user = findUser(db, request.user_id);
+      const target = { userId: user.id, userRank: user.rank };
+      const actor = ctx.require("USER_UPDATE", target);
+      const attrs = attributesOf(request.attributes);
+      const patch: UserPatch = {};
+      const firstname = text(attrs.firstname, "firstname", 128);
+      const lastname = text(attrs.lastname, "lastname", 128);
+      const email = parseEmail(attrs.email);
+      if (firstname !== undefined) patch.firstname = firstname;
+      if (lastname !== undefined) patch.lastname = lastname;
+      if (email !== undefined) patch.email = email;
+      const rank = parseRank(attrs.rank);
+      if (rank !== undefined && rank !== user.rank) {
+        ctx.require("USER_UPDATE_RANK", target);
+        if (rank >= USER_RANK.MANAGER || user.rank >= USER_RANK.MANAGER) {
+          ctx.require("USER_GRANT_HIGH_RANK");
+        }
+        patch.rank = rank;
+      }
+      const validity = parseValidity(attrs, user.validity);
+      if (validity !== undefined && !sameValidity(validity, user.validity)) {
+        if (actor.userId === user.id && !validity.enabled) {
+          throw new AppError(
+            STATUS.GENERAL_FAILURE,
+            "LEOSACException",
+            "You cannot disable your own user account.",
+          );
+        }
+        ctx.require("USER_MANAGE_VALIDITY", target);
+        patch.validity = validity;
+      }
+      const passwordHash = await parsePassword(attrs.password);
+      if (passwordHash !== undefined) {
+        if (actor.userId === user.id) {
+          throw new PermissionDeniedError("use password_change to change your own password.");
+        }
+        ctx.require("USER_CHANGE_PASSWORD", target);
+        patch.passwordHash = passwordHash;
+      }
+      transaction(db, () => {
+        if (user.rank === USER_RANK.ADMIN && patch.rank !== undefined) {
+          if (countUsersWithRank(db, USER_RANK.ADMIN) <= 1) {
+            throw new ValidationError("The last administrator cannot lose the rank.", P + "rank");
+          }
+        }
+        const after = updateUser(db, user.id, patch)!;
+        if (passwordHash !== undefined) deleteUserTokens(db, user.id);
+        appendAudit(db, {
+          kind: AUDIT_KIND.USER,
+          mask: auditMask(
+            AUDIT_EVENT.USER_EDITED,
+            ...(passwordHash !== undefined ? [AUDIT_EVENT.USER_PASSWORD_CHANGED] : []),
+          ),
+          authorId: actor.userId,
+          timestamp: ctx.now,
+          targetId: user.id,
+          description: `User ${user.username} has been edited.`,
+          before: userSnapshot(user),
+          after: userSnapshot(after),
+        });
+      });
+      if (passwordHash !== undefined) {
+        for (const s of ctx.deps.sessions.sessionsOf(user.id)) s.abort("Session cleared.");
+      }
+      return null;
+    },
+  }),
+
+  "user.delete": endpoint(object({ user_id: id }), {
+    auth: "logged_in",
+    handle(ctx, { user_id }) {
+      const db = ctx.deps.store.db;
+      const user = findUser(db, user_id);
+      const actor = ctx.require("USER_DELETE", { userId: user.id, userRank: user.rank });
+      transaction(db, () => {
+        if (user.rank === USER_RANK.ADMIN && countUsersWithRank(db, USER_RANK.ADMIN) <= 1) {
+          throw new ValidationError("The last administrator cannot be deleted.", "");
+        }
+        deleteUser(db, user.id);
+        appendAudit(db, {
+          kind: AUDIT_KIND.USER,
+          mask: auditMask(AUDIT_EVENT.USER_DELETED),
+          authorId: actor.userId,
+          timestamp: ctx.now,
+          targetId: user.id,
+          description: `User ${user.username} has been deleted.`,
+          before: userSnapshot(user),
+        });
+      });
+      for (const s of ctx.deps.sessions.sessionsOf(user.id)) s.abort("User account deleted.");
+      return null;
+    },
+  }),
+};

@@ -1,0 +1,118 @@
+/**
+ * The Leosac WebSocket envelope: parsing client frames and building replies.
+ * This is one of the two wire contracts; docs/ws_protocol.md describes it.
+ *
+ * @module
+ */
+import { AppError, STATUS, type Status } from "../errors.ts";
+
+/** A client request after envelope validation. `content` is decoded later by its endpoint. */
+export interface ClientMessage {
+  type: string;
+  uuid: string;
+  content: unknown;
+}
+
+/** A server frame: a reply or a push. All five keys are always present. */
+export interface ServerMessage {
+  type: string;
+  uuid: string;
+  status_code: Status;
+  status_string: string;
+  content: unknown;
+}
+
+/** Maximum length of `type` and `uuid`. */
+export const MAX_ENVELOPE_FIELD_LENGTH = 256;
+
+/** The outcome of {@linkcode parseClientMessage}. */
+export type ParseResult = { ok: true; message: ClientMessage } | {
+  ok: false;
+  reply: ServerMessage;
+};
+
+function malformed(statusString: string): { ok: false; reply: ServerMessage } {
+  return {
+    ok: false,
+    reply: {
+      type: "",
+      uuid: "",
+      status_code: STATUS.MALFORMED,
+      status_string: statusString,
+      content: null,
+    },
+  };
+}
+
+/**
+ * Validates a text frame as a Leosac envelope: a JSON object with string
+ * `type` and `uuid` and a `content` key. Anything else is MALFORMED (4) with
+ * empty `uuid` and `type`. Never throws.
+ */
+export function parseClientMessage(text: string): ParseResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return malformed("Failed to parse JSON.");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return malformed("Malformed message.");
+  }
+  const { type, uuid } = value as Record<string, unknown>;
+  if (
+    typeof type !== "string" || typeof uuid !== "string" || !Object.hasOwn(value, "content") ||
+    type.length > MAX_ENVELOPE_FIELD_LENGTH || uuid.length > MAX_ENVELOPE_FIELD_LENGTH
+  ) {
+    return malformed("Malformed message.");
+  }
+  return { ok: true, message: { type, uuid, content: (value as { content: unknown }).content } };
+}
+
+/** A success reply to `request`. */
+export function successReply(request: ClientMessage, content: unknown): ServerMessage {
+  return {
+    type: request.type,
+    uuid: request.uuid,
+    status_code: STATUS.SUCCESS,
+    status_string: "",
+    content: content === undefined ? null : content,
+  };
+}
+
+/** An error reply with Leosac's `[Type]: message` status string. */
+export function errorReply(
+  request: { type: string; uuid: string },
+  status: Status,
+  wireType: string,
+  message: string,
+  content: unknown = null,
+): ServerMessage {
+  return {
+    type: request.type,
+    uuid: request.uuid,
+    status_code: status,
+    status_string: `[${wireType}]: ${message}`,
+    content,
+  };
+}
+
+/** Converts a thrown error into a reply (unknown errors are GENERAL_FAILURE with no detail). */
+export function replyForError(
+  request: { type: string; uuid: string },
+  error: unknown,
+): ServerMessage {
+  if (error instanceof AppError) {
+    return errorReply(request, error.status, error.wireType, error.message, error.content);
+  }
+  return errorReply(request, STATUS.GENERAL_FAILURE, "LEOSACException", "Internal error.");
+}
+
+/** A server push (events, `session_closed`): a fresh uuid unless given. */
+export function pushMessage(
+  type: string,
+  content: unknown,
+  uuid: string = crypto.randomUUID(),
+): ServerMessage {
+  return { type, uuid, status_code: STATUS.SUCCESS, status_string: "", content };
+}

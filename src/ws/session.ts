@@ -1,0 +1,344 @@
+/**
+ * One actor per WebSocket connection: a bounded mailbox, messages handled one
+ * at a time and answered in request order, clean disposal on close.
+ *
+ * @module
+ */
+import { AppError, STATUS } from "../errors.ts";
+import { logger } from "../log.ts";
+import { deleteToken, getTokenByHash, refreshToken, TOKEN_LIFETIME_MS } from "../store/tokens.ts";
+import { getUser, type UserRank } from "../store/users.ts";
+import { isValidAt } from "../store/validity.ts";
+import type { AppDeps, SessionState } from "./context.ts";
+import {
+  type ClientMessage,
+  errorReply,
+  parseClientMessage,
+  pushMessage,
+  replyForError,
+  type ServerMessage,
+  successReply,
+} from "./protocol.ts";
+import type { RegisteredSession } from "./registry.ts";
+import { ENDPOINTS } from "./router.ts";
+import { type Action, isAllowed, requirePermission, type Target } from "./permissions.ts";
+
+const log = logger("ws");
+
+/** Session limits (named defaults). */
+export interface SessionLimits {
+  /** Largest accepted frame, in bytes. @default 1 MiB */
+  maxFrameBytes: number;
+  /** Requests waiting to be handled before new ones are refused (RATE_LIMITED). @default 64 */
+  mailboxDepth: number;
+  /** Refused requests in a row after which the connection is closed. @default 256 */
+  maxRefused: number;
+  /** Unsent bytes after which a client that does not read is disconnected. @default 8 MiB */
+  maxBufferedBytes: number;
+  /** Longest a handler may run before the request gets TIMEOUT. @default 30 s */
+  handlerTimeoutMs: number;
+}
+
+/** Default limits. */
+export const DEFAULT_SESSION_LIMITS: SessionLimits = {
+  maxFrameBytes: 1024 * 1024,
+  mailboxDepth: 64,
+  maxRefused: 256,
+  maxBufferedBytes: 8 * 1024 * 1024,
+  handlerTimeoutMs: 30_000,
+};
+
+/** Extends the token when less than this remains of its lifetime (fewer writes). */
+const TOKEN_REFRESH_SLACK_MS = 60_000;
+
+type MailItem = { text: string } | { reply: ServerMessage };
+
+/** The actor behind one WebSocket. */
+export class Session implements SessionState, RegisteredSession {
+  readonly id: string = crypto.randomUUID();
+  readonly remote: string;
+  readonly remoteAddress: string;
+  actor: SessionState["actor"] = null;
+  tokenHash: string | null = null;
+  /** Set while the user subscribes to live events (the unsubscribe function). */
+  eventSubscription: (() => void) | null = null;
+
+  readonly #socket: WebSocket;
+  readonly #deps: AppDeps;
+  readonly #limits: SessionLimits;
+  readonly #mailbox: MailItem[] = [];
+  #running = false;
+  #refused = 0;
+  #closed = false;
+  #username: string | null = null;
+
+  constructor(
+    socket: WebSocket,
+    deps: AppDeps,
+    remote: { address: string; port: number },
+    limits: Partial<SessionLimits> = {},
+  ) {
+    this.#socket = socket;
+    this.#deps = deps;
+    this.#limits = { ...DEFAULT_SESSION_LIMITS, ...limits };
+    this.remoteAddress = remote.address;
+    this.remote = `${remote.address}:${remote.port}`;
+    socket.addEventListener("open", () => deps.sessions.add(this));
+    socket.addEventListener("message", (event) => this.#onFrame(event.data));
+    socket.addEventListener("close", () => this.#dispose());
+    socket.addEventListener("error", () => this.#dispose());
+  }
+
+  userId(): number | null {
+    return this.actor?.userId ?? null;
+  }
+
+  /** Logs in (called by the auth endpoints). */
+  login(userId: number, rank: UserRank, tokenHash: string, username: string): void {
+    this.actor = { userId, rank };
+    this.tokenHash = tokenHash;
+    this.#username = username;
+  }
+
+  /** Clears the authentication (logout, abort). Privileges go with it. */
+  logout(): void {
+    this.actor = null;
+    this.tokenHash = null;
+    this.#username = null;
+    this.eventSubscription?.();
+    this.eventSubscription = null;
+  }
+
+  /** Logs out and pushes `session_closed` (uuid "" as Leosac, for its clients). */
+  abort(reason: string): void {
+    this.logout();
+    this.send(pushMessage("session_closed", { reason }, ""));
+  }
+
+  send(message: ServerMessage): void {
+    if (this.#closed || this.#socket.readyState !== WebSocket.OPEN) return;
+    if (this.#socket.bufferedAmount > this.#limits.maxBufferedBytes) {
+      log.warn("Session {id} from {remote} does not read its messages; closing", {
+        id: this.id,
+        remote: this.remote,
+      });
+      this.close(1008, "Client too slow");
+      return;
+    }
+    this.#socket.send(JSON.stringify(message));
+  }
+
+  close(code: number, reason: string): void {
+    if (
+      this.#socket.readyState === WebSocket.OPEN || this.#socket.readyState === WebSocket.CONNECTING
+    ) {
+      try {
+        this.#socket.close(code, reason);
+      } catch {
+        // already closing
+      }
+    }
+    this.#dispose();
+  }
+
+  /** Resolves when the mailbox is empty (shutdown waits for pending replies). */
+  async drained(): Promise<void> {
+    while (this.#running) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  #dispose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#mailbox.length = 0;
+    this.eventSubscription?.();
+    this.eventSubscription = null;
+    this.#deps.sessions.remove(this);
+  }
+
+  #onFrame(data: unknown): void {
+    if (this.#closed) return;
+    let item: MailItem;
+    if (typeof data !== "string") {
+      item = {
+        reply: errorReply(
+          { type: "", uuid: "" },
+          STATUS.MALFORMED,
+          "Malformed",
+          "Binary frames are not accepted.",
+        ),
+      };
+      item.reply.status_string = "Malformed message.";
+    } else if (data.length > this.#limits.maxFrameBytes) {
+      item = { reply: errorReply({ type: "", uuid: "" }, STATUS.MALFORMED, "Malformed", "") };
+      item.reply.status_string = `Message too large (limit ${this.#limits.maxFrameBytes} bytes).`;
+    } else {
+      item = { text: data };
+    }
+    if (this.#mailbox.length >= this.#limits.mailboxDepth) {
+      if (++this.#refused > this.#limits.maxRefused) {
+        log.warn("Session {id} from {remote} floods the server; closing", {
+          id: this.id,
+          remote: this.remote,
+        });
+        this.close(1008, "Too many requests");
+        return;
+      }
+      const parsed = "text" in item ? parseClientMessage(item.text) : null;
+      const request = parsed?.ok ? parsed.message : { type: "", uuid: "" };
+      item = {
+        reply: errorReply(
+          request,
+          STATUS.RATE_LIMITED,
+          "RateLimited",
+          "Too many pending requests.",
+        ),
+      };
+    } else {
+      this.#refused = 0;
+    }
+    this.#mailbox.push(item);
+    if (!this.#running) void this.#run();
+  }
+
+  async #run(): Promise<void> {
+    this.#running = true;
+    try {
+      while (this.#mailbox.length > 0 && !this.#closed) {
+        const item = this.#mailbox.shift()!;
+        const reply = "reply" in item ? item.reply : await this.#handle(item.text);
+        this.send(reply);
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #handle(text: string): Promise<ServerMessage> {
+    const parsed = parseClientMessage(text);
+    if (!parsed.ok) return parsed.reply;
+    const request = parsed.message;
+    const started = performance.now();
+    const now = this.#deps.clock.now();
+    const authorId = this.actor?.userId ?? null;
+    const authorName = this.#username;
+    const ep = Object.hasOwn(ENDPOINTS, request.type) ? ENDPOINTS[request.type] : undefined;
+    let reply: ServerMessage;
+    if (ep === undefined) {
+      reply = errorReply(
+        request,
+        STATUS.INVALID_CALL,
+        "Leosac::Module::WebSockAPI::InvalidCall",
+        "Unknown message type.",
+      );
+    } else {
+      reply = await this.#dispatch(request, now);
+    }
+    this.#deps.audit.record({
+      method: request.type.slice(0, 128),
+      uuid: request.uuid,
+      statusCode: reply.status_code,
+      statusString: reply.status_string.slice(0, 1024),
+      authorId: authorId ?? this.actor?.userId ?? null,
+      authorName: authorName ?? this.#username,
+      sourceEndpoint: this.remote,
+      durationMs: Math.round(performance.now() - started),
+      timestamp: now,
+    }, ep?.auditNow === true);
+    return reply;
+  }
+
+  async #dispatch(request: ClientMessage, now: number): Promise<ServerMessage> {
+    const ep = ENDPOINTS[request.type]!;
+    try {
+      const aborted = this.#checkSession(now);
+      if (aborted) {
+        return errorReply(
+          request,
+          STATUS.SESSION_ABORTED,
+          "Leosac::Module::WebSockAPI::SessionAborted",
+          aborted,
+        );
+      }
+      if (ep.auth === "logged_out" && this.actor !== null) {
+        requirePermission(null, "SYSTEM_OVERVIEW", {}, this.#deps.relations);
+      }
+      if (ep.auth === "logged_in" && this.actor === null) {
+        requirePermission(null, "SYSTEM_OVERVIEW", {}, this.#deps.relations);
+      }
+      const content = ep.decode(request.content, "");
+      const deps = this.#deps;
+      const result = ep.handle({
+        deps,
+        session: this,
+        now,
+        uuid: request.uuid,
+        type: request.type,
+        require: (action: Action, target: Target = {}) =>
+          requirePermission(this.actor, action, target, deps.relations),
+        can: (action: Action, target: Target = {}) =>
+          this.actor !== null && isAllowed(this.actor, action, target, deps.relations),
+      }, content);
+      const value = result instanceof Promise ? await this.#withTimeout(result) : result;
+      return successReply(request, value);
+    } catch (error) {
+      const reply = replyForError(request, error);
+      if (
+        reply.status_code === STATUS.GENERAL_FAILURE &&
+        reply.status_string.endsWith("Internal error.")
+      ) {
+        log.error("Request {type} failed: {error}", {
+          type: request.type,
+          error: error instanceof Error ? error.stack ?? error.message : String(error),
+        });
+      }
+      return reply;
+    }
+  }
+
+  #withTimeout<T>(promise: Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TimeoutError()), this.#limits.handlerTimeoutMs);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /**
+   * Leosac's before-request hook, fixed: a logged-in session's token must
+   * still exist and be unexpired, and its user must still be enabled and
+   * within validity; otherwise the session is logged out (privileges
+   * included) and the request gets SESSION_ABORTED. Returns the reason, or
+   * null when the session is fine (or not logged in).
+   */
+  #checkSession(now: number): string | null {
+    if (this.actor === null || this.tokenHash === null) return null;
+    const db = this.#deps.store.db;
+    const token = getTokenByHash(db, this.tokenHash);
+    const user = token ? getUser(db, token.userId) : undefined;
+    let reason: string | null = null;
+    if (!token) reason = "Websocket session has been aborted: the token no longer exists.";
+    else if (token.expiresAt < now) {
+      reason = "Websocket session has been aborted: the token expired.";
+    } else if (!user || !isValidAt(user.validity, now)) {
+      reason = "Websocket session has been aborted: the user account is disabled.";
+    }
+    if (reason !== null) {
+      if (token) deleteToken(db, token.tokenHash);
+      this.logout();
+      return reason;
+    }
+    this.actor = { userId: user!.id, rank: user!.rank };
+    if (token!.expiresAt - now < TOKEN_LIFETIME_MS - TOKEN_REFRESH_SLACK_MS) {
+      refreshToken(db, token!.tokenHash, now);
+    }
+    return null;
+  }
+}
+
+/** A handler that ran longer than its limit (status 6). */
+export class TimeoutError extends AppError {
+  constructor() {
+    super(STATUS.TIMEOUT, "Timeout", "Request timed out.");
+    this.name = "TimeoutError";
+  }
+}
