@@ -46,10 +46,15 @@ export interface DoorConfig {
 
 /** A {@linkcode DoorConfig} with its defaults applied. */
 export interface ResolvedDoorConfig {
+  /** How long a grant or remote open unlocks the strike. */
   unlockMs: number;
+  /** How long an authorized opening may last before `HELD_OPEN`. */
   heldOpenMs: number;
+  /** How long a REX press unlocks the strike. */
   rexUnlockMs: number;
+  /** Keep the unlock schedule locked until a first grant inside its window. */
   unlockAfterFirstCard: boolean;
+  /** Strike on (unlocked) when control is lost. */
   failSafe: boolean;
 }
 
@@ -58,7 +63,9 @@ export type UnlockCause = "grant" | "rex" | "remote" | "mode" | "schedule";
 
 /** The state of one door. Treat it as immutable; `stepDoor()` returns a new one. */
 export interface DoorState {
+  /** The timings and policy, defaults applied. */
   readonly config: ResolvedDoorConfig;
+  /** The current mode. */
   readonly mode: DoorMode;
   /** The unlock schedule's window is active (as last reported). */
   readonly scheduleActive: boolean;
@@ -74,6 +81,7 @@ export interface DoorState {
   readonly heldOpen: boolean;
   /** End of the momentary unlock, or null. */
   readonly momentaryUntilMs: number | null;
+  /** What started the momentary unlock, or null. */
   readonly momentaryCause: "grant" | "rex" | "remote" | null;
   /** When the held-open alarm fires, or null when not armed. */
   readonly heldOpenDeadlineMs: number | null;
@@ -130,8 +138,11 @@ export type DoorEvent =
 
 /** The result of one step. */
 export interface DoorStep {
+  /** The new state; pass it to the next step. */
   state: DoorState;
+  /** Hardware commands, in order. */
   outputs: DoorOutput[];
+  /** Events to audit and publish, in order. */
   events: DoorEvent[];
   /** When to feed `{ type: "timer" }`, or null when nothing is pending. */
   nextDeadlineMs: number | null;

@@ -17,7 +17,9 @@ export type TimeZoneOffsetProvider = (utcMs: number) => number;
 
 /** A holiday row: a `YYYY-MM-DD` date, every year on that month-day when `recurring`. */
 export interface Holiday {
+  /** `YYYY-MM-DD` (`holidays.date`). */
   date: string;
+  /** Repeats every year on the same month and day (`holidays.recurring`). */
   recurring: boolean;
 }
 

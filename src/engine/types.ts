@@ -34,6 +34,7 @@ export type CredentialType = "rfid-card" | "pin-code";
 
 /** Leosac's `ValidityInfo`: an enabled flag and an inclusive time window (Unix ms). */
 export interface Validity {
+  /** Leosac's `validity_enabled`: false disables whatever the window says. */
   enabled: boolean;
   /** Start of the window (inclusive), or null for unbounded. */
   start: number | null;
@@ -51,8 +52,11 @@ export interface PresentedCard {
 
 /** What a person presented at an access point. */
 export interface AccessRequest {
+  /** `doors.id` of the door being requested. */
   doorId: number;
+  /** `access_points.id` of the reader used. */
   accessPointId: number;
+  /** The card and/or PIN collected by the caller. */
   presented: {
     card?: PresentedCard;
     /**
@@ -66,8 +70,11 @@ export interface AccessRequest {
 
 /** A stored credential, as the lookup layer found it. */
 export interface CredentialFact {
+  /** `credentials.id`. */
   id: number;
+  /** `credentials.type`. */
   type: CredentialType;
+  /** `credentials.validity_*`. */
   validity: Validity;
   /** The owning user, or null for an ownerless credential. */
   ownerId: number | null;
@@ -75,7 +82,9 @@ export interface CredentialFact {
 
 /** The owner of the identified credential. */
 export interface UserFact {
+  /** `users.id`. */
   id: number;
+  /** `users.validity_*`. */
   validity: Validity;
 }
 
@@ -91,7 +100,9 @@ export interface Timeframe {
 
 /** A schedule: weekly timeframes, optionally suspended on holidays. */
 export interface Schedule {
+  /** `schedules.id`. */
   id: number;
+  /** `schedule_timeframes` rows. */
   timeframes: readonly Timeframe[];
   /** When false (the default in the DB), the schedule is inactive on holidays. */
   appliesOnHolidays: boolean;
@@ -120,7 +131,9 @@ export interface MappedSchedule extends Schedule {
 
 /** The door the access point belongs to. */
 export interface DoorFact {
+  /** `doors.id`. */
   id: number;
+  /** `doors.mode`. */
   mode: DoorMode;
   /** The schedule during which the door is held unlocked, if any. */
   unlockSchedule: Schedule | null;
@@ -130,8 +143,11 @@ export interface DoorFact {
 
 /** The access point the request came from. */
 export interface AccessPointFact {
+  /** `access_points.id`. */
   id: number;
+  /** `access_points.reader_mode`. */
   readerMode: ReaderMode;
+  /** `access_points.direction`. */
   direction: Direction;
   /**
    * How long the caller waits for a PIN after a card in `card_and_pin` mode.
@@ -142,13 +158,17 @@ export interface AccessPointFact {
 
 /** The user's last recorded anti-passback state in a zone. */
 export interface AntipassbackState {
+  /** `antipassback_state.inside`. */
   inside: boolean;
+  /** `antipassback_state.at` (Unix ms). */
   atMs: number;
 }
 
 /** A zone that directly contains the door, with its anti-passback policy. */
 export interface ZoneFact {
+  /** `zones.id`. */
   id: number;
+  /** `zones.antipassback`. */
   antipassback: AntipassbackMode;
   /** A state older than this is ignored; 0 means it never expires. */
   antipassbackResetS: number;
@@ -172,14 +192,21 @@ export interface ZoneFact {
  *   `antipassback_state` row (parent zones are not entered through a child's door).
  */
 export interface AccessFacts {
+  /** The requested door. */
   door: DoorFact;
+  /** The reader the request came from. */
   accessPoint: AccessPointFact;
+  /** The card credential matching the presented card id, or null (also when no card was presented). */
   card: CredentialFact | null;
+  /** PIN credentials whose stored HMAC matches the presented PIN (empty when no PIN). */
   pinMatches: readonly CredentialFact[];
+  /** The owner of the identified credential, or null. */
   owner: UserFact | null;
+  /** Schedules mapped to the owner, the owner's groups or the found credentials, for this door. */
   schedules: readonly MappedSchedule[];
   /** Whether the current local date is a holiday (see `isHolidayDate()`). */
   isHoliday: boolean;
+  /** Zones listing this door (`zone_doors`), each with the owner's anti-passback state. */
   zones: readonly ZoneFact[];
 }
 
@@ -199,7 +226,9 @@ export interface LocalDateTime extends LocalTime {
 
 /** The instant of a decision: Unix ms and the matching local time. */
 export interface DecisionTime {
+  /** Unix milliseconds (validity and anti-passback times). */
   ms: number;
+  /** Local wall-clock time (schedules). */
   local: LocalTime;
 }
 
@@ -270,15 +299,21 @@ export interface AntipassbackViolation {
 
 /** A row to upsert into `antipassback_state` once access is granted. */
 export interface AntipassbackUpdate {
+  /** `antipassback_state.zone_id`. */
   zoneId: number;
+  /** `antipassback_state.user_id`. */
   userId: number;
+  /** `antipassback_state.inside`: true after an entry, false after an exit. */
   inside: boolean;
+  /** `antipassback_state.at`: the decision time. */
   atMs: number;
 }
 
 /** The outcome of `decideAccess()`. */
 export interface Decision {
+  /** Whether the door may open. */
   granted: boolean;
+  /** The stable code explaining the outcome. */
   reason: DecisionReason;
   /** The identified owner, when known (also on most denials, for the audit). */
   userId?: number;
@@ -288,6 +323,7 @@ export interface Decision {
   pinCredentialId?: number;
   /** The active schedule that granted access. */
   scheduleId?: number;
+  /** The anti-passback violation, when one was found (hard on a denial, soft on a grant). */
   antipassback?: AntipassbackViolation;
   /** State to record when granted; always empty when denied. */
   antipassbackUpdates: readonly AntipassbackUpdate[];
