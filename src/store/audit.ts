@@ -1,0 +1,314 @@
+/**
+ * The audit log: one row per event, with secret-free before/after snapshots.
+ *
+ * Event masks follow Leosac's `FlagSet<EventType>`: bit k is set for event
+ * ordinal k. Ordinals go past 31, so masks are plain numbers built with
+ * `2 ** k` (exact up to 2^53), never `1 << k`.
+ *
+ * @module
+ */
+import type { DatabaseSync } from "node:sqlite";
+import { transaction } from "./db.ts";
+
+/** Audit event ordinals: 0–29 are Leosac's, 30 and above are ours. */
+export const AUDIT_EVENT = {
+  WSAPI_CALL: 0,
+  USER_CREATED: 1,
+  USER_DELETED: 2,
+  USER_EDITED: 3,
+  USER_PASSWORD_CHANGED: 4,
+  USER_PASSWORD_CHANGE_FAILURE: 5,
+  GROUP_CREATED: 6,
+  GROUP_UPDATED: 7,
+  GROUP_DELETED: 8,
+  GROUP_MEMBERSHIP_JOINED: 9,
+  GROUP_MEMBERSHIP_LEFT: 10,
+  CREDENTIAL_DELETED: 11,
+  CREDENTIAL_CREATED: 12,
+  CREDENTIAL_UPDATED: 13,
+  SCHEDULE_CREATED: 14,
+  SCHEDULE_DELETED: 15,
+  SCHEDULE_UPDATED: 16,
+  DOOR_CREATED: 17,
+  DOOR_UPDATED: 18,
+  DOOR_DELETED: 19,
+  MAPPING_MAY_HAVE_CHANGED: 20,
+  ACCESS_POINT_CREATED: 21,
+  ACCESS_POINT_UPDATED: 22,
+  ACCESS_POINT_DELETED: 23,
+  UPDATE_CREATED: 24,
+  UPDATE_ACKED: 25,
+  UPDATE_CANCELLED: 26,
+  ZONE_CREATED: 27,
+  ZONE_UPDATED: 28,
+  ZONE_DELETED: 29,
+  AUTH_GRANTED: 30,
+  AUTH_DENIED: 31,
+  DOOR_UNLOCKED: 32,
+  DOOR_OPENED: 33,
+  DOOR_CLOSED: 34,
+  DOOR_RELOCKED: 35,
+  DOOR_FORCED: 36,
+  DOOR_HELD_OPEN: 37,
+  DOOR_REX: 38,
+  DOOR_MODE_CHANGED: 39,
+  DOOR_OPENED_MANUALLY: 40,
+  ALARM: 41,
+  HOLIDAY_CREATED: 42,
+  HOLIDAY_UPDATED: 43,
+  HOLIDAY_DELETED: 44,
+  ANTIPASSBACK_FORGIVEN: 45,
+  BAD_READ: 46,
+  DEVICE_CREATED: 47,
+  DEVICE_UPDATED: 48,
+  DEVICE_DELETED: 49,
+  LOGIN_FAILED: 50,
+} as const;
+/** An audit event ordinal. */
+export type AuditEvent = typeof AUDIT_EVENT[keyof typeof AUDIT_EVENT];
+
+/** Audit row kinds: Leosac's polymorphic discriminators, plus ours. */
+export const AUDIT_KIND = {
+  WSAPI_CALL: "Leosac::Audit::WSAPICall",
+  USER: "Leosac::Audit::UserEvent",
+  GROUP: "Leosac::Audit::GroupEvent",
+  USER_GROUP_MEMBERSHIP: "Leosac::Audit::UserGroupMembershipEvent",
+  CREDENTIAL: "Leosac::Audit::CredentialEvent",
+  SCHEDULE: "Leosac::Audit::ScheduleEvent",
+  DOOR: "Leosac::Audit::DoorEvent",
+  ZONE: "Leosac::Audit::ZoneEvent",
+  UPDATE: "Leosac::Audit::UpdateEvent",
+  AUTH: "Leosac::Audit::AuthEvent",
+  ACCESS_POINT: "Leosac::Audit::AccessPointEvent",
+  HOLIDAY: "Leosac::Audit::HolidayEvent",
+  DEVICE: "Leosac::Audit::DeviceEvent",
+  ALARM: "Leosac::Audit::AlarmEvent",
+} as const;
+/** An audit row kind. */
+export type AuditKind = typeof AUDIT_KIND[keyof typeof AUDIT_KIND];
+
+/**
+ * The mask with the bits of `events` set (duplicates count once).
+ *
+ * @example
+ * ```ts
+ * import { AUDIT_EVENT, auditMask } from "./audit.ts";
+ * console.assert(auditMask(AUDIT_EVENT.USER_EDITED, AUDIT_EVENT.USER_PASSWORD_CHANGED) === 24);
+ * console.assert(auditMask(AUDIT_EVENT.LOGIN_FAILED) === 2 ** 50);
+ * ```
+ */
+export function auditMask(...events: AuditEvent[]): number {
+  return [...new Set(events)].reduce<number>((mask, k) => mask + 2 ** k, 0);
+}
+
+/** True when bit `event` is set in `mask`. */
+export function hasAuditEvent(mask: number, event: AuditEvent): boolean {
+  return Math.floor(mask / 2 ** event) % 2 === 1;
+}
+
+/** A JSON object snapshot. */
+export type JsonObject = Record<string, unknown>;
+
+/** An audit event to record. */
+export interface AuditEntry {
+  kind: AuditKind;
+  /** Event mask, see {@linkcode auditMask}. */
+  mask: number;
+  /** The user who caused the event, or null (anonymous, system). */
+  authorId: number | null;
+  description: string;
+  /** Unix ms. */
+  timestamp: number;
+  /** The entity concerned (user, group, door …; the user of a membership event). */
+  targetId?: number | null;
+  /** A second entity (the group of a membership event, the door of an auth event). */
+  target2Id?: number | null;
+  /** Snapshot before the change (secrets are removed). */
+  before?: JsonObject | null;
+  /** Snapshot after the change (secrets are removed). */
+  after?: JsonObject | null;
+  /** Kind-specific fields (secrets are removed). */
+  data?: JsonObject;
+}
+
+/** A stored audit event. */
+export interface AuditRecord {
+  id: number;
+  /** Unix ms. */
+  timestamp: number;
+  kind: string;
+  mask: number;
+  authorId: number | null;
+  description: string;
+  targetId: number | null;
+  target2Id: number | null;
+  before: JsonObject | null;
+  after: JsonObject | null;
+  data: JsonObject;
+}
+
+/** Options for {@linkcode queryAudit}. */
+export interface AuditQuery {
+  /** 1-based page number. */
+  page: number;
+  /** Rows per page (> 0). */
+  pageSize: number;
+  /** Only these kinds; absent or empty means all. */
+  kinds?: readonly string[];
+}
+
+/** One page of audit rows and the number of rows matching the filter. */
+export interface AuditPage {
+  rows: AuditRecord[];
+  count: number;
+}
+
+interface AuditRow {
+  id: number;
+  timestamp: number;
+  kind: string;
+  event_mask: number;
+  author_id: number | null;
+  description: string;
+  target_id: number | null;
+  target2_id: number | null;
+  before: string | null;
+  after: string | null;
+  data: string;
+}
+
+const SECRET_KEYS: ReadonlySet<string> = new Set([
+  "password",
+  "password_hash",
+  "passwordhash",
+  "current_password",
+  "new_password",
+  "code",
+  "pin",
+  "pin_hash",
+  "pinhash",
+  "token",
+  "token_hash",
+  "tokenhash",
+]);
+
+/**
+ * A deep copy of `value` without any property whose name is a secret
+ * (password, password_hash, passwordHash, current_password, new_password,
+ * code, pin, pin_hash, pinHash, token, token_hash, tokenHash; any case), at
+ * any depth, arrays included.
+ *
+ * @example
+ * ```ts
+ * import { redactSecrets } from "./audit.ts";
+ * const copy = redactSecrets({ username: "a", Password: "x", nested: [{ pin: "1234" }] });
+ * console.assert(JSON.stringify(copy) === '{"username":"a","nested":[{}]}');
+ * ```
+ */
+export function redactSecrets<T>(value: T): T {
+  return redact(value) as T;
+}
+
+function redact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redact);
+  if (typeof value !== "object" || value === null) return value;
+  if (value instanceof Date) return new Date(value.getTime());
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (!SECRET_KEYS.has(key.toLowerCase())) copy[key] = redact(item);
+  }
+  return copy;
+}
+
+function jsonOrNull(value: JsonObject | null | undefined): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(redactSecrets(value));
+}
+
+function parseObject(text: string | null): JsonObject | null {
+  if (text === null) return null;
+  const value: unknown = JSON.parse(text);
+  return typeof value === "object" && value !== null ? value as JsonObject : null;
+}
+
+function toRecord(row: AuditRow): AuditRecord {
+  return {
+    id: row.id,
+    timestamp: row.timestamp,
+    kind: row.kind,
+    mask: row.event_mask,
+    authorId: row.author_id,
+    description: row.description,
+    targetId: row.target_id,
+    target2Id: row.target2_id,
+    before: parseObject(row.before),
+    after: parseObject(row.after),
+    data: parseObject(row.data) ?? {},
+  };
+}
+
+/**
+ * Appends one audit event and returns its id. Secrets are removed from
+ * `before`, `after` and `data` before they are stored.
+ *
+ * @throws {RangeError} if the mask is not a non-negative safe integer.
+ */
+export function appendAudit(db: DatabaseSync, entry: AuditEntry): number {
+  if (!Number.isSafeInteger(entry.mask) || entry.mask < 0) {
+    throw new RangeError(`Audit mask must be a non-negative safe integer: ${entry.mask}`);
+  }
+  const row = db.prepare(
+    `INSERT INTO audit_events (timestamp, kind, event_mask, author_id, description, target_id,
+       target2_id, before, after, data)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+  ).get(
+    entry.timestamp,
+    entry.kind,
+    entry.mask,
+    entry.authorId,
+    entry.description,
+    entry.targetId ?? null,
+    entry.target2Id ?? null,
+    jsonOrNull(entry.before),
+    jsonOrNull(entry.after),
+    jsonOrNull(entry.data) ?? "{}",
+  ) as { id: number };
+  return row.id;
+}
+
+/** Appends several audit events in one transaction; returns their ids in order. */
+export function appendAuditBatch(db: DatabaseSync, entries: readonly AuditEntry[]): number[] {
+  return transaction(db, () => entries.map((entry) => appendAudit(db, entry)));
+}
+
+/** Finds one audit event by id. */
+export function getAuditEvent(db: DatabaseSync, id: number): AuditRecord | undefined {
+  const row = db.prepare("SELECT * FROM audit_events WHERE id = ?").get(id) as
+    | AuditRow
+    | undefined;
+  return row && toRecord(row);
+}
+
+/**
+ * One page of audit events, newest first (ORDER BY id DESC, as Leosac), and
+ * the count of events matching `kinds`.
+ *
+ * @throws {RangeError} if `page` or `pageSize` is not a positive integer.
+ */
+export function queryAudit(db: DatabaseSync, query: AuditQuery): AuditPage {
+  const { page, pageSize } = query;
+  if (!Number.isSafeInteger(page) || page < 1) {
+    throw new RangeError(`Page must be a positive integer: ${page}`);
+  }
+  if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
+    throw new RangeError(`Page size must be a positive integer: ${pageSize}`);
+  }
+  const kinds = query.kinds ?? [];
+  const where = kinds.length > 0 ? `WHERE kind IN (${kinds.map(() => "?").join(", ")})` : "";
+  const { n } = db.prepare(`SELECT count(*) AS n FROM audit_events ${where}`).get(...kinds) as {
+    n: number;
+  };
+  const rows = db.prepare(
+    `SELECT * FROM audit_events ${where} ORDER BY id DESC LIMIT ? OFFSET ?`,
+  ).all(...kinds, pageSize, (page - 1) * pageSize) as unknown as AuditRow[];
+  return { rows: rows.map(toRecord), count: n };
+}

@@ -1,0 +1,349 @@
+/**
+ * Credential repository: RFID cards and PIN codes.
+ *
+ * Card ids are stored normalised (`aa:bb:cc:dd`: lower-case hex byte pairs
+ * joined by `:`), so lookups are exact string matches as in Leosac. A PIN is
+ * never stored: callers pass `pinHash` (computed with `hashPin` from
+ * `secrets.ts`) and look PINs up by that hash.
+ *
+ * @module
+ */
+import type { DatabaseSync } from "node:sqlite";
+import { ValidationError } from "../errors.ts";
+import type { Validity } from "./validity.ts";
+
+/** Credential types (Leosac's JSON:API type names). */
+export type CredentialType = "rfid-card" | "pin-code";
+
+/** Fields every credential has. */
+export interface CredentialBase {
+  id: number;
+  alias: string;
+  description: string;
+  /** The owning user, or null. */
+  ownerId: number | null;
+  validity: Validity;
+  /** 1 after create, +1 per update. */
+  version: number;
+}
+
+/** A stored RFID card. */
+export interface RfidCard extends CredentialBase {
+  type: "rfid-card";
+  /** Normalised card id, e.g. `aa:bb:cc:dd`. */
+  cardId: string;
+  nbBits: number;
+}
+
+/** A stored PIN code (its keyed hash only). */
+export interface PinCode extends CredentialBase {
+  type: "pin-code";
+  pinHash: string;
+}
+
+/** A stored credential. */
+export type Credential = RfidCard | PinCode;
+
+/** Fields common to both kinds of new credential. */
+export interface NewCredentialBase {
+  alias?: string;
+  description?: string;
+  /** The owning user; null or 0 means none. */
+  ownerId?: number | null;
+  validity?: Validity;
+}
+
+/** Fields for creating an RFID card. `cardId` may be `AA:BB:cc:dd` or `aabbccdd`. */
+export interface NewRfidCard extends NewCredentialBase {
+  type: "rfid-card";
+  cardId: string;
+  nbBits: number;
+}
+
+/** Fields for creating a PIN code. */
+export interface NewPinCode extends NewCredentialBase {
+  type: "pin-code";
+  pinHash: string;
+}
+
+/** Fields for creating a credential. */
+export type NewCredential = NewRfidCard | NewPinCode;
+
+/**
+ * Fields an update may change; absent fields keep their value. `cardId` and
+ * `nbBits` apply to cards only, `pinHash` to PIN codes only.
+ */
+export interface CredentialPatch {
+  alias?: string;
+  description?: string;
+  /** null or 0 clears the owner. */
+  ownerId?: number | null;
+  validity?: Validity;
+  cardId?: string;
+  nbBits?: number;
+  pinHash?: string;
+}
+
+interface CredentialRow {
+  id: number;
+  type: CredentialType;
+  alias: string;
+  description: string;
+  owner_id: number | null;
+  validity_enabled: number;
+  validity_start: number | null;
+  validity_end: number | null;
+  version: number;
+  card_id: string | null;
+  nb_bits: number | null;
+  pin_hash: string | null;
+}
+
+function toCredential(row: CredentialRow): Credential {
+  const base: CredentialBase = {
+    id: row.id,
+    alias: row.alias,
+    description: row.description,
+    ownerId: row.owner_id,
+    validity: {
+      enabled: row.validity_enabled === 1,
+      start: row.validity_start,
+      end: row.validity_end,
+    },
+    version: row.version,
+  };
+  if (row.type === "rfid-card") {
+    return { ...base, type: "rfid-card", cardId: row.card_id ?? "", nbBits: row.nb_bits ?? 0 };
+  }
+  return { ...base, type: "pin-code", pinHash: row.pin_hash ?? "" };
+}
+
+function toCredentials(rows: unknown[]): Credential[] {
+  return (rows as CredentialRow[]).map(toCredential);
+}
+
+/**
+ * Normalises a card id to lower-case hex byte pairs joined by `:`.
+ * Accepts `AA:BB:cc:dd` (every group exactly two hex digits) or `aabbccdd`
+ * (an even number of hex digits). Surrounding whitespace is ignored.
+ *
+ * @returns the normalised id, or null if `text` is not a card id.
+ *
+ * @example
+ * ```ts
+ * import { normalizeCardId } from "./credentials.ts";
+ * console.assert(normalizeCardId("AA:BB:cc:dd") === "aa:bb:cc:dd");
+ * console.assert(normalizeCardId("aabbccdd") === "aa:bb:cc:dd");
+ * console.assert(normalizeCardId("a:bb") === null);
+ * ```
+ */
+export function normalizeCardId(text: string): string | null {
+  const value = text.trim().toLowerCase();
+  if (/^[0-9a-f]{2}(:[0-9a-f]{2})*$/.test(value)) return value;
+  if (/^([0-9a-f]{2})+$/.test(value)) return value.match(/../g)!.join(":");
+  return null;
+}
+
+/**
+ * Formats raw reader bits the way Leosac does: MSB first, packed into
+ * ceil(nbBits / 8) bytes, the last byte zero-padded on the right, lower-case
+ * hex joined by `:`.
+ *
+ * @param bits the frame as an unsigned integer whose lowest bit is the last bit received.
+ * @param nbBits the frame length (> 0).
+ * @throws {RangeError} if `nbBits` is not a positive integer or `bits` does not fit.
+ *
+ * @example
+ * ```ts
+ * import { cardIdFromBits } from "./credentials.ts";
+ * console.assert(cardIdFromBits(0x20200cen, 26) === "80:80:33:80");
+ * ```
+ */
+export function cardIdFromBits(bits: bigint, nbBits: number): string {
+  checkNbBits(nbBits);
+  if (bits < 0n || bits >> BigInt(nbBits) !== 0n) {
+    throw new RangeError(`Value does not fit in ${nbBits} bits: ${bits}`);
+  }
+  const nbBytes = Math.ceil(nbBits / 8);
+  let packed = bits << BigInt(nbBytes * 8 - nbBits);
+  const bytes: string[] = [];
+  for (let i = 0; i < nbBytes; i++) {
+    bytes.unshift((packed & 0xffn).toString(16).padStart(2, "0"));
+    packed >>= 8n;
+  }
+  return bytes.join(":");
+}
+
+/**
+ * The inverse of {@linkcode cardIdFromBits}: the `nbBits` raw bits of a card id.
+ *
+ * @throws {RangeError} if the id is not a card id, its byte count is not
+ * ceil(nbBits / 8), or its padding bits are not zero.
+ *
+ * @example
+ * ```ts
+ * import { bitsFromCardId } from "./credentials.ts";
+ * console.assert(bitsFromCardId("80:80:33:80", 26) === 0x20200cen);
+ * ```
+ */
+export function bitsFromCardId(cardId: string, nbBits: number): bigint {
+  checkNbBits(nbBits);
+  const normalized = normalizeCardId(cardId);
+  if (normalized === null) throw new RangeError(`Invalid card id: "${cardId}"`);
+  const bytes = normalized.split(":");
+  const nbBytes = Math.ceil(nbBits / 8);
+  if (bytes.length !== nbBytes) {
+    throw new RangeError(
+      `Card id "${cardId}" has ${bytes.length} bytes, ${nbBits} bits need ${nbBytes}`,
+    );
+  }
+  let packed = 0n;
+  for (const byte of bytes) packed = (packed << 8n) | BigInt(parseInt(byte, 16));
+  const padding = BigInt(nbBytes * 8 - nbBits);
+  if ((packed & ((1n << padding) - 1n)) !== 0n) {
+    throw new RangeError(`Card id "${cardId}" has non-zero padding bits for ${nbBits} bits`);
+  }
+  return packed >> padding;
+}
+
+function checkNbBits(nbBits: number): void {
+  if (!Number.isInteger(nbBits) || nbBits <= 0) {
+    throw new RangeError(`Bit count must be a positive integer: ${nbBits}`);
+  }
+}
+
+function cardIdOrThrow(text: string): string {
+  const cardId = normalizeCardId(text);
+  if (cardId === null) {
+    throw new ValidationError("Card id must have aa:bb:cc:11 format.", "data/attributes/cardId");
+  }
+  return cardId;
+}
+
+function ownerOrNull(ownerId: number | null | undefined): number | null {
+  return ownerId === undefined || ownerId === null || ownerId === 0 ? null : ownerId;
+}
+
+/**
+ * Inserts a credential and returns it.
+ *
+ * @throws {ValidationError} if a card id is malformed (pointer `data/attributes/cardId`).
+ * @throws {Error} a SQLite UNIQUE violation when the card id is taken, a
+ * FOREIGN KEY violation for an unknown owner, a CHECK violation when `nbBits <= 0`.
+ */
+export function createCredential(db: DatabaseSync, credential: NewCredential): Credential {
+  const validity = credential.validity ?? { enabled: true, start: null, end: null };
+  const isCard = credential.type === "rfid-card";
+  const row = db.prepare(
+    `INSERT INTO credentials (type, alias, description, owner_id, validity_enabled,
+       validity_start, validity_end, card_id, nb_bits, pin_hash)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+  ).get(
+    credential.type,
+    credential.alias ?? "",
+    credential.description ?? "",
+    ownerOrNull(credential.ownerId),
+    validity.enabled ? 1 : 0,
+    validity.start,
+    validity.end,
+    isCard ? cardIdOrThrow(credential.cardId) : null,
+    isCard ? credential.nbBits : null,
+    isCard ? null : credential.pinHash,
+  ) as unknown as CredentialRow;
+  return toCredential(row);
+}
+
+/** Finds a credential by id. */
+export function getCredential(db: DatabaseSync, id: number): Credential | undefined {
+  const row = db.prepare("SELECT * FROM credentials WHERE id = ?").get(id) as
+    | CredentialRow
+    | undefined;
+  return row && toCredential(row);
+}
+
+/** Lists every credential, by id. */
+export function listCredentials(db: DatabaseSync): Credential[] {
+  return toCredentials(db.prepare("SELECT * FROM credentials ORDER BY id").all());
+}
+
+/** The credentials owned by `userId`, by id. */
+export function listCredentialsOfUser(db: DatabaseSync, userId: number): Credential[] {
+  return toCredentials(
+    db.prepare("SELECT * FROM credentials WHERE owner_id = ? ORDER BY id").all(userId),
+  );
+}
+
+/**
+ * Finds the card with this id (any accepted spelling; the bit count is not
+ * part of the key, as in Leosac). Undefined if none or the text is not a card id.
+ */
+export function findCardByCardId(db: DatabaseSync, cardIdHex: string): RfidCard | undefined {
+  const cardId = normalizeCardId(cardIdHex);
+  if (cardId === null) return undefined;
+  const row = db.prepare("SELECT * FROM credentials WHERE card_id = ? AND type = 'rfid-card'")
+    .get(cardId) as CredentialRow | undefined;
+  return row && (toCredential(row) as RfidCard);
+}
+
+/** The PIN codes whose stored hash is `hash` (PINs are not unique), by id. */
+export function findPinsByHash(db: DatabaseSync, hash: string): PinCode[] {
+  return toCredentials(
+    db.prepare("SELECT * FROM credentials WHERE pin_hash = ? AND type = 'pin-code' ORDER BY id")
+      .all(hash),
+  ) as PinCode[];
+}
+
+/**
+ * Applies a patch and bumps the version. Returns the updated credential, or
+ * undefined if missing.
+ *
+ * @throws {TypeError} if the patch sets a field of the other credential type.
+ * @throws {ValidationError} if a card id is malformed.
+ * @throws {Error} SQLite UNIQUE / FOREIGN KEY / CHECK violations as for create.
+ */
+export function updateCredential(
+  db: DatabaseSync,
+  id: number,
+  patch: CredentialPatch,
+): Credential | undefined {
+  const current = getCredential(db, id);
+  if (!current) return undefined;
+  if (current.type === "rfid-card" && patch.pinHash !== undefined) {
+    throw new TypeError(`Cannot set a PIN hash on rfid-card credential ${id}`);
+  }
+  if (current.type === "pin-code" && (patch.cardId !== undefined || patch.nbBits !== undefined)) {
+    throw new TypeError(`Cannot set a card id or bit count on pin-code credential ${id}`);
+  }
+  const validity = patch.validity ?? current.validity;
+  const row = db.prepare(
+    `UPDATE credentials SET alias = ?, description = ?, owner_id = ?, validity_enabled = ?,
+       validity_start = ?, validity_end = ?, card_id = ?, nb_bits = ?, pin_hash = ?,
+       version = version + 1
+     WHERE id = ? RETURNING *`,
+  ).get(
+    patch.alias ?? current.alias,
+    patch.description ?? current.description,
+    patch.ownerId === undefined ? current.ownerId : ownerOrNull(patch.ownerId),
+    validity.enabled ? 1 : 0,
+    validity.start,
+    validity.end,
+    current.type === "rfid-card" ? cardIdOrThrow(patch.cardId ?? current.cardId) : null,
+    current.type === "rfid-card" ? patch.nbBits ?? current.nbBits : null,
+    current.type === "pin-code" ? patch.pinHash ?? current.pinHash : null,
+    id,
+  ) as unknown as CredentialRow;
+  return toCredential(row);
+}
+
+/** Deletes a credential (its schedule-mapping rows cascade). True if a row was deleted. */
+export function deleteCredential(db: DatabaseSync, id: number): boolean {
+  return Number(db.prepare("DELETE FROM credentials WHERE id = ?").run(id).changes) > 0;
+}
+
+/** Credentials whose alias contains `partial` (case-insensitive, no wildcards), by id. */
+export function searchCredentials(db: DatabaseSync, partial: string): Credential[] {
+  return toCredentials(
+    db.prepare("SELECT * FROM credentials WHERE instr(lower(alias), lower(?)) > 0 ORDER BY id")
+      .all(partial),
+  );
+}

@@ -1,0 +1,178 @@
+/**
+ * Door repository.
+ *
+ * @module
+ */
+import type { DatabaseSync } from "node:sqlite";
+
+/** Door modes. */
+export const DOOR_MODES = ["normal", "unlocked", "locked", "lockdown"] as const;
+/** A door mode. */
+export type DoorMode = typeof DOOR_MODES[number];
+
+/** A stored door. */
+export interface Door {
+  id: number;
+  alias: string;
+  description: string;
+  /** The (unique) access point of this door, or null. */
+  accessPointId: number | null;
+  mode: DoorMode;
+  /** Device ids (UUID strings) of the strike, contact and request-to-exit GPIOs. */
+  strikeGpioId: string | null;
+  contactGpioId: string | null;
+  rexGpioId: string | null;
+  unlockMs: number;
+  heldOpenMs: number;
+  /** A schedule during which the door stays unlocked, or null. */
+  unlockScheduleId: number | null;
+  /** During the unlock schedule, stay locked until the first granted card. */
+  unlockAfterFirstCard: boolean;
+}
+
+/** Fields for creating a door; absent fields take the schema defaults. `accessPointId` 0 means none. */
+export type NewDoor = Partial<Omit<Door, "id">>;
+
+/** Fields that an update may change; absent fields keep their value. `accessPointId` 0 or null clears it. */
+export type DoorPatch = Partial<Omit<Door, "id">>;
+
+interface DoorRow {
+  id: number;
+  alias: string;
+  description: string;
+  access_point_id: number | null;
+  mode: DoorMode;
+  strike_gpio_id: string | null;
+  contact_gpio_id: string | null;
+  rex_gpio_id: string | null;
+  unlock_ms: number;
+  held_open_ms: number;
+  unlock_schedule_id: number | null;
+  unlock_after_first_card: number;
+}
+
+const DEFAULTS: Omit<Door, "id"> = {
+  alias: "",
+  description: "",
+  accessPointId: null,
+  mode: "normal",
+  strikeGpioId: null,
+  contactGpioId: null,
+  rexGpioId: null,
+  unlockMs: 5000,
+  heldOpenMs: 30000,
+  unlockScheduleId: null,
+  unlockAfterFirstCard: false,
+};
+
+function toDoor(row: DoorRow): Door {
+  return {
+    id: row.id,
+    alias: row.alias,
+    description: row.description,
+    accessPointId: row.access_point_id,
+    mode: row.mode,
+    strikeGpioId: row.strike_gpio_id,
+    contactGpioId: row.contact_gpio_id,
+    rexGpioId: row.rex_gpio_id,
+    unlockMs: row.unlock_ms,
+    heldOpenMs: row.held_open_ms,
+    unlockScheduleId: row.unlock_schedule_id,
+    unlockAfterFirstCard: row.unlock_after_first_card === 1,
+  };
+}
+
+function toDoors(rows: unknown[]): Door[] {
+  return (rows as DoorRow[]).map(toDoor);
+}
+
+function values(door: Omit<Door, "id">): (string | number | null)[] {
+  return [
+    door.alias,
+    door.description,
+    door.accessPointId === 0 ? null : door.accessPointId,
+    door.mode,
+    door.strikeGpioId,
+    door.contactGpioId,
+    door.rexGpioId,
+    door.unlockMs,
+    door.heldOpenMs,
+    door.unlockScheduleId,
+    door.unlockAfterFirstCard ? 1 : 0,
+  ];
+}
+
+const COLUMNS = `alias = ?, description = ?, access_point_id = ?, mode = ?, strike_gpio_id = ?,
+  contact_gpio_id = ?, rex_gpio_id = ?, unlock_ms = ?, held_open_ms = ?, unlock_schedule_id = ?,
+  unlock_after_first_card = ?`;
+
+/**
+ * Inserts a door and returns it.
+ *
+ * @throws {Error} a SQLite UNIQUE violation when the access point already
+ * belongs to another door, a FOREIGN KEY violation for an unknown access
+ * point, device or schedule, a CHECK violation for an unknown mode.
+ */
+export function createDoor(db: DatabaseSync, door: NewDoor = {}): Door {
+  const row = db.prepare(
+    `INSERT INTO doors (alias, description, access_point_id, mode, strike_gpio_id,
+       contact_gpio_id, rex_gpio_id, unlock_ms, held_open_ms, unlock_schedule_id,
+       unlock_after_first_card)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+  ).get(...values({ ...DEFAULTS, ...door })) as unknown as DoorRow;
+  return toDoor(row);
+}
+
+/** Finds a door by id. */
+export function getDoor(db: DatabaseSync, id: number): Door | undefined {
+  const row = db.prepare("SELECT * FROM doors WHERE id = ?").get(id) as DoorRow | undefined;
+  return row && toDoor(row);
+}
+
+/** Finds the door whose access point is `accessPointId`. */
+export function getDoorByAccessPoint(db: DatabaseSync, accessPointId: number): Door | undefined {
+  const row = db.prepare("SELECT * FROM doors WHERE access_point_id = ?").get(accessPointId) as
+    | DoorRow
+    | undefined;
+  return row && toDoor(row);
+}
+
+/** Lists every door, by id. */
+export function listDoors(db: DatabaseSync): Door[] {
+  return toDoors(db.prepare("SELECT * FROM doors ORDER BY id").all());
+}
+
+/**
+ * Applies a patch. Returns the updated door, or undefined if missing.
+ *
+ * @throws {Error} SQLite UNIQUE / FOREIGN KEY / CHECK violations as for create.
+ */
+export function updateDoor(db: DatabaseSync, id: number, patch: DoorPatch): Door | undefined {
+  const current = getDoor(db, id);
+  if (!current) return undefined;
+  const { id: _, ...fields } = { ...current, ...patch };
+  const row = db.prepare(`UPDATE doors SET ${COLUMNS} WHERE id = ? RETURNING *`)
+    .get(...values(fields), id) as unknown as DoorRow;
+  return toDoor(row);
+}
+
+/** Sets a door's mode. Returns the updated door, or undefined if missing. */
+export function setDoorMode(db: DatabaseSync, id: number, mode: DoorMode): Door | undefined {
+  const row = db.prepare("UPDATE doors SET mode = ? WHERE id = ? RETURNING *").get(mode, id) as
+    | DoorRow
+    | undefined;
+  return row && toDoor(row);
+}
+
+/** Deletes a door (zone links and schedule-mapping rows cascade). True if a row was deleted. */
+export function deleteDoor(db: DatabaseSync, id: number): boolean {
+  return Number(db.prepare("DELETE FROM doors WHERE id = ?").run(id).changes) > 0;
+}
+
+/** Doors whose alias contains `partial` (case-insensitive, no wildcards), by id. */
+export function searchDoors(db: DatabaseSync, partial: string): Door[] {
+  return toDoors(
+    db.prepare("SELECT * FROM doors WHERE instr(lower(alias), lower(?)) > 0 ORDER BY id")
+      .all(partial),
+  );
+}

@@ -1,0 +1,134 @@
+/**
+ * Holiday repository. A holiday is a calendar date (`YYYY-MM-DD`, local
+ * wall-clock date); a recurring one matches the same month-day every year.
+ *
+ * @module
+ */
+import type { DatabaseSync } from "node:sqlite";
+import { ValidationError } from "../errors.ts";
+
+/** A stored holiday. */
+export interface Holiday {
+  id: number;
+  /** `YYYY-MM-DD`. */
+  date: string;
+  name: string;
+  /** Every year on the same month and day. */
+  recurring: boolean;
+}
+
+/** Fields for creating a holiday. */
+export interface NewHoliday {
+  date: string;
+  name?: string;
+  /** @default false */
+  recurring?: boolean;
+}
+
+/** Fields that an update may change; absent fields keep their value. */
+export type HolidayPatch = Partial<Omit<Holiday, "id">>;
+
+interface HolidayRow {
+  id: number;
+  date: string;
+  name: string;
+  recurring: number;
+}
+
+function toHoliday(row: HolidayRow): Holiday {
+  return { id: row.id, date: row.date, name: row.name, recurring: row.recurring === 1 };
+}
+
+/**
+ * True when `text` is a real calendar date written `YYYY-MM-DD`.
+ *
+ * @example
+ * ```ts
+ * import { isDateString } from "./holidays.ts";
+ * console.assert(isDateString("2024-02-29"));
+ * console.assert(!isDateString("2023-02-29"));
+ * ```
+ */
+export function isDateString(text: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day;
+}
+
+function checkDate(date: string): string {
+  if (!isDateString(date)) {
+    throw new ValidationError(
+      `Invalid date "${date}": expected YYYY-MM-DD`,
+      "data/attributes/date",
+    );
+  }
+  return date;
+}
+
+/**
+ * Inserts a holiday and returns it.
+ *
+ * @throws {ValidationError} if the date is not a real `YYYY-MM-DD` date (pointer `data/attributes/date`).
+ */
+export function createHoliday(db: DatabaseSync, holiday: NewHoliday): Holiday {
+  const row = db.prepare(
+    "INSERT INTO holidays (date, name, recurring) VALUES (?, ?, ?) RETURNING *",
+  ).get(
+    checkDate(holiday.date),
+    holiday.name ?? "",
+    holiday.recurring ? 1 : 0,
+  ) as unknown as HolidayRow;
+  return toHoliday(row);
+}
+
+/** Finds a holiday by id. */
+export function getHoliday(db: DatabaseSync, id: number): Holiday | undefined {
+  const row = db.prepare("SELECT * FROM holidays WHERE id = ?").get(id) as HolidayRow | undefined;
+  return row && toHoliday(row);
+}
+
+/** Lists every holiday, by date then id. */
+export function listHolidays(db: DatabaseSync): Holiday[] {
+  return (db.prepare("SELECT * FROM holidays ORDER BY date, id").all() as unknown as HolidayRow[])
+    .map(toHoliday);
+}
+
+/**
+ * Applies a patch. Returns the updated holiday, or undefined if missing.
+ *
+ * @throws {ValidationError} if a new date is not a real `YYYY-MM-DD` date.
+ */
+export function updateHoliday(
+  db: DatabaseSync,
+  id: number,
+  patch: HolidayPatch,
+): Holiday | undefined {
+  const current = getHoliday(db, id);
+  if (!current) return undefined;
+  const next = { ...current, ...patch };
+  const row = db.prepare(
+    "UPDATE holidays SET date = ?, name = ?, recurring = ? WHERE id = ? RETURNING *",
+  ).get(checkDate(next.date), next.name, next.recurring ? 1 : 0, id) as unknown as HolidayRow;
+  return toHoliday(row);
+}
+
+/** Deletes a holiday. True if a row was deleted. */
+export function deleteHoliday(db: DatabaseSync, id: number): boolean {
+  return Number(db.prepare("DELETE FROM holidays WHERE id = ?").run(id).changes) > 0;
+}
+
+/**
+ * True when `date` (`YYYY-MM-DD`) is a holiday: a holiday on that exact date,
+ * or a recurring holiday on the same month and day. A malformed date is never a holiday.
+ */
+export function isHoliday(db: DatabaseSync, date: string): boolean {
+  if (!isDateString(date)) return false;
+  const row = db.prepare(
+    `SELECT 1 AS hit FROM holidays
+     WHERE date = ? OR (recurring = 1 AND substr(date, 6) = substr(?, 6)) LIMIT 1`,
+  ).get(date, date);
+  return row !== undefined;
+}

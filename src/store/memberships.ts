@@ -1,0 +1,127 @@
+/**
+ * User-group membership repository. Timestamps are Unix **milliseconds**
+ * (the wire format divides by 1000: Leosac serialises seconds).
+ *
+ * @module
+ */
+import type { DatabaseSync } from "node:sqlite";
+
+/** Group ranks (Leosac `GroupRank`). */
+export const GROUP_RANK = { MEMBER: 0, OPERATOR: 1, ADMIN: 2 } as const;
+/** A group rank value. */
+export type GroupRank = typeof GROUP_RANK[keyof typeof GROUP_RANK];
+
+/** A stored membership of one user in one group. */
+export interface Membership {
+  id: number;
+  userId: number;
+  groupId: number;
+  rank: GroupRank;
+  /** When the user joined, Unix ms. */
+  timestamp: number;
+}
+
+/** Fields for creating a membership. */
+export interface NewMembership {
+  userId: number;
+  groupId: number;
+  /** @default GROUP_RANK.MEMBER */
+  rank?: GroupRank;
+  /** When the user joined, Unix ms. */
+  timestamp: number;
+}
+
+interface MembershipRow {
+  id: number;
+  user_id: number;
+  group_id: number;
+  rank: number;
+  timestamp: number;
+}
+
+function toMembership(row: MembershipRow): Membership {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    groupId: row.group_id,
+    rank: row.rank as GroupRank,
+    timestamp: row.timestamp,
+  };
+}
+
+function toMemberships(rows: unknown[]): Membership[] {
+  return (rows as MembershipRow[]).map(toMembership);
+}
+
+/**
+ * Inserts a membership and returns it.
+ *
+ * @throws {Error} a SQLite UNIQUE violation when the user is already in the group,
+ * a FOREIGN KEY violation when the user or group does not exist, or a CHECK
+ * violation when the rank is not 0..2.
+ */
+export function createMembership(db: DatabaseSync, membership: NewMembership): Membership {
+  const row = db.prepare(
+    `INSERT INTO memberships (user_id, group_id, rank, timestamp)
+     VALUES (?, ?, ?, ?) RETURNING *`,
+  ).get(
+    membership.userId,
+    membership.groupId,
+    membership.rank ?? GROUP_RANK.MEMBER,
+    membership.timestamp,
+  ) as unknown as MembershipRow;
+  return toMembership(row);
+}
+
+/** Finds a membership by id. */
+export function getMembership(db: DatabaseSync, id: number): Membership | undefined {
+  const row = db.prepare("SELECT * FROM memberships WHERE id = ?").get(id) as
+    | MembershipRow
+    | undefined;
+  return row && toMembership(row);
+}
+
+/** Finds the membership of `userId` in `groupId`, if any. */
+export function getMembershipOf(
+  db: DatabaseSync,
+  userId: number,
+  groupId: number,
+): Membership | undefined {
+  const row = db.prepare("SELECT * FROM memberships WHERE user_id = ? AND group_id = ?")
+    .get(userId, groupId) as MembershipRow | undefined;
+  return row && toMembership(row);
+}
+
+/** The memberships of a user, by id. */
+export function listMembershipsOfUser(db: DatabaseSync, userId: number): Membership[] {
+  return toMemberships(
+    db.prepare("SELECT * FROM memberships WHERE user_id = ? ORDER BY id").all(userId),
+  );
+}
+
+/** The memberships of a group, by id. */
+export function listMembershipsOfGroup(db: DatabaseSync, groupId: number): Membership[] {
+  return toMemberships(
+    db.prepare("SELECT * FROM memberships WHERE group_id = ? ORDER BY id").all(groupId),
+  );
+}
+
+/**
+ * Changes a membership's rank. Returns the updated membership, or undefined if missing.
+ *
+ * @throws {Error} a SQLite CHECK violation when the rank is not 0..2.
+ */
+export function updateMembershipRank(
+  db: DatabaseSync,
+  id: number,
+  rank: GroupRank,
+): Membership | undefined {
+  const row = db.prepare("UPDATE memberships SET rank = ? WHERE id = ? RETURNING *")
+    .get(rank, id) as MembershipRow | undefined;
+  return row && toMembership(row);
+}
+
+/** Deletes a membership. True if a row was deleted. */
+export function deleteMembership(db: DatabaseSync, id: number): boolean {
+  return Number(db.prepare("DELETE FROM memberships WHERE id = ?").run(id).changes) > 0;
+}

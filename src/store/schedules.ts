@@ -1,0 +1,346 @@
+/**
+ * Schedule repository: schedules, their ordered timeframes, and their
+ * mappings (which users, groups, credentials, doors and zones a schedule
+ * applies to).
+ *
+ * @module
+ */
+import type { DatabaseSync } from "node:sqlite";
+import { transaction } from "./db.ts";
+
+/** One weekly window: a single day, start and end inclusive, in minutes since midnight. */
+export interface Timeframe {
+  /** 0 = Monday … 6 = Sunday (the Leosac web client's convention). */
+  day: number;
+  /** 0..1439. */
+  startMinute: number;
+  /** 0..1439, inclusive (1439 = 23:59 covers the rest of the day). */
+  endMinute: number;
+}
+
+/** A stored schedule. */
+export interface Schedule {
+  id: number;
+  /** Not unique. */
+  name: string;
+  description: string;
+  appliesOnHolidays: boolean;
+  /** 1 after create, +1 per update. */
+  version: number;
+  /** In their stored order (the wire `id` of a timeframe is its index). */
+  timeframes: Timeframe[];
+}
+
+/** Fields for creating a schedule. */
+export interface NewSchedule {
+  name: string;
+  description?: string;
+  /** @default false */
+  appliesOnHolidays?: boolean;
+  timeframes?: Timeframe[];
+}
+
+/** Fields that an update may change; absent fields keep their value. `timeframes` replaces the list. */
+export type SchedulePatch = Partial<Omit<Schedule, "id" | "version">>;
+
+/** A stored schedule mapping. */
+export interface ScheduleMapping {
+  id: number;
+  scheduleId: number;
+  alias: string;
+  version: number;
+  userIds: number[];
+  groupIds: number[];
+  credentialIds: number[];
+  doorIds: number[];
+  zoneIds: number[];
+}
+
+/** Fields for creating a mapping; absent id lists are empty. */
+export interface NewScheduleMapping {
+  alias?: string;
+  userIds?: readonly number[];
+  groupIds?: readonly number[];
+  credentialIds?: readonly number[];
+  doorIds?: readonly number[];
+  zoneIds?: readonly number[];
+}
+
+/** The kinds of entity a mapping can name. */
+export type MappingTargetKind = "user" | "group" | "credential" | "door" | "zone";
+
+const MAPPING_TABLES = {
+  user: { table: "mapping_users", column: "user_id", field: "userIds" },
+  group: { table: "mapping_groups", column: "group_id", field: "groupIds" },
+  credential: { table: "mapping_credentials", column: "credential_id", field: "credentialIds" },
+  door: { table: "mapping_doors", column: "door_id", field: "doorIds" },
+  zone: { table: "mapping_zones", column: "zone_id", field: "zoneIds" },
+} as const;
+
+const TARGET_KINDS = Object.keys(MAPPING_TABLES) as MappingTargetKind[];
+
+interface ScheduleRow {
+  id: number;
+  name: string;
+  description: string;
+  applies_on_holidays: number;
+  version: number;
+}
+
+interface TimeframeRow {
+  day: number;
+  start_minute: number;
+  end_minute: number;
+}
+
+interface MappingRow {
+  id: number;
+  schedule_id: number;
+  alias: string;
+  version: number;
+}
+
+function readTimeframes(db: DatabaseSync, scheduleId: number): Timeframe[] {
+  const rows = db.prepare(
+    `SELECT day, start_minute, end_minute FROM schedule_timeframes
+     WHERE schedule_id = ? ORDER BY position`,
+  ).all(scheduleId) as unknown as TimeframeRow[];
+  return rows.map((r) => ({ day: r.day, startMinute: r.start_minute, endMinute: r.end_minute }));
+}
+
+function writeTimeframes(db: DatabaseSync, scheduleId: number, frames: Timeframe[]): void {
+  db.prepare("DELETE FROM schedule_timeframes WHERE schedule_id = ?").run(scheduleId);
+  const insert = db.prepare(
+    `INSERT INTO schedule_timeframes (schedule_id, position, day, start_minute, end_minute)
+     VALUES (?, ?, ?, ?, ?)`,
+  );
+  frames.forEach((f, position) =>
+    insert.run(scheduleId, position, f.day, f.startMinute, f.endMinute)
+  );
+}
+
+function toSchedule(db: DatabaseSync, row: ScheduleRow): Schedule {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    appliesOnHolidays: row.applies_on_holidays === 1,
+    version: row.version,
+    timeframes: readTimeframes(db, row.id),
+  };
+}
+
+function toSchedules(db: DatabaseSync, rows: unknown[]): Schedule[] {
+  return (rows as ScheduleRow[]).map((row) => toSchedule(db, row));
+}
+
+/**
+ * Inserts a schedule with its timeframes and returns it.
+ *
+ * @throws {Error} a SQLite CHECK violation for a day outside 0..6 or a minute outside 0..1439.
+ */
+export function createSchedule(db: DatabaseSync, schedule: NewSchedule): Schedule {
+  return transaction(db, () => {
+    const row = db.prepare(
+      `INSERT INTO schedules (name, description, applies_on_holidays)
+       VALUES (?, ?, ?) RETURNING *`,
+    ).get(
+      schedule.name,
+      schedule.description ?? "",
+      schedule.appliesOnHolidays ? 1 : 0,
+    ) as unknown as ScheduleRow;
+    writeTimeframes(db, row.id, schedule.timeframes ?? []);
+    return toSchedule(db, row);
+  });
+}
+
+/** Finds a schedule by id. */
+export function getSchedule(db: DatabaseSync, id: number): Schedule | undefined {
+  const row = db.prepare("SELECT * FROM schedules WHERE id = ?").get(id) as
+    | ScheduleRow
+    | undefined;
+  return row && toSchedule(db, row);
+}
+
+/** Lists every schedule, by id. */
+export function listSchedules(db: DatabaseSync): Schedule[] {
+  return toSchedules(db, db.prepare("SELECT * FROM schedules ORDER BY id").all());
+}
+
+/** Schedules whose name contains `partial` (case-insensitive, no wildcards), by id. */
+export function searchSchedules(db: DatabaseSync, partial: string): Schedule[] {
+  return toSchedules(
+    db,
+    db.prepare("SELECT * FROM schedules WHERE instr(lower(name), lower(?)) > 0 ORDER BY id")
+      .all(partial),
+  );
+}
+
+/**
+ * Applies a patch (a given `timeframes` list replaces the old one wholesale)
+ * and bumps the version. Returns the updated schedule, or undefined if missing.
+ *
+ * @throws {Error} a SQLite CHECK violation for an invalid timeframe (nothing is changed).
+ */
+export function updateSchedule(
+  db: DatabaseSync,
+  id: number,
+  patch: SchedulePatch,
+): Schedule | undefined {
+  return transaction(db, () => {
+    const current = getSchedule(db, id);
+    if (!current) return undefined;
+    const next = { ...current, ...patch };
+    const row = db.prepare(
+      `UPDATE schedules SET name = ?, description = ?, applies_on_holidays = ?,
+         version = version + 1
+       WHERE id = ? RETURNING *`,
+    ).get(
+      next.name,
+      next.description,
+      next.appliesOnHolidays ? 1 : 0,
+      id,
+    ) as unknown as ScheduleRow;
+    if (patch.timeframes !== undefined) writeTimeframes(db, id, patch.timeframes);
+    return toSchedule(db, row);
+  });
+}
+
+/** Deletes a schedule (timeframes and mappings cascade). True if a row was deleted. */
+export function deleteSchedule(db: DatabaseSync, id: number): boolean {
+  return Number(db.prepare("DELETE FROM schedules WHERE id = ?").run(id).changes) > 0;
+}
+
+function toMapping(db: DatabaseSync, row: MappingRow): ScheduleMapping {
+  const mapping: ScheduleMapping = {
+    id: row.id,
+    scheduleId: row.schedule_id,
+    alias: row.alias,
+    version: row.version,
+    userIds: [],
+    groupIds: [],
+    credentialIds: [],
+    doorIds: [],
+    zoneIds: [],
+  };
+  for (const kind of TARGET_KINDS) {
+    const { table, column, field } = MAPPING_TABLES[kind];
+    const ids = db.prepare(`SELECT ${column} AS id FROM ${table} WHERE mapping_id = ? ORDER BY 1`)
+      .all(row.id) as unknown as { id: number }[];
+    mapping[field] = ids.map((r) => r.id);
+  }
+  return mapping;
+}
+
+function toMappings(db: DatabaseSync, rows: unknown[]): ScheduleMapping[] {
+  return (rows as MappingRow[]).map((row) => toMapping(db, row));
+}
+
+/**
+ * Adds a mapping to a schedule and returns it. Duplicate ids in a list are stored once.
+ *
+ * @throws {Error} a SQLite FOREIGN KEY violation when the schedule or a named entity does not exist.
+ */
+export function createMapping(
+  db: DatabaseSync,
+  scheduleId: number,
+  mapping: NewScheduleMapping,
+): ScheduleMapping {
+  return transaction(db, () => {
+    const row = db.prepare(
+      "INSERT INTO schedule_mappings (schedule_id, alias) VALUES (?, ?) RETURNING *",
+    ).get(scheduleId, mapping.alias ?? "") as unknown as MappingRow;
+    for (const kind of TARGET_KINDS) {
+      const { table, column, field } = MAPPING_TABLES[kind];
+      const insert = db.prepare(
+        `INSERT OR IGNORE INTO ${table} (mapping_id, ${column}) VALUES (?, ?)`,
+      );
+      for (const id of mapping[field] ?? []) insert.run(row.id, id);
+    }
+    return toMapping(db, row);
+  });
+}
+
+/** Finds a mapping by id. */
+export function getMapping(db: DatabaseSync, id: number): ScheduleMapping | undefined {
+  const row = db.prepare("SELECT * FROM schedule_mappings WHERE id = ?").get(id) as
+    | MappingRow
+    | undefined;
+  return row && toMapping(db, row);
+}
+
+/** The mappings of a schedule, by id. */
+export function listMappingsOfSchedule(db: DatabaseSync, scheduleId: number): ScheduleMapping[] {
+  return toMappings(
+    db,
+    db.prepare("SELECT * FROM schedule_mappings WHERE schedule_id = ? ORDER BY id")
+      .all(scheduleId),
+  );
+}
+
+/**
+ * Deletes every mapping of a schedule and creates `mappings` instead, in one
+ * transaction. New mappings always get ids the old ones did not have (ids
+ * change on every call, as in Leosac). Returns the new mappings.
+ *
+ * @throws {Error} a SQLite FOREIGN KEY violation when a named entity does not
+ * exist (nothing is changed).
+ */
+export function replaceMappings(
+  db: DatabaseSync,
+  scheduleId: number,
+  mappings: readonly NewScheduleMapping[],
+): ScheduleMapping[] {
+  return transaction(db, () => {
+    // Create before deleting, so no new mapping can reuse an old id.
+    const { last } = db.prepare(
+      "SELECT coalesce(max(id), 0) AS last FROM schedule_mappings WHERE schedule_id = ?",
+    ).get(scheduleId) as { last: number };
+    const created = mappings.map((m) => createMapping(db, scheduleId, m));
+    db.prepare("DELETE FROM schedule_mappings WHERE schedule_id = ? AND id <= ?")
+      .run(scheduleId, last);
+    return created;
+  });
+}
+
+/** Deletes one mapping. True if a row was deleted. */
+export function deleteMapping(db: DatabaseSync, id: number): boolean {
+  return Number(db.prepare("DELETE FROM schedule_mappings WHERE id = ?").run(id).changes) > 0;
+}
+
+/** The mappings that name this entity directly, by id. */
+export function listMappingsMappedTo(
+  db: DatabaseSync,
+  kind: MappingTargetKind,
+  id: number,
+): ScheduleMapping[] {
+  const { table, column } = MAPPING_TABLES[kind];
+  return toMappings(
+    db,
+    db.prepare(
+      `SELECT m.* FROM schedule_mappings m JOIN ${table} t ON t.mapping_id = m.id
+       WHERE t.${column} = ? ORDER BY m.id`,
+    ).all(id),
+  );
+}
+
+/**
+ * The distinct schedules having a mapping that names this entity directly
+ * (e.g. a user's own schedules, not those of their groups), by id.
+ */
+export function listSchedulesMappedTo(
+  db: DatabaseSync,
+  kind: MappingTargetKind,
+  id: number,
+): Schedule[] {
+  const { table, column } = MAPPING_TABLES[kind];
+  return toSchedules(
+    db,
+    db.prepare(
+      `SELECT s.* FROM schedules s WHERE s.id IN (
+         SELECT m.schedule_id FROM schedule_mappings m JOIN ${table} t ON t.mapping_id = m.id
+         WHERE t.${column} = ?)
+       ORDER BY s.id`,
+    ).all(id),
+  );
+}

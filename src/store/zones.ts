@@ -1,0 +1,196 @@
+/**
+ * Zone repository: zones, their child zones and their doors. Graph rules
+ * (no cycles, physical-parent constraints) are checked by the caller.
+ *
+ * @module
+ */
+import type { DatabaseSync } from "node:sqlite";
+import { transaction } from "./db.ts";
+
+/** Zone types (Leosac `Zone::Type`). */
+export const ZONE_TYPE = { PHYSICAL: 0, LOGICAL: 1 } as const;
+/** A zone type value. */
+export type ZoneType = typeof ZONE_TYPE[keyof typeof ZONE_TYPE];
+
+/** Anti-passback policies. */
+export const ANTIPASSBACK_MODES = ["off", "soft", "hard"] as const;
+/** An anti-passback policy. */
+export type AntipassbackMode = typeof ANTIPASSBACK_MODES[number];
+
+/** A stored zone. */
+export interface Zone {
+  id: number;
+  alias: string;
+  description: string;
+  type: ZoneType;
+  antipassback: AntipassbackMode;
+  /** Seconds after which a user's in/out state is forgotten; 0 = never. */
+  antipassbackResetS: number;
+  /** Direct children, ascending. */
+  childIds: number[];
+  /** Direct doors, ascending. */
+  doorIds: number[];
+}
+
+/** Fields for creating a zone; absent fields take the schema defaults (LOGICAL, off, no links). */
+export type NewZone = Partial<Omit<Zone, "id" | "childIds" | "doorIds">> & {
+  childIds?: readonly number[];
+  doorIds?: readonly number[];
+};
+
+/** Fields that an update may change; absent fields keep their value, given id lists replace the old ones. */
+export type ZonePatch = NewZone;
+
+interface ZoneRow {
+  id: number;
+  alias: string;
+  description: string;
+  type: number;
+  antipassback: AntipassbackMode;
+  antipassback_reset_s: number;
+}
+
+function ids(db: DatabaseSync, sql: string, id: number): number[] {
+  return (db.prepare(sql).all(id) as unknown as { id: number }[]).map((r) => r.id);
+}
+
+function toZone(db: DatabaseSync, row: ZoneRow): Zone {
+  return {
+    id: row.id,
+    alias: row.alias,
+    description: row.description,
+    type: row.type as ZoneType,
+    antipassback: row.antipassback,
+    antipassbackResetS: row.antipassback_reset_s,
+    childIds: ids(
+      db,
+      "SELECT child_id AS id FROM zone_children WHERE parent_id = ? ORDER BY 1",
+      row.id,
+    ),
+    doorIds: ids(db, "SELECT door_id AS id FROM zone_doors WHERE zone_id = ? ORDER BY 1", row.id),
+  };
+}
+
+function toZones(db: DatabaseSync, rows: unknown[]): Zone[] {
+  return (rows as ZoneRow[]).map((row) => toZone(db, row));
+}
+
+function writeLinks(db: DatabaseSync, id: number, zone: NewZone): void {
+  if (zone.childIds !== undefined) {
+    db.prepare("DELETE FROM zone_children WHERE parent_id = ?").run(id);
+    const insert = db.prepare(
+      "INSERT OR IGNORE INTO zone_children (parent_id, child_id) VALUES (?, ?)",
+    );
+    for (const child of zone.childIds) insert.run(id, child);
+  }
+  if (zone.doorIds !== undefined) {
+    db.prepare("DELETE FROM zone_doors WHERE zone_id = ?").run(id);
+    const insert = db.prepare("INSERT OR IGNORE INTO zone_doors (zone_id, door_id) VALUES (?, ?)");
+    for (const door of zone.doorIds) insert.run(id, door);
+  }
+}
+
+/**
+ * Inserts a zone with its children and doors and returns it.
+ *
+ * @throws {Error} a SQLite FOREIGN KEY violation for an unknown child or door,
+ * a CHECK violation for an invalid type or anti-passback mode (nothing is created).
+ */
+export function createZone(db: DatabaseSync, zone: NewZone = {}): Zone {
+  return transaction(db, () => {
+    const row = db.prepare(
+      `INSERT INTO zones (alias, description, type, antipassback, antipassback_reset_s)
+       VALUES (?, ?, ?, ?, ?) RETURNING *`,
+    ).get(
+      zone.alias ?? "",
+      zone.description ?? "",
+      zone.type ?? ZONE_TYPE.LOGICAL,
+      zone.antipassback ?? "off",
+      zone.antipassbackResetS ?? 0,
+    ) as unknown as ZoneRow;
+    writeLinks(db, row.id, zone);
+    return toZone(db, row);
+  });
+}
+
+/** Finds a zone by id. */
+export function getZone(db: DatabaseSync, id: number): Zone | undefined {
+  const row = db.prepare("SELECT * FROM zones WHERE id = ?").get(id) as ZoneRow | undefined;
+  return row && toZone(db, row);
+}
+
+/** Lists every zone, by id. */
+export function listZones(db: DatabaseSync): Zone[] {
+  return toZones(db, db.prepare("SELECT * FROM zones ORDER BY id").all());
+}
+
+/**
+ * Applies a patch; a given `childIds` or `doorIds` replaces the old list.
+ * Returns the updated zone, or undefined if missing.
+ *
+ * @throws {Error} SQLite FOREIGN KEY / CHECK violations as for create (nothing is changed).
+ */
+export function updateZone(db: DatabaseSync, id: number, patch: ZonePatch): Zone | undefined {
+  return transaction(db, () => {
+    const current = getZone(db, id);
+    if (!current) return undefined;
+    const row = db.prepare(
+      `UPDATE zones SET alias = ?, description = ?, type = ?, antipassback = ?,
+         antipassback_reset_s = ?
+       WHERE id = ? RETURNING *`,
+    ).get(
+      patch.alias ?? current.alias,
+      patch.description ?? current.description,
+      patch.type ?? current.type,
+      patch.antipassback ?? current.antipassback,
+      patch.antipassbackResetS ?? current.antipassbackResetS,
+      id,
+    ) as unknown as ZoneRow;
+    writeLinks(db, id, patch);
+    return toZone(db, row);
+  });
+}
+
+/** Deletes a zone (child/parent links, door links and mapping rows cascade). True if deleted. */
+export function deleteZone(db: DatabaseSync, id: number): boolean {
+  return Number(db.prepare("DELETE FROM zones WHERE id = ?").run(id).changes) > 0;
+}
+
+/** The zones that list `id` as a direct child, by id. */
+export function listParentZones(db: DatabaseSync, id: number): Zone[] {
+  return toZones(
+    db,
+    db.prepare(
+      `SELECT z.* FROM zones z JOIN zone_children c ON c.parent_id = z.id
+       WHERE c.child_id = ? ORDER BY z.id`,
+    ).all(id),
+  );
+}
+
+/**
+ * Every zone that contains the door, directly or through any chain of
+ * ancestors (a zone containing a zone that contains the door), by id.
+ * Terminates even if the stored graph has a cycle.
+ */
+export function zonesContainingDoor(db: DatabaseSync, doorId: number): Zone[] {
+  return toZones(
+    db,
+    db.prepare(
+      `WITH RECURSIVE containing(id) AS (
+         SELECT zone_id FROM zone_doors WHERE door_id = ?
+         UNION
+         SELECT c.parent_id FROM zone_children c JOIN containing ON c.child_id = containing.id
+       )
+       SELECT z.* FROM zones z WHERE z.id IN (SELECT id FROM containing) ORDER BY z.id`,
+    ).all(doorId),
+  );
+}
+
+/** Zones whose alias contains `partial` (case-insensitive, no wildcards), by id. */
+export function searchZones(db: DatabaseSync, partial: string): Zone[] {
+  return toZones(
+    db,
+    db.prepare("SELECT * FROM zones WHERE instr(lower(alias), lower(?)) > 0 ORDER BY id")
+      .all(partial),
+  );
+}
