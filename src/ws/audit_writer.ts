@@ -11,7 +11,13 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { logger } from "../log.ts";
-import { appendAuditBatch, AUDIT_EVENT, AUDIT_KIND, type AuditEntry } from "../store/audit.ts";
+import {
+  appendAuditBatch,
+  AUDIT_EVENT,
+  AUDIT_KIND,
+  type AuditEntry,
+  auditMask,
+} from "../store/audit.ts";
 
 const log = logger("audit");
 
@@ -39,7 +45,7 @@ export interface AuditWriterOptions {
 function toEntry(call: ApiCall): AuditEntry {
   return {
     kind: AUDIT_KIND.WSAPI_CALL,
-    mask: AUDIT_EVENT.WSAPI_CALL,
+    mask: auditMask(AUDIT_EVENT.WSAPI_CALL),
     authorId: call.authorId,
     timestamp: call.timestamp,
     description: `Websocket API call by ${

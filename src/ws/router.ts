@@ -4,6 +4,7 @@
  * @module
  */
 import type { Endpoint } from "./context.ts";
+import { AUDIT_ENDPOINTS } from "./handlers/audit.ts";
 import { SESSION_ENDPOINTS } from "./handlers/session_endpoints.ts";
 import { USER_ENDPOINTS } from "./handlers/users.ts";
 
@@ -11,4 +12,5 @@ import { USER_ENDPOINTS } from "./handlers/users.ts";
 export const ENDPOINTS: Readonly<Record<string, Endpoint>> = Object.freeze({
   ...SESSION_ENDPOINTS,
   ...USER_ENDPOINTS,
+  ...AUDIT_ENDPOINTS,
 });

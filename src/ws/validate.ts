@@ -105,7 +105,9 @@ export function optional<T>(decoder: Decoder<T>): Decoder<T | undefined> & { opt
 
 /** Like {@linkcode optional} but with a default. */
 export function withDefault<T>(decoder: Decoder<T>, fallback: T): Decoder<T> {
-  return (value, path) => value === undefined || value === null ? fallback : decoder(value, path);
+  const d = (value: unknown, path: string): T =>
+    value === undefined || value === null ? fallback : decoder(value, path);
+  return Object.assign(d, { hasDefault: true });
 }
 
 type Shape = Record<string, Decoder<unknown>>;
@@ -130,7 +132,7 @@ export function object<S extends Shape>(shape: S): Decoder<ObjectOf<S>> {
     for (const [key, decoder] of Object.entries(shape)) {
       const keyPath = path ? `${path}.${key}` : key;
       const present = Object.hasOwn(source, key);
-      if (!present && !("optional" in decoder)) {
+      if (!present && !("optional" in decoder) && !("hasDefault" in decoder)) {
         throw new BadRequestError(`key '${keyPath}' not found`);
       }
       const decoded = decoder(present ? source[key] : undefined, keyPath);
