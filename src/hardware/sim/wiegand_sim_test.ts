@@ -1,0 +1,98 @@
+import assert from "node:assert/strict";
+import { FakeScheduler } from "../scheduler.ts";
+import type { EdgeEvent } from "../types.ts";
+import type { WiegandFrame } from "../wiegand/assembler.ts";
+import { decodeFrame, FORMAT_CATALOGUE } from "../wiegand/formats.ts";
+import { openWiegandReader } from "../wiegand/reader.ts";
+import { SimChip } from "./sim_chip.ts";
+import { cardFrame, keypadFrames, parseBitString, WiegandSimulator } from "./wiegand_sim.ts";
+
+Deno.test("WiegandSimulator.sendInstant() plays falling then rising edges per bit", () => {
+  const chip = new SimChip({ lines: 2, clock: () => 0n });
+  const sim = new WiegandSimulator(chip, { d0: 0, d1: 1, pulseWidthUs: 40, intervalUs: 1000 });
+  const events: EdgeEvent[] = [];
+  for (const o of [0, 1]) {
+    chip.requestInput(o, { consumer: "t", edges: "both" }).onEdge((e) => events.push(e));
+  }
+  const train = sim.sendInstant(parseBitString("011"), 1_000n);
+  assert.deepEqual(events.map((e) => [e.offset, e.rising, e.timestampNs]), [
+    [0, false, 1_000n],
+    [0, true, 41_000n],
+    [1, false, 1_001_000n],
+    [1, true, 1_041_000n],
+    [1, false, 2_001_000n],
+    [1, true, 2_041_000n],
+  ]);
+  assert.deepEqual(train, { startNs: 1_000n, endNs: 2_041_000n });
+  assert.equal(chip.level(0), true, "idle high afterwards");
+  assert.throws(() => new WiegandSimulator(chip, { d0: 0, d1: 1, pulseWidthUs: 0 }), RangeError);
+});
+
+Deno.test("cardFrame() and keypadFrames() build frames by format name", () => {
+  assert.equal(
+    cardFrame("H10301", 123, 45678).bits,
+    parseBitString("10111101110110010011011101").bits,
+  );
+  assert.throws(() => cardFrame("H99999", 1, 1), /Unknown Wiegand format "H99999"/);
+  assert.deepEqual(keypadFrames("1#", "4bit"), [{ bits: 1n, nbBits: 4 }, { bits: 11n, nbBits: 4 }]);
+  assert.deepEqual(keypadFrames("1", "8bit"), [{ bits: 0b1110_0001n, nbBits: 8 }]);
+  assert.equal(keypadFrames("123#", "buffered").length, 1);
+  assert.throws(() => keypadFrames("1x", "4bit"), /Not a keypad key: "x"/);
+});
+
+Deno.test("openWiegandReader() decodes a card played with fake timers", async () => {
+  let now = 0n;
+  const timers = new FakeScheduler();
+  const chip = new SimChip({ lines: 2, clock: () => now });
+  const sim = new WiegandSimulator(chip, { d0: 0, d1: 1, scheduler: timers });
+  const frames: WiegandFrame[] = [];
+  const reader = openWiegandReader(chip, {
+    d0: 0,
+    d1: 1,
+    scheduler: timers,
+    onFrame: (f) => frames.push(f),
+  });
+  assert.equal(chip.lineInfo(0).consumer, "wiegand");
+  const done = sim.send(cardFrame("H10301", 123, 45678));
+  for (let i = 0; i < 100; i++) {
+    now += 1_000_000n;
+    timers.advance(1);
+  }
+  await done;
+  assert.equal(frames.length, 1);
+  const read = decodeFrame(frames[0]!.bits, frames[0]!.nbBits, FORMAT_CATALOGUE);
+  assert.equal(read.kind === "card" && read.number, 45678n);
+  assert.equal(read.kind === "card" && read.facility, 123);
+  await reader.close();
+  assert.equal(chip.lineInfo(0).used, false);
+  assert.equal(timers.pending, 0);
+});
+
+Deno.test("openWiegandReader() decodes a card played in real time", async () => {
+  const chip = new SimChip({ lines: 2 });
+  const sim = new WiegandSimulator(chip, { d0: 0, d1: 1 });
+  const { promise, resolve } = Promise.withResolvers<WiegandFrame>();
+  await using _reader = openWiegandReader(chip, { d0: 0, d1: 1, onFrame: resolve });
+  const t0 = performance.now();
+  await sim.send(cardFrame("34-bit", 1000, 2000));
+  const frame = await promise;
+  assert.ok(performance.now() - t0 >= 33 * 2 + 25, "paced by timers, ended by silence");
+  const read = decodeFrame(frame.bits, frame.nbBits, FORMAT_CATALOGUE);
+  assert.equal(read.kind === "card" && read.format, "34-bit");
+  assert.equal(read.kind === "card" && read.number, 2000n);
+});
+
+Deno.test("WiegandSimulator.send() stops on abort", async () => {
+  const timers = new FakeScheduler();
+  const chip = new SimChip({ lines: 2 });
+  const sim = new WiegandSimulator(chip, { d0: 0, d1: 1, scheduler: timers });
+  const controller = new AbortController();
+  const sending = sim.send(cardFrame("H10301", 1, 1), { signal: controller.signal });
+  timers.advance(4);
+  controller.abort();
+  await assert.rejects(
+    sending,
+    (e: unknown) => e instanceof DOMException && e.name === "AbortError",
+  );
+  assert.equal(timers.pending, 0);
+});

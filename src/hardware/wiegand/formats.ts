@@ -1,0 +1,545 @@
+/**
+ * Wiegand card formats: the built-in catalogue, administrator-defined formats,
+ * parity checking, field extraction ({@linkcode decodeFrame}) and encoding
+ * ({@linkcode encodeCard}, used by tests and the simulator).
+ *
+ * Bits are numbered in transmission order: bit 0 is the first bit received and
+ * the most significant bit of the `bits` bigint. Field and parity positions
+ * use that numbering.
+ *
+ * @module
+ */
+
+/** Longest frame the assembler and decoder accept. */
+export const MAX_FRAME_BITS = 128;
+/** Frames shorter than this are noise. */
+export const MIN_FRAME_BITS = 4;
+
+/** A contiguous run of bits. */
+export interface BitField {
+  /** Position of the first (most significant) bit of the field. */
+  start: number;
+  /** Number of bits. */
+  length: number;
+}
+
+/** Parity kind: the number of ones over the covered bits plus the parity bit is even or odd. */
+export type ParityKind = "even" | "odd";
+
+/** A parity bit covering a contiguous range of bits. */
+export interface ParityRange {
+  /** Position of the parity bit. */
+  bit: number;
+  kind: ParityKind;
+  /** First covered bit. */
+  start: number;
+  /** Number of covered bits. */
+  length: number;
+}
+
+/** A parity bit covering an explicit list of bit positions. */
+export interface ParityPositions {
+  bit: number;
+  kind: ParityKind;
+  positions: readonly number[];
+}
+
+/** One parity check of a format definition. */
+export type ParitySpec = ParityRange | ParityPositions;
+
+/**
+ * A format as an administrator (or the catalogue) writes it. Parity bits are
+ * computed in list order when encoding, so a parity bit may cover the parity
+ * bits listed before it (HID Corporate 1000 does this), never those after it.
+ */
+export interface WiegandFormatDefinition {
+  name: string;
+  /** Frame length in bits (1..128). */
+  length: number;
+  facility?: BitField;
+  number: BitField;
+  parity: readonly ParitySpec[];
+}
+
+/** A compiled parity check. */
+export interface ParityCheck {
+  bit: number;
+  kind: ParityKind;
+  /** Covered bits as a mask over the frame value (bit 0 of the frame is the MSB). */
+  mask: bigint;
+}
+
+/** A validated, ready-to-use format. Build with {@linkcode defineFormat} or {@linkcode rawFormat}. */
+export interface WiegandFormat {
+  readonly name: string;
+  /** Frame length, or `null` for a raw format that accepts any length. */
+  readonly length: number | null;
+  readonly facility: BitField | null;
+  /** `null` only for raw formats, whose number is the whole frame. */
+  readonly number: BitField | null;
+  readonly parity: readonly ParityCheck[];
+}
+
+/** Successful card decode. */
+export interface CardRead {
+  kind: "card";
+  /** Name of the matching format. */
+  format: string;
+  /** Facility (company) code, `null` for formats without one. */
+  facility: number | null;
+  /** Card number. */
+  number: bigint;
+  /** Leosac card id: raw bits MSB-first in `ceil(n/8)` bytes, right-padded, `aa:bb:…`. */
+  cardIdHex: string;
+  nbBits: number;
+  /** The raw frame. */
+  bits: bigint;
+}
+
+/** Why a frame could not be decoded. */
+export type BadReadReason = "parity" | "length" | "noise";
+
+/** Failed decode. */
+export interface BadRead {
+  kind: "bad_read";
+  reason: BadReadReason;
+  nbBits: number;
+}
+
+/** Outcome of {@linkcode decodeFrame}. */
+export type DecodeResult = CardRead | BadRead;
+
+/** A frame: its bits (bit 0 first = MSB) and bit count. */
+export interface BitsFrame {
+  bits: bigint;
+  nbBits: number;
+}
+
+/** Thrown by {@linkcode defineFormat} for an invalid definition. */
+export class FormatError extends Error {
+  /** The offending field, e.g. `"parity[1].bit"`. */
+  readonly field: string;
+  constructor(format: string, field: string, problem: string) {
+    super(`Invalid Wiegand format "${format}": ${field} ${problem}`);
+    this.name = "FormatError";
+    this.field = field;
+  }
+}
+
+/** Mask of the single bit at `position` in a frame of `length` bits. */
+export function bitMask(position: number, length: number): bigint {
+  return 1n << BigInt(length - 1 - position);
+}
+
+/** Reads bit `position` of a frame. */
+export function getBit(bits: bigint, position: number, length: number): 0 | 1 {
+  return (bits & bitMask(position, length)) === 0n ? 0 : 1;
+}
+
+/** Reads a field as an unsigned bigint. */
+export function getField(bits: bigint, field: BitField, length: number): bigint {
+  const shift = BigInt(length - field.start - field.length);
+  return (bits >> shift) & ((1n << BigInt(field.length)) - 1n);
+}
+
+function popcount(value: bigint): number {
+  let count = 0;
+  for (let v = value; v > 0n; v &= v - 1n) count++;
+  return count;
+}
+
+function checkField(name: string, label: string, field: BitField, length: number): void {
+  if (!Number.isInteger(field.start) || field.start < 0) {
+    throw new FormatError(name, `${label}.start`, `must be an integer >= 0, got ${field.start}`);
+  }
+  if (!Number.isInteger(field.length) || field.length < 1) {
+    throw new FormatError(name, `${label}.length`, `must be an integer >= 1, got ${field.length}`);
+  }
+  if (field.start + field.length > length) {
+    throw new FormatError(
+      name,
+      label,
+      `ends at bit ${field.start + field.length - 1}, beyond the last bit ${length - 1}`,
+    );
+  }
+}
+
+function checkPosition(name: string, label: string, position: number, length: number): void {
+  if (!Number.isInteger(position) || position < 0 || position >= length) {
+    throw new FormatError(
+      name,
+      label,
+      `must be a bit position in 0..${length - 1}, got ${position}`,
+    );
+  }
+}
+
+function compileParity(
+  name: string,
+  spec: ParitySpec,
+  index: number,
+  length: number,
+): ParityCheck {
+  const label = `parity[${index}]`;
+  checkPosition(name, `${label}.bit`, spec.bit, length);
+  if (spec.kind !== "even" && spec.kind !== "odd") {
+    throw new FormatError(name, `${label}.kind`, `must be "even" or "odd", got "${spec.kind}"`);
+  }
+  let positions: readonly number[];
+  if ("positions" in spec) {
+    positions = spec.positions;
+    positions.forEach((p, i) => checkPosition(name, `${label}.positions[${i}]`, p, length));
+  } else {
+    checkField(name, label, spec, length);
+    positions = Array.from({ length: spec.length }, (_, i) => spec.start + i);
+  }
+  if (positions.length === 0) throw new FormatError(name, label, "covers no bits");
+  let mask = 0n;
+  for (const p of positions) if (p !== spec.bit) mask |= bitMask(p, length);
+  return { bit: spec.bit, kind: spec.kind, mask };
+}
+
+/**
+ * Validates a definition and compiles it into a {@linkcode WiegandFormat}.
+ *
+ * @throws {FormatError} naming the offending field: bad length, a field or parity bit
+ * outside the frame, overlapping facility/number, a parity bit inside a data field, a
+ * parity bit covering a later parity bit, or a duplicate parity bit
+ * @example
+ * ```ts
+ * import { defineFormat } from "./formats.ts";
+ * const f = defineFormat({
+ *   name: "site-32",
+ *   length: 32,
+ *   facility: { start: 1, length: 8 },
+ *   number: { start: 9, length: 22 },
+ *   parity: [{ bit: 0, kind: "even", start: 1, length: 15 }, { bit: 31, kind: "odd", start: 16, length: 15 }],
+ * });
+ * ```
+ */
+export function defineFormat(definition: WiegandFormatDefinition): WiegandFormat {
+  const { name, length } = definition;
+  if (typeof name !== "string" || name.trim() === "") {
+    throw new FormatError(String(name), "name", "must be a non-empty string");
+  }
+  if (!Number.isInteger(length) || length < 1 || length > MAX_FRAME_BITS) {
+    throw new FormatError(
+      name,
+      "length",
+      `must be an integer in 1..${MAX_FRAME_BITS}, got ${length}`,
+    );
+  }
+  checkField(name, "number", definition.number, length);
+  const facility = definition.facility ?? null;
+  if (facility !== null) {
+    checkField(name, "facility", facility, length);
+    if (facility.length > 32) throw new FormatError(name, "facility.length", "must be <= 32");
+    if ((fieldMask(facility, length) & fieldMask(definition.number, length)) !== 0n) {
+      throw new FormatError(name, "facility", "overlaps number");
+    }
+  }
+  const dataMask = fieldMask(definition.number, length) |
+    (facility === null ? 0n : fieldMask(facility, length));
+  if (!Array.isArray(definition.parity)) throw new FormatError(name, "parity", "must be an array");
+  const parity = definition.parity.map((spec, i) => compileParity(name, spec, i, length));
+  parity.forEach((check, i) => {
+    const self = bitMask(check.bit, length);
+    if ((self & dataMask) !== 0n) {
+      throw new FormatError(name, `parity[${i}].bit`, `${check.bit} lies inside a data field`);
+    }
+    parity.forEach((other, j) => {
+      if (j > i && other.bit === check.bit) {
+        throw new FormatError(name, `parity[${j}].bit`, `${other.bit} is already a parity bit`);
+      }
+      if (j > i && (check.mask & bitMask(other.bit, length)) !== 0n) {
+        throw new FormatError(
+          name,
+          `parity[${i}]`,
+          `covers parity bit ${other.bit}, which is listed after it`,
+        );
+      }
+    });
+  });
+  return {
+    name,
+    length,
+    facility: facility === null ? null : { ...facility },
+    number: { ...definition.number },
+    parity,
+  };
+}
+
+function fieldMask(field: BitField, length: number): bigint {
+  return ((1n << BigInt(field.length)) - 1n) << BigInt(length - field.start - field.length);
+}
+
+/**
+ * A raw format: no parity, no facility, the number is the whole frame.
+ *
+ * @param length the accepted length, or omitted to accept any length
+ */
+export function rawFormat(length?: number): WiegandFormat {
+  if (
+    length !== undefined && (!Number.isInteger(length) || length < 1 || length > MAX_FRAME_BITS)
+  ) {
+    throw new FormatError(`raw-${length}`, "length", `must be an integer in 1..${MAX_FRAME_BITS}`);
+  }
+  return {
+    name: length === undefined ? "raw" : `raw-${length}`,
+    length: length ?? null,
+    facility: null,
+    number: null,
+    parity: [],
+  };
+}
+
+function positionsWhere(from: number, to: number, keep: (p: number) => boolean): number[] {
+  const out: number[] = [];
+  for (let p = from; p <= to; p++) if (keep(p)) out.push(p);
+  return out;
+}
+
+/** 26-bit HID H10301: even parity over bits 1-12, odd over 13-24, facility 8, number 16. */
+export const H10301: WiegandFormat = defineFormat({
+  name: "H10301",
+  length: 26,
+  facility: { start: 1, length: 8 },
+  number: { start: 9, length: 16 },
+  parity: [{ bit: 0, kind: "even", start: 1, length: 12 }, {
+    bit: 25,
+    kind: "odd",
+    start: 13,
+    length: 12,
+  }],
+});
+
+/** 34-bit (HID H10306 / N10002 layout): facility 16, number 16, even/odd halves. */
+export const WIEGAND_34: WiegandFormat = defineFormat({
+  name: "34-bit",
+  length: 34,
+  facility: { start: 1, length: 16 },
+  number: { start: 17, length: 16 },
+  parity: [{ bit: 0, kind: "even", start: 1, length: 16 }, {
+    bit: 33,
+    kind: "odd",
+    start: 17,
+    length: 16,
+  }],
+});
+
+/**
+ * 35-bit HID Corporate 1000: company 12 bits, number 20 bits. Bit 1 is even parity
+ * over bits 2..33 not ≡ 1 (mod 3); bit 34 odd parity over bits 1..33 not ≡ 0 (mod 3);
+ * bit 0 odd parity over the whole frame.
+ */
+export const CORPORATE_1000_35: WiegandFormat = defineFormat({
+  name: "Corporate-1000-35",
+  length: 35,
+  facility: { start: 2, length: 12 },
+  number: { start: 14, length: 20 },
+  parity: [
+    { bit: 1, kind: "even", positions: positionsWhere(2, 33, (p) => p % 3 !== 1) },
+    { bit: 34, kind: "odd", positions: positionsWhere(1, 33, (p) => p % 3 !== 0) },
+    { bit: 0, kind: "odd", start: 1, length: 34 },
+  ],
+});
+
+/** 37-bit HID H10304: facility 16, number 19; even parity over 1-18, odd over 18-35. */
+export const H10304: WiegandFormat = defineFormat({
+  name: "H10304",
+  length: 37,
+  facility: { start: 1, length: 16 },
+  number: { start: 17, length: 19 },
+  parity: [{ bit: 0, kind: "even", start: 1, length: 18 }, {
+    bit: 36,
+    kind: "odd",
+    start: 18,
+    length: 18,
+  }],
+});
+
+/** 37-bit HID H10302 (no facility): number 35 bits; same parity as H10304. */
+export const H10302: WiegandFormat = defineFormat({
+  name: "H10302",
+  length: 37,
+  number: { start: 1, length: 35 },
+  parity: [{ bit: 0, kind: "even", start: 1, length: 18 }, {
+    bit: 36,
+    kind: "odd",
+    start: 18,
+    length: 18,
+  }],
+});
+
+/**
+ * 48-bit HID Corporate 1000: company 22 bits, number 23 bits. Bit 1 is even parity
+ * over bits 3..46 not ≡ 2 (mod 3); bit 47 odd parity over bits 2..45 not ≡ 1 (mod 3);
+ * bit 0 odd parity over the whole frame.
+ */
+export const CORPORATE_1000_48: WiegandFormat = defineFormat({
+  name: "Corporate-1000-48",
+  length: 48,
+  facility: { start: 2, length: 22 },
+  number: { start: 24, length: 23 },
+  parity: [
+    { bit: 1, kind: "even", positions: positionsWhere(3, 46, (p) => p % 3 !== 2) },
+    { bit: 47, kind: "odd", positions: positionsWhere(2, 45, (p) => p % 3 !== 1) },
+    { bit: 0, kind: "odd", start: 1, length: 47 },
+  ],
+});
+
+/** Raw frames of any length (no parity); put it last as a catch-all. */
+export const RAW: WiegandFormat = rawFormat();
+
+/**
+ * The built-in catalogue, in matching order. H10304 precedes H10302 (same length and
+ * parity), so a 37-bit frame decodes as H10304 unless the caller passes H10302 alone.
+ */
+export const FORMAT_CATALOGUE: readonly WiegandFormat[] = [
+  H10301,
+  WIEGAND_34,
+  CORPORATE_1000_35,
+  H10304,
+  H10302,
+  CORPORATE_1000_48,
+];
+
+/** Finds a catalogue format (or `raw`, `raw-N`) by name, case-insensitively. */
+export function findFormat(name: string): WiegandFormat | undefined {
+  const wanted = name.toLowerCase();
+  if (wanted === "raw") return RAW;
+  const raw = /^raw-(\d+)$/.exec(wanted);
+  if (raw?.[1] !== undefined) return rawFormat(Number(raw[1]));
+  return FORMAT_CATALOGUE.find((f) => f.name.toLowerCase() === wanted);
+}
+
+/** Whether every parity check of `format` holds for `bits`. */
+export function checkParity(format: WiegandFormat, bits: bigint, nbBits: number): boolean {
+  return format.parity.every((check) => {
+    const ones = popcount(bits & check.mask) + getBit(bits, check.bit, nbBits);
+    return (ones % 2 === 0) === (check.kind === "even");
+  });
+}
+
+/**
+ * Leosac's card id: the raw bits MSB-first in `ceil(n/8)` bytes, the last byte
+ * zero-padded on the right, lowercase hex joined by `:`.
+ *
+ * @example
+ * ```ts
+ * import { cardIdHex, parseBitString } from "./formats.ts";
+ * const { bits, nbBits } = parseBitString("10000000100000000011001110");
+ * cardIdHex(bits, nbBits); // "80:80:33:80"
+ * ```
+ */
+export function cardIdHex(bits: bigint, nbBits: number): string {
+  const nbBytes = Math.ceil(nbBits / 8);
+  const padded = bits << BigInt(nbBytes * 8 - nbBits);
+  const bytes: string[] = [];
+  for (let i = nbBytes - 1; i >= 0; i--) {
+    bytes.push(((padded >> BigInt(i * 8)) & 0xffn).toString(16).padStart(2, "0"));
+  }
+  return bytes.join(":");
+}
+
+/**
+ * Decodes a frame against `formats`, tried in order: the first format of the right
+ * length whose parity holds wins.
+ *
+ * @param bits the frame, bit 0 (first received) as the most significant bit
+ * @param nbBits number of bits in the frame
+ * @returns a card, or a bad read: `noise` below {@linkcode MIN_FRAME_BITS} bits, `length`
+ * when no format has this length (or above {@linkcode MAX_FRAME_BITS}), `parity` when
+ * formats of this length exist but none has valid parity
+ * @example
+ * ```ts
+ * import { decodeFrame, encodeCard, H10301 } from "./formats.ts";
+ * const frame = encodeCard(H10301, 123, 45678n);
+ * const read = decodeFrame(frame.bits, frame.nbBits, [H10301]);
+ * // read: { kind: "card", format: "H10301", facility: 123, number: 45678n, cardIdHex: "bd:d9:37:40", ... }
+ * ```
+ */
+export function decodeFrame(
+  bits: bigint,
+  nbBits: number,
+  formats: readonly WiegandFormat[],
+): DecodeResult {
+  if (nbBits < MIN_FRAME_BITS) return { kind: "bad_read", reason: "noise", nbBits };
+  if (nbBits > MAX_FRAME_BITS) return { kind: "bad_read", reason: "length", nbBits };
+  const value = bits & ((1n << BigInt(nbBits)) - 1n);
+  let lengthMatched = false;
+  for (const format of formats) {
+    if (format.length !== null && format.length !== nbBits) continue;
+    lengthMatched = true;
+    if (!checkParity(format, value, nbBits)) continue;
+    return {
+      kind: "card",
+      format: format.name,
+      facility: format.facility === null ? null : Number(getField(value, format.facility, nbBits)),
+      number: format.number === null ? value : getField(value, format.number, nbBits),
+      cardIdHex: cardIdHex(value, nbBits),
+      nbBits,
+      bits: value,
+    };
+  }
+  return { kind: "bad_read", reason: lengthMatched ? "parity" : "length", nbBits };
+}
+
+/**
+ * Encodes a card in `format`, computing its parity bits (for tests and the simulator).
+ *
+ * @param facility facility code; must be 0 or omitted for formats without one
+ * @param number card number (a raw format needs its `length`, see {@linkcode rawFormat})
+ * @throws {RangeError} when a value does not fit its field
+ */
+export function encodeCard(
+  format: WiegandFormat,
+  facility: number | null,
+  number: bigint | number,
+): BitsFrame {
+  const card = BigInt(number);
+  if (format.length === null) {
+    throw new RangeError(`Cannot encode with format "${format.name}": it has no fixed length`);
+  }
+  const length = format.length;
+  if (format.number === null) {
+    checkFits(format.name, "number", card, length);
+    return { bits: card, nbBits: length };
+  }
+  let bits = 0n;
+  checkFits(format.name, "number", card, format.number.length);
+  bits |= card << BigInt(length - format.number.start - format.number.length);
+  if (format.facility !== null) {
+    const fc = BigInt(facility ?? 0);
+    checkFits(format.name, "facility", fc, format.facility.length);
+    bits |= fc << BigInt(length - format.facility.start - format.facility.length);
+  } else if (facility !== null && facility !== 0) {
+    throw new RangeError(`Format "${format.name}" has no facility code, got ${facility}`);
+  }
+  for (const check of format.parity) {
+    const ones = popcount(bits & check.mask);
+    const needOne = (ones % 2 === 0) !== (check.kind === "even");
+    if (needOne) bits |= bitMask(check.bit, length);
+  }
+  return { bits, nbBits: length };
+}
+
+function checkFits(format: string, field: string, value: bigint, width: number): void {
+  if (value < 0n || value >= 1n << BigInt(width)) {
+    throw new RangeError(
+      `Format "${format}": ${field} ${value} does not fit in ${width} bits`,
+    );
+  }
+}
+
+/** Parses a string of `0`/`1` characters (spaces ignored) into a frame. */
+export function parseBitString(text: string): BitsFrame {
+  const clean = text.replaceAll(" ", "");
+  if (!/^[01]+$/.test(clean)) throw new SyntaxError(`Not a bit string: "${text}"`);
+  return { bits: BigInt(`0b${clean}`), nbBits: clean.length };
+}
+
+/** Formats a frame as a string of `0`/`1` characters, bit 0 first. */
+export function formatBitString(bits: bigint, nbBits: number): string {
+  return bits.toString(2).padStart(nbBits, "0");
+}
