@@ -29,22 +29,26 @@ export async function main(args: string[]): Promise<number> {
   if (command.command !== "serve") return 2;
   await setupLogging({ level: command.logLevel, format: command.logFormat });
   const log = logger("main");
-  let server;
+  // Signals are caught before the server starts, so a stop request that
+  // arrives while it is starting still ends in a clean shutdown.
+  const { promise: stopRequested, resolve: requestStop } = Promise.withResolvers<void>();
+  const onSignal = (): void => requestStop();
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
   try {
-    server = await startServer(command, { print: printLine });
-  } catch (error) {
-    log.fatal("{message}", { message: error instanceof Error ? error.message : String(error) });
-    return 1;
+    let server;
+    try {
+      server = await startServer(command, { print: printLine });
+    } catch (error) {
+      log.fatal("{message}", { message: error instanceof Error ? error.message : String(error) });
+      return 1;
+    }
+    await Promise.race([stopRequested, server.finished]);
+    await server.shutdown();
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+    Deno.removeSignalListener("SIGTERM", onSignal);
   }
-  const stop = (): void => {
-    void server.shutdown();
-  };
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
-  await server.finished;
-  await server.shutdown();
-  Deno.removeSignalListener("SIGINT", stop);
-  Deno.removeSignalListener("SIGTERM", stop);
   return 0;
 }
 

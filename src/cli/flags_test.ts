@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { DEFAULT_DATA_DIR, parseFlags, parseListen, UsageError } from "./flags.ts";
+
+Deno.test("parseFlags() defaults to serve on 127.0.0.1:8888 with sim hardware", () => {
+  const command = parseFlags([]);
+  assert.equal(command.command, "serve");
+  if (command.command !== "serve") return;
+  assert.equal(command.hostname, "127.0.0.1");
+  assert.equal(command.port, 8888);
+  assert.equal(command.dataDir, DEFAULT_DATA_DIR);
+  assert.equal(command.hardware, "sim");
+  assert.equal(command.adminPassword, undefined);
+  assert.equal(command.logLevel, "info");
+  assert.equal(command.logFormat, "pretty");
+});
+
+Deno.test("parseFlags() reads every serve option", () => {
+  const command = parseFlags([
+    "serve",
+    "--listen",
+    "[::1]:0",
+    "--data",
+    "/var/lib/leosac",
+    "--hardware",
+    "gpio",
+    "--admin-password",
+    "long-enough",
+    "--allow-origin",
+    "https://ui.example:8443/path",
+    "--durable",
+    "--log-level",
+    "debug",
+    "--log-format",
+    "json",
+  ]);
+  assert.equal(command.command, "serve");
+  if (command.command !== "serve") return;
+  assert.equal(command.hostname, "::1");
+  assert.equal(command.port, 0);
+  assert.equal(command.dataDir, "/var/lib/leosac");
+  assert.equal(command.hardware, "gpio");
+  assert.equal(command.adminPassword, "long-enough");
+  assert.deepEqual(command.allowedOrigins, ["https://ui.example:8443"]);
+  assert.equal(command.durableSync, true);
+  assert.equal(command.logLevel, "debug");
+  assert.equal(command.logFormat, "json");
+});
+
+Deno.test("parseFlags() takes the admin password from the environment, the flag winning", () => {
+  const fromEnv = parseFlags([], { LEOSAC_ADMIN_PASSWORD: "from-the-env" });
+  assert.equal(fromEnv.command === "serve" && fromEnv.adminPassword, "from-the-env");
+  const fromFlag = parseFlags(["--admin-password", "from-the-flag"], {
+    LEOSAC_ADMIN_PASSWORD: "from-the-env",
+  });
+  assert.equal(fromFlag.command === "serve" && fromFlag.adminPassword, "from-the-flag");
+});
+
+Deno.test("parseFlags() rejects bad flags and values with a UsageError", () => {
+  const bad: string[][] = [
+    ["--nope"],
+    ["--listen", "8888"],
+    ["--listen", "host:70000"],
+    ["--listen"],
+    ["--hardware", "usb"],
+    ["--log-level", "loud"],
+    ["--log-format", "xml"],
+    ["--admin-password", "short"],
+    ["--allow-origin", "not a url"],
+    ["frobnicate"],
+    ["serve", "extra"],
+    ["--data", ""],
+  ];
+  for (const args of bad) {
+    assert.throws(() => parseFlags(args), UsageError, JSON.stringify(args));
+  }
+});
+
+Deno.test("parseFlags() answers --help and --version", () => {
+  assert.deepEqual(parseFlags(["--help"]), { command: "help" });
+  assert.deepEqual(parseFlags(["-V"]), { command: "version" });
+});
+
+Deno.test("parseListen() accepts host names, IPv4 and bracketed IPv6", () => {
+  assert.deepEqual(parseListen("localhost:80"), { hostname: "localhost", port: 80 });
+  assert.deepEqual(parseListen("0.0.0.0:0"), { hostname: "0.0.0.0", port: 0 });
+  assert.deepEqual(parseListen("[::]:8888"), { hostname: "::", port: 8888 });
+});

@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { StoreError } from "../errors.ts";
+import { ensureAdministrator } from "./bootstrap.ts";
+import { verifyPassword } from "./secrets.ts";
+import { DATA_FILES, openStore } from "./store.ts";
+import { getUserByUsername, USER_RANK } from "./users.ts";
+
+Deno.test("openStore() creates the directory, database and a 32-byte secret, and keeps them", () => {
+  const parent = Deno.makeTempDirSync();
+  const dir = join(parent, "nested", "data");
+  try {
+    const store = openStore(dir);
+    const secret = store.secret;
+    assert.equal(secret.length, 32);
+    store.close();
+    assert.equal(Deno.statSync(join(dir, DATA_FILES.secret)).mode! & 0o777, 0o600);
+    const again = openStore(dir);
+    assert.deepEqual(again.secret, secret);
+    again.close();
+  } finally {
+    Deno.removeSync(parent, { recursive: true });
+  }
+});
+
+Deno.test("openStore() refuses a damaged secret instead of replacing it", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    Deno.writeTextFileSync(join(dir, DATA_FILES.secret), "short");
+    assert.throws(
+      () => openStore(dir),
+      (e: unknown) => e instanceof StoreError && /damaged/.test(e.message),
+    );
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("openStore() reports a data directory that is not writable", () => {
+  if (Deno.uid() === 0) {
+    // root ignores permissions: use a path under a regular file instead.
+    const file = Deno.makeTempFileSync();
+    try {
+      assert.throws(() => openStore(join(file, "data")), StoreError);
+    } finally {
+      Deno.removeSync(file);
+    }
+    return;
+  }
+  const dir = Deno.makeTempDirSync();
+  try {
+    Deno.chmodSync(dir, 0o500);
+    assert.throws(
+      () => openStore(dir),
+      (e: unknown) => e instanceof StoreError && /not writable/.test(e.message),
+    );
+  } finally {
+    Deno.chmodSync(dir, 0o700);
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("ensureAdministrator() creates one admin once, with a generated or given password", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const store = openStore(dir);
+    const first = await ensureAdministrator(store.db, undefined);
+    assert.equal(first.created, true);
+    assert.ok(first.created && first.generatedPassword !== null);
+    const admin = getUserByUsername(store.db, "admin")!;
+    assert.equal(admin.rank, USER_RANK.ADMIN);
+    assert.equal(
+      await verifyPassword(first.created ? first.generatedPassword! : "", admin.passwordHash),
+      true,
+    );
+    const second = await ensureAdministrator(store.db, "another-password");
+    assert.deepEqual(second, { created: false });
+    store.close();
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,155 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+interface Running {
+  child: Deno.ChildProcess;
+  url: string;
+  stdoutLines: string[];
+  stderr: () => Promise<string>;
+}
+
+async function startCli(args: string[], env: Record<string, string> = {}): Promise<Running> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", ...env },
+  }).spawn();
+  const stdoutLines: string[] = [];
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  let url = "";
+  while (!url) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    const lines = buffer.split("\n");
+    buffer = lines.pop()!;
+    for (const line of lines) {
+      stdoutLines.push(line);
+      const match = /^Listening on (http:\/\/\S+)$/.exec(line);
+      if (match) url = match[1]!;
+    }
+  }
+  reader.releaseLock();
+  const stderrText = new Response(child.stderr).text();
+  return { child, url, stdoutLines, stderr: () => stderrText };
+}
+
+async function stop(
+  running: Running,
+  signal: Deno.Signal = "SIGTERM",
+): Promise<Deno.CommandStatus> {
+  running.child.kill(signal);
+  const drain = running.child.stdout.cancel().catch(() => {});
+  const status = await running.child.status;
+  await drain;
+  await running.stderr();
+  return status;
+}
+
+Deno.test("leosac serve: first start prints the password once, serves /healthz, SIGINT exits 0, data survives", async () => {
+  const dir = await Deno.makeTempDir();
+  const data = join(dir, "data");
+  try {
+    const first = await startCli(["--data", data, "--listen", "127.0.0.1:0"]);
+    assert.match(first.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const passwordLine = first.stdoutLines.find((l) => l.includes("with password:"));
+    assert.ok(passwordLine, first.stdoutLines.join("\n"));
+    const password = passwordLine.split("with password: ")[1]!;
+    assert.equal(first.stdoutLines.filter((l) => l.startsWith("Listening on")).length, 1);
+    const health = await fetch(first.url + "healthz");
+    assert.equal(health.status, 200);
+    assert.equal((await health.json()).database, "ok");
+    const started = Date.now();
+    const status = await stop(first, "SIGINT");
+    assert.equal(status.code, 0);
+    assert.ok(Date.now() - started < 5000, "exits within 5 s");
+
+    const second = await startCli(["--data", data, "--listen", "127.0.0.1:0"]);
+    assert.ok(!second.stdoutLines.some((l) => l.includes("password")), "no new password");
+    const ws = new WebSocket(second.url.replace("http", "ws") + "websocket");
+    await new Promise((r) => ws.addEventListener("open", r, { once: true }));
+    const reply = new Promise<string>((r) =>
+      ws.addEventListener("message", (e) => r(e.data as string), { once: true })
+    );
+    ws.send(
+      JSON.stringify({
+        type: "create_auth_token",
+        uuid: "1",
+        content: { username: "admin", password },
+      }),
+    );
+    assert.equal(JSON.parse(await reply).content.status, 0, "the first password still works");
+    const closed = new Promise((r) => ws.addEventListener("close", r, { once: true }));
+    assert.equal((await stop(second)).code, 0);
+    await closed;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("leosac serve: --admin-password is used on first start and never printed", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const run = await startCli(["--data", dir, "--listen", "127.0.0.1:0"], {
+      LEOSAC_ADMIN_PASSWORD: "given-password-123",
+    });
+    assert.ok(!run.stdoutLines.some((l) => l.includes("given-password-123")));
+    run.child.kill("SIGTERM");
+    await run.child.stdout.cancel().catch(() => {});
+    assert.equal((await run.child.status).code, 0);
+    assert.ok(!(await run.stderr()).includes("given-password-123"), "not in the logs either");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+async function runToEnd(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args],
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
+  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+}
+
+Deno.test("leosac: a bad flag prints a one-line error and the usage, exit 2", async () => {
+  const result = await runToEnd(["--hardware", "usb"]);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /^leosac: invalid value for --hardware: "usb"/);
+  assert.match(result.stderr, /Usage: leosac/);
+  assert.equal(result.stdout, "");
+});
+
+Deno.test("leosac: --help and --version print to stdout and exit 0", async () => {
+  const help = await runToEnd(["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /--listen HOST:PORT/);
+  const version = await runToEnd(["--version"]);
+  assert.equal(version.code, 0);
+  assert.match(version.stdout, /^leosac \d+\.\d+\.\d+/);
+});
+
+Deno.test("leosac serve: a database from a newer schema is a clear error, exit 1, file untouched", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { DatabaseSync } = await import("node:sqlite");
+    const db = new DatabaseSync(join(dir, "leosac.db"));
+    db.exec("PRAGMA user_version = 999");
+    db.close();
+    const result = await runToEnd(["--data", dir, "--listen", "127.0.0.1:0"]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /newer than this build/);
+    const check = new DatabaseSync(join(dir, "leosac.db"));
+    assert.equal(
+      (check.prepare("PRAGMA user_version").get() as { user_version: number }).user_version,
+      999,
+    );
+    check.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
