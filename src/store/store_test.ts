@@ -61,7 +61,7 @@ Deno.test("openStore() reports a data directory that is not writable", () => {
 });
 
 Deno.test("ensureAdministrator() creates one admin once, with a generated or given password", async () => {
-  const dir = Deno.makeTempDirSync();
+  const dir = await Deno.makeTempDir();
   try {
     const store = openStore(dir);
     const first = await ensureAdministrator(store.db, undefined);
@@ -77,6 +77,6 @@ Deno.test("ensureAdministrator() creates one admin once, with a generated or giv
     assert.deepEqual(second, { created: false });
     store.close();
   } finally {
-    Deno.removeSync(dir, { recursive: true });
+    await Deno.remove(dir, { recursive: true });
   }
 });
