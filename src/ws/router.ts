@@ -11,6 +11,11 @@ import { DOOR_ENDPOINTS } from "./handlers/doors.ts";
 import { ACCESS_POINT_ENDPOINTS } from "./handlers/access_points.ts";
 import { ZONE_ENDPOINTS } from "./handlers/zones.ts";
 import { USER_ENDPOINTS } from "./handlers/users.ts";
+import { GROUP_ENDPOINTS } from "./handlers/groups.ts";
+import { MEMBERSHIP_ENDPOINTS } from "./handlers/memberships.ts";
+import { CREDENTIAL_ENDPOINTS } from "./handlers/credentials.ts";
+import { SEARCH_ENDPOINTS } from "./handlers/search.ts";
+import { ACCESS_OVERVIEW_ENDPOINTS } from "./handlers/access_overview.ts";
 
 /** Every endpoint, by wire name. */
 export const ENDPOINTS: Readonly<Record<string, Endpoint>> = Object.freeze({
@@ -21,4 +26,9 @@ export const ENDPOINTS: Readonly<Record<string, Endpoint>> = Object.freeze({
   ...ACCESS_POINT_ENDPOINTS,
   ...ZONE_ENDPOINTS,
   ...AUDIT_ENDPOINTS,
+  ...GROUP_ENDPOINTS,
+  ...MEMBERSHIP_ENDPOINTS,
+  ...CREDENTIAL_ENDPOINTS,
+  ...SEARCH_ENDPOINTS,
+  ...ACCESS_OVERVIEW_ENDPOINTS,
 });

@@ -1,0 +1,116 @@
+/**
+ * Fixtures for the group, membership, credential and search tests: a server
+ * with an administrator, a rank-0 user and a rank-1 viewer, each on their own
+ * logged-in connection, plus reply assertions.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { createUserViaApi, startTestServer, TestClient, type TestServer } from "../src/testing.ts";
+import type { ServerMessage } from "../src/ws/protocol.ts";
+
+/** A server with three logged-in connections. */
+export interface World extends AsyncDisposable {
+  server: TestServer;
+  admin: TestClient;
+  /** `alice`, rank 0. */
+  user: TestClient;
+  userId: number;
+  /** `victor`, rank 1. */
+  viewer: TestClient;
+  viewerId: number;
+  /** Creates a user (through the API) and returns a logged-in connection, closed with the world. */
+  connectAs(username: string, rank: number): Promise<{ id: number; client: TestClient }>;
+}
+
+/** Starts a server and logs in admin, `alice` (rank 0) and `victor` (rank 1). */
+export async function startWorld(): Promise<World> {
+  const server = await startTestServer();
+  const clients: TestClient[] = [];
+  const admin = await TestClient.connect(server.wsUrl);
+  clients.push(admin);
+  await admin.login();
+  async function connectAs(
+    username: string,
+    rank: number,
+  ): Promise<{ id: number; client: TestClient }> {
+    const id = await createUserViaApi(admin, username, rank);
+    const client = await TestClient.connect(server.wsUrl);
+    clients.push(client);
+    await client.login(username, "password-" + username);
+    return { id, client };
+  }
+  const alice = await connectAs("alice", 0);
+  const victor = await connectAs("victor", 1);
+  return {
+    server,
+    admin,
+    user: alice.client,
+    userId: alice.id,
+    viewer: victor.client,
+    viewerId: victor.id,
+    connectAs,
+    async [Symbol.asyncDispose]() {
+      for (const client of clients.reverse()) await client.close();
+      await server.close();
+    },
+  };
+}
+
+/** Asserts success and returns the content. */
+// deno-lint-ignore no-explicit-any
+export function ok(reply: ServerMessage): any {
+  assert.equal(reply.status_code, 0, `expected success, got ${JSON.stringify(reply)}`);
+  assert.equal(reply.status_string, "");
+  return reply.content;
+}
+
+/** Asserts a status code and returns the content. */
+// deno-lint-ignore no-explicit-any
+export function failed(reply: ServerMessage, status: number): any {
+  assert.equal(reply.status_code, status, `expected ${status}, got ${JSON.stringify(reply)}`);
+  return reply.content;
+}
+
+/** Asserts ENTITY_NOT_FOUND for `entityType` and `entityId`. */
+export function assertNotFound(reply: ServerMessage, entityType: string, entityId: unknown): void {
+  assert.deepEqual(failed(reply, 8), { entity_id: String(entityId), entity_type: entityType });
+}
+
+/** Asserts a MODEL_EXCEPTION whose first error has `pointer`; returns its detail. */
+export function assertModelError(reply: ServerMessage, pointer: string): string {
+  const content = failed(reply, 11) as {
+    errors: { detail: string; source: { pointer: string } }[];
+  };
+  assert.equal(content.errors[0]?.source.pointer, pointer);
+  return content.errors[0]!.detail;
+}
+
+/** One row of `audit_events`. */
+export interface AuditRow {
+  id: number;
+  kind: string;
+  event_mask: number;
+  author_id: number | null;
+  description: string;
+  target_id: number | null;
+  target2_id: number | null;
+  before: string | null;
+  after: string | null;
+  data: string;
+}
+
+/**
+ * Reads `audit_events` from the database file through a separate connection
+ * (after letting the buffered API-call rows reach it).
+ */
+export async function readAuditRows(server: TestServer): Promise<AuditRow[]> {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const db = new DatabaseSync(server.store.databasePath, { readOnly: true });
+  try {
+    return db.prepare("SELECT * FROM audit_events ORDER BY id").all() as unknown as AuditRow[];
+  } finally {
+    db.close();
+  }
+}
