@@ -121,6 +121,7 @@ export class SimChip implements GpioChip {
 
   /** State of one line. */
   lineInfo(offset: number): LineInfo {
+    if (this.#closed) throw closedError(this.#name);
     const line = this.#line(offset);
     const request = line.request;
     return {

@@ -91,7 +91,7 @@ Deno.test("SimChip release() returns a line to its bias and close() frees everyt
   assert.equal(a.get(), true);
   await chip.close();
   await chip.close();
-  assert.equal(chip.lineInfo(1).used, false);
+  assert.throws(() => chip.lineInfo(1), /is closed/);
   assert.throws(() => a.get(), GpioError);
   assert.throws(() => chip.requestOutput(2, { consumer: "c", initial: false }), /is closed/);
 });
