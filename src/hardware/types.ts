@@ -93,6 +93,15 @@ export interface InputLine extends AsyncDisposable {
    */
   onEdge(listener: EdgeListener): () => void;
   /**
+   * Synchronously delivers the events the chip has already queued but not yet
+   * delivered (the character device reads its kernel buffer; the simulator
+   * delivers synchronously and returns 0). Call it before deciding that a line
+   * has been silent, since events may wait in the kernel while JavaScript is busy.
+   *
+   * @returns the number of events delivered
+   */
+  readPendingEvents(): number;
+  /**
    * Releases the line. When the returned promise settles the line can be
    * requested again and no further events are delivered. Idempotent.
    */

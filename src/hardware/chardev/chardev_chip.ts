@@ -220,6 +220,7 @@ export class ChardevChip implements GpioChip {
         listeners.add(listener);
         return () => listeners.delete(listener);
       },
+      readPendingEvents: () => (state.closed || pump === null ? 0 : pump.readPending()),
       close: state.release,
       [Symbol.asyncDispose]: state.release,
     };

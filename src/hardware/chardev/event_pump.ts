@@ -49,6 +49,7 @@ export class EventPump {
   readonly #view = new DataView(this.#buffer.buffer);
   readonly #done: Promise<void>;
   #stopping = false;
+  #delivered = 0;
 
   constructor(options: EventPumpOptions) {
     const { libc, fd, errorOf } = options;
@@ -64,6 +65,19 @@ export class EventPump {
     this.#wakeFd = s.eventfd(0, LIBC.EFD_CLOEXEC | LIBC.EFD_NONBLOCK);
     if (this.#wakeFd < 0) throw errorOf(libc.errno(), "create the wake-up eventfd for line");
     this.#done = this.#run();
+  }
+
+  /**
+   * Reads and delivers, synchronously, the events already queued on the line
+   * (the pump may be waiting in `poll` meanwhile; that is harmless).
+   *
+   * @returns the number of events delivered
+   */
+  readPending(): number {
+    if (this.#stopping) return 0;
+    const before = this.#delivered;
+    this.#drain();
+    return this.#delivered - before;
   }
 
   /** Wakes the pump and waits until it no longer uses the line fd. */
@@ -122,6 +136,7 @@ export class EventPump {
 
   #emit(at: number): void {
     const raw = decodeLineEvent(this.#view, at);
+    this.#delivered++;
     const event = {
       offset: raw.offset,
       rising: raw.id === LINE_EVENT_ID.GPIO_V2_LINE_EVENT_RISING_EDGE,

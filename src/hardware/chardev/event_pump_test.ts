@@ -82,7 +82,9 @@ Deno.test(
     assert.ok(events.every((e, i) => e.seqno === i + 1));
     const more = encodeEvents(total + 1, 3);
     libc.symbols.write(writeFd, more, BigInt(more.length));
-    await waitFor(() => events.length === total + 3);
+    assert.equal(pump.readPending(), 3, "delivered synchronously, before the pump wakes");
+    assert.equal(events.length, total + 3);
+    assert.equal(pump.readPending(), 0);
     await pump.stop();
     await pump.stop();
     assert.deepEqual(errors, []);

@@ -165,6 +165,9 @@ export class SimChip implements GpioChip {
         request.listeners.add(listener);
         return () => request.listeners.delete(listener);
       },
+      readPendingEvents(): number {
+        return 0;
+      },
       close: release,
       [Symbol.asyncDispose]: release,
     };

@@ -67,7 +67,11 @@ export function openWiegandReader(chip: GpioChip, options: WiegandReaderOptions)
   };
   const onTimer = (): void => {
     timer = null;
-    const frame = assembler.flushIfSilent(chip.nowNs());
+    // Take the time first, then consume what the kernel already holds: an edge
+    // queued while JavaScript was busy must extend the frame, not split it.
+    const nowNs = chip.nowNs();
+    for (const line of lines) line.readPendingEvents();
+    const frame = assembler.flushIfSilent(nowNs);
     if (frame !== null) options.onFrame(frame);
     arm();
   };

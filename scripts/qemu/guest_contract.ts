@@ -1,0 +1,67 @@
+// deno-lint-ignore-file no-console -- a script: its output is the report
+/**
+ * Runs the GPIO contract suite against the real character-device driver on a
+ * gpio-sim chip. Meant for the QEMU guest built by scripts/qemu/run.sh, where
+ * it runs as a bundle (the guest has no module cache):
+ *
+ *   deno run -A --no-config guest_contract.js /dev/gpiochip0 /sys/devices/platform/gpio-sim.0/gpiochip0
+ *
+ * Inputs are driven through gpio-sim's sysfs `sim_gpioN/pull`, outputs observed
+ * through `sim_gpioN/value`. Prints one line per case and a final
+ * `GPIO CONTRACT: PASS|FAIL (N passed, M failed)` line; exits 1 on failure.
+ *
+ * @module
+ */
+
+import { openChardevChip } from "../../src/hardware/chardev/chardev_chip.ts";
+import { type ContractFixture, runGpioContract } from "../../src/hardware/contract.ts";
+
+const [chipPath, sysfsBase] = Deno.args;
+if (chipPath === undefined || sysfsBase === undefined) {
+  console.error("usage: guest_contract.js <chip path> <gpio-sim sysfs dir of the chip>");
+  Deno.exit(2);
+}
+
+function simAttribute(offset: number, name: string): string {
+  return `${sysfsBase}/sim_gpio${offset}/${name}`;
+}
+
+function makeFixture(): ContractFixture {
+  return {
+    chip: openChardevChip(chipPath!),
+    lines: { d0: 0, d1: 1, output: 2, spare: 3 },
+    drive(offset: number, level: boolean): void {
+      Deno.writeTextFileSync(simAttribute(offset, "pull"), level ? "pull-up" : "pull-down");
+    },
+    observe(offset: number): boolean {
+      return Deno.readTextFileSync(simAttribute(offset, "value")).trim() === "1";
+    },
+  };
+}
+
+const cases: { name: string; fn: () => Promise<void> }[] = [];
+runGpioContract(makeFixture, {
+  name: "ChardevChip",
+  timeoutMs: 20_000,
+  test: (name, fn) => cases.push({ name, fn }),
+});
+
+let passed = 0;
+let failed = 0;
+const suiteStart = performance.now();
+for (const c of cases) {
+  const start = performance.now();
+  try {
+    await c.fn();
+    passed++;
+    console.log(`ok     ${c.name} (${Math.round(performance.now() - start)} ms)`);
+  } catch (error) {
+    failed++;
+    console.log(`FAILED ${c.name} (${Math.round(performance.now() - start)} ms)`);
+    console.log(error instanceof Error ? error.stack ?? error.message : String(error));
+  }
+}
+const verdict = failed === 0 && passed > 0 ? "PASS" : "FAIL";
+const totalMs = Math.round(performance.now() - suiteStart);
+console.log(`GPIO CONTRACT: ${verdict} (${passed} passed, ${failed} failed) in ${totalMs} ms`);
+Deno.exit(verdict === "PASS" ? 0 : 1);
