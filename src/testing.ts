@@ -6,6 +6,7 @@
  */
 import { type App, type AppOptions, createApp } from "./app.ts";
 import { FakeClock } from "./clock.ts";
+import { ControllerClient } from "./controller/supervisor.ts";
 import { ensureAdministrator } from "./store/bootstrap.ts";
 import { openStore, type Store } from "./store/store.ts";
 import type { ServerMessage } from "./ws/protocol.ts";
@@ -21,18 +22,41 @@ export interface TestServer extends AsyncDisposable {
   store: Store;
   clock: FakeClock;
   dataDir: string;
+  /** The real controller worker, when started with `hardware: "sim"`. */
+  controller: ControllerClient | null;
   close(): Promise<void>;
 }
 
+/** Options of {@linkcode startTestServer}. */
+export type TestServerOptions = Partial<Omit<AppOptions, "store">> & {
+  /** Start a real controller worker on simulated hardware (wired to the app's events). */
+  hardware?: "sim";
+};
+
 /** Starts a server with a fresh data directory and user `admin`. */
-export async function startTestServer(
-  options: Partial<Omit<AppOptions, "store">> = {},
-): Promise<TestServer> {
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = await Deno.makeTempDir({ prefix: "leosac-test-" });
   const store = openStore(dataDir);
   await ensureAdministrator(store.db, TEST_ADMIN_PASSWORD);
   const clock = options.clock instanceof FakeClock ? options.clock : new FakeClock(Date.now());
-  const app = createApp({ store, clock, auditFlushMs: 5, ...options });
+  const { hardware, ...appOptions } = options;
+  const controller = hardware === undefined ? null : new ControllerClient({
+    databasePath: store.databasePath,
+    secret: store.secret,
+    hardware,
+    db: store.db,
+  });
+  await controller?.start();
+  const app = createApp({
+    store,
+    clock,
+    auditFlushMs: 5,
+    ...(controller === null ? {} : { controller }),
+    ...appOptions,
+  });
+  controller?.subscribe((event) =>
+    app.deps.events.publish({ category: event.category, ...event.content })
+  );
   const abort = new AbortController();
   const { promise, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const server = Deno.serve(
@@ -48,6 +72,7 @@ export async function startTestServer(
     await app.close();
     abort.abort();
     await server.finished;
+    await controller?.stop();
     store.close();
     await Deno.remove(dataDir, { recursive: true });
   };
@@ -58,6 +83,7 @@ export async function startTestServer(
     store,
     clock,
     dataDir,
+    controller,
     close,
     [Symbol.asyncDispose]: close,
   };

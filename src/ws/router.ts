@@ -16,6 +16,10 @@ import { MEMBERSHIP_ENDPOINTS } from "./handlers/memberships.ts";
 import { CREDENTIAL_ENDPOINTS } from "./handlers/credentials.ts";
 import { SEARCH_ENDPOINTS } from "./handlers/search.ts";
 import { ACCESS_OVERVIEW_ENDPOINTS } from "./handlers/access_overview.ts";
+import { DOOR_CONTROL_ENDPOINTS } from "./handlers/doors_control.ts";
+import { HOLIDAY_ENDPOINTS } from "./handlers/holidays.ts";
+import { EVENT_ENDPOINTS } from "./handlers/events.ts";
+import { SIMULATE_ENDPOINTS } from "./handlers/simulate.ts";
 
 /** Every endpoint, by wire name. */
 export const ENDPOINTS: Readonly<Record<string, Endpoint>> = Object.freeze({
@@ -31,4 +35,8 @@ export const ENDPOINTS: Readonly<Record<string, Endpoint>> = Object.freeze({
   ...CREDENTIAL_ENDPOINTS,
   ...SEARCH_ENDPOINTS,
   ...ACCESS_OVERVIEW_ENDPOINTS,
+  ...DOOR_CONTROL_ENDPOINTS,
+  ...HOLIDAY_ENDPOINTS,
+  ...EVENT_ENDPOINTS,
+  ...SIMULATE_ENDPOINTS,
 });

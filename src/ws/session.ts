@@ -9,6 +9,7 @@ import { logger } from "../log.ts";
 import { deleteToken, getTokenByHash, refreshToken, TOKEN_LIFETIME_MS } from "../store/tokens.ts";
 import { getUser, type UserRank } from "../store/users.ts";
 import { isValidAt } from "../store/validity.ts";
+import { afterSuccessfulCall } from "./after_write.ts";
 import type { AppDeps, SessionState } from "./context.ts";
 import {
   type ClientMessage,
@@ -279,6 +280,7 @@ export class Session implements SessionState, RegisteredSession {
           this.actor !== null && isAllowed(this.actor, action, target, deps.relations),
       }, content);
       const value = result instanceof Promise ? await this.#withTimeout(result) : result;
+      await afterSuccessfulCall(deps, request.type);
       return successReply(request, value);
     } catch (error) {
       const reply = replyForError(request, error);

@@ -1,0 +1,314 @@
+/**
+ * The SQL fact-gathering layer of the access decision: for one request it
+ * reads, with prepared statements over indexed columns, exactly what
+ * `decideAccess()` needs (see `AccessFacts` in the engine for the recipe).
+ * Nothing is cached: a committed admin change applies at the next read.
+ *
+ * @module
+ */
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import type {
+  AccessFacts,
+  AccessRequest,
+  AntipassbackMode,
+  AntipassbackUpdate,
+  CredentialFact,
+  CredentialType,
+  Direction,
+  DoorMode,
+  GrantSource,
+  MappedSchedule,
+  ReaderMode,
+  Schedule,
+  Timeframe,
+  UserFact,
+} from "../engine/mod.ts";
+import { hashPin } from "../store/secrets.ts";
+
+interface CredentialRow {
+  id: number;
+  type: CredentialType;
+  owner_id: number | null;
+  validity_enabled: number;
+  validity_start: number | null;
+  validity_end: number | null;
+}
+
+interface TimeframeRow {
+  schedule_id: number;
+  day: number;
+  start_minute: number;
+  end_minute: number;
+}
+
+const CREDENTIAL_COLUMNS = "id, type, owner_id, validity_enabled, validity_start, validity_end";
+
+/** The statements, prepared once per connection. */
+const SQL = {
+  doorAndAccessPoint: `SELECT d.id, d.mode, d.unlock_schedule_id, d.unlock_after_first_card,
+      a.id AS ap_id, a.reader_mode, a.direction, a.pin_timeout_ms
+    FROM doors d LEFT JOIN access_points a ON a.id = ?
+    WHERE d.id = ?`,
+  card: `SELECT ${CREDENTIAL_COLUMNS} FROM credentials
+    WHERE card_id = ? AND type = 'rfid-card'`,
+  pins: `SELECT ${CREDENTIAL_COLUMNS} FROM credentials
+    WHERE pin_hash = ? AND type = 'pin-code' ORDER BY id`,
+  user: "SELECT id, validity_enabled, validity_start, validity_end FROM users WHERE id = ?",
+  // Start from the members (small per user), then keep the mappings that
+  // name this door, a zone containing it (any ancestor), or no door and no zone.
+  schedules: `WITH RECURSIVE door_zones(id) AS (
+      SELECT zone_id FROM zone_doors WHERE door_id = :door
+      UNION
+      SELECT c.parent_id FROM zone_children c JOIN door_zones z ON c.child_id = z.id
+    ),
+    members(mapping_id, kind, member_id) AS (
+      SELECT mapping_id, 'user', user_id FROM mapping_users WHERE user_id = :user
+      UNION ALL
+      SELECT mg.mapping_id, 'group', mg.group_id
+        FROM memberships ms JOIN mapping_groups mg ON mg.group_id = ms.group_id
+        WHERE ms.user_id = :user
+      UNION ALL
+      SELECT mapping_id, 'credential', credential_id FROM mapping_credentials
+        WHERE credential_id IN (SELECT value FROM json_each(:credentials))
+    )
+    SELECT m.schedule_id, s.applies_on_holidays, mem.kind, mem.member_id
+    FROM members mem
+    JOIN schedule_mappings m ON m.id = mem.mapping_id
+    JOIN schedules s ON s.id = m.schedule_id
+    WHERE EXISTS (SELECT 1 FROM mapping_doors WHERE mapping_id = m.id AND door_id = :door)
+       OR EXISTS (SELECT 1 FROM mapping_zones WHERE mapping_id = m.id
+                  AND zone_id IN (SELECT id FROM door_zones))
+       OR (NOT EXISTS (SELECT 1 FROM mapping_doors WHERE mapping_id = m.id)
+           AND NOT EXISTS (SELECT 1 FROM mapping_zones WHERE mapping_id = m.id))`,
+  timeframes: `SELECT schedule_id, day, start_minute, end_minute FROM schedule_timeframes
+    WHERE schedule_id IN (SELECT value FROM json_each(?)) ORDER BY schedule_id, position`,
+  schedule: "SELECT id, applies_on_holidays FROM schedules WHERE id = ?",
+  holiday: `SELECT 1 AS hit FROM holidays
+    WHERE date = ? OR (recurring = 1 AND substr(date, 6) = ?) LIMIT 1`,
+  zones: `SELECT z.id, z.antipassback, z.antipassback_reset_s, s.inside, s.at
+    FROM zone_doors zd JOIN zones z ON z.id = zd.zone_id
+    LEFT JOIN antipassback_state s ON s.zone_id = z.id AND s.user_id = ?
+    WHERE zd.door_id = ? ORDER BY z.id`,
+  antipassbackUpsert: `INSERT INTO antipassback_state (zone_id, user_id, inside, at)
+    VALUES (?, ?, ?, ?)
+    ON CONFLICT (zone_id, user_id) DO UPDATE SET inside = excluded.inside, at = excluded.at`,
+} as const;
+
+/** The instant of a lookup: Unix ms and the local calendar date (`YYYY-MM-DD`). */
+export interface FactsTime {
+  ms: number;
+  date: string;
+}
+
+/** Reads decision facts from one connection. */
+export interface FactsReader {
+  /**
+   * The facts for `request` at `time`, or null when the door does not exist.
+   * A door without an access point is reported with a card-only, direction
+   * `none` access point of id `request.accessPointId`.
+   */
+  gather(request: AccessRequest, time: FactsTime): AccessFacts | null;
+  /** The schedule with its timeframes, or null. */
+  schedule(id: number): Schedule | null;
+  /** Whether `date` (`YYYY-MM-DD`) is a holiday. */
+  isHoliday(date: string): boolean;
+}
+
+/**
+ * Prepares the statements on `db` (the worker's read-only connection).
+ *
+ * @param secret The installation secret, to hash a presented PIN.
+ */
+export function createFactsReader(db: DatabaseSync, secret: Uint8Array): FactsReader {
+  const statements = Object.fromEntries(
+    Object.entries(SQL).filter(([key]) => key !== "antipassbackUpsert")
+      .map(([key, sql]) => [key, db.prepare(sql)]),
+  ) as Record<Exclude<keyof typeof SQL, "antipassbackUpsert">, StatementSync>;
+
+  function timeframesOf(ids: number[]): Map<number, Timeframe[]> {
+    const byId = new Map<number, Timeframe[]>(ids.map((id) => [id, []]));
+    if (ids.length === 0) return byId;
+    for (const row of statements.timeframes.all(JSON.stringify(ids)) as unknown as TimeframeRow[]) {
+      byId.get(row.schedule_id)?.push({
+        day: row.day,
+        startMinute: row.start_minute,
+        endMinute: row.end_minute,
+      });
+    }
+    return byId;
+  }
+
+  function schedule(id: number): Schedule | null {
+    const row = statements.schedule.get(id) as
+      | { id: number; applies_on_holidays: number }
+      | undefined;
+    if (row === undefined) return null;
+    return {
+      id,
+      appliesOnHolidays: row.applies_on_holidays === 1,
+      timeframes: timeframesOf([id]).get(id) ?? [],
+    };
+  }
+
+  function isHoliday(date: string): boolean {
+    return statements.holiday.get(date, date.slice(5)) !== undefined;
+  }
+
+  function gather(request: AccessRequest, time: FactsTime): AccessFacts | null {
+    const door = statements.doorAndAccessPoint.get(request.accessPointId, request.doorId) as
+      | DoorRow
+      | undefined;
+    if (door === undefined) return null;
+    const cardId = request.presented.card?.cardId;
+    const pin = request.presented.pin;
+    const cardRow = cardId === undefined
+      ? undefined
+      : statements.card.get(cardId) as CredentialRow | undefined;
+    const card = cardRow === undefined ? null : credentialFact(cardRow);
+    const pinMatches = pin === undefined || pin === ""
+      ? []
+      : (statements.pins.all(hashPin(secret, pin)) as unknown as CredentialRow[]).map(
+        credentialFact,
+      );
+    const ownerId = card !== null ? card.ownerId : sharedOwner(pinMatches);
+    const owner = ownerId === null ? null : userFact(statements.user.get(ownerId));
+    const credentialIds = [...(card ? [card.id] : []), ...pinMatches.map((c) => c.id)];
+    const isHolidayToday = isHoliday(time.date);
+    return {
+      door: {
+        id: door.id,
+        mode: door.mode,
+        unlockSchedule: door.unlock_schedule_id === null ? null : schedule(door.unlock_schedule_id),
+        unlockAfterFirstCard: door.unlock_after_first_card === 1,
+      },
+      accessPoint: {
+        id: door.ap_id ?? request.accessPointId,
+        readerMode: door.reader_mode ?? "card",
+        direction: door.direction ?? "none",
+        pinTimeoutMs: door.pin_timeout_ms ?? 10_000,
+      },
+      card,
+      pinMatches,
+      owner,
+      schedules: mappedSchedules(door.id, owner?.id ?? null, credentialIds),
+      isHoliday: isHolidayToday,
+      zones: zonesOf(door.id, owner?.id ?? null),
+    };
+  }
+
+  function mappedSchedules(
+    doorId: number,
+    userId: number | null,
+    credentialIds: number[],
+  ): MappedSchedule[] {
+    const rows = statements.schedules.all({
+      door: doorId,
+      user: userId,
+      credentials: JSON.stringify(credentialIds),
+    }) as unknown as ScheduleRow[];
+    const byId = new Map<number, { appliesOnHolidays: boolean; grantedVia: GrantSource[] }>();
+    for (const row of rows) {
+      const entry = byId.get(row.schedule_id) ??
+        { appliesOnHolidays: row.applies_on_holidays === 1, grantedVia: [] };
+      entry.grantedVia.push(sourceOf(row.kind, row.member_id));
+      byId.set(row.schedule_id, entry);
+    }
+    const frames = timeframesOf([...byId.keys()]);
+    return [...byId].map(([id, entry]) => ({ id, ...entry, timeframes: frames.get(id) ?? [] }));
+  }
+
+  function zonesOf(doorId: number, userId: number | null): AccessFacts["zones"] {
+    const rows = statements.zones.all(userId, doorId) as unknown as ZoneRow[];
+    return rows.map((row) => ({
+      id: row.id,
+      antipassback: row.antipassback,
+      antipassbackResetS: row.antipassback_reset_s,
+      state: row.inside === null || row.at === null
+        ? null
+        : { inside: row.inside === 1, atMs: row.at },
+    }));
+  }
+
+  return { gather, schedule, isHoliday };
+}
+
+/**
+ * Records anti-passback rows after a grant (on the worker's write connection).
+ */
+export function createAntipassbackWriter(
+  db: DatabaseSync,
+): (updates: readonly AntipassbackUpdate[]) => void {
+  const upsert = db.prepare(SQL.antipassbackUpsert);
+  return (updates) => {
+    for (const u of updates) upsert.run(u.zoneId, u.userId, u.inside ? 1 : 0, u.atMs);
+  };
+}
+
+interface DoorRow {
+  id: number;
+  mode: DoorMode;
+  unlock_schedule_id: number | null;
+  unlock_after_first_card: number;
+  ap_id: number | null;
+  reader_mode: ReaderMode | null;
+  direction: Direction | null;
+  pin_timeout_ms: number | null;
+}
+
+interface ScheduleRow {
+  schedule_id: number;
+  applies_on_holidays: number;
+  kind: "user" | "group" | "credential";
+  member_id: number;
+}
+
+interface ZoneRow {
+  id: number;
+  antipassback: AntipassbackMode;
+  antipassback_reset_s: number;
+  inside: number | null;
+  at: number | null;
+}
+
+function sourceOf(kind: ScheduleRow["kind"], id: number): GrantSource {
+  switch (kind) {
+    case "user":
+      return { kind, userId: id };
+    case "group":
+      return { kind, groupId: id };
+    case "credential":
+      return { kind, credentialId: id };
+  }
+}
+
+function credentialFact(row: CredentialRow): CredentialFact {
+  return {
+    id: row.id,
+    type: row.type,
+    ownerId: row.owner_id,
+    validity: {
+      enabled: row.validity_enabled === 1,
+      start: row.validity_start,
+      end: row.validity_end,
+    },
+  };
+}
+
+function userFact(row: unknown): UserFact | null {
+  if (row === undefined) return null;
+  const user = row as Omit<CredentialRow, "type" | "owner_id">;
+  return {
+    id: user.id,
+    validity: {
+      enabled: user.validity_enabled === 1,
+      start: user.validity_start,
+      end: user.validity_end,
+    },
+  };
+}
+
+/** The owner all the PIN matches share, else null (none, or several owners). */
+function sharedOwner(matches: readonly CredentialFact[]): number | null {
+  const owners = new Set(matches.map((c) => c.ownerId));
+  return owners.size === 1 ? [...owners][0] ?? null : null;
+}

@@ -1,0 +1,137 @@
+/**
+ * The controller Worker entry. It owns the hardware, every door state
+ * machine and timer, a read-only SQLite connection for policy and a write
+ * connection for its events. It speaks the protocol of `protocol.ts`; the
+ * main thread starts it with
+ * `new Worker(new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url), { type: "module" })`
+ * (see `supervisor.ts`).
+ *
+ * @module
+ */
+import type { DatabaseSync } from "node:sqlite";
+import { systemOffsetProvider } from "../engine/mod.ts";
+import { logger, setupLogging } from "../log.ts";
+import { openDatabase } from "../store/db.ts";
+import { Controller } from "./controller.ts";
+import { createHardware, DEFAULT_SIM_LINES, type Hardware } from "./hardware.ts";
+import {
+  CONTROLLER_ERROR,
+  ControllerError,
+  type InitRequest,
+  type ReloadResult,
+  type WorkerMessage,
+  type WorkerRequest,
+} from "./protocol.ts";
+
+const log = logger("controller");
+
+/** The parts of the worker global scope used here. */
+interface WorkerScope {
+  postMessage(message: WorkerMessage): void;
+  onmessage: ((event: MessageEvent<WorkerRequest>) => void) | null;
+}
+
+interface Running {
+  controller: Controller;
+  hardware: Hardware;
+  policyDb: DatabaseSync;
+  eventsDb: DatabaseSync;
+}
+
+let running: Running | null = null;
+
+async function init(request: InitRequest, post: WorkerScope["postMessage"]): Promise<ReloadResult> {
+  if (running !== null) throw new ControllerError(CONTROLLER_ERROR.BAD_REQUEST, "Already started");
+  if (request.logging !== undefined) await setupLogging(request.logging);
+  const policyDb = openDatabase(request.databasePath, { readOnly: true });
+  const eventsDb = openDatabase(request.databasePath, { migrate: false, busyTimeoutMs: 5000 });
+  let hardware: Hardware;
+  try {
+    hardware = createHardware(request.hardware, {
+      simLines: request.simLines ?? DEFAULT_SIM_LINES,
+      mirror: request.mirror,
+    });
+  } catch (error) {
+    policyDb.close();
+    eventsDb.close();
+    throw error;
+  }
+  const controller = new Controller({
+    policyDb,
+    eventsDb,
+    secret: request.secret,
+    hardware,
+    emit: (event) => post({ type: "event", event }),
+    onWiring: (safeOutputs) => post({ type: "wiring", safeOutputs }),
+    offset: request.utcOffsetMinutes ?? systemOffsetProvider,
+  });
+  running = { controller, hardware, policyDb, eventsDb };
+  return await controller.reload();
+}
+
+async function stop(): Promise<null> {
+  const current = running;
+  running = null;
+  if (current === null) return null;
+  await current.controller.close();
+  await current.hardware.close();
+  current.policyDb.close();
+  current.eventsDb.close();
+  return null;
+}
+
+async function handle(request: WorkerRequest, post: WorkerScope["postMessage"]): Promise<unknown> {
+  switch (request.type) {
+    case "init":
+      return await init(request, post);
+    case "stop":
+      return await stop();
+    case "debug.crash":
+      setTimeout(() => {
+        throw new Error("Simulated controller crash (debug.crash)");
+      }, 0);
+      return null;
+    case "debug.hang": {
+      const until = performance.now() + request.ms;
+      while (performance.now() < until) {
+        // Deliberately blocks the event loop (heartbeat test).
+      }
+      return null;
+    }
+    default:
+      if (running === null) {
+        throw new ControllerError(CONTROLLER_ERROR.UNAVAILABLE, "The controller is not started");
+      }
+      return await running.controller.handle(request);
+  }
+}
+
+/** Installs the message handler on the worker scope. */
+function serve(scope: WorkerScope): void {
+  const post = (message: WorkerMessage): void => scope.postMessage(message);
+  // Requests run one at a time, in order (a reload finishes before the next
+  // request sees the wiring); pings and test hooks bypass the queue.
+  let queue: Promise<unknown> = Promise.resolve();
+  scope.onmessage = (event) => {
+    const request = event.data;
+    const bypass = request.type === "ping" || request.type.startsWith("debug.");
+    const result = bypass ? handle(request, post) : queue.then(() => handle(request, post));
+    if (!bypass) queue = result.catch(() => {});
+    result.then(
+      (value) => post({ type: "reply", id: request.id, ok: true, value: value ?? null }),
+      (error: unknown) => {
+        const code = error instanceof ControllerError ? error.code : CONTROLLER_ERROR.INTERNAL;
+        const message = error instanceof Error ? error.message : String(error);
+        if (code === CONTROLLER_ERROR.INTERNAL) {
+          log.error("Request {type} failed: {error}", {
+            type: request.type,
+            error: error instanceof Error ? error.stack ?? message : message,
+          });
+        }
+        post({ type: "reply", id: request.id, ok: false, code, message });
+      },
+    );
+  };
+}
+
+if ("WorkerGlobalScope" in globalThis) serve(self as unknown as WorkerScope);
