@@ -6,6 +6,7 @@
  * @module
  */
 import { createApp } from "./app.ts";
+import { ControllerClient } from "./controller/supervisor.ts";
 import type { ServeCommand } from "./cli/flags.ts";
 import { logger } from "./log.ts";
 import { ensureAdministrator } from "./store/bootstrap.ts";
@@ -55,7 +56,29 @@ export async function startServer(command: ServeCommand, io: ServeIo): Promise<R
     store.close();
     throw error;
   }
-  const app = createApp({ store, allowedOrigins: command.allowedOrigins });
+  // The controller worker starts before the API is served, and stops after it.
+  const controller = new ControllerClient({
+    databasePath: store.databasePath,
+    secret: store.secret,
+    hardware: command.hardware,
+    db: store.db,
+    logging: { level: command.logLevel, format: command.logFormat },
+  });
+  try {
+    const wiring = await controller.start();
+    log.info("Controller started: {doors} doors, {readers} readers", {
+      doors: wiring.doors,
+      readers: wiring.readers,
+    });
+  } catch (error) {
+    await controller.stop();
+    store.close();
+    throw error;
+  }
+  const app = createApp({ store, allowedOrigins: command.allowedOrigins, controller });
+  controller.subscribe((event) =>
+    app.deps.events.publish({ category: event.category, ...event.content })
+  );
   let resolveListening: (url: string) => void;
   const listening = new Promise<string>((resolve) => (resolveListening = resolve));
   let server: Deno.HttpServer<Deno.NetAddr>;
@@ -74,6 +97,7 @@ export async function startServer(command: ServeCommand, io: ServeIo): Promise<R
     }, app.handler);
   } catch (error) {
     await app.close();
+    await controller.stop();
     store.close();
     throw error;
   }
@@ -95,6 +119,7 @@ export async function startServer(command: ServeCommand, io: ServeIo): Promise<R
         const timeout = new Promise<void>((r) => setTimeout(r, SHUTDOWN_TIMEOUT_MS));
         await app.close();
         await Promise.race([server.shutdown(), timeout]);
+        await controller.stop();
         store.close();
         log.info("Stopped");
       })();
