@@ -241,6 +241,26 @@ export const GPIO_CONTRACT: readonly ContractCase[] = [
     },
   },
   {
+    name: "requestInput() with debounceUs still reports a steady change",
+    async fn(f) {
+      const { d1 } = f.lines;
+      await settle(f, d1, true);
+      const line = f.chip.requestInput(d1, {
+        consumer: "contract-debounce",
+        edges: "both",
+        debounceUs: 1000,
+      });
+      const events: EdgeEvent[] = [];
+      line.onEdge((e) => events.push(e));
+      await settle(f, d1, false);
+      await waitFor("a debounced edge", () => events.length >= 1);
+      await sleep(20);
+      assert.deepEqual(events.map((e) => e.rising), [false]);
+      assert.equal(line.get(), false);
+      await line.close();
+    },
+  },
+  {
     name: "readPendingEvents() delivers queued events synchronously",
     async fn(f) {
       const { d0 } = f.lines;
