@@ -1,0 +1,182 @@
+import assert from "node:assert/strict";
+import type { DatabaseSync } from "node:sqlite";
+import { FakeScheduler } from "../hardware/scheduler.ts";
+import { cardFrame, keypadFrames, WiegandSimulator } from "../hardware/sim/wiegand_sim.ts";
+import type { BitsFrame } from "../hardware/wiegand/formats.ts";
+import { createAccessPoint } from "../store/access_points.ts";
+import { createCredential } from "../store/credentials.ts";
+import { openDatabase } from "../store/db.ts";
+import { createDevice } from "../store/devices.ts";
+import { createDoor } from "../store/doors.ts";
+import { createMapping, createSchedule } from "../store/schedules.ts";
+import { hashPin } from "../store/secrets.ts";
+import { createUser } from "../store/users.ts";
+import { openTempDatabase } from "../store/_test_db.ts";
+import { Controller } from "./controller.ts";
+import { createHardware, type Hardware } from "./hardware.ts";
+import type { ControllerEvent } from "./protocol.ts";
+
+const SECRET = new Uint8Array(32).fill(3);
+const BASE_MS = Date.UTC(2026, 0, 5, 10, 0);
+const LINE = { d0: 0, d1: 1, strike: 2 } as const;
+
+interface Rig extends AsyncDisposable {
+  db: DatabaseSync;
+  controller: Controller;
+  hardware: Hardware;
+  timers: FakeScheduler;
+  events: ControllerEvent[];
+  reader: WiegandSimulator;
+  strike(): boolean;
+  /** Plays frames with synthesized timestamps, letting the silence timeout end each one. */
+  play(frames: BitsFrame[]): void;
+  access(): Record<string, unknown>[];
+}
+
+async function rig(
+  readerMode: "card" | "card_and_pin",
+  readerConfig: Record<string, unknown> = {},
+): Promise<Rig> {
+  const temp = openTempDatabase();
+  const db = temp.db;
+  const gpio = (name: string, offset: number): string =>
+    createDevice(db, { name, type: "gpio", config: { offset } }).id;
+  const reader = createDevice(db, {
+    name: "reader",
+    type: "wiegand-reader",
+    config: {
+      mode: "WIEGAND_CARD_PIN_4BITS",
+      gpio_low_id: gpio("d0", LINE.d0),
+      gpio_high_id: gpio("d1", LINE.d1),
+      ...readerConfig,
+    },
+  }).id;
+  const ap = createAccessPoint(db, { readerId: reader, readerMode, pinTimeoutMs: 5000 }).id;
+  createDoor(db, {
+    alias: "Lab",
+    accessPointId: ap,
+    strikeGpioId: gpio("strike", LINE.strike),
+    unlockMs: 3000,
+  });
+  const user = createUser(db, { username: "bob" }).id;
+  createCredential(db, { type: "rfid-card", cardId: cardId(), nbBits: 26, ownerId: user });
+  createCredential(db, { type: "pin-code", pinHash: hashPin(SECRET, "1234"), ownerId: user });
+  const always = [0, 1, 2, 3, 4, 5, 6].map((day) => ({ day, startMinute: 0, endMinute: 1439 }));
+  createMapping(db, createSchedule(db, { name: "always", timeframes: always }).id, {
+    userIds: [user],
+  });
+
+  const timers = new FakeScheduler();
+  const hardware = createHardware("sim", { clockNs: () => BigInt(timers.nowMs) * 1_000_000n });
+  const policy = openDatabase(temp.path, { readOnly: true });
+  const events: ControllerEvent[] = [];
+  const controller = new Controller({
+    policyDb: policy,
+    eventsDb: db,
+    secret: SECRET,
+    hardware,
+    emit: (event) => events.push(event),
+    scheduler: timers,
+    nowMs: () => BASE_MS + timers.nowMs,
+    offset: 0,
+  });
+  const loaded = await controller.reload();
+  assert.deepEqual(loaded.warnings, []);
+  const sim = new WiegandSimulator(hardware.sim!, { d0: LINE.d0, d1: LINE.d1, scheduler: timers });
+  return {
+    db,
+    controller,
+    hardware,
+    timers,
+    events,
+    reader: sim,
+    strike: () => hardware.sim!.level(LINE.strike),
+    play(frames) {
+      for (const frame of frames) {
+        sim.sendInstant(frame, BigInt(timers.nowMs) * 1_000_000n);
+        timers.advance(frame.nbBits * 2 + 40);
+      }
+    },
+    access: () => events.filter((e) => e.category === "access").map((e) => e.content),
+    async [Symbol.asyncDispose]() {
+      await controller.close();
+      await hardware.close();
+      policy.close();
+      temp[Symbol.dispose]();
+    },
+  };
+}
+
+function cardId(): string {
+  const frame = cardFrame("H10301", 7, 4242);
+  const bytes = Math.ceil(frame.nbBits / 8);
+  const padded = frame.bits << BigInt(bytes * 8 - frame.nbBits);
+  return padded.toString(16).padStart(bytes * 2, "0").match(/../g)!.join(":");
+}
+
+const CARD = cardFrame("H10301", 7, 4242);
+
+Deno.test("Controller card+PIN: a card then its PIN ended by # is granted", async () => {
+  await using r = await rig("card_and_pin");
+  r.play([CARD]);
+  assert.deepEqual(r.access(), [], "the card waits for its PIN");
+  r.play(keypadFrames("1234#", "4bit"));
+  const [decision] = r.access();
+  assert.equal(decision?.granted, true);
+  assert.equal(decision?.reason, "GRANTED");
+  assert.equal(typeof decision?.pin_credential, "number");
+  assert.equal(decision?.pin_presented, true);
+  assert.equal(r.strike(), true);
+  r.timers.advance(3000);
+  assert.equal(r.strike(), false, "relocked after unlock_ms");
+});
+
+Deno.test("Controller card+PIN: * clears the digits typed so far", async () => {
+  await using r = await rig("card_and_pin");
+  r.play([CARD, ...keypadFrames("99*1234#", "4bit")]);
+  assert.deepEqual(r.access().map((a) => a.reason), ["GRANTED"]);
+});
+
+Deno.test("Controller card+PIN: no PIN within the access point's timeout is PIN_REQUIRED", async () => {
+  await using r = await rig("card_and_pin");
+  r.play([CARD]);
+  r.timers.advance(4900);
+  assert.deepEqual(r.access(), []);
+  r.timers.advance(200);
+  assert.deepEqual(r.access().map((a) => a.reason), ["PIN_REQUIRED"]);
+  assert.equal(r.strike(), false);
+});
+
+Deno.test("Controller card+PIN: a wrong PIN is denied and the audit row has no PIN", async () => {
+  await using r = await rig("card_and_pin");
+  r.play([CARD, ...keypadFrames("4321#", "4bit")]);
+  assert.deepEqual(r.access().map((a) => a.reason), ["WRONG_PIN"]);
+  const rows = r.db.prepare("SELECT data FROM audit_events").all() as { data: string }[];
+  assert.ok(rows.every((row) => !row.data.includes("4321")));
+});
+
+Deno.test("Controller: a fixed-length format sets the strike on the frame's last edge", async () => {
+  await using r = await rig("card", { mode: "SIMPLE_WIEGAND", fixed_length: 26 });
+  r.reader.sendInstant(CARD, 0n);
+  assert.equal(r.strike(), true, "no timer needed");
+  const kinds = r.events.map((e) => `${e.category}:${e.content.event ?? e.content.reason}`);
+  assert.deepEqual(kinds, ["access:GRANTED", "door:UNLOCKED"]);
+});
+
+Deno.test("Controller: a frame with bad parity is a BAD_READ, not a card", async () => {
+  await using r = await rig("card", { mode: "SIMPLE_WIEGAND" });
+  r.play([{ bits: CARD.bits ^ 1n, nbBits: 26 }]);
+  assert.deepEqual(r.access().map((a) => [a.reason, a.detail]), [["BAD_READ", "parity"]]);
+});
+
+Deno.test("Controller: reload keeps a door's state unless its wiring changed", async () => {
+  await using r = await rig("card", { mode: "SIMPLE_WIEGAND" });
+  r.play([CARD]);
+  assert.equal(r.strike(), true);
+  await r.controller.reload();
+  assert.equal(r.strike(), true, "unchanged wiring: the momentary unlock goes on");
+  r.db.prepare("UPDATE doors SET mode = 'lockdown'").run();
+  await r.controller.reload();
+  assert.equal(r.strike(), false, "lockdown applied as a step");
+  assert.ok(r.events.some((e) => e.content.event === "MODE_CHANGED"));
+});
