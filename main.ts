@@ -4,6 +4,8 @@
  * @module
  */
 import { type Command, parseFlags, USAGE, UsageError } from "./src/cli/flags.ts";
+import { runSimulate } from "./src/cli/simulate.ts";
+import { SIMULATE_USAGE } from "./src/cli/simulate_flags.ts";
 import { logger, printLine, setupLogging } from "./src/log.ts";
 import { startServer } from "./src/server.ts";
 import { VERSION } from "./src/version.ts";
@@ -12,15 +14,22 @@ import { VERSION } from "./src/version.ts";
 export async function main(args: string[]): Promise<number> {
   let command: Command;
   try {
-    command = parseFlags(args, { LEOSAC_ADMIN_PASSWORD: Deno.env.get("LEOSAC_ADMIN_PASSWORD") });
+    command = parseFlags(args, {
+      LEOSAC_ADMIN_PASSWORD: Deno.env.get("LEOSAC_ADMIN_PASSWORD"),
+      LEOSAC_PASSWORD: Deno.env.get("LEOSAC_PASSWORD"),
+    });
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    Deno.stderr.writeSync(new TextEncoder().encode(`leosac: ${error.message}\n\n${USAGE}\n`));
+    const usage = args[0] === "simulate" ? SIMULATE_USAGE : USAGE;
+    Deno.stderr.writeSync(new TextEncoder().encode(`leosac: ${error.message}\n\n${usage}\n`));
     return 2;
   }
   if (command.command === "help") {
-    printLine(USAGE);
+    printLine(command.topic === "simulate" ? SIMULATE_USAGE : USAGE);
     return 0;
+  }
+  if (command.command === "simulate") {
+    return await runSimulate(command, { print: printLine, error: printError });
   }
   if (command.command === "version") {
     printLine(`leosac ${VERSION}`);
@@ -50,6 +59,10 @@ export async function main(args: string[]): Promise<number> {
     Deno.removeSignalListener("SIGTERM", onSignal);
   }
   return 0;
+}
+
+function printError(line: string): void {
+  Deno.stderr.writeSync(new TextEncoder().encode(line + "\n"));
 }
 
 if (import.meta.main) {

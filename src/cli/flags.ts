@@ -7,6 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { LOG_FORMATS, LOG_LEVELS } from "../log.ts";
+import { parseSimulateFlags, type SimulateCommand } from "./simulate_flags.ts";
 
 /** Default listen address. */
 export const DEFAULT_LISTEN = "127.0.0.1:8888";
@@ -42,18 +43,23 @@ export interface ServeCommand extends LogFlags {
 /** `leosac --help` / `leosac --version`. */
 export interface InfoCommand {
   command: "help" | "version";
+  /** The command whose help is asked for. */
+  topic?: "simulate";
 }
 
 /** Every parsed command. */
-export type Command = ServeCommand | InfoCommand;
+export type Command = ServeCommand | InfoCommand | SimulateCommand;
 
 /** The environment variables the CLI reads (passed in by main.ts). */
 export interface CliEnv {
   LEOSAC_ADMIN_PASSWORD?: string | undefined;
+  /** The password of `leosac simulate`. */
+  LEOSAC_PASSWORD?: string | undefined;
 }
 
 /** Usage text printed by `--help` and after a usage error. */
 export const USAGE = `Usage: leosac [serve] [options]
+       leosac simulate card|pin|input [options]   (see leosac simulate --help)
        leosac --help | --version
 
 Runs the Leosac access controller: the web UI and WebSocket API over HTTP,
@@ -94,6 +100,12 @@ export function parseListen(value: string): { hostname: string; port: number } {
  * @throws {UsageError} on an unknown flag, a missing or bad value, or an unknown command.
  */
 export function parseFlags(args: string[], env: CliEnv = {}): Command {
+  if (args[0] === "simulate") {
+    if (args.includes("--help") || args.includes("-h")) {
+      return { command: "help", topic: "simulate" };
+    }
+    return parseSimulateFlags(args.slice(1), env);
+  }
   let parsed;
   try {
     parsed = parseArgs({

@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { parseFlags, UsageError } from "../src/cli/flags.ts";
+import { runSimulate } from "../src/cli/simulate.ts";
+import { parseSimulateFlags, type SimulateCommand } from "../src/cli/simulate_flags.ts";
+import { startTestServer, TEST_ADMIN_PASSWORD, TestClient } from "../src/testing.ts";
+import { configureDoor } from "./_controller_fixtures.ts";
+
+Deno.test("parseFlags() routes `simulate` and keeps `serve` the default", () => {
+  assert.equal(parseFlags([]).command, "serve");
+  const command = parseFlags(
+    ["simulate", "card", "--reader", "front", "--facility", "12", "--number", "3456"],
+    { LEOSAC_PASSWORD: "pw" },
+  ) as SimulateCommand;
+  assert.equal(command.command, "simulate");
+  assert.deepEqual(command.content, {
+    action: "card",
+    reader: "front",
+    number: 3456,
+    facility: 12,
+  });
+  assert.equal(command.password, "pw");
+  assert.equal(command.url, "ws://127.0.0.1:8888/websocket");
+  assert.deepEqual(parseFlags(["simulate", "--help"]), { command: "help", topic: "simulate" });
+});
+
+Deno.test("parseSimulateFlags() reads pin, input and raw card forms", () => {
+  const env = { LEOSAC_PASSWORD: "pw" };
+  assert.deepEqual(parseSimulateFlags(["pin", "--reader", "r", "--pin", "1234"], env).content, {
+    action: "pin",
+    reader: "r",
+    pin: "1234",
+  });
+  assert.deepEqual(
+    parseSimulateFlags(["input", "--door", "3", "--input", "rex", "--value", "pressed"], env)
+      .content,
+    { action: "input", door: 3, input: "rex", value: true },
+  );
+  assert.deepEqual(
+    parseSimulateFlags(["card", "--reader", "r", "--card-id", "aa:bb", "--bits", "16"], env)
+      .content,
+    { action: "card", reader: "r", card_id: "aa:bb", nb_bits: 16 },
+  );
+});
+
+Deno.test("parseSimulateFlags() rejects bad command lines", () => {
+  const env = { LEOSAC_PASSWORD: "pw" };
+  for (
+    const args of [
+      [],
+      ["swipe"],
+      ["card", "--reader", "r"],
+      ["card", "--number", "1"],
+      ["pin", "--reader", "r", "--pin", "12a"],
+      ["input", "--door", "1", "--input", "window", "--value", "on"],
+      ["input", "--door", "1", "--input", "rex", "--value", "maybe"],
+      ["card", "--reader", "r", "--number", "1", "--bogus"],
+    ]
+  ) {
+    assert.throws(() => parseSimulateFlags(args, env), UsageError, args.join(" "));
+  }
+  assert.throws(() => parseSimulateFlags(["card", "--reader", "r", "--number", "1"]), UsageError);
+});
+
+Deno.test("runSimulate() prints the decision and exits 0 when granted, 1 when denied", async () => {
+  await using server = await startTestServer({ hardware: "sim" });
+  await using admin = await TestClient.connect(server.wsUrl);
+  await admin.login();
+  await configureDoor(server, admin);
+  const lines: string[] = [];
+  const io = { print: (l: string) => lines.push(l), error: (l: string) => lines.push(`E ${l}`) };
+  const base = { url: server.wsUrl, username: "admin", password: TEST_ADMIN_PASSWORD };
+  const granted = parseSimulateFlags(
+    ["card", "--reader", "front-reader", "--facility", "12", "--number", "3456", "--url", base.url],
+    { LEOSAC_PASSWORD: base.password },
+  );
+  assert.equal(await runSimulate(granted, io), 0);
+  assert.match(lines.at(-1)!, /^granted: GRANTED \(user \d+, door \d+ "Front", card /);
+  const denied = {
+    ...granted,
+    content: { action: "card" as const, reader: "front-reader", number: 9 },
+  };
+  assert.equal(await runSimulate(denied, io), 1);
+  assert.match(lines.at(-1)!, /^denied: UNKNOWN_CREDENTIAL/);
+  const badLogin = { ...granted, password: "wrong-password" };
+  assert.equal(await runSimulate(badLogin, io), 1);
+  assert.match(lines.at(-1)!, /^E leosac: login as "admin" failed/);
+});
