@@ -56,32 +56,29 @@ const SQL = {
   user: "SELECT id, validity_enabled, validity_start, validity_end FROM users WHERE id = ?",
   // Start from the members (small per user), then keep the mappings that
   // name this door, a zone containing it (any ancestor), or no door and no zone.
-  schedules: `WITH RECURSIVE door_zones(id) AS (
-      SELECT zone_id FROM zone_doors WHERE door_id = :door
+  // Schedules: start from the members (a handful of mappings per user), then
+  // keep the mappings that name this door, a zone containing it (any
+  // ancestor), or no door and no zone (= all doors). Several small indexed
+  // statements: one combined query let the planner start from all mappings.
+  userMappings: "SELECT mapping_id, user_id AS member FROM mapping_users WHERE user_id = ?",
+  groupMappings: `SELECT mg.mapping_id, mg.group_id AS member
+    FROM memberships ms JOIN mapping_groups mg ON mg.group_id = ms.group_id
+    WHERE ms.user_id = ?`,
+  credentialMappings: `SELECT mapping_id, credential_id AS member FROM mapping_credentials
+    WHERE credential_id = ?`,
+  mapping: `SELECT m.schedule_id, s.applies_on_holidays,
+      EXISTS (SELECT 1 FROM mapping_doors WHERE mapping_id = m.id AND door_id = ?) AS this_door,
+      EXISTS (SELECT 1 FROM mapping_doors WHERE mapping_id = m.id) AS any_door,
+      EXISTS (SELECT 1 FROM mapping_zones WHERE mapping_id = m.id) AS any_zone
+    FROM schedule_mappings m JOIN schedules s ON s.id = m.schedule_id WHERE m.id = ?`,
+  mappingZones: "SELECT zone_id FROM mapping_zones WHERE mapping_id = ?",
+  doorZones: `WITH RECURSIVE door_zones(id) AS (
+      SELECT zone_id FROM zone_doors WHERE door_id = ?
       UNION
       SELECT c.parent_id FROM zone_children c JOIN door_zones z ON c.child_id = z.id
-    ),
-    members(mapping_id, kind, member_id) AS (
-      SELECT mapping_id, 'user', user_id FROM mapping_users WHERE user_id = :user
-      UNION ALL
-      SELECT mg.mapping_id, 'group', mg.group_id
-        FROM memberships ms JOIN mapping_groups mg ON mg.group_id = ms.group_id
-        WHERE ms.user_id = :user
-      UNION ALL
-      SELECT mapping_id, 'credential', credential_id FROM mapping_credentials
-        WHERE credential_id IN (SELECT value FROM json_each(:credentials))
-    )
-    SELECT m.schedule_id, s.applies_on_holidays, mem.kind, mem.member_id
-    FROM members mem
-    JOIN schedule_mappings m ON m.id = mem.mapping_id
-    JOIN schedules s ON s.id = m.schedule_id
-    WHERE EXISTS (SELECT 1 FROM mapping_doors WHERE mapping_id = m.id AND door_id = :door)
-       OR EXISTS (SELECT 1 FROM mapping_zones WHERE mapping_id = m.id
-                  AND zone_id IN (SELECT id FROM door_zones))
-       OR (NOT EXISTS (SELECT 1 FROM mapping_doors WHERE mapping_id = m.id)
-           AND NOT EXISTS (SELECT 1 FROM mapping_zones WHERE mapping_id = m.id))`,
+    ) SELECT id FROM door_zones`,
   timeframes: `SELECT schedule_id, day, start_minute, end_minute FROM schedule_timeframes
-    WHERE schedule_id IN (SELECT value FROM json_each(?)) ORDER BY schedule_id, position`,
+    WHERE schedule_id = ? ORDER BY position`,
   schedule: "SELECT id, applies_on_holidays FROM schedules WHERE id = ?",
   holiday: `SELECT 1 AS hit FROM holidays
     WHERE date = ? OR (recurring = 1 AND substr(date, 6) = ?) LIMIT 1`,
@@ -127,13 +124,14 @@ export function createFactsReader(db: DatabaseSync, secret: Uint8Array): FactsRe
 
   function timeframesOf(ids: number[]): Map<number, Timeframe[]> {
     const byId = new Map<number, Timeframe[]>(ids.map((id) => [id, []]));
-    if (ids.length === 0) return byId;
-    for (const row of statements.timeframes.all(JSON.stringify(ids)) as unknown as TimeframeRow[]) {
-      byId.get(row.schedule_id)?.push({
-        day: row.day,
-        startMinute: row.start_minute,
-        endMinute: row.end_minute,
-      });
+    for (const id of ids) {
+      for (const row of statements.timeframes.all(id) as unknown as TimeframeRow[]) {
+        byId.get(id)!.push({
+          day: row.day,
+          startMinute: row.start_minute,
+          endMinute: row.end_minute,
+        });
+      }
     }
     return byId;
   }
@@ -201,16 +199,43 @@ export function createFactsReader(db: DatabaseSync, secret: Uint8Array): FactsRe
     userId: number | null,
     credentialIds: number[],
   ): MappedSchedule[] {
-    const rows = statements.schedules.all({
-      door: doorId,
-      user: userId,
-      credentials: JSON.stringify(credentialIds),
-    }) as unknown as ScheduleRow[];
+    const members: { mapping: number; source: GrantSource }[] = [];
+    if (userId !== null) {
+      for (const r of statements.userMappings.all(userId) as unknown as MemberRow[]) {
+        members.push({ mapping: r.mapping_id, source: { kind: "user", userId: r.member } });
+      }
+      for (const r of statements.groupMappings.all(userId) as unknown as MemberRow[]) {
+        members.push({ mapping: r.mapping_id, source: { kind: "group", groupId: r.member } });
+      }
+    }
+    for (const id of credentialIds) {
+      for (const r of statements.credentialMappings.all(id) as unknown as MemberRow[]) {
+        members.push({
+          mapping: r.mapping_id,
+          source: { kind: "credential", credentialId: r.member },
+        });
+      }
+    }
+    let doorZones: Set<number> | null = null;
+    const mappings = new Map<number, MappingRow | null>();
     const byId = new Map<number, { appliesOnHolidays: boolean; grantedVia: GrantSource[] }>();
-    for (const row of rows) {
+    for (const { mapping, source } of members) {
+      let row = mappings.get(mapping);
+      if (row === undefined) {
+        row = statements.mapping.get(doorId, mapping) as MappingRow | undefined ?? null;
+        if (row !== null && row.this_door === 0 && (row.any_door === 1 || row.any_zone === 1)) {
+          doorZones ??= new Set(
+            (statements.doorZones.all(doorId) as { id: number }[]).map((z) => z.id),
+          );
+          const zones = statements.mappingZones.all(mapping) as { zone_id: number }[];
+          if (!zones.some((z) => doorZones!.has(z.zone_id))) row = null;
+        }
+        mappings.set(mapping, row);
+      }
+      if (row === null) continue;
       const entry = byId.get(row.schedule_id) ??
         { appliesOnHolidays: row.applies_on_holidays === 1, grantedVia: [] };
-      entry.grantedVia.push(sourceOf(row.kind, row.member_id));
+      entry.grantedVia.push(source);
       byId.set(row.schedule_id, entry);
     }
     const frames = timeframesOf([...byId.keys()]);
@@ -255,11 +280,17 @@ interface DoorRow {
   pin_timeout_ms: number | null;
 }
 
-interface ScheduleRow {
+interface MemberRow {
+  mapping_id: number;
+  member: number;
+}
+
+interface MappingRow {
   schedule_id: number;
   applies_on_holidays: number;
-  kind: "user" | "group" | "credential";
-  member_id: number;
+  this_door: number;
+  any_door: number;
+  any_zone: number;
 }
 
 interface ZoneRow {
@@ -268,17 +299,6 @@ interface ZoneRow {
   antipassback_reset_s: number;
   inside: number | null;
   at: number | null;
-}
-
-function sourceOf(kind: ScheduleRow["kind"], id: number): GrantSource {
-  switch (kind) {
-    case "user":
-      return { kind, userId: id };
-    case "group":
-      return { kind, groupId: id };
-    case "credential":
-      return { kind, credentialId: id };
-  }
 }
 
 function credentialFact(row: CredentialRow): CredentialFact {

@@ -55,8 +55,10 @@ export type SimulateAction =
     /** Alternatively the raw card id (`aa:bb:cc:dd`) and its bit count. */
     cardId?: string;
     nbBits?: number;
+    /** Play the edges at once with synthesized real-time timestamps (benchmarks). */
+    instant?: boolean;
   }
-  | { action: "pin"; reader: string; pin: string }
+  | { action: "pin"; reader: string; pin: string; instant?: boolean }
   | { action: "input"; door: number; input: "contact" | "rex"; value: boolean };
 
 /** Requests after `init`. */

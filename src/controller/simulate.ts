@@ -18,6 +18,8 @@ import {
 
 /** Extra silence after each keypad frame, on top of the reader's silence timeout. */
 const KEY_GAP_MS = 10;
+/** The simulator's default bit interval (2 ms). */
+const BIT_INTERVAL_NS = 2_000_000n;
 
 function bad(message: string): never {
   throw new ControllerError(CONTROLLER_ERROR.BAD_REQUEST, message);
@@ -87,11 +89,24 @@ export async function simulate(
       return bad(error instanceof Error ? error.message : String(error));
     }
   }
-  let bits = 0;
+  const bits = frames.reduce((sum, frame) => sum + frame.nbBits, 0);
+  if (action.instant === true) {
+    // The same edges, stamped as if played in real time and ending now.
+    const gapNs = BigInt(reader.wiring.silenceMs + KEY_GAP_MS) * 1_000_000n;
+    const spanNs = frames.reduce(
+      (sum, frame, i) => sum + BigInt(frame.nbBits) * BIT_INTERVAL_NS + (i > 0 ? gapNs : 0n),
+      0n,
+    );
+    let t = sim.nowNs() - spanNs;
+    for (const frame of frames) {
+      player.sendInstant(frame, t);
+      t += BigInt(frame.nbBits) * BIT_INTERVAL_NS + gapNs;
+    }
+    return { frames: frames.length, bits };
+  }
   for (const [i, frame] of frames.entries()) {
     if (i > 0) await new Promise((r) => setTimeout(r, reader.wiring.silenceMs + KEY_GAP_MS));
     await player.send(frame);
-    bits += frame.nbBits;
   }
   return { frames: frames.length, bits };
 }

@@ -9,7 +9,8 @@
  * Content: `{action: "card", reader, format?, facility?, number?}` or
  * `{action: "card", reader, card_id, nb_bits}`, `{action: "pin", reader, pin}`,
  * `{action: "input", door, input: "contact" | "rex", value}`. `reader` is the
- * reader device's id or name.
+ * reader device's id or name. `instant: true` plays the same edges at once,
+ * stamped as if they had been played in real time (for load tests).
  *
  * @module
  */
@@ -31,6 +32,7 @@ const decodeSimulate = object({
   door: optional(id),
   input: optional(oneOf(["contact", "rex"] as const)),
   value: optional(bool),
+  instant: optional(bool),
 });
 
 function required<T>(value: T | undefined, key: string): T {
@@ -61,6 +63,7 @@ export const SIMULATE_ENDPOINTS: Record<string, Endpoint> = {
             ...(request.number === undefined ? {} : { number: request.number }),
             ...(request.card_id === undefined ? {} : { cardId: request.card_id }),
             ...(request.nb_bits === undefined ? {} : { nbBits: request.nb_bits }),
+            ...(request.instant === undefined ? {} : { instant: request.instant }),
           };
           break;
         case "pin":
@@ -68,6 +71,7 @@ export const SIMULATE_ENDPOINTS: Record<string, Endpoint> = {
             action: "pin",
             reader: required(request.reader, "reader"),
             pin: required(request.pin, "pin"),
+            ...(request.instant === undefined ? {} : { instant: request.instant }),
           };
           break;
         case "input":
