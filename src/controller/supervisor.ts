@@ -20,9 +20,11 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { logger } from "../log.ts";
-import { appendAudit, AUDIT_EVENT, AUDIT_KIND, auditMask } from "../store/audit.ts";
 import type { ControllerApi } from "../ws/context.ts";
-import { createMirror, DEFAULT_SIM_LINES, forceMirror, mirrorLevel } from "./hardware.ts";
+import { createMirror, DEFAULT_SIM_LINES, mirrorLevel } from "./hardware.ts";
+import { defaultSafeState, recordWorkerDeath, type SafeStateDriver } from "./worker_death.ts";
+
+export type { SafeStateDriver };
 import {
   CONTROLLER_ERROR,
   ControllerError,
@@ -38,9 +40,6 @@ import {
 } from "./protocol.ts";
 
 const log = logger("controller");
-
-/** Drives outputs to their safe levels from the main thread. */
-export type SafeStateDriver = (outputs: readonly SafeOutput[]) => void;
 
 /** Options of {@linkcode ControllerClient}. */
 export interface ControllerClientOptions {
@@ -122,7 +121,7 @@ export class ControllerClient implements ControllerApi {
     };
     this.simulated = options.hardware === "sim";
     this.mirror = this.simulated ? createMirror(this.#o.simLines) : null;
-    this.#safeState = options.safeState ?? this.#defaultSafeState();
+    this.#safeState = options.safeState ?? defaultSafeState(this.mirror);
   }
 
   /** Starts the worker; resolves with its first wiring load. */
@@ -326,7 +325,7 @@ export class ControllerClient implements ControllerApi {
     } catch (error) {
       log.error("Cannot force the safe state: {error}", { error: String(error) });
     }
-    this.#recordDeath(reason);
+    this.#emit(recordWorkerDeath(this.#options.db, reason, this.#safeOutputs));
     this.restarts++;
     this.#ready = this.#restart(diedAt);
     this.#ready.catch(() => {});
@@ -347,49 +346,5 @@ export class ControllerClient implements ControllerApi {
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
-  }
-
-  #recordDeath(reason: string): void {
-    const timestamp = Date.now();
-    const data = {
-      alarm: "worker_died",
-      reason,
-      safe_outputs: this.#safeOutputs.map((o) => ({ role: o.role, level: o.level })),
-    };
-    let auditId = -1;
-    try {
-      auditId = appendAudit(this.#options.db, {
-        kind: AUDIT_KIND.ALARM,
-        mask: auditMask(AUDIT_EVENT.ALARM),
-        authorId: null,
-        description: `Controller worker died (${reason}); outputs forced to their safe state`,
-        timestamp,
-        data,
-      });
-    } catch (error) {
-      log.error("Cannot record the worker alarm: {error}", { error: String(error) });
-    }
-    this.#emit({
-      category: "alarm",
-      auditId,
-      timestamp,
-      content: { audit_id: auditId, timestamp, ...data },
-    });
-  }
-
-  #defaultSafeState(): SafeStateDriver {
-    const mirror = this.mirror;
-    if (mirror !== null) {
-      return (outputs) => {
-        for (const output of outputs) forceMirror(mirror, output.offset, output.level);
-      };
-    }
-    return (outputs) => {
-      if (outputs.length === 0) return;
-      log.error(
-        "Cannot force {count} GPIO outputs to their safe state from the main thread: the chardev driver does not provide that routine yet",
-        { count: outputs.length },
-      );
-    };
   }
 }
