@@ -141,7 +141,7 @@ export class Controller {
       if (ap === null || ap.reader === null) continue;
       if (seenReaders.has(ap.reader.id)) {
         warnings.push(
-          `reader "${ap.reader.name}" serves several doors; only door ${door.id} ignored`,
+          `reader "${ap.reader.name}" serves several doors: door ${door.id} ignores it`,
         );
         continue;
       }
