@@ -6,6 +6,7 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
+import { prepared } from "./db.ts";
 
 /** The controller module of the built-in access point (what the Leosac web UI sends). */
 export const BUILTIN_CONTROLLER_MODULE = "LEOSAC-BUILTIN-ACCESS-POINT";
@@ -82,7 +83,8 @@ function toAccessPoints(rows: unknown[]): AccessPoint[] {
  * CHECK violation for an unknown reader mode or direction.
  */
 export function createAccessPoint(db: DatabaseSync, accessPoint: NewAccessPoint = {}): AccessPoint {
-  const { id } = db.prepare(
+  const { id } = prepared(
+    db,
     `INSERT INTO access_points (alias, description, controller_module, reader_id, reader_mode,
        direction, pin_timeout_ms)
      VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -100,18 +102,20 @@ export function createAccessPoint(db: DatabaseSync, accessPoint: NewAccessPoint 
 
 /** Finds an access point by id. */
 export function getAccessPoint(db: DatabaseSync, id: number): AccessPoint | undefined {
-  const row = db.prepare(`${SELECT} WHERE a.id = ?`).get(id) as AccessPointRow | undefined;
+  const row = prepared(db, `${SELECT} WHERE a.id = ?`).get(id) as AccessPointRow | undefined;
   return row && toAccessPoint(row);
 }
 
 /** Lists every access point, by id. */
 export function listAccessPoints(db: DatabaseSync): AccessPoint[] {
-  return toAccessPoints(db.prepare(`${SELECT} ORDER BY a.id`).all());
+  return toAccessPoints(prepared(db, `${SELECT} ORDER BY a.id`).all());
 }
 
 /** The access points read by the reader device `readerId`, by id. */
 export function listAccessPointsByReader(db: DatabaseSync, readerId: string): AccessPoint[] {
-  return toAccessPoints(db.prepare(`${SELECT} WHERE a.reader_id = ? ORDER BY a.id`).all(readerId));
+  return toAccessPoints(
+    prepared(db, `${SELECT} WHERE a.reader_id = ? ORDER BY a.id`).all(readerId),
+  );
 }
 
 /**
@@ -127,7 +131,8 @@ export function updateAccessPoint(
   const current = getAccessPoint(db, id);
   if (!current) return undefined;
   const next = { ...current, ...patch };
-  db.prepare(
+  prepared(
+    db,
     `UPDATE access_points SET alias = ?, description = ?, controller_module = ?, reader_id = ?,
        reader_mode = ?, direction = ?, pin_timeout_ms = ?
      WHERE id = ?`,
@@ -146,12 +151,12 @@ export function updateAccessPoint(
 
 /** Deletes an access point (its door's `accessPointId` becomes null). True if a row was deleted. */
 export function deleteAccessPoint(db: DatabaseSync, id: number): boolean {
-  return Number(db.prepare("DELETE FROM access_points WHERE id = ?").run(id).changes) > 0;
+  return Number(prepared(db, "DELETE FROM access_points WHERE id = ?").run(id).changes) > 0;
 }
 
 /** Access points whose alias contains `partial` (case-insensitive, no wildcards), by id. */
 export function searchAccessPoints(db: DatabaseSync, partial: string): AccessPoint[] {
   return toAccessPoints(
-    db.prepare(`${SELECT} WHERE instr(lower(a.alias), lower(?)) > 0 ORDER BY a.id`).all(partial),
+    prepared(db, `${SELECT} WHERE instr(lower(a.alias), lower(?)) > 0 ORDER BY a.id`).all(partial),
   );
 }

@@ -8,7 +8,7 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
-import { transaction } from "./db.ts";
+import { prepared, transaction } from "./db.ts";
 
 /** Audit event ordinals: 0–29 are Leosac's, 30 and above are ours. */
 export const AUDIT_EVENT = {
@@ -256,7 +256,8 @@ export function appendAudit(db: DatabaseSync, entry: AuditEntry): number {
   if (!Number.isSafeInteger(entry.mask) || entry.mask < 0) {
     throw new RangeError(`Audit mask must be a non-negative safe integer: ${entry.mask}`);
   }
-  const row = db.prepare(
+  const row = prepared(
+    db,
     `INSERT INTO audit_events (timestamp, kind, event_mask, author_id, description, target_id,
        target2_id, before, after, data)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -282,7 +283,7 @@ export function appendAuditBatch(db: DatabaseSync, entries: readonly AuditEntry[
 
 /** Finds one audit event by id. */
 export function getAuditEvent(db: DatabaseSync, id: number): AuditRecord | undefined {
-  const row = db.prepare("SELECT * FROM audit_events WHERE id = ?").get(id) as
+  const row = prepared(db, "SELECT * FROM audit_events WHERE id = ?").get(id) as
     | AuditRow
     | undefined;
   return row && toRecord(row);
@@ -304,11 +305,10 @@ export function queryAudit(db: DatabaseSync, query: AuditQuery): AuditPage {
   }
   const kinds = query.kinds ?? [];
   const where = kinds.length > 0 ? `WHERE kind IN (${kinds.map(() => "?").join(", ")})` : "";
-  const { n } = db.prepare(`SELECT count(*) AS n FROM audit_events ${where}`).get(...kinds) as {
+  const { n } = prepared(db, `SELECT count(*) AS n FROM audit_events ${where}`).get(...kinds) as {
     n: number;
   };
-  const rows = db.prepare(
-    `SELECT * FROM audit_events ${where} ORDER BY id DESC LIMIT ? OFFSET ?`,
-  ).all(...kinds, pageSize, (page - 1) * pageSize) as unknown as AuditRow[];
+  const rows = prepared(db, `SELECT * FROM audit_events ${where} ORDER BY id DESC LIMIT ? OFFSET ?`)
+    .all(...kinds, pageSize, (page - 1) * pageSize) as unknown as AuditRow[];
   return { rows: rows.map(toRecord), count: n };
 }

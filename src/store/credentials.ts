@@ -11,6 +11,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { ValidationError } from "../errors.ts";
 import type { Validity } from "./validity.ts";
+import { prepared } from "./db.ts";
 
 /** Credential types (Leosac's JSON:API type names). */
 export type CredentialType = "rfid-card" | "pin-code";
@@ -234,7 +235,8 @@ function ownerOrNull(ownerId: number | null | undefined): number | null {
 export function createCredential(db: DatabaseSync, credential: NewCredential): Credential {
   const validity = credential.validity ?? { enabled: true, start: null, end: null };
   const isCard = credential.type === "rfid-card";
-  const row = db.prepare(
+  const row = prepared(
+    db,
     `INSERT INTO credentials (type, alias, description, owner_id, validity_enabled,
        validity_start, validity_end, card_id, nb_bits, pin_hash)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
@@ -255,7 +257,7 @@ export function createCredential(db: DatabaseSync, credential: NewCredential): C
 
 /** Finds a credential by id. */
 export function getCredential(db: DatabaseSync, id: number): Credential | undefined {
-  const row = db.prepare("SELECT * FROM credentials WHERE id = ?").get(id) as
+  const row = prepared(db, "SELECT * FROM credentials WHERE id = ?").get(id) as
     | CredentialRow
     | undefined;
   return row && toCredential(row);
@@ -263,13 +265,13 @@ export function getCredential(db: DatabaseSync, id: number): Credential | undefi
 
 /** Lists every credential, by id. */
 export function listCredentials(db: DatabaseSync): Credential[] {
-  return toCredentials(db.prepare("SELECT * FROM credentials ORDER BY id").all());
+  return toCredentials(prepared(db, "SELECT * FROM credentials ORDER BY id").all());
 }
 
 /** The credentials owned by `userId`, by id. */
 export function listCredentialsOfUser(db: DatabaseSync, userId: number): Credential[] {
   return toCredentials(
-    db.prepare("SELECT * FROM credentials WHERE owner_id = ? ORDER BY id").all(userId),
+    prepared(db, "SELECT * FROM credentials WHERE owner_id = ? ORDER BY id").all(userId),
   );
 }
 
@@ -280,7 +282,7 @@ export function listCredentialsOfUser(db: DatabaseSync, userId: number): Credent
 export function findCardByCardId(db: DatabaseSync, cardIdHex: string): RfidCard | undefined {
   const cardId = normalizeCardId(cardIdHex);
   if (cardId === null) return undefined;
-  const row = db.prepare("SELECT * FROM credentials WHERE card_id = ? AND type = 'rfid-card'")
+  const row = prepared(db, "SELECT * FROM credentials WHERE card_id = ? AND type = 'rfid-card'")
     .get(cardId) as CredentialRow | undefined;
   return row && (toCredential(row) as RfidCard);
 }
@@ -288,7 +290,7 @@ export function findCardByCardId(db: DatabaseSync, cardIdHex: string): RfidCard 
 /** The PIN codes whose stored hash is `hash` (PINs are not unique), by id. */
 export function findPinsByHash(db: DatabaseSync, hash: string): PinCode[] {
   return toCredentials(
-    db.prepare("SELECT * FROM credentials WHERE pin_hash = ? AND type = 'pin-code' ORDER BY id")
+    prepared(db, "SELECT * FROM credentials WHERE pin_hash = ? AND type = 'pin-code' ORDER BY id")
       .all(hash),
   ) as PinCode[];
 }
@@ -315,7 +317,8 @@ export function updateCredential(
     throw new TypeError(`Cannot set a card id or bit count on pin-code credential ${id}`);
   }
   const validity = patch.validity ?? current.validity;
-  const row = db.prepare(
+  const row = prepared(
+    db,
     `UPDATE credentials SET alias = ?, description = ?, owner_id = ?, validity_enabled = ?,
        validity_start = ?, validity_end = ?, card_id = ?, nb_bits = ?, pin_hash = ?,
        version = version + 1
@@ -337,13 +340,13 @@ export function updateCredential(
 
 /** Deletes a credential (its schedule-mapping rows cascade). True if a row was deleted. */
 export function deleteCredential(db: DatabaseSync, id: number): boolean {
-  return Number(db.prepare("DELETE FROM credentials WHERE id = ?").run(id).changes) > 0;
+  return Number(prepared(db, "DELETE FROM credentials WHERE id = ?").run(id).changes) > 0;
 }
 
 /** Credentials whose alias contains `partial` (case-insensitive, no wildcards), by id. */
 export function searchCredentials(db: DatabaseSync, partial: string): Credential[] {
   return toCredentials(
-    db.prepare("SELECT * FROM credentials WHERE instr(lower(alias), lower(?)) > 0 ORDER BY id")
+    prepared(db, "SELECT * FROM credentials WHERE instr(lower(alias), lower(?)) > 0 ORDER BY id")
       .all(partial),
   );
 }

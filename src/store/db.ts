@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { StoreError } from "../errors.ts";
 import { MIGRATION_0001 } from "./migrations/0001_init.ts";
 
@@ -108,4 +108,28 @@ export function transaction<T>(db: DatabaseSync, fn: () => T): T {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Prepared statements per connection, by SQL text. */
+const STATEMENTS = new WeakMap<DatabaseSync, Map<string, StatementSync>>();
+/** Distinct SQL texts cached per connection before the cache starts over. */
+const MAX_CACHED_STATEMENTS = 512;
+
+/**
+ * Returns a prepared statement for `sql`, compiled once per connection.
+ * Compiling costs tens of microseconds; every repository goes through this.
+ */
+export function prepared(db: DatabaseSync, sql: string): StatementSync {
+  let cache = STATEMENTS.get(db);
+  if (!cache) {
+    cache = new Map();
+    STATEMENTS.set(db, cache);
+  }
+  let statement = cache.get(sql);
+  if (!statement) {
+    if (cache.size >= MAX_CACHED_STATEMENTS) cache.clear();
+    statement = db.prepare(sql);
+    cache.set(sql, statement);
+  }
+  return statement;
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
+import { prepared } from "./db.ts";
 
 /** Device types. */
 export const DEVICE_TYPES = ["gpio", "wiegand-reader", "led", "buzzer"] as const;
@@ -105,7 +106,8 @@ function toDevices(rows: unknown[]): Device[] {
  * CHECK violation for an empty name or unknown type.
  */
 export function createDevice(db: DatabaseSync, device: NewDevice): Device {
-  const row = db.prepare(
+  const row = prepared(
+    db,
     `INSERT INTO devices (id, name, type, device_class, enabled, config)
      VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
   ).get(
@@ -121,13 +123,13 @@ export function createDevice(db: DatabaseSync, device: NewDevice): Device {
 
 /** Finds a device by id. */
 export function getDevice(db: DatabaseSync, id: string): Device | undefined {
-  const row = db.prepare("SELECT * FROM devices WHERE id = ?").get(id) as DeviceRow | undefined;
+  const row = prepared(db, "SELECT * FROM devices WHERE id = ?").get(id) as DeviceRow | undefined;
   return row && toDevice(row);
 }
 
 /** Finds a device by its exact name. */
 export function getDeviceByName(db: DatabaseSync, name: string): Device | undefined {
-  const row = db.prepare("SELECT * FROM devices WHERE name = ?").get(name) as
+  const row = prepared(db, "SELECT * FROM devices WHERE name = ?").get(name) as
     | DeviceRow
     | undefined;
   return row && toDevice(row);
@@ -135,12 +137,12 @@ export function getDeviceByName(db: DatabaseSync, name: string): Device | undefi
 
 /** Lists every device, by name. */
 export function listDevices(db: DatabaseSync): Device[] {
-  return toDevices(db.prepare("SELECT * FROM devices ORDER BY name").all());
+  return toDevices(prepared(db, "SELECT * FROM devices ORDER BY name").all());
 }
 
 /** Lists the devices of one type, by name. */
 export function listDevicesByType(db: DatabaseSync, type: DeviceType): Device[] {
-  return toDevices(db.prepare("SELECT * FROM devices WHERE type = ? ORDER BY name").all(type));
+  return toDevices(prepared(db, "SELECT * FROM devices WHERE type = ? ORDER BY name").all(type));
 }
 
 /**
@@ -157,7 +159,8 @@ export function updateDevice(
   const current = getDevice(db, id);
   if (!current) return undefined;
   const next = { ...current, ...patch };
-  const row = db.prepare(
+  const row = prepared(
+    db,
     `UPDATE devices SET name = ?, device_class = ?, enabled = ?, config = ?
      WHERE id = ? RETURNING *`,
   ).get(
@@ -175,13 +178,13 @@ export function updateDevice(
  * become null. True if a row was deleted.
  */
 export function deleteDevice(db: DatabaseSync, id: string): boolean {
-  return Number(db.prepare("DELETE FROM devices WHERE id = ?").run(id).changes) > 0;
+  return Number(prepared(db, "DELETE FROM devices WHERE id = ?").run(id).changes) > 0;
 }
 
 /** Devices whose name contains `partial` (case-insensitive, no wildcards), by name. */
 export function searchDevices(db: DatabaseSync, partial: string): Device[] {
   return toDevices(
-    db.prepare("SELECT * FROM devices WHERE instr(lower(name), lower(?)) > 0 ORDER BY name")
+    prepared(db, "SELECT * FROM devices WHERE instr(lower(name), lower(?)) > 0 ORDER BY name")
       .all(partial),
   );
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
+import { prepared } from "./db.ts";
 
 /** Door modes. */
 export const DOOR_MODES = ["normal", "unlocked", "locked", "lockdown"] as const;
@@ -114,7 +115,8 @@ const COLUMNS = `alias = ?, description = ?, access_point_id = ?, mode = ?, stri
  * point, device or schedule, a CHECK violation for an unknown mode.
  */
 export function createDoor(db: DatabaseSync, door: NewDoor = {}): Door {
-  const row = db.prepare(
+  const row = prepared(
+    db,
     `INSERT INTO doors (alias, description, access_point_id, mode, strike_gpio_id,
        contact_gpio_id, rex_gpio_id, unlock_ms, held_open_ms, unlock_schedule_id,
        unlock_after_first_card)
@@ -125,13 +127,13 @@ export function createDoor(db: DatabaseSync, door: NewDoor = {}): Door {
 
 /** Finds a door by id. */
 export function getDoor(db: DatabaseSync, id: number): Door | undefined {
-  const row = db.prepare("SELECT * FROM doors WHERE id = ?").get(id) as DoorRow | undefined;
+  const row = prepared(db, "SELECT * FROM doors WHERE id = ?").get(id) as DoorRow | undefined;
   return row && toDoor(row);
 }
 
 /** Finds the door whose access point is `accessPointId`. */
 export function getDoorByAccessPoint(db: DatabaseSync, accessPointId: number): Door | undefined {
-  const row = db.prepare("SELECT * FROM doors WHERE access_point_id = ?").get(accessPointId) as
+  const row = prepared(db, "SELECT * FROM doors WHERE access_point_id = ?").get(accessPointId) as
     | DoorRow
     | undefined;
   return row && toDoor(row);
@@ -139,7 +141,7 @@ export function getDoorByAccessPoint(db: DatabaseSync, accessPointId: number): D
 
 /** Lists every door, by id. */
 export function listDoors(db: DatabaseSync): Door[] {
-  return toDoors(db.prepare("SELECT * FROM doors ORDER BY id").all());
+  return toDoors(prepared(db, "SELECT * FROM doors ORDER BY id").all());
 }
 
 /**
@@ -151,14 +153,14 @@ export function updateDoor(db: DatabaseSync, id: number, patch: DoorPatch): Door
   const current = getDoor(db, id);
   if (!current) return undefined;
   const { id: _, ...fields } = { ...current, ...patch };
-  const row = db.prepare(`UPDATE doors SET ${COLUMNS} WHERE id = ? RETURNING *`)
+  const row = prepared(db, `UPDATE doors SET ${COLUMNS} WHERE id = ? RETURNING *`)
     .get(...values(fields), id) as unknown as DoorRow;
   return toDoor(row);
 }
 
 /** Sets a door's mode. Returns the updated door, or undefined if missing. */
 export function setDoorMode(db: DatabaseSync, id: number, mode: DoorMode): Door | undefined {
-  const row = db.prepare("UPDATE doors SET mode = ? WHERE id = ? RETURNING *").get(mode, id) as
+  const row = prepared(db, "UPDATE doors SET mode = ? WHERE id = ? RETURNING *").get(mode, id) as
     | DoorRow
     | undefined;
   return row && toDoor(row);
@@ -166,13 +168,13 @@ export function setDoorMode(db: DatabaseSync, id: number, mode: DoorMode): Door 
 
 /** Deletes a door (zone links and schedule-mapping rows cascade). True if a row was deleted. */
 export function deleteDoor(db: DatabaseSync, id: number): boolean {
-  return Number(db.prepare("DELETE FROM doors WHERE id = ?").run(id).changes) > 0;
+  return Number(prepared(db, "DELETE FROM doors WHERE id = ?").run(id).changes) > 0;
 }
 
 /** Doors whose alias contains `partial` (case-insensitive, no wildcards), by id. */
 export function searchDoors(db: DatabaseSync, partial: string): Door[] {
   return toDoors(
-    db.prepare("SELECT * FROM doors WHERE instr(lower(alias), lower(?)) > 0 ORDER BY id")
+    prepared(db, "SELECT * FROM doors WHERE instr(lower(alias), lower(?)) > 0 ORDER BY id")
       .all(partial),
   );
 }

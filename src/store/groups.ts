@@ -4,6 +4,7 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
+import { prepared } from "./db.ts";
 
 /** A stored group. */
 export interface Group {
@@ -42,21 +43,22 @@ function toGroups(rows: unknown[]): Group[] {
  * @throws {Error} a SQLite UNIQUE violation when the name is taken (see `isUniqueViolation`).
  */
 export function createGroup(db: DatabaseSync, group: NewGroup): Group {
-  const row = db.prepare(
-    "INSERT INTO groups (name, description) VALUES (?, ?) RETURNING *",
-  ).get(group.name, group.description ?? "") as unknown as GroupRow;
+  const row = prepared(db, "INSERT INTO groups (name, description) VALUES (?, ?) RETURNING *").get(
+    group.name,
+    group.description ?? "",
+  ) as unknown as GroupRow;
   return toGroup(row);
 }
 
 /** Finds a group by id. */
 export function getGroup(db: DatabaseSync, id: number): Group | undefined {
-  const row = db.prepare("SELECT * FROM groups WHERE id = ?").get(id) as GroupRow | undefined;
+  const row = prepared(db, "SELECT * FROM groups WHERE id = ?").get(id) as GroupRow | undefined;
   return row && toGroup(row);
 }
 
 /** Finds a group by its exact name. */
 export function getGroupByName(db: DatabaseSync, name: string): Group | undefined {
-  const row = db.prepare("SELECT * FROM groups WHERE name = ?").get(name) as
+  const row = prepared(db, "SELECT * FROM groups WHERE name = ?").get(name) as
     | GroupRow
     | undefined;
   return row && toGroup(row);
@@ -64,13 +66,14 @@ export function getGroupByName(db: DatabaseSync, name: string): Group | undefine
 
 /** Lists every group, by id. */
 export function listGroups(db: DatabaseSync): Group[] {
-  return toGroups(db.prepare("SELECT * FROM groups ORDER BY id").all());
+  return toGroups(prepared(db, "SELECT * FROM groups ORDER BY id").all());
 }
 
 /** The groups `userId` is a member of (any rank), by group id. */
 export function listGroupsOfUser(db: DatabaseSync, userId: number): Group[] {
   return toGroups(
-    db.prepare(
+    prepared(
+      db,
       `SELECT g.* FROM groups g JOIN memberships m ON m.group_id = g.id
        WHERE m.user_id = ? ORDER BY g.id`,
     ).all(userId),
@@ -86,21 +89,20 @@ export function updateGroup(db: DatabaseSync, id: number, patch: GroupPatch): Gr
   const current = getGroup(db, id);
   if (!current) return undefined;
   const next = { ...current, ...patch };
-  const row = db.prepare(
-    "UPDATE groups SET name = ?, description = ? WHERE id = ? RETURNING *",
-  ).get(next.name, next.description, id) as unknown as GroupRow;
+  const row = prepared(db, "UPDATE groups SET name = ?, description = ? WHERE id = ? RETURNING *")
+    .get(next.name, next.description, id) as unknown as GroupRow;
   return toGroup(row);
 }
 
 /** Deletes a group (memberships and schedule-mapping rows cascade). True if a row was deleted. */
 export function deleteGroup(db: DatabaseSync, id: number): boolean {
-  return Number(db.prepare("DELETE FROM groups WHERE id = ?").run(id).changes) > 0;
+  return Number(prepared(db, "DELETE FROM groups WHERE id = ?").run(id).changes) > 0;
 }
 
 /** Groups whose name contains `partial` (case-insensitive, no wildcards), by id. */
 export function searchGroups(db: DatabaseSync, partial: string): Group[] {
   return toGroups(
-    db.prepare("SELECT * FROM groups WHERE instr(lower(name), lower(?)) > 0 ORDER BY id")
+    prepared(db, "SELECT * FROM groups WHERE instr(lower(name), lower(?)) > 0 ORDER BY id")
       .all(partial),
   );
 }

@@ -6,6 +6,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { ValidationError } from "../errors.ts";
+import { prepared } from "./db.ts";
 
 /** A stored holiday. */
 export interface Holiday {
@@ -74,7 +75,8 @@ function checkDate(date: string): string {
  * @throws {ValidationError} if the date is not a real `YYYY-MM-DD` date (pointer `data/attributes/date`).
  */
 export function createHoliday(db: DatabaseSync, holiday: NewHoliday): Holiday {
-  const row = db.prepare(
+  const row = prepared(
+    db,
     "INSERT INTO holidays (date, name, recurring) VALUES (?, ?, ?) RETURNING *",
   ).get(
     checkDate(holiday.date),
@@ -86,13 +88,13 @@ export function createHoliday(db: DatabaseSync, holiday: NewHoliday): Holiday {
 
 /** Finds a holiday by id. */
 export function getHoliday(db: DatabaseSync, id: number): Holiday | undefined {
-  const row = db.prepare("SELECT * FROM holidays WHERE id = ?").get(id) as HolidayRow | undefined;
+  const row = prepared(db, "SELECT * FROM holidays WHERE id = ?").get(id) as HolidayRow | undefined;
   return row && toHoliday(row);
 }
 
 /** Lists every holiday, by date then id. */
 export function listHolidays(db: DatabaseSync): Holiday[] {
-  return (db.prepare("SELECT * FROM holidays ORDER BY date, id").all() as unknown as HolidayRow[])
+  return (prepared(db, "SELECT * FROM holidays ORDER BY date, id").all() as unknown as HolidayRow[])
     .map(toHoliday);
 }
 
@@ -109,7 +111,8 @@ export function updateHoliday(
   const current = getHoliday(db, id);
   if (!current) return undefined;
   const next = { ...current, ...patch };
-  const row = db.prepare(
+  const row = prepared(
+    db,
     "UPDATE holidays SET date = ?, name = ?, recurring = ? WHERE id = ? RETURNING *",
   ).get(checkDate(next.date), next.name, next.recurring ? 1 : 0, id) as unknown as HolidayRow;
   return toHoliday(row);
@@ -117,7 +120,7 @@ export function updateHoliday(
 
 /** Deletes a holiday. True if a row was deleted. */
 export function deleteHoliday(db: DatabaseSync, id: number): boolean {
-  return Number(db.prepare("DELETE FROM holidays WHERE id = ?").run(id).changes) > 0;
+  return Number(prepared(db, "DELETE FROM holidays WHERE id = ?").run(id).changes) > 0;
 }
 
 /**
@@ -126,7 +129,8 @@ export function deleteHoliday(db: DatabaseSync, id: number): boolean {
  */
 export function isHoliday(db: DatabaseSync, date: string): boolean {
   if (!isDateString(date)) return false;
-  const row = db.prepare(
+  const row = prepared(
+    db,
     `SELECT 1 AS hit FROM holidays
      WHERE date = ? OR (recurring = 1 AND substr(date, 6) = substr(?, 6)) LIMIT 1`,
   ).get(date, date);

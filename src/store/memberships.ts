@@ -5,6 +5,7 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
+import { prepared } from "./db.ts";
 
 /** Group ranks (Leosac `GroupRank`). */
 export const GROUP_RANK = { MEMBER: 0, OPERATOR: 1, ADMIN: 2 } as const;
@@ -61,7 +62,8 @@ function toMemberships(rows: unknown[]): Membership[] {
  * violation when the rank is not 0..2.
  */
 export function createMembership(db: DatabaseSync, membership: NewMembership): Membership {
-  const row = db.prepare(
+  const row = prepared(
+    db,
     `INSERT INTO memberships (user_id, group_id, rank, timestamp)
      VALUES (?, ?, ?, ?) RETURNING *`,
   ).get(
@@ -75,7 +77,7 @@ export function createMembership(db: DatabaseSync, membership: NewMembership): M
 
 /** Finds a membership by id. */
 export function getMembership(db: DatabaseSync, id: number): Membership | undefined {
-  const row = db.prepare("SELECT * FROM memberships WHERE id = ?").get(id) as
+  const row = prepared(db, "SELECT * FROM memberships WHERE id = ?").get(id) as
     | MembershipRow
     | undefined;
   return row && toMembership(row);
@@ -87,7 +89,7 @@ export function getMembershipOf(
   userId: number,
   groupId: number,
 ): Membership | undefined {
-  const row = db.prepare("SELECT * FROM memberships WHERE user_id = ? AND group_id = ?")
+  const row = prepared(db, "SELECT * FROM memberships WHERE user_id = ? AND group_id = ?")
     .get(userId, groupId) as MembershipRow | undefined;
   return row && toMembership(row);
 }
@@ -95,14 +97,14 @@ export function getMembershipOf(
 /** The memberships of a user, by id. */
 export function listMembershipsOfUser(db: DatabaseSync, userId: number): Membership[] {
   return toMemberships(
-    db.prepare("SELECT * FROM memberships WHERE user_id = ? ORDER BY id").all(userId),
+    prepared(db, "SELECT * FROM memberships WHERE user_id = ? ORDER BY id").all(userId),
   );
 }
 
 /** The memberships of a group, by id. */
 export function listMembershipsOfGroup(db: DatabaseSync, groupId: number): Membership[] {
   return toMemberships(
-    db.prepare("SELECT * FROM memberships WHERE group_id = ? ORDER BY id").all(groupId),
+    prepared(db, "SELECT * FROM memberships WHERE group_id = ? ORDER BY id").all(groupId),
   );
 }
 
@@ -116,12 +118,12 @@ export function updateMembershipRank(
   id: number,
   rank: GroupRank,
 ): Membership | undefined {
-  const row = db.prepare("UPDATE memberships SET rank = ? WHERE id = ? RETURNING *")
+  const row = prepared(db, "UPDATE memberships SET rank = ? WHERE id = ? RETURNING *")
     .get(rank, id) as MembershipRow | undefined;
   return row && toMembership(row);
 }
 
 /** Deletes a membership. True if a row was deleted. */
 export function deleteMembership(db: DatabaseSync, id: number): boolean {
-  return Number(db.prepare("DELETE FROM memberships WHERE id = ?").run(id).changes) > 0;
+  return Number(prepared(db, "DELETE FROM memberships WHERE id = ?").run(id).changes) > 0;
 }

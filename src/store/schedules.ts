@@ -6,7 +6,7 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
-import { transaction } from "./db.ts";
+import { prepared, transaction } from "./db.ts";
 
 /** One weekly window: a single day, start and end inclusive, in minutes since midnight. */
 export interface Timeframe {
@@ -101,7 +101,8 @@ interface MappingRow {
 }
 
 function readTimeframes(db: DatabaseSync, scheduleId: number): Timeframe[] {
-  const rows = db.prepare(
+  const rows = prepared(
+    db,
     `SELECT day, start_minute, end_minute FROM schedule_timeframes
      WHERE schedule_id = ? ORDER BY position`,
   ).all(scheduleId) as unknown as TimeframeRow[];
@@ -109,8 +110,9 @@ function readTimeframes(db: DatabaseSync, scheduleId: number): Timeframe[] {
 }
 
 function writeTimeframes(db: DatabaseSync, scheduleId: number, frames: Timeframe[]): void {
-  db.prepare("DELETE FROM schedule_timeframes WHERE schedule_id = ?").run(scheduleId);
-  const insert = db.prepare(
+  prepared(db, "DELETE FROM schedule_timeframes WHERE schedule_id = ?").run(scheduleId);
+  const insert = prepared(
+    db,
     `INSERT INTO schedule_timeframes (schedule_id, position, day, start_minute, end_minute)
      VALUES (?, ?, ?, ?, ?)`,
   );
@@ -141,7 +143,8 @@ function toSchedules(db: DatabaseSync, rows: unknown[]): Schedule[] {
  */
 export function createSchedule(db: DatabaseSync, schedule: NewSchedule): Schedule {
   return transaction(db, () => {
-    const row = db.prepare(
+    const row = prepared(
+      db,
       `INSERT INTO schedules (name, description, applies_on_holidays)
        VALUES (?, ?, ?) RETURNING *`,
     ).get(
@@ -156,7 +159,7 @@ export function createSchedule(db: DatabaseSync, schedule: NewSchedule): Schedul
 
 /** Finds a schedule by id. */
 export function getSchedule(db: DatabaseSync, id: number): Schedule | undefined {
-  const row = db.prepare("SELECT * FROM schedules WHERE id = ?").get(id) as
+  const row = prepared(db, "SELECT * FROM schedules WHERE id = ?").get(id) as
     | ScheduleRow
     | undefined;
   return row && toSchedule(db, row);
@@ -164,14 +167,14 @@ export function getSchedule(db: DatabaseSync, id: number): Schedule | undefined 
 
 /** Lists every schedule, by id. */
 export function listSchedules(db: DatabaseSync): Schedule[] {
-  return toSchedules(db, db.prepare("SELECT * FROM schedules ORDER BY id").all());
+  return toSchedules(db, prepared(db, "SELECT * FROM schedules ORDER BY id").all());
 }
 
 /** Schedules whose name contains `partial` (case-insensitive, no wildcards), by id. */
 export function searchSchedules(db: DatabaseSync, partial: string): Schedule[] {
   return toSchedules(
     db,
-    db.prepare("SELECT * FROM schedules WHERE instr(lower(name), lower(?)) > 0 ORDER BY id")
+    prepared(db, "SELECT * FROM schedules WHERE instr(lower(name), lower(?)) > 0 ORDER BY id")
       .all(partial),
   );
 }
@@ -191,7 +194,8 @@ export function updateSchedule(
     const current = getSchedule(db, id);
     if (!current) return undefined;
     const next = { ...current, ...patch };
-    const row = db.prepare(
+    const row = prepared(
+      db,
       `UPDATE schedules SET name = ?, description = ?, applies_on_holidays = ?,
          version = version + 1
        WHERE id = ? RETURNING *`,
@@ -208,7 +212,7 @@ export function updateSchedule(
 
 /** Deletes a schedule (timeframes and mappings cascade). True if a row was deleted. */
 export function deleteSchedule(db: DatabaseSync, id: number): boolean {
-  return Number(db.prepare("DELETE FROM schedules WHERE id = ?").run(id).changes) > 0;
+  return Number(prepared(db, "DELETE FROM schedules WHERE id = ?").run(id).changes) > 0;
 }
 
 function toMapping(db: DatabaseSync, row: MappingRow): ScheduleMapping {
@@ -225,7 +229,7 @@ function toMapping(db: DatabaseSync, row: MappingRow): ScheduleMapping {
   };
   for (const kind of TARGET_KINDS) {
     const { table, column, field } = MAPPING_TABLES[kind];
-    const ids = db.prepare(`SELECT ${column} AS id FROM ${table} WHERE mapping_id = ? ORDER BY 1`)
+    const ids = prepared(db, `SELECT ${column} AS id FROM ${table} WHERE mapping_id = ? ORDER BY 1`)
       .all(row.id) as unknown as { id: number }[];
     mapping[field] = ids.map((r) => r.id);
   }
@@ -247,12 +251,14 @@ export function createMapping(
   mapping: NewScheduleMapping,
 ): ScheduleMapping {
   return transaction(db, () => {
-    const row = db.prepare(
+    const row = prepared(
+      db,
       "INSERT INTO schedule_mappings (schedule_id, alias) VALUES (?, ?) RETURNING *",
     ).get(scheduleId, mapping.alias ?? "") as unknown as MappingRow;
     for (const kind of TARGET_KINDS) {
       const { table, column, field } = MAPPING_TABLES[kind];
-      const insert = db.prepare(
+      const insert = prepared(
+        db,
         `INSERT OR IGNORE INTO ${table} (mapping_id, ${column}) VALUES (?, ?)`,
       );
       for (const id of mapping[field] ?? []) insert.run(row.id, id);
@@ -263,7 +269,7 @@ export function createMapping(
 
 /** Finds a mapping by id. */
 export function getMapping(db: DatabaseSync, id: number): ScheduleMapping | undefined {
-  const row = db.prepare("SELECT * FROM schedule_mappings WHERE id = ?").get(id) as
+  const row = prepared(db, "SELECT * FROM schedule_mappings WHERE id = ?").get(id) as
     | MappingRow
     | undefined;
   return row && toMapping(db, row);
@@ -273,7 +279,7 @@ export function getMapping(db: DatabaseSync, id: number): ScheduleMapping | unde
 export function listMappingsOfSchedule(db: DatabaseSync, scheduleId: number): ScheduleMapping[] {
   return toMappings(
     db,
-    db.prepare("SELECT * FROM schedule_mappings WHERE schedule_id = ? ORDER BY id")
+    prepared(db, "SELECT * FROM schedule_mappings WHERE schedule_id = ? ORDER BY id")
       .all(scheduleId),
   );
 }
@@ -293,11 +299,12 @@ export function replaceMappings(
 ): ScheduleMapping[] {
   return transaction(db, () => {
     // Create before deleting, so no new mapping can reuse an old id.
-    const { last } = db.prepare(
+    const { last } = prepared(
+      db,
       "SELECT coalesce(max(id), 0) AS last FROM schedule_mappings WHERE schedule_id = ?",
     ).get(scheduleId) as { last: number };
     const created = mappings.map((m) => createMapping(db, scheduleId, m));
-    db.prepare("DELETE FROM schedule_mappings WHERE schedule_id = ? AND id <= ?")
+    prepared(db, "DELETE FROM schedule_mappings WHERE schedule_id = ? AND id <= ?")
       .run(scheduleId, last);
     return created;
   });
@@ -305,7 +312,7 @@ export function replaceMappings(
 
 /** Deletes one mapping. True if a row was deleted. */
 export function deleteMapping(db: DatabaseSync, id: number): boolean {
-  return Number(db.prepare("DELETE FROM schedule_mappings WHERE id = ?").run(id).changes) > 0;
+  return Number(prepared(db, "DELETE FROM schedule_mappings WHERE id = ?").run(id).changes) > 0;
 }
 
 /** The mappings that name this entity directly, by id. */
@@ -317,7 +324,8 @@ export function listMappingsMappedTo(
   const { table, column } = MAPPING_TABLES[kind];
   return toMappings(
     db,
-    db.prepare(
+    prepared(
+      db,
       `SELECT m.* FROM schedule_mappings m JOIN ${table} t ON t.mapping_id = m.id
        WHERE t.${column} = ? ORDER BY m.id`,
     ).all(id),
@@ -336,11 +344,26 @@ export function listSchedulesMappedTo(
   const { table, column } = MAPPING_TABLES[kind];
   return toSchedules(
     db,
-    db.prepare(
+    prepared(
+      db,
       `SELECT s.* FROM schedules s WHERE s.id IN (
          SELECT m.schedule_id FROM schedule_mappings m JOIN ${table} t ON t.mapping_id = m.id
          WHERE t.${column} = ?)
        ORDER BY s.id`,
     ).all(id),
   );
+}
+
+/** Ids of the schedules directly mapped to a user, group, credential, door or zone (by id). */
+export function listScheduleIdsMappedTo(
+  db: DatabaseSync,
+  kind: MappingTargetKind,
+  id: number,
+): number[] {
+  const { table, column } = MAPPING_TABLES[kind];
+  return (prepared(
+    db,
+    `SELECT DISTINCT m.schedule_id AS id FROM schedule_mappings m
+     JOIN ${table} t ON t.mapping_id = m.id WHERE t.${column} = ? ORDER BY m.schedule_id`,
+  ).all(id) as Array<{ id: number }>).map((r) => r.id);
 }

@@ -5,6 +5,8 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { hashToken, newToken } from "./secrets.ts";
+import { prepared } from "./db.ts";
+import { bumpAuthEpoch } from "./auth_epoch.ts";
 
 /** Leosac's sliding token lifetime: 20 minutes. */
 export const TOKEN_LIFETIME_MS = 20 * 60 * 1000;
@@ -46,7 +48,8 @@ export function createToken(
     createdAt: nowMs,
     expiresAt: nowMs + TOKEN_LIFETIME_MS,
   };
-  db.prepare(
+  prepared(
+    db,
     "INSERT INTO auth_tokens (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
   ).run(record.tokenHash, userId, nowMs, record.expiresAt);
   return { token, record };
@@ -54,7 +57,7 @@ export function createToken(
 
 /** Finds a token by its hash. */
 export function getTokenByHash(db: DatabaseSync, tokenHash: string): TokenRecord | undefined {
-  const row = db.prepare("SELECT * FROM auth_tokens WHERE token_hash = ?").get(tokenHash) as
+  const row = prepared(db, "SELECT * FROM auth_tokens WHERE token_hash = ?").get(tokenHash) as
     | TokenRow
     | undefined;
   return row && toRecord(row);
@@ -68,23 +71,26 @@ export function findToken(db: DatabaseSync, token: string): TokenRecord | undefi
 /** Pushes a token's expiry to now + lifetime. False if the token no longer exists. */
 export function refreshToken(db: DatabaseSync, tokenHash: string, nowMs: number): boolean {
   return Number(
-    db.prepare("UPDATE auth_tokens SET expires_at = ? WHERE token_hash = ?")
+    prepared(db, "UPDATE auth_tokens SET expires_at = ? WHERE token_hash = ?")
       .run(nowMs + TOKEN_LIFETIME_MS, tokenHash).changes,
   ) > 0;
 }
 
 /** Deletes one token. */
 export function deleteToken(db: DatabaseSync, tokenHash: string): void {
-  db.prepare("DELETE FROM auth_tokens WHERE token_hash = ?").run(tokenHash);
+  bumpAuthEpoch();
+  prepared(db, "DELETE FROM auth_tokens WHERE token_hash = ?").run(tokenHash);
 }
 
 /** Deletes every token of a user except `keepHash`. */
 export function deleteUserTokens(db: DatabaseSync, userId: number, keepHash?: string): void {
-  db.prepare("DELETE FROM auth_tokens WHERE user_id = ? AND token_hash != ?")
+  bumpAuthEpoch();
+  prepared(db, "DELETE FROM auth_tokens WHERE user_id = ? AND token_hash != ?")
     .run(userId, keepHash ?? "");
 }
 
 /** Deletes expired tokens; returns how many. */
 export function purgeExpiredTokens(db: DatabaseSync, nowMs: number): number {
-  return Number(db.prepare("DELETE FROM auth_tokens WHERE expires_at < ?").run(nowMs).changes);
+  bumpAuthEpoch();
+  return Number(prepared(db, "DELETE FROM auth_tokens WHERE expires_at < ?").run(nowMs).changes);
 }

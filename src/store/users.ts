@@ -5,6 +5,8 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import type { Validity } from "./validity.ts";
+import { prepared } from "./db.ts";
+import { bumpAuthEpoch } from "./auth_epoch.ts";
 
 /** User ranks (Leosac `UserRank`). */
 export const USER_RANK = { USER: 0, VIEWER: 1, MANAGER: 2, SUPERVISOR: 3, ADMIN: 4 } as const;
@@ -73,7 +75,8 @@ function toUser(row: UserRow): User {
 /** Inserts a user and returns it. Usernames are stored lower-case. */
 export function createUser(db: DatabaseSync, user: NewUser): User {
   const validity = user.validity ?? { enabled: true, start: null, end: null };
-  const row = db.prepare(
+  const row = prepared(
+    db,
     `INSERT INTO users (username, password_hash, firstname, lastname, email, rank,
        validity_enabled, validity_start, validity_end)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
@@ -93,13 +96,13 @@ export function createUser(db: DatabaseSync, user: NewUser): User {
 
 /** Finds a user by id. */
 export function getUser(db: DatabaseSync, id: number): User | undefined {
-  const row = db.prepare("SELECT * FROM users WHERE id = ?").get(id) as UserRow | undefined;
+  const row = prepared(db, "SELECT * FROM users WHERE id = ?").get(id) as UserRow | undefined;
   return row && toUser(row);
 }
 
 /** Finds a user by username (case-insensitive: usernames are stored lower-case). */
 export function getUserByUsername(db: DatabaseSync, username: string): User | undefined {
-  const row = db.prepare("SELECT * FROM users WHERE username = ?").get(username.toLowerCase()) as
+  const row = prepared(db, "SELECT * FROM users WHERE username = ?").get(username.toLowerCase()) as
     | UserRow
     | undefined;
   return row && toUser(row);
@@ -107,12 +110,14 @@ export function getUserByUsername(db: DatabaseSync, username: string): User | un
 
 /** Lists every user, by id. */
 export function listUsers(db: DatabaseSync): User[] {
-  return (db.prepare("SELECT * FROM users ORDER BY id").all() as unknown as UserRow[]).map(toUser);
+  return (prepared(db, "SELECT * FROM users ORDER BY id").all() as unknown as UserRow[]).map(
+    toUser,
+  );
 }
 
 /** Counts the users of at least `rank`. */
 export function countUsersWithRank(db: DatabaseSync, rank: UserRank): number {
-  const row = db.prepare("SELECT count(*) AS n FROM users WHERE rank >= ?").get(rank) as {
+  const row = prepared(db, "SELECT count(*) AS n FROM users WHERE rank >= ?").get(rank) as {
     n: number;
   };
   return row.n;
@@ -122,8 +127,10 @@ export function countUsersWithRank(db: DatabaseSync, rank: UserRank): number {
 export function updateUser(db: DatabaseSync, id: number, patch: UserPatch): User | undefined {
   const current = getUser(db, id);
   if (!current) return undefined;
+  bumpAuthEpoch();
   const next = { ...current, ...patch };
-  const row = db.prepare(
+  const row = prepared(
+    db,
     `UPDATE users SET password_hash = ?, firstname = ?, lastname = ?, email = ?, rank = ?,
        validity_enabled = ?, validity_start = ?, validity_end = ?, version = version + 1
      WHERE id = ? RETURNING *`,
@@ -143,12 +150,12 @@ export function updateUser(db: DatabaseSync, id: number, patch: UserPatch): User
 
 /** Deletes a user (memberships, tokens and mappings cascade). True if a row was deleted. */
 export function deleteUser(db: DatabaseSync, id: number): boolean {
-  return Number(db.prepare("DELETE FROM users WHERE id = ?").run(id).changes) > 0;
+  bumpAuthEpoch();
+  return Number(prepared(db, "DELETE FROM users WHERE id = ?").run(id).changes) > 0;
 }
 
 /** Users whose username contains `partial` (case-insensitive), by id. */
 export function searchUsers(db: DatabaseSync, partial: string): User[] {
-  return (db.prepare(
-    "SELECT * FROM users WHERE instr(lower(username), lower(?)) > 0 ORDER BY id",
-  ).all(partial) as unknown as UserRow[]).map(toUser);
+  return (prepared(db, "SELECT * FROM users WHERE instr(lower(username), lower(?)) > 0 ORDER BY id")
+    .all(partial) as unknown as UserRow[]).map(toUser);
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
-import { transaction } from "./db.ts";
+import { prepared, transaction } from "./db.ts";
 
 /** Zone types (Leosac `Zone::Type`). */
 export const ZONE_TYPE = { PHYSICAL: 0, LOGICAL: 1 } as const;
@@ -51,7 +51,7 @@ interface ZoneRow {
 }
 
 function ids(db: DatabaseSync, sql: string, id: number): number[] {
-  return (db.prepare(sql).all(id) as unknown as { id: number }[]).map((r) => r.id);
+  return (prepared(db, sql).all(id) as unknown as { id: number }[]).map((r) => r.id);
 }
 
 function toZone(db: DatabaseSync, row: ZoneRow): Zone {
@@ -77,15 +77,19 @@ function toZones(db: DatabaseSync, rows: unknown[]): Zone[] {
 
 function writeLinks(db: DatabaseSync, id: number, zone: NewZone): void {
   if (zone.childIds !== undefined) {
-    db.prepare("DELETE FROM zone_children WHERE parent_id = ?").run(id);
-    const insert = db.prepare(
+    prepared(db, "DELETE FROM zone_children WHERE parent_id = ?").run(id);
+    const insert = prepared(
+      db,
       "INSERT OR IGNORE INTO zone_children (parent_id, child_id) VALUES (?, ?)",
     );
     for (const child of zone.childIds) insert.run(id, child);
   }
   if (zone.doorIds !== undefined) {
-    db.prepare("DELETE FROM zone_doors WHERE zone_id = ?").run(id);
-    const insert = db.prepare("INSERT OR IGNORE INTO zone_doors (zone_id, door_id) VALUES (?, ?)");
+    prepared(db, "DELETE FROM zone_doors WHERE zone_id = ?").run(id);
+    const insert = prepared(
+      db,
+      "INSERT OR IGNORE INTO zone_doors (zone_id, door_id) VALUES (?, ?)",
+    );
     for (const door of zone.doorIds) insert.run(id, door);
   }
 }
@@ -98,7 +102,8 @@ function writeLinks(db: DatabaseSync, id: number, zone: NewZone): void {
  */
 export function createZone(db: DatabaseSync, zone: NewZone = {}): Zone {
   return transaction(db, () => {
-    const row = db.prepare(
+    const row = prepared(
+      db,
       `INSERT INTO zones (alias, description, type, antipassback, antipassback_reset_s)
        VALUES (?, ?, ?, ?, ?) RETURNING *`,
     ).get(
@@ -115,13 +120,13 @@ export function createZone(db: DatabaseSync, zone: NewZone = {}): Zone {
 
 /** Finds a zone by id. */
 export function getZone(db: DatabaseSync, id: number): Zone | undefined {
-  const row = db.prepare("SELECT * FROM zones WHERE id = ?").get(id) as ZoneRow | undefined;
+  const row = prepared(db, "SELECT * FROM zones WHERE id = ?").get(id) as ZoneRow | undefined;
   return row && toZone(db, row);
 }
 
 /** Lists every zone, by id. */
 export function listZones(db: DatabaseSync): Zone[] {
-  return toZones(db, db.prepare("SELECT * FROM zones ORDER BY id").all());
+  return toZones(db, prepared(db, "SELECT * FROM zones ORDER BY id").all());
 }
 
 /**
@@ -134,7 +139,8 @@ export function updateZone(db: DatabaseSync, id: number, patch: ZonePatch): Zone
   return transaction(db, () => {
     const current = getZone(db, id);
     if (!current) return undefined;
-    const row = db.prepare(
+    const row = prepared(
+      db,
       `UPDATE zones SET alias = ?, description = ?, type = ?, antipassback = ?,
          antipassback_reset_s = ?
        WHERE id = ? RETURNING *`,
@@ -153,14 +159,15 @@ export function updateZone(db: DatabaseSync, id: number, patch: ZonePatch): Zone
 
 /** Deletes a zone (child/parent links, door links and mapping rows cascade). True if deleted. */
 export function deleteZone(db: DatabaseSync, id: number): boolean {
-  return Number(db.prepare("DELETE FROM zones WHERE id = ?").run(id).changes) > 0;
+  return Number(prepared(db, "DELETE FROM zones WHERE id = ?").run(id).changes) > 0;
 }
 
 /** The zones that list `id` as a direct child, by id. */
 export function listParentZones(db: DatabaseSync, id: number): Zone[] {
   return toZones(
     db,
-    db.prepare(
+    prepared(
+      db,
       `SELECT z.* FROM zones z JOIN zone_children c ON c.parent_id = z.id
        WHERE c.child_id = ? ORDER BY z.id`,
     ).all(id),
@@ -175,7 +182,8 @@ export function listParentZones(db: DatabaseSync, id: number): Zone[] {
 export function zonesContainingDoor(db: DatabaseSync, doorId: number): Zone[] {
   return toZones(
     db,
-    db.prepare(
+    prepared(
+      db,
       `WITH RECURSIVE containing(id) AS (
          SELECT zone_id FROM zone_doors WHERE door_id = ?
          UNION
@@ -190,7 +198,7 @@ export function zonesContainingDoor(db: DatabaseSync, doorId: number): Zone[] {
 export function searchZones(db: DatabaseSync, partial: string): Zone[] {
   return toZones(
     db,
-    db.prepare("SELECT * FROM zones WHERE instr(lower(alias), lower(?)) > 0 ORDER BY id")
+    prepared(db, "SELECT * FROM zones WHERE instr(lower(alias), lower(?)) > 0 ORDER BY id")
       .all(partial),
   );
 }

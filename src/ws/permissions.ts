@@ -17,6 +17,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { PermissionDeniedError } from "../errors.ts";
 import { USER_RANK, type UserRank } from "../store/users.ts";
+import { prepared } from "../store/db.ts";
 
 /** The logged-in caller. */
 export interface Actor {
@@ -170,16 +171,17 @@ export function requirePermission(
 export function sqlRelations(db: DatabaseSync): Relations {
   return {
     groupRank(userId, groupId) {
-      const row = db.prepare("SELECT rank FROM memberships WHERE user_id = ? AND group_id = ?")
+      const row = prepared(db, "SELECT rank FROM memberships WHERE user_id = ? AND group_id = ?")
         .get(userId, groupId) as { rank: number } | undefined;
       return row?.rank;
     },
     ownsCredential(userId, credentialId) {
-      return db.prepare("SELECT 1 FROM credentials WHERE id = ? AND owner_id = ?")
+      return prepared(db, "SELECT 1 FROM credentials WHERE id = ? AND owner_id = ?")
         .get(credentialId, userId) !== undefined;
     },
     scheduleMappedTo(userId, scheduleId) {
-      return db.prepare(
+      return prepared(
+        db,
         `SELECT 1 FROM schedule_mappings m WHERE m.schedule_id = ? AND (
            EXISTS (SELECT 1 FROM mapping_users WHERE mapping_id = m.id AND user_id = ?)
         OR EXISTS (SELECT 1 FROM mapping_groups mg JOIN memberships ms ON ms.group_id = mg.group_id
@@ -189,7 +191,8 @@ export function sqlRelations(db: DatabaseSync): Relations {
       ).get(scheduleId, userId, userId, userId) !== undefined;
     },
     doorMappedTo(userId, doorId) {
-      return db.prepare(
+      return prepared(
+        db,
         `SELECT 1 FROM schedule_mappings m
          WHERE (EXISTS (SELECT 1 FROM mapping_doors WHERE mapping_id = m.id AND door_id = ?)
              OR EXISTS (SELECT 1 FROM mapping_zones mz JOIN zone_doors zd ON zd.zone_id = mz.zone_id
@@ -202,7 +205,8 @@ export function sqlRelations(db: DatabaseSync): Relations {
       ).get(doorId, doorId, userId, userId, userId) !== undefined;
     },
     sharesGroup(userId, otherUserId) {
-      return db.prepare(
+      return prepared(
+        db,
         `SELECT 1 FROM memberships a JOIN memberships b ON a.group_id = b.group_id
          WHERE a.user_id = ? AND b.user_id = ?`,
       ).get(userId, otherUserId) !== undefined;

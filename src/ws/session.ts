@@ -4,11 +4,13 @@
  *
  * @module
  */
+import type { DatabaseSync } from "node:sqlite";
 import { AppError, STATUS } from "../errors.ts";
 import { logger } from "../log.ts";
 import { deleteToken, getTokenByHash, refreshToken, TOKEN_LIFETIME_MS } from "../store/tokens.ts";
 import { getUser, type UserRank } from "../store/users.ts";
-import { isValidAt } from "../store/validity.ts";
+import { isValidAt, type Validity } from "../store/validity.ts";
+import { authEpoch } from "../store/auth_epoch.ts";
 import { afterSuccessfulCall } from "./after_write.ts";
 import type { AppDeps, SessionState } from "./context.ts";
 import {
@@ -49,6 +51,47 @@ export const DEFAULT_SESSION_LIMITS: SessionLimits = {
   handlerTimeoutMs: 30_000,
 };
 
+/**
+ * Calls that change nothing and whose successful replies are not audited:
+ * Leosac wrote a row for every message, which costs a database write per
+ * read. Changes, authentication and every failed call are still recorded.
+ */
+const READ_ONLY_CALLS = new Set([
+  "get_leosac_version",
+  "system_overview",
+  "audit.get",
+  "get_logs",
+  "access_overview",
+  "door.status",
+  "check_update",
+  "get_pending_update",
+  "get_update_history",
+  "get_update",
+  "events.subscribe",
+  "events.unsubscribe",
+]);
+
+/** True for calls whose success is not worth an audit row. */
+export function isReadOnlyCall(type: string): boolean {
+  return READ_ONLY_CALLS.has(type) || type.endsWith(".read") || type.startsWith("search.");
+}
+
+/**
+ * Runs the synchronous part of a read-only handler inside one read
+ * transaction: one snapshot (consistent reads) and one WAL lock instead of
+ * one per query. Nothing else runs on the connection meanwhile (the code is
+ * synchronous), and the transaction ends before any awaited continuation.
+ */
+function inReadSnapshot<T>(db: DatabaseSync, fn: () => T): T {
+  if (db.isTransaction) return fn();
+  db.exec("BEGIN");
+  try {
+    return fn();
+  } finally {
+    if (db.isTransaction) db.exec("COMMIT");
+  }
+}
+
 /** Extends the token when less than this remains of its lifetime (fewer writes). */
 const TOKEN_REFRESH_SLACK_MS = 60_000;
 
@@ -72,6 +115,8 @@ export class Session implements SessionState, RegisteredSession {
   #refused = 0;
   #closed = false;
   #username: string | null = null;
+  /** The last successful session check, reused while nothing has changed. */
+  #verified: { epoch: number; expiresAt: number; validity: Validity } | null = null;
 
   constructor(
     socket: WebSocket,
@@ -106,6 +151,7 @@ export class Session implements SessionState, RegisteredSession {
     this.actor = null;
     this.tokenHash = null;
     this.#username = null;
+    this.#verified = null;
     this.eventSubscription?.();
     this.eventSubscription = null;
   }
@@ -234,6 +280,7 @@ export class Session implements SessionState, RegisteredSession {
     } else {
       reply = await this.#dispatch(request, now);
     }
+    if (reply.status_code === STATUS.SUCCESS && isReadOnlyCall(request.type)) return reply;
     this.#deps.audit.record({
       method: request.type.slice(0, 128),
       uuid: request.uuid,
@@ -268,7 +315,7 @@ export class Session implements SessionState, RegisteredSession {
       }
       const content = ep.decode(request.content, "");
       const deps = this.#deps;
-      const result = ep.handle({
+      const ctx = {
         deps,
         session: this,
         now,
@@ -278,7 +325,10 @@ export class Session implements SessionState, RegisteredSession {
           requirePermission(this.actor, action, target, deps.relations),
         can: (action: Action, target: Target = {}) =>
           this.actor !== null && isAllowed(this.actor, action, target, deps.relations),
-      }, content);
+      };
+      const result = isReadOnlyCall(request.type)
+        ? inReadSnapshot(deps.store.db, () => ep.handle(ctx, content))
+        : ep.handle(ctx, content);
       const value = result instanceof Promise ? await this.#withTimeout(result) : result;
       await afterSuccessfulCall(deps, request.type);
       return successReply(request, value);
@@ -315,6 +365,15 @@ export class Session implements SessionState, RegisteredSession {
   #checkSession(now: number): string | null {
     if (this.actor === null || this.tokenHash === null) return null;
     const db = this.#deps.store.db;
+    const epoch = authEpoch(), cached = this.#verified;
+    if (
+      cached !== null && cached.epoch === epoch &&
+      now <= cached.expiresAt && isValidAt(cached.validity, now) &&
+      cached.expiresAt - now >= TOKEN_LIFETIME_MS - TOKEN_REFRESH_SLACK_MS
+    ) {
+      return null;
+    }
+    this.#verified = null;
     const token = getTokenByHash(db, this.tokenHash);
     const user = token ? getUser(db, token.userId) : undefined;
     let reason: string | null = null;
@@ -330,9 +389,12 @@ export class Session implements SessionState, RegisteredSession {
       return reason;
     }
     this.actor = { userId: user!.id, rank: user!.rank };
-    if (token!.expiresAt - now < TOKEN_LIFETIME_MS - TOKEN_REFRESH_SLACK_MS) {
+    let expiresAt = token!.expiresAt;
+    if (expiresAt - now < TOKEN_LIFETIME_MS - TOKEN_REFRESH_SLACK_MS) {
       refreshToken(db, token!.tokenHash, now);
+      expiresAt = now + TOKEN_LIFETIME_MS;
     }
+    this.#verified = { epoch, expiresAt, validity: user!.validity };
     return null;
   }
 }

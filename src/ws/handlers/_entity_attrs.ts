@@ -10,6 +10,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { BadRequestError, NotFoundError, ValidationError } from "../../errors.ts";
 import { appendAudit, type AuditEntry } from "../../store/audit.ts";
 import type { RequestContext } from "../context.ts";
+import { prepared } from "../../store/db.ts";
 
 /** The pointer prefix of attribute errors. */
 export const ATTR_POINTER = "data/attributes/";
@@ -30,7 +31,7 @@ export type EntityKind = keyof typeof TABLES;
 
 /** True when the entity `kind` with integer id `entityId` exists. */
 export function entityExists(db: DatabaseSync, kind: EntityKind, entityId: number): boolean {
-  return db.prepare(`SELECT 1 FROM ${TABLES[kind]} WHERE id = ?`).get(entityId) !== undefined;
+  return prepared(db, `SELECT 1 FROM ${TABLES[kind]} WHERE id = ?`).get(entityId) !== undefined;
 }
 
 /**

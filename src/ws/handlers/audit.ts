@@ -7,6 +7,7 @@ import { BadRequestError, NotFoundError, STATUS } from "../../errors.ts";
 import { AUDIT_KIND, type AuditRecord, queryAudit } from "../../store/audit.ts";
 import { type Endpoint, endpoint, type RequestContext } from "../context.ts";
 import { any, ignored, int, object, optional, str, withDefault } from "../validate.ts";
+import { prepared } from "../../store/db.ts";
 
 /** Largest audit or log page. */
 export const MAX_PAGE_SIZE = 1000;
@@ -104,9 +105,10 @@ function getLogs(ctx: RequestContext, request: { p: number; ps: number; sort?: s
   const page = Math.max(0, request.p);
   const pageSize = Math.min(Math.max(1, request.ps), MAX_PAGE_SIZE);
   const db = ctx.deps.store.db;
-  const total = (db.prepare("SELECT count(*) AS n FROM log_messages").get() as { n: number }).n;
+  const total = (prepared(db, "SELECT count(*) AS n FROM log_messages").get() as { n: number }).n;
   const order = request.sort === "asc" ? "ASC" : "DESC";
-  const rows = db.prepare(
+  const rows = prepared(
+    db,
     `SELECT id, timestamp, level, message FROM log_messages ORDER BY id ${order} LIMIT ? OFFSET ?`,
   ).all(pageSize, page * pageSize) as Array<
     { id: number; timestamp: number; level: string; message: string }

@@ -34,7 +34,7 @@ import {
   updateCredential,
 } from "../../store/credentials.ts";
 import { transaction } from "../../store/db.ts";
-import { listSchedulesMappedTo } from "../../store/schedules.ts";
+import { listScheduleIdsMappedTo } from "../../store/schedules.ts";
 import { hashPin } from "../../store/secrets.ts";
 import { getUser } from "../../store/users.ts";
 import type { Validity } from "../../store/validity.ts";
@@ -73,9 +73,9 @@ export function serializeCredential(
   } else {
     attributes.code = "";
   }
-  const schedules = listSchedulesMappedTo(ctx.deps.store.db, "credential", credential.id)
-    .filter((s) => ctx.can("SCHEDULE_READ", { scheduleId: s.id }))
-    .map((s) => ({ id: s.id, type: "schedule" }));
+  const schedules = listScheduleIdsMappedTo(ctx.deps.store.db, "credential", credential.id)
+    .filter((id) => ctx.can("SCHEDULE_READ", { scheduleId: id }))
+    .map((id) => ({ id, type: "schedule" }));
   const relationships: Record<string, unknown> = {};
   if (credential.ownerId !== null) {
     relationships.owner = { data: { id: credential.ownerId, type: "user" } };

@@ -26,7 +26,7 @@ import {
   updateGroup,
 } from "../../store/groups.ts";
 import { createMembership, GROUP_RANK, listMembershipsOfGroup } from "../../store/memberships.ts";
-import { listSchedulesMappedTo } from "../../store/schedules.ts";
+import { listScheduleIdsMappedTo } from "../../store/schedules.ts";
 import { type Endpoint, endpoint, type RequestContext } from "../context.ts";
 import { toMany } from "../serialize.ts";
 import { any, id, object } from "../validate.ts";
@@ -44,9 +44,9 @@ export function serializeGroup(ctx: RequestContext, group: Group): Record<string
   const memberships = listMembershipsOfGroup(db, group.id)
     .filter((m) => ctx.can("MEMBERSHIP_READ", { userId: m.userId, groupId: m.groupId }))
     .map((m) => ({ id: m.id, type: "user-group-membership" }));
-  const schedules = listSchedulesMappedTo(db, "group", group.id)
-    .filter((s) => ctx.can("SCHEDULE_READ", { scheduleId: s.id }))
-    .map((s) => ({ id: s.id, type: "schedule" }));
+  const schedules = listScheduleIdsMappedTo(db, "group", group.id)
+    .filter((id) => ctx.can("SCHEDULE_READ", { scheduleId: id }))
+    .map((id) => ({ id, type: "schedule" }));
   return {
     id: group.id,
     type: "group",

@@ -13,7 +13,7 @@ import {
   ValidationError,
 } from "../../errors.ts";
 import { appendAudit, AUDIT_EVENT, AUDIT_KIND, auditMask } from "../../store/audit.ts";
-import { transaction } from "../../store/db.ts";
+import { prepared, transaction } from "../../store/db.ts";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "../../store/secrets.ts";
 import { createToken, deleteToken, deleteUserTokens, findToken } from "../../store/tokens.ts";
 import { getUser, getUserByUsername, updateUser, type User } from "../../store/users.ts";
@@ -121,7 +121,7 @@ export const SESSION_ENDPOINTS: Record<string, Endpoint> = {
     auth: "logged_in",
     handle(ctx) {
       ctx.require("SYSTEM_OVERVIEW");
-      const row = ctx.deps.store.db.prepare("SELECT coalesce(max(id), 0) AS v FROM audit_events")
+      const row = prepared(ctx.deps.store.db, "SELECT coalesce(max(id), 0) AS v FROM audit_events")
         .get() as { v: number };
       return {
         instance_name: ctx.deps.instanceName,

@@ -16,7 +16,7 @@ import { isUniqueViolation } from "../../store/constraint.ts";
 import { listCredentialsOfUser } from "../../store/credentials.ts";
 import { transaction } from "../../store/db.ts";
 import { listMembershipsOfUser } from "../../store/memberships.ts";
-import { listSchedulesMappedTo } from "../../store/schedules.ts";
+import { listScheduleIdsMappedTo } from "../../store/schedules.ts";
 import { hashPassword } from "../../store/secrets.ts";
 import { deleteUserTokens } from "../../store/tokens.ts";
 import {
@@ -58,9 +58,9 @@ export function serializeUser(ctx: RequestContext, user: User): Record<string, u
   const credentials = listCredentialsOfUser(db, user.id)
     .filter((c) => ctx.can("CREDENTIAL_READ", { credentialId: c.id }))
     .map((c) => ({ id: c.id, type: c.type }));
-  const schedules = listSchedulesMappedTo(db, "user", user.id)
-    .filter((s) => ctx.can("SCHEDULE_READ", { scheduleId: s.id }))
-    .map((s) => ({ id: s.id, type: "schedule" }));
+  const schedules = listScheduleIdsMappedTo(db, "user", user.id)
+    .filter((id) => ctx.can("SCHEDULE_READ", { scheduleId: id }))
+    .map((id) => ({ id, type: "schedule" }));
   return {
     id: user.id,
     type: "user",
