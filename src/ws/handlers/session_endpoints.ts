@@ -128,6 +128,12 @@ export const SESSION_ENDPOINTS: Record<string, Endpoint> = {
         config_version: row.v,
         uptime: Math.floor((ctx.now - ctx.deps.startedAt) / 1000),
         modules: ["WEBSOCK_API", "AUTH_DB", "DOORMAN", "WIEGAND_READER", "LED_BUZZER", "LIBGPIOD"],
+        // Beyond Leosac: which hardware drives the doors ("sim" enables hardware.simulate).
+        hardware: ctx.deps.controller === null
+          ? "none"
+          : ctx.deps.controller.simulated
+          ? "sim"
+          : "gpio",
       };
     },
   }),
