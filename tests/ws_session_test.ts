@@ -130,3 +130,31 @@ Deno.test("GET /healthz answers with the status", async () => {
   assert.equal(body.status, "ok");
   assert.equal(body.database, "ok");
 });
+
+Deno.test("disabling a logged-in user closes their sessions at once and stops their pushes", async () => {
+  await using server = await startTestServer();
+  await using admin = await TestClient.connect(server.wsUrl);
+  await admin.login();
+  const reply = await admin.request("user.create", {
+    attributes: { username: "watcher", password: "watcher-password", rank: 1 },
+  });
+  const userId = (reply.content as { data: { id: number } }).data.id;
+  await using watcher = await TestClient.connect(server.wsUrl);
+  await watcher.login("watcher", "watcher-password");
+  assert.equal((await watcher.request("events.subscribe", {})).status_code, 0);
+  const update = await admin.request("user.update", {
+    user_id: userId,
+    attributes: { "validity-enabled": false },
+  });
+  assert.equal(update.status_code, 0);
+  const closed = await watcher.nextUnsolicited((m) => m.type === "session_closed");
+  assert.equal((closed.content as { reason: string }).reason, "User account disabled.");
+  server.app.deps.events.publish({ category: "access", granted: true });
+  assert.equal((await watcher.request("user.read", { user_id: userId })).status_code, 2);
+  assert.ok(!watcher.unsolicited.some((m) => m.type === "event.access"), "no push after abort");
+  const relogin = await watcher.request("create_auth_token", {
+    username: "watcher",
+    password: "watcher-password",
+  });
+  assert.equal(relogin.status_code, 1, "a disabled account cannot log in");
+});

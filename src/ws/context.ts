@@ -6,6 +6,7 @@
 import type { Clock } from "../clock.ts";
 import type { Store } from "../store/store.ts";
 import type { UserRank } from "../store/users.ts";
+import type { Validity } from "../store/validity.ts";
 import type { Action, Actor, Relations, Target } from "./permissions.ts";
 import type { Decoder } from "./validate.ts";
 import type { ServerMessage } from "./protocol.ts";
@@ -53,8 +54,17 @@ export interface SessionState {
   tokenHash: string | null;
   /** Sends a frame to this session (pushes). */
   send(message: ServerMessage): void;
-  /** Marks the session logged in. */
-  login(userId: number, rank: UserRank, tokenHash: string, username: string): void;
+  /** Marks the session logged in with a token valid until `expiresAt`. */
+  login(
+    userId: number,
+    rank: UserRank,
+    session: { tokenHash: string; username: string; expiresAt: number; validity: Validity },
+  ): void;
+  /**
+   * True while the session is logged in with an unexpired token and a user
+   * within validity, as last checked (pushes go only to such sessions).
+   */
+  isAuthenticatedAt(nowMs: number): boolean;
   /** Clears the session's authentication and privileges. */
   logout(): void;
   /** The live-event subscription, if any (its unsubscribe function). */

@@ -140,10 +140,25 @@ export class Session implements SessionState, RegisteredSession {
   }
 
   /** Logs in (called by the auth endpoints). */
-  login(userId: number, rank: UserRank, tokenHash: string, username: string): void {
+  login(
+    userId: number,
+    rank: UserRank,
+    session: { tokenHash: string; username: string; expiresAt: number; validity: Validity },
+  ): void {
     this.actor = { userId, rank };
-    this.tokenHash = tokenHash;
-    this.#username = username;
+    this.tokenHash = session.tokenHash;
+    this.#username = session.username;
+    this.#verified = {
+      epoch: authEpoch(),
+      expiresAt: session.expiresAt,
+      validity: session.validity,
+    };
+  }
+
+  isAuthenticatedAt(nowMs: number): boolean {
+    const v = this.#verified;
+    return this.actor !== null && v !== null && v.epoch === authEpoch() &&
+      nowMs <= v.expiresAt && isValidAt(v.validity, nowMs);
   }
 
   /** Clears the authentication (logout, abort). Privileges go with it. */

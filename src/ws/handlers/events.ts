@@ -23,8 +23,13 @@ export function pushTypeOf(category: string): string {
   return `event.${category}`;
 }
 
-function pushTo(session: SessionState, wanted: ReadonlySet<string>, event: LiveEvent): void {
-  if (session.actor === null || !wanted.has(event.category)) return;
+function pushTo(
+  session: SessionState,
+  wanted: ReadonlySet<string>,
+  event: LiveEvent,
+  nowMs: number,
+): void {
+  if (!wanted.has(event.category) || !session.isAuthenticatedAt(nowMs)) return;
   const { category, ...content } = event;
   session.send(pushMessage(pushTypeOf(category), content));
 }
@@ -44,7 +49,7 @@ export const EVENT_ENDPOINTS: Record<string, Endpoint> = {
         const session = ctx.session;
         session.eventSubscription?.();
         session.eventSubscription = ctx.deps.events.subscribe((event) =>
-          pushTo(session, wanted, event)
+          pushTo(session, wanted, event, ctx.deps.clock.now())
         );
         return { subscribed: true, categories };
       },

@@ -15,7 +15,14 @@ import {
 import { appendAudit, AUDIT_EVENT, AUDIT_KIND, auditMask } from "../../store/audit.ts";
 import { prepared, transaction } from "../../store/db.ts";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "../../store/secrets.ts";
-import { createToken, deleteToken, deleteUserTokens, findToken } from "../../store/tokens.ts";
+import {
+  createToken,
+  deleteToken,
+  deleteUserTokens,
+  findToken,
+  refreshToken,
+  TOKEN_LIFETIME_MS,
+} from "../../store/tokens.ts";
 import { getUser, getUserByUsername, updateUser, type User } from "../../store/users.ts";
 import { isValidAt } from "../../store/validity.ts";
 import { LEOSAC_VERSION, VERSION } from "../../version.ts";
@@ -85,7 +92,12 @@ export const SESSION_ENDPOINTS: Record<string, Endpoint> = {
       checkAccountUsable(user, ctx.now);
       limiter.recordSuccess(username);
       const { token, record } = createToken(ctx.deps.store.db, user.id, ctx.now);
-      ctx.session.login(user.id, user.rank, record.tokenHash, user.username);
+      ctx.session.login(user.id, user.rank, {
+        tokenHash: record.tokenHash,
+        username: user.username,
+        expiresAt: record.expiresAt,
+        validity: user.validity,
+      });
       return { status: 0, user_id: user.id, token };
     },
   }),
@@ -103,7 +115,13 @@ export const SESSION_ENDPOINTS: Record<string, Endpoint> = {
         return INVALID_CREDENTIALS;
       }
       checkAccountUsable(user, ctx.now);
-      ctx.session.login(user.id, user.rank, record.tokenHash, user.username);
+      refreshToken(ctx.deps.store.db, record.tokenHash, ctx.now);
+      ctx.session.login(user.id, user.rank, {
+        tokenHash: record.tokenHash,
+        username: user.username,
+        expiresAt: ctx.now + TOKEN_LIFETIME_MS,
+        validity: user.validity,
+      });
       return { status: 0, user_id: user.id, username: user.username };
     },
   }),

@@ -31,7 +31,7 @@ import {
   type UserPatch,
   type UserRank,
 } from "../../store/users.ts";
-import type { Validity } from "../../store/validity.ts";
+import { isValidAt, type Validity } from "../../store/validity.ts";
 import { type Endpoint, endpoint, type RequestContext } from "../context.ts";
 import { parseDate, toMany, userSnapshot, validityAttributes } from "../serialize.ts";
 import { any, id, object } from "../validate.ts";
@@ -280,8 +280,13 @@ export const USER_ENDPOINTS: Record<string, Endpoint> = {
           after: userSnapshot(after),
         });
       });
-      if (passwordHash !== undefined) {
-        for (const s of ctx.deps.sessions.sessionsOf(user.id)) s.abort("Session cleared.");
+      const after = { ...user, ...patch };
+      let reason: string | null = null;
+      if (passwordHash !== undefined) reason = "Session cleared.";
+      else if (!isValidAt(after.validity, ctx.now)) reason = "User account disabled.";
+      else if (after.rank < user.rank) reason = "User rank changed.";
+      if (reason !== null) {
+        for (const s of ctx.deps.sessions.sessionsOf(user.id, ctx.session.id)) s.abort(reason);
       }
       return null;
     },
