@@ -63,6 +63,12 @@ export interface OutputOptions {
   initial: boolean;
   /** Invert the logical value. @default false */
   activeLow?: boolean;
+  /**
+   * Logical level to force if the thread that holds the line dies (the
+   * character-device driver records it in its line registry; the simulator
+   * ignores it). @default false
+   */
+  safeLevel?: boolean;
 }
 
 /** One edge seen on an input line, timestamped by the kernel (or the simulator). */

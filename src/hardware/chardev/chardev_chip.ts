@@ -30,6 +30,7 @@ import {
 } from "../types.ts";
 import { EventPump } from "./event_pump.ts";
 import { type Libc, loadLibc } from "./libc.ts";
+import { type LineRegistry, type RegistrySlot, SLOT_KIND } from "./line_registry.ts";
 import {
   cString,
   decodeChipInfo,
@@ -60,6 +61,12 @@ export interface ChardevChipOptions {
   eventBufferSize?: number;
   /** Receives failures of an input's event pump (the pump then stops). @default reportError */
   onError?: (error: GpioError) => void;
+  /**
+   * Records every fd the chip opens (chip, lines, event-pump eventfds) in
+   * shared memory, so that another thread can drive the outputs to their
+   * safe values and release the lines if this one dies (`reclaim.ts`).
+   */
+  registry?: LineRegistry;
 }
 
 /**
@@ -92,7 +99,18 @@ export function openChardevChip(path: string, options: ChardevChipOptions = {}):
     if (ownsLibc) libc.close();
     throw new GpioError(errno, `"${path}" is not a GPIO chip: ${errnoName(errno)}`, { chip: path });
   }
+  let slot: RegistrySlot | null = null;
+  try {
+    slot = options.registry?.register({ kind: SLOT_KIND.CHIP, fd, chip: path }) ?? null;
+  } catch (error) {
+    libc.symbols.close(fd);
+    if (ownsLibc) libc.close();
+    throw error;
+  }
   return new ChardevChip(libc, fd, decodeChipInfo(info), {
+    path,
+    registry: options.registry ?? null,
+    slot,
     ownsLibc,
     eventBufferSize: options.eventBufferSize ?? DEFAULT_EVENT_BUFFER_SIZE,
     onError: options.onError ?? reportError,
@@ -133,6 +151,10 @@ export function listChips(options: { libc?: Libc; dir?: string } = {}): ChipEntr
 }
 
 interface ChipSettings {
+  path: string;
+  registry: LineRegistry | null;
+  /** The chip fd's registry slot. */
+  slot: RegistrySlot | null;
   ownsLibc: boolean;
   eventBufferSize: number;
   onError: (error: GpioError) => void;
@@ -198,21 +220,30 @@ export class ChardevChip implements GpioChip {
     });
     const listeners = new Set<EdgeListener>();
     let pump: EventPump | null = null;
+    let slot: RegistrySlot | null = null;
     try {
+      slot = this.#register(SLOT_KIND.INPUT, lineFd, offset, options.activeLow ?? false);
       if (withEdges) {
+        const owned = slot;
         pump = new EventPump({
           libc: this.#libc,
           fd: lineFd,
           listeners,
           errorOf: (errno, what) => this.#error(errno, offset, what),
           onError: this.#settings.onError,
+          ...(owned === null ? {} : {
+            pollFds: owned.pollFds(),
+            onWakeFd: (fd: number) => owned.setWakeFd(fd),
+            ownsFds: () => owned.owned(),
+          }),
         });
       }
     } catch (error) {
-      this.#libc.symbols.close(lineFd);
+      if (slot === null || slot.beginRelease()) this.#libc.symbols.close(lineFd);
+      slot?.free();
       throw error;
     }
-    const state = this.#track(offset, lineFd, () => pump?.stop() ?? Promise.resolve());
+    const state = this.#track(offset, lineFd, slot, () => pump?.stop() ?? Promise.resolve());
     return {
       offset,
       get: () => this.#getValue(state, offset),
@@ -232,11 +263,20 @@ export class ChardevChip implements GpioChip {
       flags: lineFlags({ direction: "output", ...options }),
       outputValues: options.initial ? 1n : 0n,
     });
-    const state = this.#track(offset, lineFd, () => Promise.resolve());
+    let slot: RegistrySlot | null;
+    try {
+      slot = this.#register(SLOT_KIND.OUTPUT, lineFd, offset, options.activeLow ?? false, {
+        safeLevel: options.safeLevel ?? false,
+      });
+    } catch (error) {
+      this.#libc.symbols.close(lineFd);
+      throw error;
+    }
+    const state = this.#track(offset, lineFd, slot, () => Promise.resolve());
     return {
       offset,
       set: (value: boolean) => {
-        if (state.closed) throw closedError(this.#info.name, offset);
+        if (state.closed || slot?.owned() === false) throw closedError(this.#info.name, offset);
         const values = encodeLineValues(value ? 1n : 0n, 1n);
         this.#ioctl(lineFd, IOCTL.GPIO_V2_LINE_SET_VALUES_IOCTL, values, offset, "set line");
       },
@@ -260,7 +300,9 @@ export class ChardevChip implements GpioChip {
     if (this.#open.size > 0) throw new Error("closeSync() called with lines still open");
     this.#closed = true;
     this.#fdClosed = true;
-    this.#libc.symbols.close(this.#fd);
+    const slot = this.#settings.slot;
+    if (slot === null || slot.beginRelease()) this.#libc.symbols.close(this.#fd);
+    slot?.free();
     if (this.#settings.ownsLibc) this.#libc.close();
   }
 
@@ -296,28 +338,53 @@ export class ChardevChip implements GpioChip {
     return decodeLineRequestFd(request);
   }
 
-  #track(offset: number, lineFd: number, stopPump: () => Promise<void>) {
+  #register(
+    kind: typeof SLOT_KIND.INPUT | typeof SLOT_KIND.OUTPUT,
+    fd: number,
+    offset: number,
+    activeLow: boolean,
+    extra: { safeLevel?: boolean } = {},
+  ): RegistrySlot | null {
+    const registry = this.#settings.registry;
+    if (registry === null) return null;
+    return registry.register({ kind, fd, chip: this.#settings.path, offset, activeLow, ...extra });
+  }
+
+  #track(
+    offset: number,
+    lineFd: number,
+    slot: RegistrySlot | null,
+    stopPump: () => Promise<void>,
+  ) {
     const state = {
       closed: false,
       release: async (): Promise<void> => {
         if (state.closed) return;
         state.closed = true;
+        // The main thread may have taken the fds (this worker was declared
+        // dead): then they are no longer ours to wake, use or close.
+        if (slot !== null && !slot.beginRelease()) {
+          this.#open.delete(state);
+          return;
+        }
         try {
           await stopPump();
         } finally {
           this.#libc.symbols.close(lineFd);
+          slot?.free();
           this.#open.delete(state);
         }
       },
       fd: lineFd,
       offset,
+      owned: (): boolean => slot?.owned() ?? true,
     };
     this.#open.add(state);
     return state;
   }
 
-  #getValue(state: { closed: boolean; fd: number }, offset: number): boolean {
-    if (state.closed) throw closedError(this.#info.name, offset);
+  #getValue(state: { closed: boolean; fd: number; owned(): boolean }, offset: number): boolean {
+    if (state.closed || !state.owned()) throw closedError(this.#info.name, offset);
     const values = encodeLineValues(0n, 1n);
     this.#ioctl(state.fd, IOCTL.GPIO_V2_LINE_GET_VALUES_IOCTL, values, offset, "read line");
     return (decodeLineValues(values) & 1n) === 1n;

@@ -4,6 +4,11 @@
  * non-blocking `read`s of up to {@linkcode EVENT_BATCH} events until `EAGAIN`.
  * Writing to the eventfd ({@linkcode EventPump.stop}) wakes and ends it.
  *
+ * With a line registry (see `line_registry.ts`) the `pollfd` array lives in
+ * shared memory that outlives the worker, the eventfd is recorded as soon as
+ * it exists, and the pump stops touching its fds once the main thread has
+ * taken them (after the worker died).
+ *
  * @module
  */
 
@@ -12,10 +17,10 @@ import type { Libc } from "./libc.ts";
 import {
   decodeLineEvent,
   decodePollRevents,
-  encodePollFds,
   LIBC,
   LINE_EVENT_ID,
   SIZEOF,
+  writePollFds,
 } from "./uapi.ts";
 
 /** Events read per `read` call. */
@@ -32,6 +37,15 @@ export interface EventPumpOptions {
   errorOf: (errno: number, what: string) => GpioError;
   /** Called once if the pump fails after it started; it then stops. */
   onError: (error: GpioError) => void;
+  /**
+   * Memory for the two `struct pollfd` the blocking `poll` writes to; it must
+   * outlive the worker (a registry slot's shared memory). @default a private buffer
+   */
+  pollFds?: Uint8Array;
+  /** Told the wake eventfd once it exists, and -1 just before the pump closes it. */
+  onWakeFd?: (fd: number) => void;
+  /** Whether the fds are still the pump's to use and close. @default always */
+  ownsFds?: () => boolean;
 }
 
 /**
@@ -48,6 +62,9 @@ export class EventPump {
   readonly #buffer = new Uint8Array(SIZEOF.gpio_v2_line_event * EVENT_BATCH);
   readonly #view = new DataView(this.#buffer.buffer);
   readonly #done: Promise<void>;
+  readonly #pollFds: Uint8Array;
+  readonly #onWakeFd: (fd: number) => void;
+  readonly #ownsFds: () => boolean;
   #stopping = false;
   #delivered = 0;
 
@@ -57,6 +74,8 @@ export class EventPump {
     this.#fd = fd;
     this.#listeners = options.listeners;
     this.#fail = (errno, what) => options.onError(errorOf(errno, what));
+    this.#onWakeFd = options.onWakeFd ?? (() => {});
+    this.#ownsFds = options.ownsFds ?? (() => true);
     const s = libc.symbols;
     const flags = s.fcntl(fd, LIBC.F_GETFL, 0);
     if (flags < 0 || s.fcntl(fd, LIBC.F_SETFL, flags | LIBC.O_NONBLOCK) < 0) {
@@ -64,6 +83,9 @@ export class EventPump {
     }
     this.#wakeFd = s.eventfd(0, LIBC.EFD_CLOEXEC | LIBC.EFD_NONBLOCK);
     if (this.#wakeFd < 0) throw errorOf(libc.errno(), "create the wake-up eventfd for line");
+    this.#onWakeFd(this.#wakeFd);
+    this.#pollFds = options.pollFds ?? new Uint8Array(2 * SIZEOF.pollfd);
+    writePollFds(this.#pollFds, [fd, this.#wakeFd]);
     this.#done = this.#run();
   }
 
@@ -80,10 +102,14 @@ export class EventPump {
     return this.#delivered - before;
   }
 
-  /** Wakes the pump and waits until it no longer uses the line fd. */
+  /**
+   * Wakes the pump and waits until it no longer uses the line fd. When the
+   * fds were taken by another thread, only waits (that thread woke the pump).
+   */
   async stop(): Promise<void> {
     if (!this.#stopping) {
       this.#stopping = true;
+      if (!this.#ownsFds()) return await this.#done;
       const one = new Uint8Array(8);
       one[0] = 1;
       this.#libc.symbols.write(this.#wakeFd, one, 8n);
@@ -92,12 +118,12 @@ export class EventPump {
   }
 
   async #run(): Promise<void> {
-    const pollFds = encodePollFds([this.#fd, this.#wakeFd]);
+    const pollFds = this.#pollFds;
     let failures = 0;
     try {
       while (!this.#stopping) {
-        const rc = await this.#libc.symbols.poll_async(pollFds, 2n, -1);
-        if (this.#stopping) break;
+        const rc = await this.#libc.symbols.poll_async(pollFds as Uint8Array<ArrayBuffer>, 2n, -1);
+        if (this.#stopping || !this.#ownsFds()) break;
         if (rc < 0) {
           // errno of the pool thread is not readable here; EINTR is the usual cause.
           if (++failures > 100) return this.#fail(ERRNO.EIO, "poll line");
@@ -111,7 +137,10 @@ export class EventPump {
         if ((revents & LIBC.POLLIN) !== 0 && !this.#drain()) return;
       }
     } finally {
-      this.#libc.symbols.close(this.#wakeFd);
+      if (this.#ownsFds()) {
+        this.#onWakeFd(-1);
+        this.#libc.symbols.close(this.#wakeFd);
+      }
     }
   }
 

@@ -339,6 +339,19 @@ export function encodePollFds(fds: readonly number[]): Uint8Array<ArrayBuffer> {
   return buffer;
 }
 
+/** Writes `struct pollfd` entries watching `fds` for `POLLIN` into `buffer` (revents cleared). */
+export function writePollFds(buffer: Uint8Array, fds: readonly number[]): void {
+  if (buffer.byteLength < SIZEOF.pollfd * fds.length) {
+    throw new RangeError(`${fds.length} pollfd entries need ${SIZEOF.pollfd * fds.length} bytes`);
+  }
+  const dv = view(buffer);
+  fds.forEach((fd, i) => {
+    dv.setInt32(i * SIZEOF.pollfd + OFFSET["pollfd.fd"], fd, true);
+    dv.setInt16(i * SIZEOF.pollfd + OFFSET["pollfd.events"], LIBC.POLLIN, true);
+    dv.setInt16(i * SIZEOF.pollfd + OFFSET["pollfd.revents"], 0, true);
+  });
+}
+
 /** Reads `revents` of entry `index` of a `struct pollfd` array. */
 export function decodePollRevents(buffer: Uint8Array, index: number): number {
   return view(buffer).getInt16(index * SIZEOF.pollfd + OFFSET["pollfd.revents"], true);
