@@ -45,15 +45,30 @@ export async function main(args: string[]): Promise<number> {
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
   try {
-    let server;
-    try {
-      server = await startServer(command, { print: printLine });
-    } catch (error) {
-      log.fatal("{message}", { message: error instanceof Error ? error.message : String(error) });
-      return 1;
+    let serve = command;
+    for (let restarting = false;; restarting = true) {
+      const { promise: restartRequested, resolve: requestRestart } = Promise.withResolvers<
+        "restart"
+      >();
+      let server;
+      try {
+        server = await startServer(serve, {
+          print: printLine,
+          restarting,
+          // Leave time for the reply to the `restart` call to reach its client.
+          onRestart: () => setTimeout(() => requestRestart("restart"), 250),
+        });
+      } catch (error) {
+        log.fatal("{message}", { message: error instanceof Error ? error.message : String(error) });
+        return 1;
+      }
+      const why = await Promise.race([stopRequested, server.finished, restartRequested]);
+      await server.shutdown();
+      if (why !== "restart") break;
+      log.info("Restarting on request");
+      // Keep the same address when the first start picked a free port.
+      serve = { ...serve, port: Number(new URL(server.url).port) };
     }
-    await Promise.race([stopRequested, server.finished]);
-    await server.shutdown();
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);

@@ -28,6 +28,10 @@ export interface RunningServer {
 /** Output the serve command writes on stdout (injected for tests). */
 export interface ServeIo {
   print(line: string): void;
+  /** Called by the `restart` endpoint (main.ts restarts the controller in-process). */
+  onRestart?: () => void;
+  /** Restarting: log the listening address instead of printing it again. */
+  restarting?: boolean;
 }
 
 /** Longest a shutdown waits for sessions and the HTTP server. */
@@ -75,7 +79,12 @@ export async function startServer(command: ServeCommand, io: ServeIo): Promise<R
     store.close();
     throw error;
   }
-  const app = createApp({ store, allowedOrigins: command.allowedOrigins, controller });
+  const app = createApp({
+    store,
+    allowedOrigins: command.allowedOrigins,
+    controller,
+    ...(io.onRestart ? { onRestart: io.onRestart } : {}),
+  });
   controller.subscribe((event) =>
     app.deps.events.publish({ category: event.category, ...event.content })
   );
@@ -108,7 +117,8 @@ export async function startServer(command: ServeCommand, io: ServeIo): Promise<R
     hardware: command.hardware,
     data: command.dataDir,
   });
-  io.print(`Listening on ${url}`);
+  if (io.restarting) log.info("Restarted; listening on {url}", { url });
+  else io.print(`Listening on ${url}`);
   let stopping: Promise<void> | null = null;
   return {
     url,

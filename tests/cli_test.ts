@@ -153,3 +153,56 @@ Deno.test("leosac serve: a database from a newer schema is a clear error, exit 1
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+function wsRequest(url: string, messages: Array<{ type: string; content: unknown }>): Promise<
+  Array<{ status_code: number; content: unknown }>
+> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    const replies: Array<{ status_code: number; content: unknown }> = [];
+    ws.onerror = () => reject(new Error("connection failed"));
+    ws.onopen = () => {
+      for (const [i, m] of messages.entries()) {
+        ws.send(JSON.stringify({ ...m, uuid: String(i) }));
+      }
+    };
+    ws.onmessage = (e) => {
+      replies.push(JSON.parse(e.data as string));
+      if (replies.length === messages.length) ws.close();
+    };
+    ws.onclose = () => resolve(replies);
+  });
+}
+
+Deno.test("leosac serve: the restart call restarts in-process on the same port", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const run = await startCli(["--data", dir, "--listen", "127.0.0.1:0"], {
+      LEOSAC_ADMIN_PASSWORD: "restart-password",
+    });
+    const wsUrl = run.url.replace("http", "ws") + "websocket";
+    const login = {
+      type: "create_auth_token",
+      content: { username: "admin", password: "restart-password" },
+    };
+    const replies = await wsRequest(wsUrl, [login, { type: "restart", content: {} }]);
+    assert.equal(replies[1]!.status_code, 0);
+    let after: Array<{ status_code: number; content: unknown }> = [];
+    for (let attempt = 0; attempt < 50 && after.length === 0; attempt++) {
+      await new Promise((r) => setTimeout(r, 200));
+      after = await wsRequest(wsUrl, [login]).catch(() => []);
+    }
+    assert.equal((after[0]?.content as { status: number }).status, 0, "serves again after restart");
+    for (let attempt = 0; attempt < 50; attempt++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const again = await wsRequest(wsUrl, [login]).catch(() => []);
+      if (again.length === 1) break;
+    }
+    assert.equal((await stop(run)).code, 0);
+    const logs = await run.stderr();
+    assert.match(logs, /Restarting on request/);
+    assert.match(logs, new RegExp(`Restarted; listening on ${run.url.replaceAll(".", "\\.")}`));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
