@@ -312,7 +312,37 @@ const ROWS: Record<string, Row> = {
     content: (w) => ({ action: "input", door: w.doorId, input: "rex", value: true }),
     okStatus: 1,
   },
+  ...deviceRows(),
 };
+
+/** gpio.*, libgpiod.gpio.*, led.*, buzzer.*, wiegand-reader.*: supervisor reads, admin writes. */
+function deviceRows(): Record<string, Row> {
+  const families = [
+    ["gpio", "gpio_id"],
+    ["libgpiod.gpio", "gpio_id"],
+    ["led", "led_id"],
+    ["buzzer", "buzzer_id"],
+    ["wiegand-reader", "reader_id"],
+  ] as const;
+  const attributes = () => ({ name: `dev${seq()}`, offset: seq() });
+  const freshDevice = async (w: World, family: string): Promise<string> =>
+    ok(await w.admin.request(`${family}.create`, { attributes: attributes() })).data.id;
+  return Object.fromEntries(families.flatMap(([family, key]) => [
+    [`${family}.create`, { allow: ADMIN, content: () => ({ attributes: attributes() }) }],
+    [`${family}.read`, { allow: SUPERVISOR, content: () => ({ [key]: 0 }) }],
+    [`${family}.update`, {
+      allow: ADMIN,
+      content: async (w: World) => ({
+        [key]: await freshDevice(w, family),
+        attributes: { name: `dev${seq()}` },
+      }),
+    }],
+    [`${family}.delete`, {
+      allow: ADMIN,
+      content: async (w: World) => ({ [key]: await freshDevice(w, family) }),
+    }],
+  ]));
+}
 
 function scheduleUpdate(w: World): unknown {
   return {

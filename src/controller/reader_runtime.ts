@@ -7,7 +7,13 @@
  */
 import { Indicator, signalAccess } from "../hardware/indicator.ts";
 import type { GpioChip, OutputLine, Scheduler } from "../hardware/types.ts";
-import { findFormat, FORMAT_CATALOGUE, type WiegandFormat } from "../hardware/wiegand/formats.ts";
+import {
+  defineFormat,
+  findFormat,
+  FORMAT_CATALOGUE,
+  type WiegandFormat,
+  type WiegandFormatDefinition,
+} from "../hardware/wiegand/formats.ts";
 import { interpretFrame, type WiegandRead } from "../hardware/wiegand/interpret.ts";
 import { openWiegandReader, type WiegandReader } from "../hardware/wiegand/reader.ts";
 import type { WiegandFrame } from "../hardware/wiegand/assembler.ts";
@@ -60,7 +66,7 @@ export class ReaderRuntime {
       readerMode: options.accessPoint.readerMode,
       pinTimeoutMs: options.accessPoint.pinTimeoutMs,
     });
-    const named = r.formats.map((name) => findFormat(name)).filter((f) => f !== undefined);
+    const named = r.formats.map((f) => this.#format(f)).filter((f) => f !== undefined);
     this.#formats = named.length > 0 ? named : FORMAT_CATALOGUE;
     if (r.d1.chip !== r.d0.chip) {
       options.warnings.push(`reader "${r.name}": D0 and D1 must be on the same chip`);
@@ -176,6 +182,16 @@ export class ReaderRuntime {
       this.#timer = null;
       this.#deliver(this.#collector.expire(this.#chip.nowNs()));
     }, Math.ceil(delayMs));
+  }
+
+  /** A catalogue name or an administrator definition (a bad one is a warning). */
+  #format(item: string | WiegandFormatDefinition): WiegandFormat | undefined {
+    try {
+      return typeof item === "string" ? findFormat(item) : defineFormat(item);
+    } catch (error) {
+      this.#options.warnings.push(`reader "${this.wiring.name}": ${String(error)}`);
+      return undefined;
+    }
   }
 
   #indicator(spec: LineSpec | null, role: string): Indicator | null {

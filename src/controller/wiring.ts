@@ -9,13 +9,15 @@
  *   `active_low`, `debounce_us`, `fail_safe` (strike only: unlocked when control is lost).
  * - `wiegand-reader`: `mode` (Leosac's `SIMPLE_WIEGAND`, `WIEGAND_PIN_4BITS` …),
  *   `gpio_low_id` (D0), `gpio_high_id` (D1), `green_led_id`, `buzzer_id`,
- *   `formats` (catalogue names, default all), `silence_ms`, `fixed_length`.
+ *   `formats` (catalogue names and administrator format definitions, default all),
+ *   `silence_ms`, `fixed_length`.
  * - `led`, `buzzer`: `gpio_id`.
  *
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
 import type { Direction, DoorMode, ReaderMode } from "../engine/mod.ts";
+import type { WiegandFormatDefinition } from "../hardware/wiegand/formats.ts";
 import type { KeypadMode } from "../hardware/wiegand/interpret.ts";
 import { getAccessPoint } from "../store/access_points.ts";
 import { type Device, getDevice } from "../store/devices.ts";
@@ -42,8 +44,8 @@ export interface ReaderWiring {
   led: LineSpec | null;
   buzzer: LineSpec | null;
   keypad: KeypadMode;
-  /** Catalogue format names; empty = the whole catalogue. */
-  formats: string[];
+  /** Catalogue format names and administrator definitions; empty = the whole catalogue. */
+  formats: (string | WiegandFormatDefinition)[];
   silenceMs: number;
   fixedLength: number | null;
 }
@@ -197,7 +199,9 @@ export function loadWiring(db: DatabaseSync): Wiring {
       led: outputOf(idOf(pick(c, "green_led_id", "green_led", "led_id")), `${name} LED`),
       buzzer: outputOf(idOf(pick(c, "buzzer_id", "buzzer")), `${name} buzzer`),
       keypad: KEYPAD_OF_MODE[mode] ?? "none",
-      formats: Array.isArray(formats) ? formats.filter((f) => typeof f === "string") : [],
+      formats: Array.isArray(formats)
+        ? formats.filter((f) => typeof f === "string" || (typeof f === "object" && f !== null))
+        : [],
       silenceMs: intOf(pick(c, "silence_ms"), 25) || 25,
       fixedLength: fixed > 0 ? fixed : null,
     };

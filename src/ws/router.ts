@@ -20,6 +20,7 @@ import { DOOR_CONTROL_ENDPOINTS } from "./handlers/doors_control.ts";
 import { HOLIDAY_ENDPOINTS } from "./handlers/holidays.ts";
 import { EVENT_ENDPOINTS } from "./handlers/events.ts";
 import { SIMULATE_ENDPOINTS } from "./handlers/simulate.ts";
+import { DEVICE_ENDPOINTS } from "./handlers/devices.ts";
 
 /** Every endpoint, by wire name. */
 export const ENDPOINTS: Readonly<Record<string, Endpoint>> = Object.freeze({
@@ -39,4 +40,5 @@ export const ENDPOINTS: Readonly<Record<string, Endpoint>> = Object.freeze({
   ...HOLIDAY_ENDPOINTS,
   ...EVENT_ENDPOINTS,
   ...SIMULATE_ENDPOINTS,
+  ...DEVICE_ENDPOINTS,
 });

@@ -1,0 +1,303 @@
+/**
+ * Hardware devices over the API, in the shapes the Leosac web client uses
+ * (Leosac §7.10 and the client's models): `gpio.*` and `libgpiod.gpio.*`
+ * (id key `gpio_id`, type `libgpiod-gpio`), `wiegand-reader.*` (`reader_id`),
+ * `led.*` (`led_id`), `buzzer.*` (`buzzer_id`); each with `create`, `read`,
+ * `update`, `delete`. Wire shapes and config keys: `_device_wire.ts`.
+ *
+ * - Ids are UUID strings; a read with `0`, `"0"`, `""` or `null` lists every
+ *   device of the type. An unknown id (or a device of another type) is
+ *   ENTITY_NOT_FOUND with the entity type `gpio`, `wiegand-reader`, `led`
+ *   or `buzzer`.
+ * - Names are unique and non-empty (MODEL_EXCEPTION "Device name already
+ *   used"). A referenced device must exist and fit its role (reader D0/D1
+ *   input gpios; LED, buzzer and strike lines output gpios); two gpio devices
+ *   may not claim the same chip line.
+ * - A device still referenced by a door, an access point or another device
+ *   is not deleted (MODEL_EXCEPTION listing its users); a gpio in use does
+ *   not change to a direction its users cannot work with.
+ * - Reads need HARDWARE_READ (supervisor), writes HARDWARE_WRITE (admin).
+ *   Writes append a DEVICE_CREATED / UPDATED / DELETED audit row (kind
+ *   `Leosac::Audit::DeviceEvent`, the device id in `data.device_id`) and
+ *   make the controller reload its wiring before the reply (after_write.ts).
+ *
+ * @module
+ */
+import type { DatabaseSync } from "node:sqlite";
+import { BadRequestError, NotFoundError, ValidationError } from "../../errors.ts";
+import { appendAudit, AUDIT_EVENT, AUDIT_KIND, auditMask } from "../../store/audit.ts";
+import { transaction } from "../../store/db.ts";
+import {
+  createDevice,
+  deleteDevice,
+  type Device,
+  type DeviceType,
+  getDevice,
+  getDeviceByName,
+  listDevicesByType,
+  updateDevice,
+} from "../../store/devices.ts";
+import { type Endpoint, endpoint, type RequestContext } from "../context.ts";
+import type { Decoder } from "../validate.ts";
+import { READER_ROLES, resolveRef, usesOf } from "./_device_refs.ts";
+import {
+  ATTR,
+  BLINK_DEFAULTS,
+  configPatch,
+  DEVICE_KINDS,
+  type DeviceKind,
+  deviceSnapshot,
+  gpioDirection,
+  gpioLine,
+  READER_REFS,
+  REL,
+  serializeDevice,
+} from "./_device_wire.ts";
+import { attributesOf } from "./_entity_attrs.ts";
+
+type Obj = Record<string, unknown>;
+
+/** The config of a new device before its attributes apply. */
+const DEFAULT_CONFIG: Record<DeviceType, Obj> = {
+  "gpio": {
+    chip: "gpiochip0",
+    direction: "in",
+    default_value: false,
+    active_low: false,
+    debounce_us: 0,
+    interrupt_mode: "none",
+  },
+  "wiegand-reader": {
+    mode: "SIMPLE_WIEGAND",
+    gpio_low_id: null,
+    gpio_high_id: null,
+    green_led_id: null,
+    buzzer_id: null,
+    formats: [],
+    silence_ms: 25,
+    fixed_length: null,
+  },
+  "led": {
+    gpio_id: null,
+    default_blink_duration: BLINK_DEFAULTS.duration,
+    default_blink_speed: BLINK_DEFAULTS.speed,
+  },
+  "buzzer": {
+    gpio_id: null,
+    default_blink_duration: BLINK_DEFAULTS.duration,
+    default_blink_speed: BLINK_DEFAULTS.speed,
+  },
+};
+
+/** A request id: a UUID string, or null for `0` / `"0"` / `""` / `null`. */
+function deviceId(idKey: string): Decoder<{ id: string | null; attributes: unknown }> {
+  return (value) => {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      throw new BadRequestError("Invalid value for `content`: expected an object");
+    }
+    const source = value as Obj;
+    if (!Object.hasOwn(source, idKey)) throw new BadRequestError(`key '${idKey}' not found`);
+    const raw = source[idKey];
+    let id: string | null;
+    if (raw === null || raw === 0 || raw === "" || raw === "0") id = null;
+    else if (typeof raw === "string" && raw.length <= 128) id = raw;
+    else throw new BadRequestError(`Invalid value for \`${idKey}\`: expected a UUID string`);
+    return { id, attributes: source.attributes };
+  };
+}
+
+function find(db: DatabaseSync, kind: DeviceKind, id: string | null): Device {
+  const device = id === null ? undefined : getDevice(db, id);
+  if (device === undefined || device.type !== kind.type) {
+    throw new NotFoundError(kind.entity, id ?? "0");
+  }
+  return device;
+}
+
+function serialize(db: DatabaseSync, device: Device): Record<string, unknown> {
+  return serializeDevice(device, (id) => {
+    const target = getDevice(db, id);
+    return target === undefined ? null : DEVICE_KINDS[target.type].wireType;
+  });
+}
+
+function checkName(db: DatabaseSync, attrs: Obj, self: Device | undefined): string | undefined {
+  const name = attrs.name;
+  if ((name === undefined || name === null) && self !== undefined) return undefined;
+  if (typeof name !== "string" || name.trim() === "") {
+    throw new ValidationError("Device name cannot be empty.", ATTR + "name");
+  }
+  if (name.length > 128) throw new ValidationError("At most 128 characters.", ATTR + "name");
+  const other = getDeviceByName(db, name);
+  if (other !== undefined && other.id !== self?.id) {
+    throw new ValidationError("Device name already used", ATTR + "name");
+  }
+  return name;
+}
+
+/** gpio: a line offset, no other gpio on the same line, a direction its users accept. */
+function checkGpio(db: DatabaseSync, config: Obj, self: Device | undefined): void {
+  const probe = { ...(self ?? { id: "", name: "", deviceClass: 1, enabled: true }), config };
+  const line = gpioLine({ ...probe, type: "gpio" });
+  if (line.offset < 0) throw new ValidationError("A line offset is required.", ATTR + "offset");
+  for (const other of listDevicesByType(db, "gpio")) {
+    const o = gpioLine(other);
+    if (other.id !== self?.id && o.chip === line.chip && o.offset === line.offset) {
+      throw new ValidationError(
+        `Line ${line.chip}:${line.offset} is already the gpio "${other.name}".`,
+        ATTR + "offset",
+      );
+    }
+  }
+  if (self === undefined) return;
+  const direction = gpioDirection({ ...self, config });
+  for (const use of usesOf(db, self.id)) {
+    if (use.needs !== null && direction !== null && use.needs !== direction) {
+      throw new ValidationError(
+        `This gpio is the ${use.label}, which needs an ${use.needs}put.`,
+        ATTR + "direction",
+      );
+    }
+  }
+}
+
+/** The new config of a device of `type` from its attributes over `self`'s config. */
+function buildConfig(db: DatabaseSync, type: DeviceType, attrs: Obj, self?: Device): Obj {
+  const config: Obj = { ...(self?.config ?? DEFAULT_CONFIG[type]), ...configPatch(type, attrs) };
+  if (type === "gpio") checkGpio(db, config, self);
+  if (type === "led" || type === "buzzer") {
+    if (Object.hasOwn(attrs, "gpio_id")) {
+      config.gpio_id = resolveRef(db, attrs.gpio_id, "gpio", "output");
+    }
+  }
+  if (type === "wiegand-reader") {
+    for (const [key, rel, configKey] of READER_REFS) {
+      if (Object.hasOwn(attrs, key)) {
+        config[configKey] = resolveRef(db, attrs[key], rel, READER_ROLES[key]);
+      }
+    }
+    const d0 = typeof config.gpio_low_id === "string" ? getDevice(db, config.gpio_low_id) : null;
+    const d1 = typeof config.gpio_high_id === "string" ? getDevice(db, config.gpio_high_id) : null;
+    if (d0 && d1 && d0.id === d1.id) {
+      throw new ValidationError("D0 and D1 must be different lines.", REL + "gpio-high");
+    }
+    if (d0 && d1 && gpioLine(d0).chip !== gpioLine(d1).chip) {
+      throw new ValidationError("D0 and D1 must be on the same chip.", REL + "gpio-high");
+    }
+  }
+  return config;
+}
+
+function boolAttr(attrs: Obj, key: string): boolean | undefined {
+  const value = attrs[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "boolean") throw new ValidationError("Must be a boolean.", ATTR + key);
+  return value;
+}
+
+function audit(
+  ctx: RequestContext,
+  authorId: number,
+  event: "CREATED" | "UPDATED" | "DELETED",
+  device: Device,
+  before: Device | null,
+  after: Device | null,
+): void {
+  appendAudit(ctx.deps.store.db, {
+    kind: AUDIT_KIND.DEVICE,
+    mask: auditMask(AUDIT_EVENT[`DEVICE_${event}`]),
+    authorId,
+    timestamp: ctx.now,
+    targetId: null,
+    description: `Device ${device.name} (${device.type}) has been ${event.toLowerCase()}.`,
+    data: { device_id: device.id, device_type: device.type },
+    before: before === null ? null : deviceSnapshot(before),
+    after: after === null ? null : deviceSnapshot(after),
+  });
+}
+
+/** The four endpoints of `kind` under `prefix` (`gpio`, `libgpiod.gpio`, `led` …). */
+function crud(prefix: string, kind: DeviceKind): Record<string, Endpoint> {
+  const decode = deviceId(kind.idKey);
+  return {
+    [`${prefix}.read`]: endpoint(decode, {
+      auth: "logged_in",
+      handle(ctx, { id }) {
+        ctx.require("HARDWARE_READ");
+        const db = ctx.deps.store.db;
+        if (id === null) {
+          return { data: listDevicesByType(db, kind.type).map((d) => serialize(db, d)) };
+        }
+        return { data: serialize(db, find(db, kind, id)) };
+      },
+    }),
+    [`${prefix}.create`]: endpoint((v: unknown) => v as Obj | null, {
+      auth: "logged_in",
+      handle(ctx, request) {
+        const actor = ctx.require("HARDWARE_WRITE");
+        const db = ctx.deps.store.db;
+        const attrs = attributesOf(request?.attributes);
+        const device = transaction(db, () => {
+          const name = checkName(db, attrs, undefined)!;
+          const config = buildConfig(db, kind.type, attrs, undefined);
+          const enabled = boolAttr(attrs, "enabled") ?? true;
+          const created = createDevice(db, { name, type: kind.type, enabled, config });
+          audit(ctx, actor.userId, "CREATED", created, null, created);
+          return created;
+        });
+        return { data: serialize(db, device) };
+      },
+    }),
+    [`${prefix}.update`]: endpoint(decode, {
+      auth: "logged_in",
+      handle(ctx, request) {
+        const actor = ctx.require("HARDWARE_WRITE");
+        const db = ctx.deps.store.db;
+        const attrs = attributesOf(request.attributes);
+        const device = transaction(db, () => {
+          const before = find(db, kind, request.id);
+          const name = checkName(db, attrs, before);
+          const config = buildConfig(db, kind.type, attrs, before);
+          const enabled = boolAttr(attrs, "enabled");
+          const updated = updateDevice(db, before.id, {
+            ...(name === undefined ? {} : { name }),
+            ...(enabled === undefined ? {} : { enabled }),
+            config,
+          })!;
+          audit(ctx, actor.userId, "UPDATED", updated, before, updated);
+          return updated;
+        });
+        return { data: serialize(db, device) };
+      },
+    }),
+    [`${prefix}.delete`]: endpoint(decode, {
+      auth: "logged_in",
+      handle(ctx, request) {
+        const actor = ctx.require("HARDWARE_WRITE");
+        const db = ctx.deps.store.db;
+        transaction(db, () => {
+          const device = find(db, kind, request.id);
+          const uses = usesOf(db, device.id);
+          if (uses.length > 0) {
+            throw new ValidationError(
+              `Device "${device.name}" is in use: ${uses.map((u) => u.label).join(", ")}.`,
+              "",
+            );
+          }
+          deleteDevice(db, device.id);
+          audit(ctx, actor.userId, "DELETED", device, device, null);
+        });
+        return null;
+      },
+    }),
+  };
+}
+
+/** Every device endpoint, by wire name. */
+export const DEVICE_ENDPOINTS: Record<string, Endpoint> = {
+  ...crud("gpio", DEVICE_KINDS.gpio),
+  ...crud("libgpiod.gpio", DEVICE_KINDS.gpio),
+  ...crud("wiegand-reader", DEVICE_KINDS["wiegand-reader"]),
+  ...crud("led", DEVICE_KINDS.led),
+  ...crud("buzzer", DEVICE_KINDS.buzzer),
+};
