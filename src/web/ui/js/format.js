@@ -1,0 +1,187 @@
+// Human-readable names and texts for ranks, times, decisions and events.
+
+/** User ranks (Leosac numbers). */
+export const RANKS = ["User", "Viewer", "Manager", "Supervisor", "Administrator"];
+
+/** Group membership ranks. */
+export const GROUP_RANKS = ["Member", "Operator", "Administrator"];
+
+/** Days of a timeframe (0 = Monday). */
+export const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+/** Door modes and what they mean. */
+export const DOOR_MODES = [
+  ["normal", "Normal", "Opens for granted credentials"],
+  ["unlocked", "Unlocked", "Strike held open"],
+  ["locked", "Locked", "Refuses every credential"],
+  ["lockdown", "Lockdown", "Locked; even remote opening and REX refused"],
+];
+
+const REASONS = {
+  GRANTED: "granted",
+  GRANTED_DOOR_UNLOCKED: "granted (door already unlocked)",
+  GRANTED_ANTI_PASSBACK_SOFT: "granted despite anti-passback (soft)",
+  UNKNOWN_CREDENTIAL: "unknown credential",
+  CREDENTIAL_DISABLED: "credential disabled",
+  CREDENTIAL_OUT_OF_VALIDITY: "credential outside its validity period",
+  OWNER_DISABLED: "account disabled",
+  OWNER_OUT_OF_VALIDITY: "account outside its validity period",
+  NO_OWNER: "credential has no owner",
+  NO_SCHEDULE: "no schedule for this door",
+  OUTSIDE_SCHEDULE: "outside schedule",
+  HOLIDAY: "holiday",
+  DOOR_LOCKED: "door locked",
+  LOCKDOWN: "door in lockdown",
+  ANTI_PASSBACK: "anti-passback",
+  PIN_REQUIRED: "PIN required",
+  WRONG_PIN: "wrong PIN",
+  CARD_REQUIRED: "card required",
+  AMBIGUOUS_PIN: "PIN shared by several people",
+  READER_MODE_MISMATCH: "wrong credential type for this reader",
+  BAD_READ: "bad read",
+};
+
+/** A deny or grant reason code as words. */
+export function reasonText(code) {
+  const text = REASONS[code];
+  return text ?? String(code ?? "").toLowerCase().replaceAll("_", " ");
+}
+
+function pad(n) {
+  return String(n).padStart(2, "0");
+}
+
+/** `HH:MM:SS` today, else `YYYY-MM-DD HH:MM:SS`, local time. */
+export function formatTime(ms) {
+  const d = new Date(ms);
+  if (Number.isNaN(d.getTime())) return "";
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  const now = new Date();
+  if (d.toDateString() === now.toDateString()) return time;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`;
+}
+
+/** `YYYY-MM-DD HH:MM:SS`, local time. */
+export function formatDateTime(ms) {
+  const d = new Date(ms);
+  if (Number.isNaN(d.getTime())) return "";
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${
+    pad(d.getMinutes())
+  }:${pad(d.getSeconds())}`;
+}
+
+/** A Leosac validity date → `YYYY-MM-DD` (local), or "" when unbounded. */
+export function dateInputValue(text) {
+  if (!text || text.startsWith("1677-") || text.startsWith("2262-")) return "";
+  const ms = Date.parse(
+    String(text).replace(/\.(\d{3})\d*/, ".$1").replace(/([+-]\d\d)(\d\d)$/, "$1:$2"),
+  );
+  if (Number.isNaN(ms)) return "";
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** `YYYY-MM-DD` (local) → ISO string at the start or end of that day, "" when empty. */
+export function dateToWire(value, endOfDay) {
+  if (!value) return "";
+  const [y, m, d] = value.split("-").map(Number);
+  const date = endOfDay ? new Date(y, m - 1, d, 23, 59, 59) : new Date(y, m - 1, d, 0, 0, 0);
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** `"8:0"` → `"08:00"` (for `<input type="time">`). */
+export function timeInputValue(text) {
+  const [hours, minutes] = String(text ?? "0:0").split(":");
+  return `${pad(Number(hours) || 0)}:${pad(Number(minutes) || 0)}`;
+}
+
+/** Who did it: a username when known. */
+export function who(userId, users) {
+  if (userId === null || userId === undefined) return "unknown holder";
+  const name = users?.get(Number(userId));
+  return name ? name : `user #${userId}`;
+}
+
+function doorName(content) {
+  const alias = content.door_alias;
+  return alias ? alias : content.door ? `door #${content.door}` : "a door";
+}
+
+const DOOR_EVENTS = {
+  UNLOCKED: "unlocked",
+  RELOCKED: "relocked",
+  OPENED: "opened",
+  CLOSED: "closed",
+  REX: "request to exit pressed",
+  MODE_CHANGED: "mode changed",
+  OPENED_MANUALLY: "opened remotely",
+  FORCED: "forced open",
+  FORCED_END: "forced-open alarm cleared",
+  HELD_OPEN: "held open too long",
+  HELD_OPEN_END: "held-open alarm cleared",
+};
+
+/**
+ * A live event (or an audit row with the same data) as `{kind, title, detail}`;
+ * `kind` is granted | denied | door | alarm | info.
+ */
+export function describeEvent(category, content, users) {
+  if (category === "access") {
+    const card = content.card_id ? `card ${content.card_id}` : content.pin_presented ? "PIN" : "";
+    if (content.granted) {
+      return {
+        kind: "granted",
+        title: `Access granted at ${doorName(content)}`,
+        detail: [who(content.user, users), card].filter(Boolean).join(" · "),
+      };
+    }
+    const holder = content.user === null || content.user === undefined
+      ? ""
+      : who(content.user, users);
+    return {
+      kind: "denied",
+      title: `Access denied at ${doorName(content)}`,
+      detail: [reasonText(content.reason), holder, card].filter(Boolean).join(" · "),
+    };
+  }
+  if (category === "alarm") {
+    if (content.alarm === "worker_died" || content.reason && !content.door) {
+      return {
+        kind: "alarm",
+        title: "Controller restarted",
+        detail: String(content.reason ?? ""),
+      };
+    }
+    return {
+      kind: "alarm",
+      title: `Alarm: ${doorName(content)} ${DOOR_EVENTS[content.event] ?? content.alarm ?? ""}`,
+      detail: "",
+    };
+  }
+  const what = DOOR_EVENTS[content.event] ?? String(content.event ?? "").toLowerCase();
+  let detail = "";
+  if (content.event === "MODE_CHANGED") detail = `${content.from} → ${content.to}`;
+  else if (content.event === "UNLOCKED" && content.cause) detail = `cause: ${content.cause}`;
+  else if (content.event === "OPENED" && content.authorized === false) detail = "not authorized";
+  return { kind: "door", title: `${doorName(content)} ${what}`, detail };
+}
+
+/** A short summary of timeframes: `Mon–Fri 08:00–18:00`. */
+export function timeframesSummary(frames) {
+  if (!Array.isArray(frames) || frames.length === 0) return "No timeframe";
+  const groups = new Map();
+  for (const f of frames) {
+    const key = `${timeInputValue(f["start-time"])}–${timeInputValue(f["end-time"])}`;
+    groups.set(key, [...(groups.get(key) ?? []), f.day]);
+  }
+  return [...groups].map(([span, days]) => `${daysText(days)} ${span}`).join("; ");
+}
+
+function daysText(days) {
+  const sorted = [...new Set(days)].sort((a, b) => a - b);
+  const short = (d) => DAYS[d]?.slice(0, 3) ?? "?";
+  const contiguous = sorted.every((d, i) => i === 0 || d === sorted[i - 1] + 1);
+  if (sorted.length === 7) return "Every day";
+  if (contiguous && sorted.length > 2) return `${short(sorted[0])}–${short(sorted.at(-1))}`;
+  return sorted.map(short).join(", ");
+}

@@ -1,0 +1,8 @@
+// Placeholder until the page is written.
+
+import { h, replace } from "../dom.js";
+
+/** Renders the page into `view`. */
+export function render(view) {
+  replace(view, h("h1", null, "access"), h("p", { class: "empty" }, "This page is not ready yet."));
+}
