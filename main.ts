@@ -5,6 +5,7 @@
  */
 import { type Command, parseFlags, USAGE, UsageError } from "./src/cli/flags.ts";
 import { runSimulate } from "./src/cli/simulate.ts";
+import { HARDWARE_USAGE, runProbe } from "./src/cli/probe.ts";
 import { SIMULATE_USAGE } from "./src/cli/simulate_flags.ts";
 import { logger, printLine, setupLogging } from "./src/log.ts";
 import { startServer } from "./src/server.ts";
@@ -20,13 +21,26 @@ export async function main(args: string[]): Promise<number> {
     });
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    const usage = args[0] === "simulate" ? SIMULATE_USAGE : USAGE;
+    const usage = args[0] === "simulate"
+      ? SIMULATE_USAGE
+      : args[0] === "hardware"
+      ? HARDWARE_USAGE
+      : USAGE;
     Deno.stderr.writeSync(new TextEncoder().encode(`leosac: ${error.message}\n\n${usage}\n`));
     return 2;
   }
   if (command.command === "help") {
-    printLine(command.topic === "simulate" ? SIMULATE_USAGE : USAGE);
+    printLine(
+      command.topic === "simulate"
+        ? SIMULATE_USAGE
+        : command.topic === "hardware"
+        ? HARDWARE_USAGE
+        : USAGE,
+    );
     return 0;
+  }
+  if (command.command === "hardware-probe") {
+    return runProbe(command, { print: printLine, error: printError });
   }
   if (command.command === "simulate") {
     return await runSimulate(command, { print: printLine, error: printError });

@@ -8,6 +8,7 @@
 import { parseArgs } from "node:util";
 import { LOG_FORMATS, LOG_LEVELS } from "../log.ts";
 import { parseSimulateFlags, type SimulateCommand } from "./simulate_flags.ts";
+import { parseHardwareFlags, type ProbeCommand } from "./probe.ts";
 
 /** Default listen address. */
 export const DEFAULT_LISTEN = "127.0.0.1:8888";
@@ -44,11 +45,11 @@ export interface ServeCommand extends LogFlags {
 export interface InfoCommand {
   command: "help" | "version";
   /** The command whose help is asked for. */
-  topic?: "simulate";
+  topic?: "simulate" | "hardware";
 }
 
 /** Every parsed command. */
-export type Command = ServeCommand | InfoCommand | SimulateCommand;
+export type Command = ServeCommand | InfoCommand | SimulateCommand | ProbeCommand;
 
 /** The environment variables the CLI reads (passed in by main.ts). */
 export interface CliEnv {
@@ -60,6 +61,7 @@ export interface CliEnv {
 /** Usage text printed by `--help` and after a usage error. */
 export const USAGE = `Usage: leosac [serve] [options]
        leosac simulate card|pin|input [options]   (see leosac simulate --help)
+       leosac hardware probe [--chip PATH] [--json]  (see leosac hardware --help)
        leosac --help | --version
 
 Runs the Leosac access controller: the web UI and WebSocket API over HTTP,
@@ -105,6 +107,10 @@ export function parseFlags(args: string[], env: CliEnv = {}): Command {
       return { command: "help", topic: "simulate" };
     }
     return parseSimulateFlags(args.slice(1), env);
+  }
+  if (args[0] === "hardware") {
+    const hardware = parseHardwareFlags(args.slice(1));
+    return hardware.command === "help" ? { command: "help", topic: "hardware" } : hardware;
   }
   let parsed;
   try {

@@ -1,0 +1,215 @@
+/**
+ * `leosac hardware probe [--chip PATH] [--json]`: lists the GPIO chips and
+ * their lines through the character-device driver (chip name, label, line
+ * count; per line its offset, name, consumer, whether it is in use,
+ * direction and active-low), which is what a person wiring a door needs to
+ * pick `device` and `offset` for each gpio. Exit status: 0 when at least one
+ * chip was read, 1 when there is none (or none could be opened), 2 usage.
+ *
+ * The chips are read through an injectable {@linkcode ProbeBackend}; the
+ * default one opens `/dev/gpiochip*` with `openChardevChip` (needs
+ * `--allow-ffi` and read access to `/dev`).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { openChardevChip } from "../hardware/chardev/chardev_chip.ts";
+import { type Libc, loadLibc } from "../hardware/chardev/libc.ts";
+import { type ChipInfo, errnoName, GpioError, type LineInfo } from "../hardware/types.ts";
+import { UsageError } from "./flags.ts";
+
+/** `leosac hardware probe`. */
+export interface ProbeCommand {
+  command: "hardware-probe";
+  /** One chip (`/dev/gpiochipN` or `gpiochipN`), or null for every chip. */
+  chip: string | null;
+  json: boolean;
+}
+
+/** Usage of `leosac hardware`. */
+export const HARDWARE_USAGE = `Usage: leosac hardware probe [--chip /dev/gpiochipN] [--json]
+
+Lists the GPIO character devices (/dev/gpiochip*) and, for each line, its
+offset, name, consumer, whether it is in use, its direction and active-low
+flag, as the kernel reports them. Use it to choose the "device" and
+"offset" of each gpio before wiring a door.
+Exit status: 0 chips listed, 1 no chip found or none readable, 2 usage.
+
+Options:
+  --chip PATH    probe only this chip (/dev/gpiochipN or gpiochipN)
+  --json         print {chips: [...], errors: [...]} as JSON`;
+
+/**
+ * Parses the arguments after `hardware`.
+ *
+ * @throws {UsageError} on an unknown subcommand or flag.
+ */
+export function parseHardwareFlags(args: string[]): ProbeCommand | { command: "help" } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        chip: { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message.split("\n")[0]! : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { command: "help" };
+  const [sub, ...rest] = positionals;
+  if (sub !== "probe") {
+    throw new UsageError(
+      sub === undefined ? "missing subcommand: probe" : `unknown subcommand: "${sub}"`,
+    );
+  }
+  if (rest.length > 0) throw new UsageError(`unexpected argument: "${rest[0]}"`);
+  const chip = values.chip ?? null;
+  if (chip !== null && (chip === "" || chip.includes("\0"))) {
+    throw new UsageError(`invalid value for --chip: "${chip}"`);
+  }
+  return { command: "hardware-probe", chip, json: values.json ?? false };
+}
+
+/** One probed chip. */
+export interface ChipReport extends ChipInfo {
+  path: string;
+  lineInfo: LineInfo[];
+}
+
+/** A chip that could not be read. */
+export interface ChipFailure {
+  path: string;
+  errno: number | null;
+  error: string;
+}
+
+/** How the probe reaches the chips (injectable for tests). */
+export interface ProbeBackend {
+  /** Paths of the chips present (`/dev/gpiochipN`), by number. */
+  chipPaths(): string[];
+  /** Reads one chip. @throws {GpioError} when it cannot be opened */
+  read(path: string): ChipReport;
+  /** Releases what the backend holds. */
+  close(): void;
+}
+
+/** The real backend: `/dev/gpiochip*` through the character-device driver. */
+export function chardevProbeBackend(options: { dir?: string; libc?: Libc } = {}): ProbeBackend {
+  const dir = options.dir ?? "/dev";
+  let libc: Libc | null = options.libc ?? null;
+  return {
+    chipPaths() {
+      let names: string[];
+      try {
+        names = [...Deno.readDirSync(dir)].map((e) => e.name);
+      } catch {
+        return [];
+      }
+      return names.filter((n) => /^gpiochip\d+$/.test(n))
+        .sort((a, b) => Number(a.slice(8)) - Number(b.slice(8)))
+        .map((n) => `${dir}/${n}`);
+    },
+    read(path) {
+      libc ??= loadLibc();
+      const chip = openChardevChip(path, { libc });
+      try {
+        const info = chip.info();
+        const lines = Array.from({ length: info.lines }, (_, offset) => chip.lineInfo(offset));
+        return { path, ...info, lineInfo: lines };
+      } finally {
+        chip.closeSync();
+      }
+    },
+    close() {
+      if (options.libc === undefined) libc?.close();
+      libc = null;
+    },
+  };
+}
+
+function failure(path: string, error: unknown): ChipFailure {
+  if (error instanceof GpioError) {
+    return { path, errno: error.errno, error: `${errnoName(error.errno)}: ${error.message}` };
+  }
+  return { path, errno: null, error: error instanceof Error ? error.message : String(error) };
+}
+
+/** Renders the chips as a table, one block per chip. */
+export function formatProbe(chips: ChipReport[], failures: ChipFailure[]): string[] {
+  const out: string[] = [];
+  for (const chip of chips) {
+    out.push(`${chip.path}  ${chip.name}  [${chip.label}]  ${chip.lines} lines`);
+    const rows = chip.lineInfo.map((l) => [
+      String(l.offset),
+      l.name || "-",
+      l.consumer || "-",
+      l.used ? "yes" : "no",
+      l.direction,
+      l.activeLow ? "yes" : "no",
+    ]);
+    const head = ["line", "name", "consumer", "used", "direction", "active-low"];
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    const line = (cells: string[]) =>
+      "  " + cells.map((c, i) => i === 0 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)).join("  ")
+        .trimEnd();
+    out.push(line(head), ...rows.map(line), "");
+  }
+  for (const f of failures) out.push(`${f.path}: cannot read: ${f.error}`);
+  return out;
+}
+
+/**
+ * Runs the probe and prints the result; returns the exit status.
+ *
+ * @example
+ * ```ts ignore
+ * import { runProbe } from "./probe.ts";
+ * const status = await runProbe({ command: "hardware-probe", chip: null, json: false }, {
+ *   print: (line) => Deno.stdout.writeSync(new TextEncoder().encode(line + "\n")),
+ *   error: (line) => Deno.stderr.writeSync(new TextEncoder().encode(line + "\n")),
+ * });
+ * ```
+ */
+export function runProbe(
+  command: ProbeCommand,
+  io: { print(line: string): void; error(line: string): void },
+  backend: ProbeBackend = chardevProbeBackend(),
+): number {
+  try {
+    const paths = command.chip === null
+      ? backend.chipPaths()
+      : [command.chip.startsWith("/") ? command.chip : `/dev/${command.chip}`];
+    if (paths.length === 0) {
+      const message =
+        "No GPIO character device found (no /dev/gpiochip*): this machine has no GPIO chip, " +
+        "or its driver is not loaded, or /dev is not visible here.";
+      if (command.json) io.print(JSON.stringify({ chips: [], errors: [], message }));
+      else io.error(message);
+      return 1;
+    }
+    const chips: ChipReport[] = [];
+    const failures: ChipFailure[] = [];
+    for (const path of paths) {
+      try {
+        chips.push(backend.read(path));
+      } catch (error) {
+        failures.push(failure(path, error));
+      }
+    }
+    if (command.json) {
+      io.print(JSON.stringify({ chips, errors: failures }, null, 2));
+    } else {
+      for (const line of formatProbe(chips, [])) io.print(line);
+      for (const line of formatProbe([], failures)) io.error(line);
+    }
+    return chips.length > 0 ? 0 : 1;
+  } finally {
+    backend.close();
+  }
+}
