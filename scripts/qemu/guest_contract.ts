@@ -15,6 +15,7 @@
 
 import { openChardevChip } from "../../src/hardware/chardev/chardev_chip.ts";
 import { type ContractFixture, runGpioContract } from "../../src/hardware/contract.ts";
+import { runWorkerDeathCase } from "./guest_worker_death.ts";
 
 const [chipPath, sysfsBase] = Deno.args;
 if (chipPath === undefined || sysfsBase === undefined) {
@@ -44,6 +45,17 @@ runGpioContract(makeFixture, {
   name: "ChardevChip",
   timeoutMs: 20_000,
   test: (name, fn) => cases.push({ name, fn }),
+});
+cases.push({
+  name: "worker death: outputs go safe from the main thread, lines re-requestable (no EBUSY)",
+  fn: async () => {
+    const note = await runWorkerDeathCase(
+      chipPath,
+      { strike: 2, failSafe: 3, input: 0 },
+      (o) => Deno.readTextFileSync(simAttribute(o, "value")).trim() === "1",
+    );
+    console.log(`       ${note}`);
+  },
 });
 
 let passed = 0;

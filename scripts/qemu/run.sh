@@ -103,6 +103,8 @@ fi
 step "bundling scripts/qemu/guest_contract.ts"
 (cd "$REPO" && "$DENO_BIN" bundle --quiet --platform deno -o "$W/guest_contract.js" scripts/qemu/guest_contract.ts) ||
   die "deno bundle failed"
+(cd "$REPO" && "$DENO_BIN" bundle --quiet --platform deno -o "$W/guest_line_worker.js" scripts/qemu/guest_line_worker.ts) ||
+  die "deno bundle (worker) failed"
 
 # 5. initramfs: busybox, deno and its libraries, modules, init, test
 step "building the initramfs"
@@ -116,6 +118,7 @@ cp -L /lib64/ld-linux-x86-64.so.2 "$R/lib64/"
 cp "$KIMG/lib/modules/$ABI/kernel/fs/configfs/configfs.ko" "$OOT/gpio-sim-oot.ko" "$R/lib/"
 cp "$HERE/guest-init" "$R/init" && chmod +x "$R/init"
 cp "$W/guest_contract.js" "$R/guest_contract.js"
+cp "$W/guest_line_worker.js" "$R/guest_line_worker.js"
 (cd "$R" && find . | /bin/busybox cpio -o -H newc 2>/dev/null | gzip -1 > "$W/rootfs.cpio.gz")
 
 # 6. Boot and run
@@ -128,7 +131,7 @@ timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -smp "$SMP" -m "$MEM" 
 QEMU_RC=$?
 set -e
 tr -d '\r' < "$W/guest.log" > "$W/guest.txt"
-grep -aE 'GUEST (UP|DONE)|^(gpio-sim|ok |FAILED|GPIO CONTRACT|deno rc)|Error|error:|    at ' "$W/guest.txt" || true
+grep -aE 'GUEST (UP|DONE)|^(gpio-sim|ok |FAILED|GPIO CONTRACT|deno rc|       reclaimed)|Error|error:|    at ' "$W/guest.txt" || true
 step "QEMU exited rc=$QEMU_RC after $(($(date +%s) - T_BOOT))s; full log: $W/guest.txt"
 if grep -q '^GPIO CONTRACT: PASS' "$W/guest.txt"; then
   step "PASS"

@@ -157,6 +157,7 @@ export class DoorRuntime {
         consumer,
         initial,
         activeLow: spec.activeLow,
+        safeLevel: safeStrikeOf(this.#state.config),
       });
     } catch (error) {
       this.#options.warnings.push(`door ${this.id} strike "${spec.name}": ${String(error)}`);

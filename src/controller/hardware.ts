@@ -9,6 +9,7 @@
  * @module
  */
 import { openChardevChip } from "../hardware/chardev/chardev_chip.ts";
+import { LineRegistry } from "../hardware/chardev/line_registry.ts";
 import { SimChip } from "../hardware/sim/sim_chip.ts";
 import type {
   ChipInfo,
@@ -45,6 +46,8 @@ export interface HardwareOptions {
   mirror?: SharedArrayBuffer | null;
   /** Sim: the chip clock, in ns (tests use a fake one). */
   clockNs?: () => bigint;
+  /** GPIO: where the driver records its fds for the supervisor (`line_registry.ts`). */
+  lineRegistry?: SharedArrayBuffer | null;
 }
 
 /** Creates a mirror for `lines` lines, every line undriven. */
@@ -71,7 +74,7 @@ export function forceMirror(mirror: SharedArrayBuffer, offset: number, level: bo
  * {@linkcode Hardware.chip}, which throws a `GpioError` for a missing chip).
  */
 export function createHardware(kind: HardwareKind, options: HardwareOptions = {}): Hardware {
-  if (kind === "gpio") return chardevHardware();
+  if (kind === "gpio") return chardevHardware(options.lineRegistry ?? null);
   const sim = new SimChip({
     lines: options.simLines ?? DEFAULT_SIM_LINES,
     name: "gpiochip-sim",
@@ -87,13 +90,17 @@ export function createHardware(kind: HardwareKind, options: HardwareOptions = {}
 }
 
 /** Character-device chips, opened on first use: `gpiochip0` is `/dev/gpiochip0`. */
-function chardevHardware(): Hardware {
+function chardevHardware(lineRegistry: SharedArrayBuffer | null): Hardware {
   const chips = new Map<string, GpioChip>();
+  const registry = lineRegistry === null ? null : new LineRegistry(lineRegistry);
   return {
     chip(name: string): GpioChip {
       let chip = chips.get(name);
       if (chip === undefined) {
-        chip = openChardevChip(name.startsWith("/") ? name : `/dev/${name}`);
+        chip = openChardevChip(
+          name.startsWith("/") ? name : `/dev/${name}`,
+          registry === null ? {} : { registry },
+        );
         chips.set(name, chip);
       }
       return chip;

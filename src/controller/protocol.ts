@@ -36,6 +36,12 @@ export interface InitRequest {
    * thread can see and force output levels even when the worker is dead.
    */
   mirror: SharedArrayBuffer | null;
+  /**
+   * GPIO mode: the shared registry where the driver records every fd it
+   * opens (`src/hardware/chardev/line_registry.ts`), so the main thread can
+   * drive the outputs safe and release the lines if the worker dies.
+   */
+  lineRegistry?: SharedArrayBuffer;
   /** Configure logging inside the worker; absent = leave LogTape unconfigured. */
   logging?: WorkerLogging;
   /** Fixed UTC offset in minutes for schedules; absent = the system time zone. */

@@ -5,14 +5,13 @@
  * When the worker dies (an uncaught error, or no heartbeat answer within
  * `heartbeatTimeoutMs`), the supervisor:
  * 1. terminates it and fails its pending requests (`UNAVAILABLE`);
- * 2. drives every output to its safe state, from the plan the worker sent
- *    after its last reload (strikes: locked, or unlocked for fail-safe doors;
- *    LEDs and buzzers off). With simulated hardware the output levels live in
- *    a `SharedArrayBuffer` shared with the worker, so the main thread writes
- *    them directly. With the GPIO character device the lines belong to file
- *    descriptors the dead worker opened; the driver of issue 5 must provide
- *    the routine that releases and re-drives them (`safeState` option) — until
- *    then a gpio supervisor logs an error instead;
+ * 2. drives every output to its safe state (strikes: locked, or unlocked
+ *    for fail-safe doors; LEDs and buzzers off). With simulated hardware the
+ *    output levels live in a `SharedArrayBuffer` shared with the worker, so
+ *    the main thread writes them directly. With the GPIO character device the
+ *    lines belong to file descriptors the dead worker opened, which the driver
+ *    records in a shared line registry; `reclaimLines()` sets the outputs to
+ *    their safe values and closes every fd, so the kernel releases the lines;
  * 3. appends an ALARM audit row and publishes it as an `alarm` event;
  * 4. starts a new worker at once (retrying every second if that fails).
  *
@@ -21,6 +20,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { logger } from "../log.ts";
 import type { ControllerApi } from "../ws/context.ts";
+import { createLineRegistryBuffer } from "../hardware/chardev/line_registry.ts";
 import { createMirror, DEFAULT_SIM_LINES, mirrorLevel } from "./hardware.ts";
 import { defaultSafeState, recordWorkerDeath, type SafeStateDriver } from "./worker_death.ts";
 
@@ -107,6 +107,9 @@ export class ControllerClient implements ControllerApi {
   #heartbeat: ReturnType<typeof setInterval> | null = null;
   #pingInFlight = false;
   #safeOutputs: SafeOutput[] = [];
+  /** GPIO mode: the current worker's line registry, and a few retired ones. */
+  #lines: SharedArrayBuffer | null = null;
+  readonly #retiredLines: SharedArrayBuffer[] = [];
   #stopping = false;
 
   constructor(options: ControllerClientOptions) {
@@ -190,10 +193,13 @@ export class ControllerClient implements ControllerApi {
     this.#worker?.terminate();
     this.#worker = null;
     this.#failPending("The controller stopped");
+    // Lines a worker that did not stop cleanly still holds.
+    if (this.#lines !== null) await this.#safeState(this.#safeOutputs, this.#lines);
   }
 
   async #spawn(): Promise<ReloadResult> {
     const generation = ++this.#generation;
+    const lines = this.#newLineRegistry();
     const worker = new Worker(
       new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url),
       { type: "module" },
@@ -213,6 +219,7 @@ export class ControllerClient implements ControllerApi {
       hardware: o.hardware,
       simLines: this.#o.simLines,
       mirror: this.mirror,
+      ...(lines === null ? {} : { lineRegistry: lines }),
       ...(o.logging === undefined ? {} : { logging: o.logging }),
       ...(o.utcOffsetMinutes === undefined ? {} : { utcOffsetMinutes: o.utcOffsetMinutes }),
     }, this.#o.startTimeoutMs) as ReloadResult;
@@ -320,18 +327,35 @@ export class ControllerClient implements ControllerApi {
     this.#generation++;
     this.#failPending(`The controller worker died (${reason})`);
     log.error("Controller worker died ({reason}); forcing outputs to their safe state", { reason });
+    let safe: Promise<void>;
     try {
-      this.#safeState(this.#safeOutputs);
+      safe = Promise.resolve(this.#safeState(this.#safeOutputs, this.#lines));
     } catch (error) {
-      log.error("Cannot force the safe state: {error}", { error: String(error) });
+      safe = Promise.reject(error);
     }
+    safe = safe.catch((error: unknown) => {
+      log.error("Cannot force the safe state: {error}", { error: String(error) });
+    });
     this.#emit(recordWorkerDeath(this.#options.db, reason, this.#safeOutputs));
     this.restarts++;
-    this.#ready = this.#restart(diedAt);
+    this.#ready = this.#restart(diedAt, safe);
     this.#ready.catch(() => {});
   }
 
-  async #restart(diedAt: number): Promise<ReloadResult> {
+  /**
+   * GPIO mode: a fresh line registry for the next worker. Old ones stay
+   * referenced for a while: a dead worker's `poll` may still write into one.
+   */
+  #newLineRegistry(): SharedArrayBuffer | null {
+    if (this.simulated) return null;
+    if (this.#lines !== null) this.#retiredLines.push(this.#lines);
+    if (this.#retiredLines.length > 8) this.#retiredLines.shift();
+    this.#lines = createLineRegistryBuffer();
+    return this.#lines;
+  }
+
+  async #restart(diedAt: number, safe: Promise<void>): Promise<ReloadResult> {
+    await safe; // the lines must be released before the next worker requests them
     for (;;) {
       if (this.#stopping) throw new ControllerError(CONTROLLER_ERROR.UNAVAILABLE, "Stopped");
       try {
@@ -343,6 +367,7 @@ export class ControllerClient implements ControllerApi {
         log.error("Controller worker failed to start: {error}", { error: String(error) });
         this.#worker?.terminate();
         this.#worker = null;
+        await Promise.resolve(this.#safeState(this.#safeOutputs, this.#lines)).catch(() => {});
         await new Promise((r) => setTimeout(r, 1000));
       }
     }

@@ -50,6 +50,7 @@ async function init(request: InitRequest, post: WorkerScope["postMessage"]): Pro
     hardware = createHardware(request.hardware, {
       simLines: request.simLines ?? DEFAULT_SIM_LINES,
       mirror: request.mirror,
+      lineRegistry: request.lineRegistry ?? null,
     });
   } catch (error) {
     policyDb.close();

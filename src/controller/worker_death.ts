@@ -5,6 +5,7 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
+import { reclaimLines } from "../hardware/chardev/reclaim.ts";
 import { logger } from "../log.ts";
 import { appendAudit, AUDIT_EVENT, AUDIT_KIND, auditMask } from "../store/audit.ts";
 import { forceMirror } from "./hardware.ts";
@@ -12,13 +13,23 @@ import type { ControllerEvent, SafeOutput } from "./protocol.ts";
 
 const log = logger("controller");
 
-/** Drives outputs to their safe levels from the main thread. */
-export type SafeStateDriver = (outputs: readonly SafeOutput[]) => void;
+/**
+ * Drives outputs to their safe levels from the main thread, after the worker
+ * was terminated. `lines` is the dead worker's line registry (GPIO mode). The
+ * supervisor waits for a returned promise before it starts the next worker.
+ */
+export type SafeStateDriver = (
+  outputs: readonly SafeOutput[],
+  lines: SharedArrayBuffer | null,
+) => void | Promise<void>;
 
 /**
  * The default safe-state routine: with simulated hardware it writes the safe
- * levels into the shared output mirror; with the GPIO character device it can
- * only log (see docs/worker_protocol.md, "Supervision").
+ * levels into the shared output mirror; with the GPIO character device it
+ * runs `reclaimLines()` on the dead worker's line registry: every output
+ * the worker held is set to its safe value, then every fd it held is closed,
+ * so the kernel releases the lines for the next worker (docs/worker_protocol.md,
+ * "Supervision").
  */
 export function defaultSafeState(mirror: SharedArrayBuffer | null): SafeStateDriver {
   if (mirror !== null) {
@@ -26,12 +37,26 @@ export function defaultSafeState(mirror: SharedArrayBuffer | null): SafeStateDri
       for (const output of outputs) forceMirror(mirror, output.offset, output.level);
     };
   }
-  return (outputs) => {
-    if (outputs.length === 0) return;
-    log.error(
-      "Cannot force {count} GPIO outputs to their safe state from the main thread: the chardev driver does not provide that routine yet",
-      { count: outputs.length },
-    );
+  return async (outputs, lines) => {
+    if (lines === null) {
+      if (outputs.length > 0) log.error("No line registry: GPIO outputs left as they were");
+      return;
+    }
+    const report = await reclaimLines(lines);
+    for (const { chip, offset, errno } of report.failed) {
+      log.error("Cannot set line {offset} of {chip} to its safe value (errno {errno})", {
+        chip,
+        offset,
+        errno,
+      });
+    }
+    for (const { fd, reason } of report.skipped) {
+      log.warning("Left fd {fd} of the dead worker alone: {reason}", { fd, reason });
+    }
+    log.info("Dead worker's lines: {driven} outputs set safe, {closed} fds closed", {
+      driven: report.driven.length,
+      closed: report.closed.length,
+    });
   };
 }
 
