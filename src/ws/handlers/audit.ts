@@ -94,7 +94,11 @@ function auditTypes(value: unknown): string[] | undefined {
   if (!Array.isArray(value) || value.length === 0) return undefined;
   return value.slice(0, 64).map((item) => {
     if (typeof item !== "string" || !/^[A-Za-z:]{1,128}$/.test(item)) {
-      throw new BadRequestError(`Audit type string is invalid: ${String(item).slice(0, 128)}`);
+      // Never String() the item: a deeply nested array overflows the stack.
+      const shown = typeof item === "string"
+        ? item.slice(0, 128)
+        : `a value of type ${Array.isArray(item) ? "array" : item === null ? "null" : typeof item}`;
+      throw new BadRequestError(`Audit type string is invalid: ${shown}`);
     }
     return item;
   });
