@@ -5,22 +5,20 @@
  * live feed, on a server with a real controller worker on simulated
  * hardware. Screenshots go to `.tmp/screenshots/`.
  *
- * The `gpio.*` / `wiegand-reader.*` endpoints are not in the tree yet, so
- * the reader and door lines are inserted with the store repository and the
- * access point and door are created through the API.
+ * The GPIO lines and the reader are created through the API (the device
+ * forms are exercised by hand); the access point, the door, the user, the
+ * card, the PIN and the schedule through the UI.
  */
 import assert from "node:assert/strict";
 import { chromium, type Page } from "playwright-core";
 import { ASSETS_FILE, collectUiFiles, renderAssetsModule } from "../scripts/embed_ui.ts";
 import { cardIdHex, encodeCard, H10301 } from "../src/hardware/wiegand/formats.ts";
-import { createDevice } from "../src/store/devices.ts";
 import {
   createUserViaApi,
   startTestServer,
   TEST_ADMIN_PASSWORD,
   TestClient,
 } from "../src/testing.ts";
-import type { TestServer } from "../src/testing.ts";
 import { ASSETS } from "../src/web/assets.ts";
 import { serveStatic } from "../src/web/static.ts";
 import { h10301CardId } from "../src/web/ui/js/wiegand.js";
@@ -77,43 +75,29 @@ Deno.test("the UI's H10301 helper gives the server's card ids", () => {
   }
 });
 
-/** Reader, lines, access point and door "Front" (lines through the repository, see above). */
-async function wireFrontDoor(server: TestServer, admin: TestClient): Promise<number> {
-  const db = server.store.db;
-  const gpio = (name: string, offset: number): string =>
-    createDevice(db, { name, type: "gpio", config: { chip: "gpiochip0", offset } }).id;
-  const d0 = gpio("front-d0", LINES.d0);
-  const d1 = gpio("front-d1", LINES.d1);
-  const strike = gpio("front-strike", LINES.strike);
-  const contact = gpio("front-contact", LINES.contact);
-  const rex = gpio("front-rex", LINES.rex);
-  const reader = createDevice(db, {
-    name: "front-reader",
-    type: "wiegand-reader",
-    config: { mode: "SIMPLE_WIEGAND", gpio_low_id: d0, gpio_high_id: d1 },
-  }).id;
-  const apId = ok(
-    await admin.request("access_point.create", {
+/** Lines and reader "front-reader" through the device endpoints (the UI wires the door). */
+async function createFrontDevices(admin: TestClient): Promise<void> {
+  const gpio = async (name: string, offset: number, direction: 0 | 1): Promise<string> =>
+    ok(
+      await admin.request("gpio.create", {
+        attributes: { name, device: "gpiochip0", offset, direction },
+      }),
+    ).data.id;
+  const d0 = await gpio("front-d0", LINES.d0, 0);
+  const d1 = await gpio("front-d1", LINES.d1, 0);
+  await gpio("front-strike", LINES.strike, 1);
+  await gpio("front-contact", LINES.contact, 0);
+  await gpio("front-rex", LINES.rex, 0);
+  ok(
+    await admin.request("wiegand-reader.create", {
       attributes: {
-        alias: "front-ap",
-        "controller-module": "LEOSAC-BUILTIN-ACCESS-POINT",
-        reader,
-        "reader-mode": "card",
+        name: "front-reader",
+        mode: "SIMPLE_WIEGAND",
+        gpio_low_id: d0,
+        gpio_high_id: d1,
       },
     }),
-  ).data.id;
-  return ok(
-    await admin.request("door.create", {
-      attributes: {
-        alias: "Front",
-        access_point_id: apId,
-        "strike-gpio": strike,
-        "contact-gpio": contact,
-        "rex-gpio": rex,
-        "unlock-duration": 1500,
-      },
-    }),
-  ).data.id;
+  );
 }
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -125,6 +109,11 @@ async function login(page: Page, username: string, password: string): Promise<vo
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Log in" }).click();
+}
+
+/** Follows a link of the main navigation. */
+async function goTo(page: Page, name: string): Promise<void> {
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name }).click();
 }
 
 async function logout(page: Page): Promise<void> {
@@ -141,7 +130,6 @@ Deno.test({
     await using server = await startTestServer({ hardware: "sim" });
     await using admin = await TestClient.connect(server.wsUrl);
     await admin.login();
-    const doorId = await wireFrontDoor(server, admin);
 
     const userDataDir = await Deno.makeTempDir({ prefix: "leosac-chromium-" });
     const context = await chromium.launchPersistentContext(userDataDir, {
@@ -169,47 +157,84 @@ Deno.test({
 
       await login(page, "admin", TEST_ADMIN_PASSWORD);
       await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+      await page.getByText("No door yet.").waitFor();
+
+      // Wiring: devices through the API, the access point and the door through the UI.
+      await createFrontDevices(admin);
+      await goTo(page, "Doors & readers");
+      await page.getByRole("link", { name: "Access points" }).click();
+      await page.getByRole("link", { name: "New access point" }).click();
+      await page.getByLabel("Name", { exact: true }).fill("front-ap");
+      await page.getByLabel("Reader", { exact: true }).selectOption({ label: "front-reader" });
+      await page.getByLabel("Reader asks for").selectOption({ label: "Card only" });
+      await page.getByRole("button", { name: "Create access point" }).click();
+      await page.getByRole("heading", { name: "Access point front-ap" }).waitFor();
+
+      await goTo(page, "Doors & readers");
+      await page.getByRole("link", { name: "New door" }).click();
+      await page.getByLabel("Name", { exact: true }).fill("Front");
+      await page.getByLabel("Access point (reader)").selectOption({ label: "front-ap" });
+      await page.getByLabel("Strike (output line)").selectOption({
+        label: "front-strike (gpiochip0:2)",
+      });
+      await page.getByLabel("Door contact (input line)").selectOption({
+        label: "front-contact (gpiochip0:3)",
+      });
+      await page.getByLabel("Request-to-exit button (input line)").selectOption({
+        label: "front-rex (gpiochip0:4)",
+      });
+      await page.getByLabel("Unlock time (ms)").fill("1500");
+      await page.getByRole("button", { name: "Create door" }).click();
+      await page.getByRole("heading", { name: "Door Front" }).waitFor();
+      await shot(page, "02-door-form");
+      const doorId = ok(await admin.request("door.read", { door_id: 0 })).data[0].id;
+
+      // A user, with a per-field error first (bad e-mail), then a card and a PIN.
+      await goTo(page, "People");
+      await page.getByRole("link", { name: "New user" }).click();
+      await page.getByLabel("Username").fill("carol");
+      await page.getByLabel("First name").fill("Carol");
+      await page.getByLabel("Last name").fill("Danvers");
+      await page.getByLabel("E-mail").fill("not-an-address");
+      await page.getByLabel("Password", { exact: true }).fill("password-carol");
+      await page.getByRole("button", { name: "Create user" }).click();
+      await page.locator('[data-keys~="email"] .field-error', { hasText: "Invalid e-mail" })
+        .waitFor();
+      assert.equal(await page.getByLabel("E-mail").getAttribute("aria-invalid"), "true");
+      await shot(page, "03-user-field-error");
+      await page.getByLabel("E-mail").fill("carol@example.com");
+      await page.getByRole("button", { name: "Create user" }).click();
+      await page.getByRole("heading", { name: "Carol Danvers (carol)" }).waitFor();
+      const cardForm = page.getByRole("form", { name: "Add a card" });
+      await cardForm.getByLabel("Alias").fill("badge 3456");
+      await cardForm.getByLabel("Facility code").fill("12");
+      await cardForm.getByLabel("Card number").fill("3456");
+      await cardForm.getByText(`Stored card id: ${h10301CardId(12, 3456)} (26 bits)`).waitFor();
+      await cardForm.getByRole("button", { name: "Add card" }).click();
+      await page.locator("#credentials").getByText(h10301CardId(12, 3456)).waitFor();
+      const pinForm = page.getByRole("form", { name: "Add a PIN" });
+      await pinForm.getByLabel("Alias").fill("keypad");
+      await pinForm.getByLabel("PIN", { exact: true }).fill("4821");
+      await pinForm.getByRole("button", { name: "Add PIN" }).click();
+      await page.locator("#credentials").getByText("PIN set (never shown)").waitFor();
+      assert.equal(await page.content().then((html) => html.includes("4821")), false);
+      await shot(page, "04-user-detail");
+
+      // A schedule, every day all day, mapping carol to the door.
+      await goTo(page, "Access rules");
+      await page.getByRole("link", { name: "New schedule" }).click();
+      await page.getByLabel("Name", { exact: true }).fill("always");
+      await page.getByRole("button", { name: "Add every day, all day" }).click();
+      const mapping = page.getByRole("group", { name: "Mapping" });
+      await mapping.getByLabel("Mapping name").fill("carol at the front");
+      await mapping.getByLabel("Users").selectOption({ label: "carol" });
+      await mapping.getByLabel("Doors").selectOption({ label: "Front" });
+      await page.getByRole("button", { name: "Create schedule" }).click();
+      await page.getByRole("heading", { name: "Schedule always" }).waitFor();
+      await shot(page, "05-schedule");
+      await goTo(page, "Dashboard");
       await page.locator(`[data-door-id="${doorId}"]`).waitFor();
       await page.getByText("Live", { exact: true }).waitFor();
-
-      // Access configuration through the API (replaced by the UI pages below once written).
-      const userId = await createUserViaApi(admin, "carol", 0);
-      const frame = encodeCard(H10301, 12, 3456);
-      ok(
-        await admin.request("credential.create", {
-          "credential-type": "rfid-card",
-          attributes: {
-            alias: "carol-card",
-            owner_id: userId,
-            "card-id": cardIdHex(frame.bits, frame.nbBits),
-            "nb-bits": 26,
-          },
-        }),
-      );
-      const allWeek = [0, 1, 2, 3, 4, 5, 6].map((day) => ({
-        day,
-        "start-time": "0:0",
-        "end-time": "23:59",
-      }));
-      const scheduleId = ok(
-        await admin.request("schedule.create", {
-          attributes: { name: "always", timeframes: allWeek },
-        }),
-      ).data.id;
-      ok(
-        await admin.request("schedule.update", {
-          schedule_id: scheduleId,
-          attributes: { name: "always", timeframes: allWeek },
-          mapping: [{
-            alias: "front",
-            users: [userId],
-            groups: [],
-            credentials: [],
-            doors: [doorId],
-            zones: [],
-          }],
-        }),
-      );
 
       // Simulate the card from the dashboard: the decision appears in the live feed.
       const simulate = page.locator("#simulate");
@@ -228,7 +253,26 @@ Deno.test({
       const denied = page.locator("#event-feed li.denied").first();
       await denied.waitFor();
       assert.match(await denied.innerText(), /unknown credential/);
-      await shot(page, "02-dashboard-granted");
+
+      // Once relocked, opening the door contact without a grant raises a forced-open alarm, live.
+      await page.locator("#event-feed li", { hasText: "Front relocked" }).first().waitFor();
+      await simulate.getByRole("button", { name: "Open door contact" }).click();
+      await page.locator("#event-feed li.alarm", { hasText: "Front forced open" }).first()
+        .waitFor();
+      await page.locator(`[data-door-id="${doorId}"] .badge.alarm`).waitFor();
+      await simulate.getByRole("button", { name: "Close door contact" }).click();
+      await page.locator("#event-feed li", { hasText: "Front closed" }).first().waitFor();
+      await page.locator(`[data-door-id="${doorId}"] .badge.closed`).waitFor();
+      await shot(page, "06-dashboard-granted");
+      await page.setViewportSize({ width: 390, height: 844 });
+      await shot(page, "06b-dashboard-phone");
+      await page.setViewportSize({ width: 1366, height: 860 });
+
+      // The audit log shows the decisions, readable, filtered by type.
+      await goTo(page, "Audit log");
+      await page.getByLabel("Show").selectOption({ label: "Access decisions" });
+      await page.getByRole("cell", { name: /Access granted at Front · carol/ }).first().waitFor();
+      await shot(page, "07-audit");
 
       // A viewer sees the doors and the feed, without door controls or simulation.
       await createUserViaApi(admin, "victor", 1, "victor-pw-1");
@@ -238,7 +282,7 @@ Deno.test({
       await page.locator(`[data-door-id="${doorId}"]`).waitFor();
       assert.equal(await page.getByRole("button", { name: /^Open/ }).count(), 0);
       assert.equal(await page.locator("#simulate").count(), 0);
-      await shot(page, "03-dashboard-viewer");
+      await shot(page, "08-dashboard-viewer");
 
       // A rank-0 user has only their account page.
       await logout(page);
@@ -249,7 +293,7 @@ Deno.test({
       await page.goto(`${server.url}#/dashboard`);
       await page.getByRole("heading", { name: "My account" }).waitFor();
       assert.equal(await page.locator("#simulate, [data-door-id]").count(), 0);
-      await shot(page, "04-rank0-account");
+      await shot(page, "09-rank0-account");
       await logout(page);
 
       assert.deepEqual(problems, [], "no console errors");

@@ -459,8 +459,15 @@ button.link {
   border: 0;
   background: none;
   color: var(--accent);
-  padding: 0.2rem 0.3rem;
+  padding: 0.1rem 0.2rem;
   text-decoration: underline;
+  font-weight: 400;
+  font-size: 0.9rem;
+}
+
+button.link:hover:not(:disabled) {
+  background: none;
+  color: var(--accent-dark);
 }
 
 button.small {
@@ -986,6 +993,80 @@ dialog.confirm .actions {
   justify-content: flex-end;
   margin-top: 1rem;
 }
+
+/* Links styled as buttons, toolbars, breadcrumbs */
+
+a.button-link {
+  display: inline-block;
+  text-decoration: none;
+  border-radius: 7px;
+  padding: 0.45rem 0.9rem;
+  border: 1px solid var(--line);
+  font-weight: 550;
+  color: var(--text);
+  background: var(--panel);
+}
+
+a.button-link.primary {
+  background: var(--accent);
+  border-color: var(--accent);
+  color: #fff;
+}
+
+a.button-link.primary:hover {
+  background: var(--accent-dark);
+}
+
+.toolbar {
+  display: flex;
+  gap: 0.75rem;
+  align-items: center;
+  flex-wrap: wrap;
+  margin-bottom: 0.75rem;
+}
+
+.toolbar input[type="search"] {
+  max-width: 24rem;
+}
+
+.crumbs {
+  margin: 0 0 0.4rem;
+  font-size: 0.9rem;
+}
+
+.crumbs a {
+  text-decoration: none;
+}
+
+.card > form + form,
+.card > .table-wrap + form,
+.card > .empty + form {
+  border-top: 1px solid var(--line);
+  padding-top: 0.9rem;
+  margin-top: 0.9rem;
+}
+
+.card form h3 {
+  margin-bottom: 0.5rem;
+}
+
+.toolbar select {
+  width: auto;
+}
+
+.toolbar .spacer {
+  flex: 1;
+}
+
+.toolbar label {
+  font-weight: 550;
+  font-size: 0.9rem;
+}
+
+.mapping-who,
+.mapping-where {
+  display: contents;
+}
 `,
   },
   "/favicon.svg": {
@@ -1179,6 +1260,198 @@ export class Api {
     this.#statusHandlers.add(handler);
     return () => this.#statusHandlers.delete(handler);
   }
+}
+`,
+  },
+  "/js/components.js": {
+    type: "text/javascript; charset=utf-8",
+    body: `// Reusable widgets built on dom.js: a multi-value picker and a validity editor.
+
+import { checkbox, field, h, replace } from "./dom.js";
+import { dateInputValue, dateToWire } from "./format.js";
+
+/**
+ * A multi-value picker: chosen items as removable chips plus a \`<select>\` to
+ * add one. \`options\` are \`[id, label]\`. Returns \`{element, value()}\`.
+ */
+export function picker(label, options, selected = [], { disabled = false, name } = {}) {
+  const chosen = new Set(selected.map(Number));
+  const labels = new Map(options.map(([id, text]) => [Number(id), text]));
+  const chips = h("div", { class: "chips", "aria-live": "polite" });
+  const adder = h("select", { disabled, name });
+  const draw = () => {
+    replace(
+      chips,
+      [...chosen].map((id) => {
+        const text = labels.get(id) ?? \`#\${id}\`;
+        return h(
+          "span",
+          { class: "chip" },
+          text,
+          disabled ? null : h("button", {
+            type: "button",
+            "aria-label": \`Remove \${text}\`,
+            onclick: () => {
+              chosen.delete(id);
+              draw();
+            },
+          }, "×"),
+        );
+      }),
+      chosen.size === 0 ? h("span", { class: "muted small" }, "None") : null,
+    );
+    replace(
+      adder,
+      h("option", { value: "" }, options.length === 0 ? "Nothing to add" : "Add…"),
+      options.filter(([id]) => !chosen.has(Number(id))).map(([id, text]) =>
+        h("option", { value: String(id) }, text)
+      ),
+    );
+  };
+  adder.addEventListener("change", () => {
+    if (adder.value !== "") chosen.add(Number(adder.value));
+    draw();
+    adder.focus();
+  });
+  draw();
+  const wrapper = field(label, adder, { keys: name ? [name] : [] });
+  wrapper.insertBefore(chips, adder);
+  return { element: wrapper, value: () => [...chosen] };
+}
+
+/**
+ * The validity fields of users and credentials. Returns \`{elements,
+ * attributes()}\` with the wire attributes.
+ */
+export function validityFields(
+  attributes = {},
+  { disabled = false, enabledLabel = "Enabled" } = {},
+) {
+  const enabled = checkbox(enabledLabel, {
+    name: "validity-enabled",
+    checked: attributes["validity-enabled"] ?? true,
+    disabled,
+  });
+  const start = h("input", {
+    type: "date",
+    name: "validity-start",
+    value: dateInputValue(attributes["validity-start"]),
+    disabled,
+  });
+  const end = h("input", {
+    type: "date",
+    name: "validity-end",
+    value: dateInputValue(attributes["validity-end"]),
+    disabled,
+  });
+  return {
+    elements: [
+      field("Valid from", start, { hint: "Empty: no start date" }),
+      field("Valid until", end, { hint: "Empty: never expires (inclusive)" }),
+      enabled,
+    ],
+    attributes: () => ({
+      "validity-enabled": enabled.querySelector("input").checked,
+      "validity-start": dateToWire(start.value, false),
+      "validity-end": dateToWire(end.value, true),
+    }),
+  };
+}
+
+/** A validity summary badge from wire attributes. */
+export function validityBadge(attributes, now = Date.now()) {
+  if (attributes["validity-enabled"] === false) {
+    return h("span", { class: "badge bad" }, "Disabled");
+  }
+  const start = dateInputValue(attributes["validity-start"]);
+  const end = dateInputValue(attributes["validity-end"]);
+  if (start && Date.parse(dateToWire(start, false)) > now) {
+    return h("span", { class: "badge warn" }, \`From \${start}\`);
+  }
+  if (end && Date.parse(dateToWire(end, true)) < now) {
+    return h("span", { class: "badge bad" }, \`Expired \${end}\`);
+  }
+  return h("span", { class: "badge ok" }, end ? \`Until \${end}\` : "Active");
+}
+
+/**
+ * A form from a field spec. Each spec: \`{key, label, type, hint, options,
+ * errorKeys, min, max, required, wide}\` where type is text | number | select |
+ * check | picker | textarea. \`key\` is the wire attribute name (so server errors
+ * land on it). Returns \`{form, fields, values()}\`; \`values()\` maps key → value
+ * (numbers as numbers, empty numbers as null, pickers as id arrays).
+ */
+export function specForm(
+  label,
+  spec,
+  initial = {},
+  { disabled = false, submitLabel, extra = [] } = {},
+) {
+  const readers = [];
+  const fields = spec.map((s) => {
+    const value = initial[s.key];
+    const keys = [s.key, ...(s.errorKeys ?? [])];
+    if (s.type === "check") {
+      const box = checkbox(s.label, {
+        name: s.key,
+        checked: value ?? s.default ?? false,
+        disabled,
+      });
+      box.dataset.keys = \` \${keys.join(" ")} \`;
+      readers.push([s.key, () => box.querySelector("input").checked]);
+      return box;
+    }
+    if (s.type === "picker") {
+      const p = picker(s.label, s.options, value ?? [], { disabled, name: s.key });
+      readers.push([s.key, p.value]);
+      return p.element;
+    }
+    let input;
+    if (s.type === "select") {
+      input = h(
+        "select",
+        { name: s.key, disabled },
+        s.options.map(([v, text]) =>
+          h("option", {
+            value: String(v),
+            selected: String(v) === String(value ?? s.default ?? ""),
+          }, text)
+        ),
+      );
+    } else if (s.type === "textarea") {
+      input = h("textarea", { name: s.key, rows: "2", disabled }, value ?? "");
+    } else {
+      input = h("input", {
+        name: s.key,
+        type: s.type === "number" ? "number" : "text",
+        value: value ?? s.default ?? "",
+        min: s.min,
+        max: s.max,
+        required: s.required,
+        disabled,
+        autocomplete: "off",
+      });
+    }
+    readers.push([s.key, () => {
+      if (s.type === "number") return input.value === "" ? null : Number(input.value);
+      if (s.type === "select" && s.numeric) return input.value === "" ? null : Number(input.value);
+      return input.value;
+    }]);
+    return field(s.label, input, { keys, hint: s.hint, wide: s.wide });
+  });
+  const submit = h("button", { type: "submit", class: "primary" }, submitLabel ?? "Save");
+  const form = h(
+    "form",
+    { class: "form", "aria-label": label, novalidate: true },
+    fields,
+    extra,
+    disabled ? null : h("div", { class: "actions" }, submit),
+  );
+  return {
+    form,
+    submit,
+    values: () => Object.fromEntries(readers.map(([key, read]) => [key, read()])),
+  };
 }
 `,
   },
@@ -1597,11 +1870,11 @@ export function describeEvent(category, content, users) {
         detail: String(content.reason ?? ""),
       };
     }
-    return {
-      kind: "alarm",
-      title: \`Alarm: \${doorName(content)} \${DOOR_EVENTS[content.event] ?? content.alarm ?? ""}\`,
-      detail: "",
-    };
+    const what = DOOR_EVENTS[content.event] ?? content.alarm ?? "";
+    if (String(content.event ?? "").endsWith("_END")) {
+      return { kind: "door", title: \`\${doorName(content)}: \${what}\`, detail: "" };
+    }
+    return { kind: "alarm", title: \`Alarm: \${doorName(content)} \${what}\`, detail: "" };
   }
   const what = DOOR_EVENTS[content.event] ?? String(content.event ?? "").toLowerCase();
   let detail = "";
@@ -1810,13 +2083,462 @@ start();
   },
   "/js/pages/access.js": {
     type: "text/javascript; charset=utf-8",
-    body: `// Placeholder until the page is written.
+    body: `// Access rules: schedules (weekly timeframes) with their mappings (who →
+// where), and the holidays that suspend them.
 
-import { h, replace } from "../dom.js";
+import {
+  busy,
+  card,
+  checkbox,
+  clearFormErrors,
+  confirmDialog,
+  failure,
+  field,
+  h,
+  loading,
+  replace,
+  select,
+  showFormError,
+  table,
+  tabs,
+  toast,
+} from "../dom.js";
+import { picker } from "../components.js";
+import { DAYS, timeframesSummary, timeInputValue } from "../format.js";
 
-/** Renders the page into \`view\`. */
-export function render(view) {
-  replace(view, h("h1", null, "access"), h("p", { class: "empty" }, "This page is not ready yet."));
+const TABS = [["#/access", "Schedules", "schedules"], [
+  "#/access/holidays",
+  "Holidays",
+  "holidays",
+]];
+
+/** Renders the Access rules section into \`view\`. */
+export async function render(view, ctx) {
+  const [sub, id] = ctx.params;
+  if (sub === "holidays") return await holidays(view, ctx);
+  if (sub === "schedule" && id) {
+    return await scheduleEditor(view, ctx, id === "new" ? null : Number(id));
+  }
+  return await scheduleList(view, ctx);
+}
+
+function header(active) {
+  return [h("h1", null, "Access rules"), tabs(TABS, active)];
+}
+
+async function scheduleList(view, ctx) {
+  const { api, session } = ctx;
+  replace(view, header("schedules"), loading());
+  let doc, doors;
+  try {
+    [doc, doors] = await Promise.all([
+      api.request("schedule.read", { schedule_id: 0 }),
+      api.request("door.read", { door_id: 0 }).then((d) => d.data ?? []),
+    ]);
+  } catch (error) {
+    return replace(view, header("schedules"), failure(error));
+  }
+  const doorNames = new Map(doors.map((d) => [Number(d.id), d.attributes.alias]));
+  const mappings = new Map((doc.included ?? []).map((m) => [String(m.id), m]));
+  const rows = (doc.data ?? []).map((s) => {
+    const mine = (s.relationships?.mapping?.data ?? []).map((r) => mappings.get(String(r.id)))
+      .filter(Boolean);
+    const where = [
+      ...new Set(mine.flatMap((m) => m.relationships.doors.data.map((d) => Number(d.id)))),
+    ]
+      .map((id) => doorNames.get(id) ?? \`#\${id}\`);
+    const zones = mine.reduce((n, m) => n + m.relationships.zones.data.length, 0);
+    return [
+      h("a", { href: \`#/access/schedule/\${s.id}\` }, s.attributes.name),
+      timeframesSummary(s.attributes.timeframes),
+      [where.join(", "), zones ? \`\${where.length ? " + " : ""}\${zones} zone(s)\` : ""].join("") ||
+      h("span", { class: "muted" }, "No door"),
+      s.attributes["applies-on-holidays"] ? "Yes" : "No",
+    ];
+  });
+  const actions = session.can("manage")
+    ? [h("a", { href: "#/access/schedule/new", class: "button-link primary" }, "New schedule")]
+    : [];
+  replace(
+    view,
+    header("schedules"),
+    h(
+      "p",
+      { class: "muted" },
+      "A schedule says when; its mappings say who (users, groups, credentials) may pass where (doors, zones).",
+    ),
+    card(
+      \`Schedules (\${rows.length})\`,
+      { actions },
+      table(["Name", "When", "Doors", "On holidays"], rows, {
+        empty: "No schedule yet: nobody can open a door.",
+        caption: "Schedules",
+      }),
+    ),
+  );
+}
+
+/** Loads what the mapping pickers offer. */
+async function loadChoices(api) {
+  const [users, groups, credentials, doors, zones] = await Promise.all([
+    api.request("user.read", { user_id: 0 }),
+    api.request("group.read", { group_id: 0 }),
+    api.request("credential.read", { credential_id: 0 }),
+    api.request("door.read", { door_id: 0 }),
+    api.request("zone.read", { zone_id: 0 }),
+  ].map((p) => p.then((d) => d.data ?? [])));
+  const usernames = new Map(users.map((u) => [Number(u.id), u.attributes.username]));
+  const credentialLabel = (c) => {
+    const a = c.attributes;
+    const owner = usernames.get(Number(c.relationships?.owner?.data?.id));
+    const what = c.type === "rfid-card" ? \`card \${a["card-id"]}\` : "PIN";
+    return [a.alias || what, owner ? \`(\${owner})\` : ""].filter(Boolean).join(" ");
+  };
+  return {
+    users: users.map((u) => [Number(u.id), u.attributes.username]),
+    groups: groups.map((g) => [Number(g.id), g.attributes.name]),
+    credentials: credentials.map((c) => [Number(c.id), credentialLabel(c)]),
+    doors: doors.map((d) => [Number(d.id), d.attributes.alias || \`Door #\${d.id}\`]),
+    zones: zones.map((z) => [Number(z.id), z.attributes.alias || \`Zone #\${z.id}\`]),
+  };
+}
+
+function timeframeRow(frame, onRemove, disabled) {
+  const day = select(
+    { "aria-label": "Day", disabled },
+    DAYS.map((d, i) => [i, d]),
+    frame.day ?? 0,
+  );
+  const start = h("input", {
+    type: "time",
+    "aria-label": "Start",
+    value: timeInputValue(frame["start-time"] ?? "8:0"),
+    disabled,
+    required: true,
+  });
+  const end = h("input", {
+    type: "time",
+    "aria-label": "End",
+    value: timeInputValue(frame["end-time"] ?? "18:0"),
+    disabled,
+    required: true,
+  });
+  const remove = disabled
+    ? null
+    : h("button", { type: "button", class: "link", "aria-label": "Remove timeframe" }, "Remove");
+  const row = h(
+    "tr",
+    null,
+    h("td", null, day),
+    h("td", null, start),
+    h("td", null, end),
+    h("td", null, remove),
+  );
+  remove?.addEventListener("click", () => onRemove(row));
+  row.frame = () => ({ day: Number(day.value), "start-time": start.value, "end-time": end.value });
+  return row;
+}
+
+function timeframesEditor(frames, disabled) {
+  const body = h("tbody");
+  const empty = h("p", { class: "empty" }, "No timeframe: this schedule never grants access.");
+  const update = () => {
+    empty.hidden = body.children.length > 0;
+  };
+  const add = (frame) => {
+    body.append(timeframeRow(frame, (row) => {
+      row.remove();
+      update();
+    }, disabled));
+    update();
+  };
+  for (const f of frames ?? []) add(f);
+  const buttons = disabled ? null : h(
+    "div",
+    { class: "button-row" },
+    h(
+      "button",
+      { type: "button", class: "secondary small", onclick: () => add({}) },
+      "Add timeframe",
+    ),
+    h("button", {
+      type: "button",
+      class: "secondary small",
+      onclick: () =>
+        [0, 1, 2, 3, 4].forEach((day) => add({ day, "start-time": "8:0", "end-time": "18:0" })),
+    }, "Add Mon–Fri 08:00–18:00"),
+    h("button", {
+      type: "button",
+      class: "secondary small",
+      onclick: () =>
+        [0, 1, 2, 3, 4, 5, 6].forEach((day) =>
+          add({ day, "start-time": "0:0", "end-time": "23:59" })
+        ),
+    }, "Add every day, all day"),
+  );
+  update();
+  const element = h(
+    "fieldset",
+    { class: "wide", dataset: { keys: " timeframes " } },
+    h("legend", null, "Weekly timeframes"),
+    h(
+      "p",
+      { class: "hint" },
+      "Start and end are inclusive; an end before the start runs past midnight.",
+    ),
+    h(
+      "div",
+      { class: "table-wrap" },
+      h(
+        "table",
+        { class: "timeframes" },
+        h(
+          "thead",
+          null,
+          h("tr", null, ["Day", "Start", "End", ""].map((x) => h("th", { scope: "col" }, x))),
+        ),
+        body,
+      ),
+    ),
+    empty,
+    buttons,
+    h("p", { class: "field-error" }),
+  );
+  return { element, value: () => [...body.children].map((row) => row.frame()) };
+}
+
+function mappingEditor(mapping, choices, disabled, onRemove) {
+  const rel = (key) => (mapping?.relationships?.[key]?.data ?? []).map((r) => Number(r.id));
+  const alias = h("input", {
+    value: mapping?.attributes?.alias ?? "",
+    disabled,
+    placeholder: "e.g. staff at the front door",
+  });
+  const users = picker("Users", choices.users, rel("users"), { disabled });
+  const groups = picker("Groups", choices.groups, rel("groups"), { disabled });
+  const credentials = picker("Credentials", choices.credentials, rel("credentials"), { disabled });
+  const doors = picker("Doors", choices.doors, rel("doors"), { disabled });
+  const zones = picker("Zones", choices.zones, rel("zones"), { disabled });
+  const remove = disabled
+    ? null
+    : h("button", { type: "button", class: "link" }, "Remove this mapping");
+  const element = h(
+    "div",
+    { class: "mapping", role: "group", "aria-label": "Mapping" },
+    h(
+      "div",
+      { class: "mapping-grid" },
+      field("Mapping name", alias),
+      h("div", { class: "mapping-who" }, users.element, groups.element, credentials.element),
+      h("div", { class: "mapping-where" }, doors.element, zones.element),
+    ),
+    remove,
+  );
+  remove?.addEventListener("click", () => onRemove(element));
+  element.mappingValue = () => ({
+    alias: alias.value,
+    users: users.value(),
+    groups: groups.value(),
+    credentials: credentials.value(),
+    doors: doors.value(),
+    zones: zones.value(),
+  });
+  return element;
+}
+
+async function scheduleEditor(view, ctx, scheduleId) {
+  const { api, session } = ctx;
+  const crumbs = h("p", { class: "crumbs" }, h("a", { href: "#/access" }, "← Schedules"));
+  replace(view, crumbs, loading());
+  let doc = null, choices;
+  try {
+    [doc, choices] = await Promise.all([
+      scheduleId === null ? null : api.request("schedule.read", { schedule_id: scheduleId }),
+      loadChoices(api),
+    ]);
+  } catch (error) {
+    return replace(view, crumbs, failure(error));
+  }
+  if (!ctx.alive()) return;
+  const schedule = doc?.data ?? null;
+  const a = schedule?.attributes ?? {};
+  const disabled = !session.can("manage");
+  const name = h("input", {
+    name: "name",
+    value: a.name ?? "",
+    disabled,
+    required: true,
+    autocomplete: "off",
+  });
+  const description = h("input", { name: "description", value: a.description ?? "", disabled });
+  const holidaysBox = checkbox("Also applies on holidays", {
+    name: "applies-on-holidays",
+    checked: a["applies-on-holidays"] ?? false,
+    disabled,
+  });
+  const frames = timeframesEditor(a.timeframes ?? [], disabled);
+  const mappingList = h("div", { class: "wide" });
+  const addMapping = (m) =>
+    mappingList.append(mappingEditor(m, choices, disabled, (el) => el.remove()));
+  const existing = (schedule?.relationships?.mapping?.data ?? []).map((r) =>
+    (doc.included ?? []).find((m) => String(m.id) === String(r.id))
+  ).filter(Boolean);
+  for (const m of existing) addMapping(m);
+  if (schedule === null) addMapping(null);
+  const save = h(
+    "button",
+    { type: "submit", class: "primary" },
+    schedule ? "Save schedule" : "Create schedule",
+  );
+  const form = h(
+    "form",
+    { class: "form", "aria-label": "Schedule", novalidate: true },
+    field("Name", name, { hint: "3 to 50 letters, digits, '_', '.' or '-'" }),
+    field("Description", description),
+    holidaysBox,
+    frames.element,
+    h(
+      "fieldset",
+      { class: "wide" },
+      h("legend", null, "Mappings: who may pass where"),
+      mappingList,
+      disabled ? null : h("button", {
+        type: "button",
+        class: "secondary small",
+        onclick: () => addMapping(null),
+      }, "Add a mapping"),
+    ),
+    disabled ? null : h("div", { class: "actions" }, save),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    clearFormErrors(form);
+    const attributes = {
+      name: name.value.trim(),
+      description: description.value,
+      "applies-on-holidays": holidaysBox.querySelector("input").checked,
+      timeframes: frames.value(),
+    };
+    if (attributes.timeframes.some((f) => !f["start-time"] || !f["end-time"])) {
+      form.querySelector(\`[data-keys~="timeframes"] .field-error\`).textContent =
+        "Every timeframe needs a start and an end time.";
+      return;
+    }
+    const mapping = [...mappingList.children].map((el) => el.mappingValue());
+    busy(save, async () => {
+      let id = scheduleId;
+      if (id === null) {
+        const created = await api.request("schedule.create", { attributes });
+        id = Number(created.data.id);
+      }
+      await api.request("schedule.update", { schedule_id: id, attributes, mapping });
+      toast(scheduleId === null ? "Schedule created" : "Schedule saved");
+      if (scheduleId === null) ctx.navigate(\`access/schedule/\${id}\`);
+    }, (error) => showFormError(form, error));
+  });
+  const remove = schedule && !disabled
+    ? h("button", { type: "button", class: "danger small" }, "Delete schedule")
+    : null;
+  remove?.addEventListener("click", async () => {
+    const ok = await confirmDialog({
+      title: \`Delete schedule \${a.name}?\`,
+      message: "Everyone it lets through loses that access immediately.",
+      confirmLabel: "Delete",
+      danger: true,
+    });
+    if (!ok) return;
+    await busy(remove, async () => {
+      await api.request("schedule.delete", { schedule_id: scheduleId });
+      toast("Schedule deleted");
+      ctx.navigate("access");
+    });
+  });
+  replace(
+    view,
+    crumbs,
+    h("h1", null, schedule ? \`Schedule \${a.name}\` : "New schedule"),
+    card("Schedule", { actions: remove ? [remove] : [] }, form),
+  );
+  if (schedule === null) name.focus();
+}
+
+async function holidays(view, ctx) {
+  const { api, session } = ctx;
+  replace(view, header("holidays"), loading());
+  let list;
+  try {
+    list = (await api.request("holiday.read", { holiday_id: 0 })).data ?? [];
+  } catch (error) {
+    return replace(view, header("holidays"), failure(error));
+  }
+  const canWrite = session.can("manage");
+  list.sort((x, y) => x.attributes.date.localeCompare(y.attributes.date));
+  const rows = list.map((item) => {
+    const a = item.attributes;
+    const remove = canWrite
+      ? h("button", {
+        type: "button",
+        class: "link",
+        "aria-label": \`Delete holiday \${a.name || a.date}\`,
+      }, "Delete")
+      : null;
+    remove?.addEventListener("click", () =>
+      busy(remove, async () => {
+        await api.request("holiday.delete", { holiday_id: Number(item.id) });
+        toast("Holiday deleted");
+        ctx.navigate("access/holidays");
+      }));
+    return [
+      h("span", { class: "mono" }, a.recurring ? a.date.slice(5) : a.date),
+      a.name || h("span", { class: "muted" }, "—"),
+      a.recurring ? "Every year" : "Once",
+      remove,
+    ];
+  });
+  let form = null;
+  if (canWrite) {
+    const date = h("input", { type: "date", name: "date", required: true });
+    const name = h("input", { name: "name", placeholder: "e.g. New Year's Day" });
+    const recurring = checkbox("Every year", { name: "recurring" });
+    const submit = h("button", { type: "submit", class: "primary" }, "Add holiday");
+    form = h(
+      "form",
+      { class: "form", "aria-label": "New holiday", novalidate: true },
+      field("Date", date),
+      field("Name", name),
+      recurring,
+      h("div", { class: "actions" }, submit),
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      busy(submit, async () => {
+        await api.request("holiday.create", {
+          attributes: {
+            date: date.value,
+            name: name.value,
+            recurring: recurring.querySelector("input").checked,
+          },
+        });
+        toast("Holiday added");
+        ctx.navigate("access/holidays");
+      }, (error) => showFormError(form, error));
+    });
+  }
+  replace(
+    view,
+    header("holidays"),
+    h(
+      "p",
+      { class: "muted" },
+      'On a holiday, schedules do not grant access unless they are marked "also applies on holidays".',
+    ),
+    card(
+      \`Holidays (\${list.length})\`,
+      {},
+      table(["Date", "Name", "Repeats", ""], rows, { empty: "No holiday.", caption: "Holidays" }),
+      form,
+    ),
+  );
 }
 `,
   },
@@ -1909,13 +2631,204 @@ export function render(view, { api, session }) {
   },
   "/js/pages/audit.js": {
     type: "text/javascript; charset=utf-8",
-    body: `// Placeholder until the page is written.
+    body: `// Audit log: every recorded change, login, access decision and alarm, paged
+// and filtered by type.
 
-import { h, replace } from "../dom.js";
+import { failure, h, loading, replace, select, table } from "../dom.js";
+import { describeEvent, formatDateTime } from "../format.js";
 
-/** Renders the page into \`view\`. */
-export function render(view) {
-  replace(view, h("h1", null, "audit"), h("p", { class: "empty" }, "This page is not ready yet."));
+const TYPES = [
+  ["", "Everything"],
+  ["Leosac::Audit::AuthEvent", "Access decisions"],
+  ["Leosac::Audit::DoorEvent", "Doors"],
+  ["Leosac::Audit::AlarmEvent", "Alarms"],
+  ["Leosac::Audit::UserEvent", "Users and logins"],
+  ["Leosac::Audit::CredentialEvent", "Cards and PINs"],
+  ["Leosac::Audit::GroupEvent", "Groups"],
+  ["Leosac::Audit::UserGroupMembershipEvent", "Group memberships"],
+  ["Leosac::Audit::ScheduleEvent", "Schedules"],
+  ["Leosac::Audit::HolidayEvent", "Holidays"],
+  ["Leosac::Audit::ZoneEvent", "Zones"],
+  ["Leosac::Audit::AccessPointEvent", "Access points"],
+  ["Leosac::Audit::DeviceEvent", "Devices"],
+  ["Leosac::Audit::WSAPICall", "API calls"],
+];
+
+const TYPE_LABELS = {
+  "audit-auth-event": ["Access", ""],
+  "audit-door-event": ["Door", ""],
+  "audit-alarm-event": ["Alarm", "bad"],
+  "audit-user-event": ["User", ""],
+  "audit-credential-event": ["Credential", ""],
+  "audit-group-event": ["Group", ""],
+  "audit-user-group-membership-event": ["Membership", ""],
+  "audit-schedule-event": ["Schedule", ""],
+  "audit-holiday-event": ["Holiday", ""],
+  "audit-zone-event": ["Zone", ""],
+  "audit-access-point-event": ["Access point", ""],
+  "audit-device-event": ["Device", ""],
+  "audit-wsapicall-event": ["API call", ""],
+  "audit-update-event": ["Update", ""],
+};
+
+function typeBadge(row) {
+  let [label, kind] = TYPE_LABELS[row.type] ?? [row.type, ""];
+  if (row.type === "audit-auth-event") kind = row.attributes.granted ? "ok" : "bad";
+  if (row.type === "audit-wsapicall-event" && row.attributes["status-code"]) kind = "warn";
+  return h("span", { class: \`badge \${kind}\` }, label);
+}
+
+const LIVE_KINDS = {
+  "audit-auth-event": "access",
+  "audit-door-event": "door",
+  "audit-alarm-event": "alarm",
+};
+
+/** What happened, in words: decisions and door events as on the dashboard, else the server's text. */
+function whatHappened(row, userNames) {
+  const category = LIVE_KINDS[row.type];
+  const content = {};
+  for (const [key, value] of Object.entries(row.attributes)) {
+    content[key.replaceAll("-", "_")] = value;
+  }
+  if (!category || (content.event === undefined && content.granted === undefined)) {
+    return row.attributes.description;
+  }
+  const e = describeEvent(category, content, userNames);
+  return [
+    h("span", null, e.title),
+    e.detail ? h("span", { class: "muted" }, \` · \${e.detail}\`) : null,
+  ];
+}
+
+function details(row) {
+  const a = row.attributes;
+  const parts = [];
+  if (a.before) parts.push(h("p", { class: "small" }, "Before"), h("pre", null, a.before));
+  if (a.after) parts.push(h("p", { class: "small" }, "After"), h("pre", null, a.after));
+  if (row.type === "audit-wsapicall-event") {
+    parts.push(
+      h(
+        "pre",
+        null,
+        \`\${a.method}  status \${a["status-code"]} \${a["status-string"] ?? ""}\\nfrom \${
+          a["source-endpoint"] ?? ""
+        }\`,
+      ),
+    );
+  }
+  if (parts.length === 0) return null;
+  return h("details", { class: "audit-data" }, h("summary", null, "Details"), parts);
+}
+
+/** Renders the audit log into \`view\`. */
+export async function render(view, ctx) {
+  const { api } = ctx;
+  let users = new Map();
+  try {
+    const doc = await api.request("user.read", { user_id: 0 });
+    users = new Map((doc.data ?? []).map((u) => [Number(u.id), u.attributes.username]));
+  } catch {
+    // Authors then show as ids.
+  }
+  const state = { page: 1, pageSize: 50, type: "" };
+  const filter = select({ id: "audit-type", name: "type" }, TYPES, "");
+  const size = select(
+    { id: "audit-size", name: "size" },
+    [[25, "25"], [50, "50"], [100, "100"]],
+    50,
+  );
+  const body = h("div");
+  const prev = h("button", { type: "button", class: "secondary small" }, "← Newer");
+  const next = h("button", { type: "button", class: "secondary small" }, "Older →");
+  const pageInfo = h("span", { class: "muted small", "aria-live": "polite" });
+  const load = async () => {
+    replace(body, loading());
+    let doc;
+    try {
+      doc = await api.request("audit.get", {
+        p: state.page,
+        ps: state.pageSize,
+        ...(state.type ? { enabled_type: [state.type] } : {}),
+      });
+    } catch (error) {
+      replace(body, failure(error));
+      return;
+    }
+    if (!ctx.alive()) return;
+    const totalPages = Math.max(1, doc.meta?.total_page ?? 1);
+    pageInfo.textContent = \`Page \${state.page} of \${totalPages} · \${doc.meta?.count ?? 0} entries\`;
+    prev.disabled = state.page <= 1;
+    next.disabled = state.page >= totalPages;
+    const rows = (doc.data ?? []).map((row) => {
+      const authorId = row.relationships?.author?.data?.id;
+      return [
+        h(
+          "time",
+          {
+            class: "mono small",
+            datetime: new Date(row.attributes.timestamp * 1000).toISOString(),
+          },
+          formatDateTime(row.attributes.timestamp * 1000),
+        ),
+        typeBadge(row),
+        h("div", { title: row.attributes.description }, whatHappened(row, users), details(row)),
+        authorId === undefined
+          ? h("span", { class: "muted" }, "system")
+          : users.get(Number(authorId)) ?? \`#\${authorId}\`,
+      ];
+    });
+    replace(
+      body,
+      table(["Time", "Type", "What happened", "By"], rows, {
+        empty: "Nothing recorded for this filter.",
+        caption: "Audit log",
+      }),
+    );
+  };
+  filter.addEventListener("change", () => {
+    state.type = filter.value;
+    state.page = 1;
+    load();
+  });
+  size.addEventListener("change", () => {
+    state.pageSize = Number(size.value);
+    state.page = 1;
+    load();
+  });
+  prev.addEventListener("click", () => {
+    state.page = Math.max(1, state.page - 1);
+    load();
+  });
+  next.addEventListener("click", () => {
+    state.page += 1;
+    load();
+  });
+  replace(
+    view,
+    h("h1", null, "Audit log"),
+    h(
+      "section",
+      { class: "card", "aria-label": "Audit log" },
+      h(
+        "div",
+        { class: "toolbar" },
+        h("label", { for: "audit-type" }, "Show"),
+        filter,
+        h("label", { for: "audit-size" }, "Per page"),
+        size,
+        h("span", { class: "spacer" }),
+        refreshButton(load),
+      ),
+      body,
+      h("div", { class: "pager" }, prev, next, pageInfo),
+    ),
+  );
+  await load();
+}
+
+function refreshButton(load) {
+  return h("button", { type: "button", class: "secondary small", onclick: load }, "Refresh");
 }
 `,
   },
@@ -2006,7 +2919,7 @@ function doorCard(door, status, ctx, refresh) {
     const open = h(
       "button",
       { type: "button", class: "primary", "aria-label": \`Open \${door.alias} momentarily\` },
-      "Open",
+      "Open door",
     );
     open.addEventListener("click", () =>
       busy(open, async () => {
@@ -2431,13 +3344,839 @@ export async function render(view, ctx) {
   },
   "/js/pages/doors.js": {
     type: "text/javascript; charset=utf-8",
-    body: `// Placeholder until the page is written.
+    body: `// Doors & readers: doors (wiring and timing), access points (reader and its
+// mode), zones (anti-passback), and devices (GPIO lines, Wiegand readers,
+// LEDs, buzzers).
 
-import { h, replace } from "../dom.js";
+import { ApiError, STATUS } from "../api.js";
+import {
+  busy,
+  card,
+  confirmDialog,
+  failure,
+  h,
+  loading,
+  replace,
+  showFormError,
+  table,
+  tabs,
+  toast,
+} from "../dom.js";
+import { specForm } from "../components.js";
 
-/** Renders the page into \`view\`. */
-export function render(view) {
-  replace(view, h("h1", null, "doors"), h("p", { class: "empty" }, "This page is not ready yet."));
+const TABS = [
+  ["#/doors", "Doors", "doors"],
+  ["#/doors/access-points", "Access points", "access-points"],
+  ["#/doors/zones", "Zones", "zones"],
+  ["#/doors/devices", "Devices", "devices"],
+];
+
+const READER_MODES = [
+  ["card", "Card only"],
+  ["pin", "PIN only"],
+  ["card_and_pin", "Card and PIN"],
+  ["card_or_pin", "Card or PIN"],
+];
+const DIRECTIONS = [["none", "Not counted"], ["entry", "Entry"], ["exit", "Exit"]];
+const ANTIPASSBACK = [["off", "Off"], ["soft", "Soft (log only)"], ["hard", "Hard (deny)"]];
+const WIEGAND_MODES = [
+  "SIMPLE_WIEGAND",
+  "WIEGAND_PIN_4BITS",
+  "WIEGAND_PIN_8BITS",
+  "WIEGAND_PIN_BUFFERED",
+  "WIEGAND_CARD_PIN_4BITS",
+  "WIEGAND_CARD_PIN_8BITS",
+  "WIEGAND_CARD_PIN_BUFFERED",
+  "AUTODETECT",
+];
+
+/** Device kinds: request prefix, id key, label. */
+const DEVICE_KINDS = {
+  "gpio": { prefix: "gpio", idKey: "gpio_id", label: "GPIO line", plural: "GPIO lines" },
+  "wiegand-reader": {
+    prefix: "wiegand-reader",
+    idKey: "reader_id",
+    label: "Wiegand reader",
+    plural: "Wiegand readers",
+  },
+  "led": { prefix: "led", idKey: "led_id", label: "LED", plural: "LEDs" },
+  "buzzer": { prefix: "buzzer", idKey: "buzzer_id", label: "Buzzer", plural: "Buzzers" },
+};
+
+/** Renders the Doors & readers section into \`view\`. */
+export async function render(view, ctx) {
+  const [sub, a, b] = ctx.params;
+  const routes = {
+    "access-points": () => accessPointList(view, ctx),
+    "access-point": () => accessPointEditor(view, ctx, a),
+    "zones": () => zoneList(view, ctx),
+    "zone": () => zoneEditor(view, ctx, a),
+    "devices": () => deviceList(view, ctx),
+    "device": () => deviceEditor(view, ctx, a, b),
+    "door": () => doorEditor(view, ctx, a),
+  };
+  return await (routes[sub] ?? (() => doorList(view, ctx)))();
+}
+
+function header(active) {
+  return [h("h1", null, "Doors & readers"), tabs(TABS, active)];
+}
+
+function crumbs(href, text) {
+  return h("p", { class: "crumbs" }, h("a", { href }, \`← \${text}\`));
+}
+
+/** Every device of every kind (null when the caller may not read them or the calls are missing). */
+async function loadDevices(api, session) {
+  if (!session.can("hardwareRead")) return { devices: null, reason: "rank" };
+  try {
+    const lists = await Promise.all(
+      Object.entries(DEVICE_KINDS).map(([kind, k]) =>
+        api.request(\`\${k.prefix}.read\`, { [k.idKey]: 0 }).then((d) =>
+          (d.data ?? []).map((x) => ({ ...x, kind }))
+        )
+      ),
+    );
+    return { devices: lists.flat(), reason: null };
+  } catch (error) {
+    if (error instanceof ApiError && error.code === STATUS.INVALID_CALL) {
+      return { devices: null, reason: "missing", error };
+    }
+    throw error;
+  }
+}
+
+function deviceLabel(d) {
+  if (d.kind === "gpio") {
+    return \`\${d.attributes.name} (\${d.attributes.device}:\${d.attributes.offset})\`;
+  }
+  return d.attributes.name;
+}
+
+/** Select options of devices of \`kind\` ("" = none), or null when devices are unknown. */
+function deviceOptions(devices, kind) {
+  if (devices === null) return null;
+  return [
+    ["", "— none —"],
+    ...devices.filter((d) => d.kind === kind).map((d) => [d.id, deviceLabel(d)]),
+  ];
+}
+
+/** A device reference field: a select when devices are known, else the raw id. */
+function deviceField(key, label, devices, kind, extra = {}) {
+  const options = deviceOptions(devices, kind);
+  return options === null
+    ? {
+      key,
+      label,
+      type: "text",
+      hint: "Device id (UUID); supervisors see the device names",
+      ...extra,
+    }
+    : { key, label, type: "select", options, ...extra };
+}
+
+function deleteButton(label, { title, message, request, done }) {
+  const button = h("button", { type: "button", class: "danger small" }, label);
+  button.addEventListener("click", async () => {
+    if (!(await confirmDialog({ title, message, confirmLabel: "Delete", danger: true }))) return;
+    await busy(button, async () => {
+      await request();
+      toast("Deleted");
+      done();
+    });
+  });
+  return button;
+}
+
+// Doors
+
+async function doorList(view, ctx) {
+  const { api, session } = ctx;
+  replace(view, header("doors"), loading());
+  let doors, aps, devices;
+  try {
+    [doors, aps, { devices }] = await Promise.all([
+      api.request("door.read", { door_id: 0 }).then((d) => d.data ?? []),
+      api.request("access_point.read", { access_point_id: 0 }).then((d) => d.data ?? []),
+      loadDevices(api, session),
+    ]);
+  } catch (error) {
+    return replace(view, header("doors"), failure(error));
+  }
+  const apById = new Map(aps.map((ap) => [String(ap.id), ap]));
+  const deviceName = (id) =>
+    id
+      ? devices?.find((d) => d.id === id)?.attributes.name ??
+        h("span", { class: "mono small" }, id.slice(0, 8))
+      : "—";
+  const rows = doors.map((d) => {
+    const a = d.attributes;
+    const ap = apById.get(String(d.relationships?.["access-point"]?.data?.id));
+    return [
+      h("a", { href: \`#/doors/door/\${d.id}\` }, a.alias || \`Door #\${d.id}\`),
+      ap
+        ? h("a", { href: \`#/doors/access-point/\${ap.id}\` }, ap.attributes.alias || \`#\${ap.id}\`)
+        : "—",
+      ap ? READER_MODES.find(([v]) => v === ap.attributes["reader-mode"])?.[1] ?? "" : "—",
+      h("span", { class: \`badge mode-\${a.mode}\` }, a.mode),
+      \`\${(a["unlock-duration"] / 1000).toLocaleString()} s\`,
+      deviceName(a["strike-gpio"]),
+    ];
+  });
+  replace(
+    view,
+    header("doors"),
+    card(
+      \`Doors (\${doors.length})\`,
+      {
+        actions: session.can("manage")
+          ? [h("a", { href: "#/doors/door/new", class: "button-link primary" }, "New door")]
+          : [],
+      },
+      table(["Door", "Access point", "Reader mode", "Mode", "Unlock time", "Strike"], rows, {
+        empty: "No door yet.",
+        caption: "Doors",
+      }),
+    ),
+  );
+}
+
+async function doorEditor(view, ctx, id) {
+  const { api, session } = ctx;
+  const back = crumbs("#/doors", "Doors");
+  replace(view, back, loading());
+  const creating = id === "new";
+  let door = null, aps, schedules, devices;
+  try {
+    [door, aps, schedules, { devices }] = await Promise.all([
+      creating ? null : api.request("door.read", { door_id: Number(id) }).then((d) => d.data),
+      api.request("access_point.read", { access_point_id: 0 }).then((d) => d.data ?? []),
+      api.request("schedule.read", { schedule_id: 0 }).then((d) => d.data ?? []),
+      loadDevices(api, session),
+    ]);
+  } catch (error) {
+    return replace(view, back, failure(error));
+  }
+  if (!ctx.alive()) return;
+  const a = door?.attributes ?? {};
+  const apId = door?.relationships?.["access-point"]?.data?.id ?? 0;
+  const spec = [
+    { key: "alias", label: "Name", type: "text", required: true },
+    { key: "description", label: "Description", type: "text" },
+    {
+      key: "access_point_id",
+      label: "Access point (reader)",
+      type: "select",
+      numeric: true,
+      options: [[0, "— none —"], ...aps.map((ap) => [ap.id, ap.attributes.alias || \`#\${ap.id}\`])],
+    },
+    deviceField("strike-gpio", "Strike (output line)", devices, "gpio"),
+    deviceField("contact-gpio", "Door contact (input line)", devices, "gpio"),
+    deviceField("rex-gpio", "Request-to-exit button (input line)", devices, "gpio"),
+    {
+      key: "unlock-duration",
+      label: "Unlock time (ms)",
+      type: "number",
+      min: 100,
+      max: 600000,
+      default: 3000,
+      hint: "How long the strike stays open after a grant",
+    },
+    {
+      key: "held-open-threshold",
+      label: "Held-open alarm after (ms)",
+      type: "number",
+      min: 1000,
+      max: 3600000,
+      default: 30000,
+    },
+    {
+      key: "unlock-schedule",
+      label: "Unlocked during schedule",
+      type: "select",
+      numeric: true,
+      options: [[0, "— none —"], ...schedules.map((s) => [s.id, s.attributes.name])],
+      hint: "The door stays unlocked while this schedule is active",
+    },
+    {
+      key: "unlock-after-first-card",
+      label: "Unlock on schedule only after a first granted card",
+      type: "check",
+    },
+  ];
+  const initial = { ...a, access_point_id: apId, "unlock-schedule": a["unlock-schedule"] ?? 0 };
+  const { form, submit, values } = specForm("Door", spec, initial, {
+    disabled: !session.can("manage"),
+    submitLabel: creating ? "Create door" : "Save",
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const attributes = values();
+    attributes.access_point_id ??= 0;
+    attributes["unlock-schedule"] ??= 0;
+    busy(submit, async () => {
+      if (creating) {
+        const doc = await api.request("door.create", { attributes });
+        toast("Door created");
+        ctx.navigate(\`doors/door/\${doc.data.id}\`);
+      } else {
+        await api.request("door.update", { door_id: Number(id), attributes });
+        toast("Saved");
+      }
+    }, (error) => showFormError(form, error));
+  });
+  const remove = !creating && session.can("manage")
+    ? deleteButton("Delete door", {
+      title: \`Delete door \${a.alias}?\`,
+      message: "Its schedule mappings stop applying to it. The devices stay.",
+      request: () => api.request("door.delete", { door_id: Number(id) }),
+      done: () => ctx.navigate("doors"),
+    })
+    : null;
+  replace(
+    view,
+    back,
+    h("h1", null, creating ? "New door" : \`Door \${a.alias}\`),
+    devices === null && session.can("manage")
+      ? h(
+        "p",
+        { class: "notice" },
+        "Device names need supervisor rank: lines are shown as device ids.",
+      )
+      : null,
+    card("Door", { actions: remove ? [remove] : [] }, form),
+  );
+}
+
+// Access points
+
+async function accessPointList(view, ctx) {
+  const { api, session } = ctx;
+  replace(view, header("access-points"), loading());
+  let aps, doors, devices;
+  try {
+    [aps, doors, { devices }] = await Promise.all([
+      api.request("access_point.read", { access_point_id: 0 }).then((d) => d.data ?? []),
+      api.request("door.read", { door_id: 0 }).then((d) => d.data ?? []),
+      loadDevices(api, session),
+    ]);
+  } catch (error) {
+    return replace(view, header("access-points"), failure(error));
+  }
+  const doorNames = new Map(doors.map((d) => [String(d.id), d.attributes.alias]));
+  const rows = aps.map((ap) => {
+    const a = ap.attributes;
+    const reader = a.reader
+      ? devices?.find((d) => d.id === a.reader)?.attributes.name ??
+        h("span", { class: "mono small" }, a.reader.slice(0, 8))
+      : "—";
+    return [
+      h("a", { href: \`#/doors/access-point/\${ap.id}\` }, a.alias || \`#\${ap.id}\`),
+      reader,
+      READER_MODES.find(([v]) => v === a["reader-mode"])?.[1] ?? a["reader-mode"],
+      DIRECTIONS.find(([v]) => v === a.direction)?.[1] ?? a.direction,
+      doorNames.get(String(ap.relationships?.door?.data?.id)) ?? "—",
+    ];
+  });
+  replace(
+    view,
+    header("access-points"),
+    h(
+      "p",
+      { class: "muted" },
+      "An access point is a door's reader: which device, and what it asks for.",
+    ),
+    card(
+      \`Access points (\${aps.length})\`,
+      {
+        actions: session.can("manage")
+          ? [
+            h(
+              "a",
+              { href: "#/doors/access-point/new", class: "button-link primary" },
+              "New access point",
+            ),
+          ]
+          : [],
+      },
+      table(["Name", "Reader", "Mode", "Direction", "Door"], rows, {
+        empty: "No access point yet.",
+        caption: "Access points",
+      }),
+    ),
+  );
+}
+
+async function accessPointEditor(view, ctx, id) {
+  const { api, session } = ctx;
+  const back = crumbs("#/doors/access-points", "Access points");
+  replace(view, back, loading());
+  const creating = id === "new";
+  let ap = null, devices;
+  try {
+    [ap, { devices }] = await Promise.all([
+      creating
+        ? null
+        : api.request("access_point.read", { access_point_id: Number(id) }).then((d) => d.data),
+      loadDevices(api, session),
+    ]);
+  } catch (error) {
+    return replace(view, back, failure(error));
+  }
+  if (!ctx.alive()) return;
+  const a = ap?.attributes ?? {};
+  const spec = [
+    { key: "alias", label: "Name", type: "text", required: true },
+    { key: "description", label: "Description", type: "text" },
+    deviceField("reader", "Reader", devices, "wiegand-reader"),
+    {
+      key: "reader-mode",
+      label: "Reader asks for",
+      type: "select",
+      options: READER_MODES,
+      default: "card",
+    },
+    {
+      key: "direction",
+      label: "Direction (anti-passback)",
+      type: "select",
+      options: DIRECTIONS,
+      default: "none",
+    },
+    {
+      key: "pin-timeout",
+      label: "Time to type the PIN (ms)",
+      type: "number",
+      min: 1000,
+      max: 300000,
+      default: 10000,
+    },
+  ];
+  const { form, submit, values } = specForm("Access point", spec, a, {
+    disabled: !session.can("manage"),
+    submitLabel: creating ? "Create access point" : "Save",
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const attributes = { ...values(), "controller-module": "LEOSAC-BUILTIN-ACCESS-POINT" };
+    if (attributes.reader === "") attributes.reader = null;
+    busy(submit, async () => {
+      if (creating) {
+        const doc = await api.request("access_point.create", { attributes });
+        toast("Access point created");
+        ctx.navigate(\`doors/access-point/\${doc.data.id}\`);
+      } else {
+        await api.request("access_point.update", { access_point_id: Number(id), attributes });
+        toast("Saved");
+      }
+    }, (error) => showFormError(form, error));
+  });
+  const remove = !creating && session.can("manage")
+    ? deleteButton("Delete access point", {
+      title: \`Delete access point \${a.alias}?\`,
+      message: "Its door no longer reads cards until another access point is set.",
+      request: () => api.request("access_point.delete", { access_point_id: Number(id) }),
+      done: () => ctx.navigate("doors/access-points"),
+    })
+    : null;
+  replace(
+    view,
+    back,
+    h("h1", null, creating ? "New access point" : \`Access point \${a.alias}\`),
+    card("Access point", { actions: remove ? [remove] : [] }, form),
+  );
+}
+
+// Zones
+
+async function zoneList(view, ctx) {
+  const { api, session } = ctx;
+  replace(view, header("zones"), loading());
+  let zones, doors;
+  try {
+    [zones, doors] = await Promise.all([
+      api.request("zone.read", { zone_id: 0 }).then((d) => d.data ?? []),
+      api.request("door.read", { door_id: 0 }).then((d) => d.data ?? []),
+    ]);
+  } catch (error) {
+    return replace(view, header("zones"), failure(error));
+  }
+  const doorNames = new Map(doors.map((d) => [String(d.id), d.attributes.alias]));
+  const zoneNames = new Map(zones.map((z) => [String(z.id), z.attributes.alias]));
+  const rows = zones.map((z) => {
+    const a = z.attributes;
+    return [
+      h("a", { href: \`#/doors/zone/\${z.id}\` }, a.alias || \`#\${z.id}\`),
+      a.type === 0 ? "Physical" : "Logical",
+      z.relationships.doors.data.map((d) => doorNames.get(String(d.id)) ?? \`#\${d.id}\`).join(", ") ||
+      "—",
+      z.relationships.children.data.map((c) => zoneNames.get(String(c.id)) ?? \`#\${c.id}\`).join(
+        ", ",
+      ) ||
+      "—",
+      ANTIPASSBACK.find(([v]) => v === a.antipassback)?.[1] ?? a.antipassback,
+    ];
+  });
+  replace(
+    view,
+    header("zones"),
+    h(
+      "p",
+      { class: "muted" },
+      "Zones group doors (and other zones) for schedules and anti-passback.",
+    ),
+    card(
+      \`Zones (\${zones.length})\`,
+      {
+        actions: session.can("manage")
+          ? [h("a", { href: "#/doors/zone/new", class: "button-link primary" }, "New zone")]
+          : [],
+      },
+      table(["Zone", "Type", "Doors", "Sub-zones", "Anti-passback"], rows, {
+        empty: "No zone yet.",
+        caption: "Zones",
+      }),
+    ),
+  );
+}
+
+async function zoneEditor(view, ctx, id) {
+  const { api, session } = ctx;
+  const back = crumbs("#/doors/zones", "Zones");
+  replace(view, back, loading());
+  const creating = id === "new";
+  let zone = null, zones, doors;
+  try {
+    [zone, zones, doors] = await Promise.all([
+      creating ? null : api.request("zone.read", { zone_id: Number(id) }).then((d) => d.data),
+      api.request("zone.read", { zone_id: 0 }).then((d) => d.data ?? []),
+      api.request("door.read", { door_id: 0 }).then((d) => d.data ?? []),
+    ]);
+  } catch (error) {
+    return replace(view, back, failure(error));
+  }
+  if (!ctx.alive()) return;
+  const a = zone?.attributes ?? {};
+  const ids = (key) => (zone?.relationships?.[key]?.data ?? []).map((r) => Number(r.id));
+  const spec = [
+    { key: "alias", label: "Name", type: "text", required: true },
+    { key: "description", label: "Description", type: "text" },
+    {
+      key: "type",
+      label: "Type",
+      type: "select",
+      numeric: true,
+      options: [[0, "Physical (a place)"], [1, "Logical (a set of doors)"]],
+      default: 1,
+    },
+    {
+      key: "antipassback",
+      label: "Anti-passback",
+      type: "select",
+      options: ANTIPASSBACK,
+      default: "off",
+      hint: "Uses the entry/exit direction of the access points",
+    },
+    {
+      key: "antipassback-reset",
+      label: "Anti-passback reset (s)",
+      type: "number",
+      min: 0,
+      max: 31536000,
+      default: 0,
+      hint: "0: never reset by time",
+    },
+    {
+      key: "doors",
+      label: "Doors",
+      type: "picker",
+      options: doors.map((d) => [Number(d.id), d.attributes.alias || \`#\${d.id}\`]),
+    },
+    {
+      key: "children",
+      label: "Sub-zones",
+      type: "picker",
+      options: zones.filter((z) => String(z.id) !== String(id)).map((z) => [
+        Number(z.id),
+        z.attributes.alias || \`#\${z.id}\`,
+      ]),
+    },
+  ];
+  const { form, submit, values } = specForm(
+    "Zone",
+    spec,
+    { ...a, doors: ids("doors"), children: ids("children") },
+    { disabled: !session.can("manage"), submitLabel: creating ? "Create zone" : "Save" },
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const attributes = values();
+    busy(submit, async () => {
+      if (creating) {
+        const doc = await api.request("zone.create", { attributes });
+        toast("Zone created");
+        ctx.navigate(\`doors/zone/\${doc.data.id}\`);
+      } else {
+        await api.request("zone.update", { zone_id: Number(id), attributes });
+        toast("Saved");
+      }
+    }, (error) => showFormError(form, error));
+  });
+  const remove = !creating && session.can("manage")
+    ? deleteButton("Delete zone", {
+      title: \`Delete zone \${a.alias}?\`,
+      message: "Schedules mapped to this zone no longer open its doors.",
+      request: () => api.request("zone.delete", { zone_id: Number(id) }),
+      done: () => ctx.navigate("doors/zones"),
+    })
+    : null;
+  replace(
+    view,
+    back,
+    h("h1", null, creating ? "New zone" : \`Zone \${a.alias}\`),
+    card("Zone", { actions: remove ? [remove] : [] }, form),
+  );
+}
+
+// Devices
+
+function devicesUnavailable(result) {
+  if (result.reason === "rank") {
+    return h("p", { class: "notice" }, "Devices are visible to supervisors and administrators.");
+  }
+  return h(
+    "div",
+    { class: "form-error", role: "alert" },
+    h("strong", null, "This controller does not offer the device calls yet. "),
+    h(
+      "span",
+      { class: "muted small" },
+      \`(\${result.error?.message ?? "INVALID_CALL"}; status \${STATUS.INVALID_CALL} INVALID_CALL)\`,
+    ),
+  );
+}
+
+async function deviceList(view, ctx) {
+  const { api, session } = ctx;
+  replace(view, header("devices"), loading());
+  let result;
+  try {
+    result = await loadDevices(api, session);
+  } catch (error) {
+    return replace(view, header("devices"), failure(error));
+  }
+  if (result.devices === null) return replace(view, header("devices"), devicesUnavailable(result));
+  const devices = result.devices;
+  const nameOf = (rel) => {
+    const id = rel?.data?.id;
+    return id ? devices.find((d) => d.id === id)?.attributes.name ?? id : "—";
+  };
+  const link = (d) =>
+    h("a", { href: \`#/doors/device/\${d.kind}/\${encodeURIComponent(d.id)}\` }, d.attributes.name);
+  const enabled = (d) =>
+    d.attributes.enabled
+      ? h("span", { class: "badge ok" }, "Enabled")
+      : h("span", { class: "badge bad" }, "Disabled");
+  const columns = {
+    "gpio": [["Name", "Line", "Direction", "Options", "State"], (d) => {
+      const a = d.attributes;
+      return [
+        link(d),
+        h("span", { class: "mono" }, \`\${a.device}:\${a.offset}\`),
+        a.direction === 1 ? "Output" : "Input",
+        [a["active-low"] ? "active low" : "", a.debounce ? \`debounce \${a.debounce} µs\` : ""]
+          .filter(Boolean).join(", ") || "—",
+        enabled(d),
+      ];
+    }],
+    "wiegand-reader": [["Name", "Mode", "D0", "D1", "Green LED", "Buzzer", "State"], (d) => [
+      link(d),
+      d.attributes.mode,
+      nameOf(d.relationships?.["gpio-low"]),
+      nameOf(d.relationships?.["gpio-high"]),
+      nameOf(d.relationships?.["green-led"]),
+      nameOf(d.relationships?.buzzer),
+      enabled(d),
+    ]],
+    "led": [["Name", "Line", "State"], (d) => [link(d), nameOf(d.relationships?.gpio), enabled(d)]],
+    "buzzer": [["Name", "Line", "State"], (d) => [
+      link(d),
+      nameOf(d.relationships?.gpio),
+      enabled(d),
+    ]],
+  };
+  replace(
+    view,
+    header("devices"),
+    Object.entries(DEVICE_KINDS).map(([kind, k]) => {
+      const mine = devices.filter((d) => d.kind === kind);
+      const [headers, row] = columns[kind];
+      return card(
+        \`\${k.plural} (\${mine.length})\`,
+        {
+          actions: session.can("hardwareWrite")
+            ? [
+              h(
+                "a",
+                { href: \`#/doors/device/\${kind}/new\`, class: "button-link" },
+                \`New \${k.label}\`,
+              ),
+            ]
+            : [],
+        },
+        table(headers, mine.map(row), { empty: \`No \${k.label} yet.\`, caption: k.plural }),
+      );
+    }),
+  );
+}
+
+function deviceSpec(kind, devices) {
+  const head = [{ key: "name", label: "Name", type: "text", required: true }];
+  const tail = [{ key: "enabled", label: "Enabled", type: "check", default: true }];
+  if (kind === "gpio") {
+    return [
+      ...head,
+      { key: "device", label: "Chip", type: "text", default: "gpiochip0", hint: "e.g. gpiochip0" },
+      {
+        key: "offset",
+        label: "Line offset",
+        type: "number",
+        min: 0,
+        max: 65535,
+        errorKeys: ["number"],
+      },
+      {
+        key: "direction",
+        label: "Direction",
+        type: "select",
+        numeric: true,
+        options: [[0, "Input"], [1, "Output"]],
+        default: 0,
+      },
+      { key: "active-low", label: "Active low", type: "check" },
+      { key: "default-value", label: "Output on at start", type: "check" },
+      { key: "debounce", label: "Debounce (µs)", type: "number", min: 0, max: 1000000, default: 0 },
+      {
+        key: "interrupt-mode",
+        label: "Edges",
+        type: "select",
+        options: [["none", "None"], ["rising", "Rising"], ["falling", "Falling"], ["both", "Both"]],
+        default: "none",
+      },
+      ...tail,
+    ];
+  }
+  if (kind === "wiegand-reader") {
+    return [
+      ...head,
+      { key: "mode", label: "Mode", type: "select", options: WIEGAND_MODES.map((m) => [m, m]) },
+      deviceField("gpio_low_id", "D0 line", devices, "gpio", { errorKeys: ["gpio-low"] }),
+      deviceField("gpio_high_id", "D1 line", devices, "gpio", { errorKeys: ["gpio-high"] }),
+      deviceField("green_led_id", "Green LED", devices, "led", { errorKeys: ["green-led"] }),
+      deviceField("buzzer_id", "Buzzer", devices, "buzzer", { errorKeys: ["buzzer"] }),
+      {
+        key: "silence-timeout",
+        label: "End of frame after (ms of silence)",
+        type: "number",
+        min: 1,
+        max: 1000,
+        default: 25,
+      },
+      ...tail,
+    ];
+  }
+  return [
+    ...head,
+    deviceField("gpio_id", "Output line", devices, "gpio", { errorKeys: ["gpio"] }),
+    {
+      key: "default-blink-duration",
+      label: "Blink duration (ms)",
+      type: "number",
+      min: 0,
+      max: 3600000,
+      default: 1000,
+    },
+    {
+      key: "default-blink-speed",
+      label: "Blink period (ms)",
+      type: "number",
+      min: 0,
+      max: 60000,
+      default: 100,
+    },
+    ...tail,
+  ];
+}
+
+async function deviceEditor(view, ctx, kind, rawId) {
+  const { api, session } = ctx;
+  const back = crumbs("#/doors/devices", "Devices");
+  const k = DEVICE_KINDS[kind];
+  if (!k) return replace(view, back, h("p", { class: "empty" }, "Unknown device type."));
+  replace(view, back, loading());
+  const creating = rawId === "new";
+  const id = creating ? null : decodeURIComponent(rawId);
+  let result;
+  try {
+    result = await loadDevices(api, session);
+  } catch (error) {
+    return replace(view, back, failure(error));
+  }
+  if (!ctx.alive()) return;
+  if (result.devices === null) return replace(view, back, devicesUnavailable(result));
+  const device = creating ? null : result.devices.find((d) => d.id === id && d.kind === kind);
+  if (!creating && !device) {
+    return replace(view, back, h("p", { class: "empty" }, "No such device."));
+  }
+  const initial = { ...(device?.attributes ?? {}) };
+  for (
+    const [key, rel] of [
+      ["gpio_low_id", "gpio-low"],
+      ["gpio_high_id", "gpio-high"],
+      ["green_led_id", "green-led"],
+      ["buzzer_id", "buzzer"],
+      ["gpio_id", "gpio"],
+    ]
+  ) {
+    initial[key] = device?.relationships?.[rel]?.data?.id ?? "";
+  }
+  const { form, submit, values } = specForm(k.label, deviceSpec(kind, result.devices), initial, {
+    disabled: !session.can("hardwareWrite"),
+    submitLabel: creating ? \`Create \${k.label}\` : "Save",
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const attributes = values();
+    for (const key of ["gpio_low_id", "gpio_high_id", "green_led_id", "buzzer_id", "gpio_id"]) {
+      if (attributes[key] === "") attributes[key] = 0;
+    }
+    busy(submit, async () => {
+      if (creating) {
+        const doc = await api.request(\`\${k.prefix}.create\`, { attributes });
+        toast(\`\${k.label} created\`);
+        ctx.navigate(\`doors/device/\${kind}/\${encodeURIComponent(doc.data.id)}\`);
+      } else {
+        await api.request(\`\${k.prefix}.update\`, { [k.idKey]: id, attributes });
+        toast("Saved");
+      }
+    }, (error) => showFormError(form, error));
+  });
+  const remove = !creating && session.can("hardwareWrite")
+    ? deleteButton(\`Delete \${k.label}\`, {
+      title: \`Delete \${device.attributes.name}?\`,
+      message:
+        "A device still used by a door, an access point or another device cannot be deleted.",
+      request: () => api.request(\`\${k.prefix}.delete\`, { [k.idKey]: id }),
+      done: () => ctx.navigate("doors/devices"),
+    })
+    : null;
+  replace(
+    view,
+    back,
+    h("h1", null, creating ? \`New \${k.label}\` : device.attributes.name),
+    card(k.label, { actions: remove ? [remove] : [] }, form),
+  );
 }
 `,
   },
@@ -2515,13 +4254,710 @@ export function render(view, { session, navigate, homeRoute }) {
   },
   "/js/pages/people.js": {
     type: "text/javascript; charset=utf-8",
-    body: `// Placeholder until the page is written.
+    body: `// People: users (account, cards and PINs, group memberships) and groups.
 
-import { h, replace } from "../dom.js";
+import {
+  busy,
+  card,
+  clearFormErrors,
+  confirmDialog,
+  failure,
+  field,
+  h,
+  loading,
+  replace,
+  select,
+  showFormError,
+  table,
+  tabs,
+  toast,
+} from "../dom.js";
+import { validityBadge, validityFields } from "../components.js";
+import { GROUP_RANKS, RANKS } from "../format.js";
+import { h10301CardId, normalizeHex } from "../wiegand.js";
 
-/** Renders the page into \`view\`. */
-export function render(view) {
-  replace(view, h("h1", null, "people"), h("p", { class: "empty" }, "This page is not ready yet."));
+const TABS = [["#/people", "Users", "users"], ["#/people/groups", "Groups", "groups"]];
+
+/** Renders the People section into \`view\`. */
+export async function render(view, ctx) {
+  const [sub, id] = ctx.params;
+  if (sub === "groups") return await groupList(view, ctx);
+  if (sub === "group" && id) return await groupDetail(view, ctx, Number(id));
+  if (sub === "user" && id === "new") return userForm(view, ctx, null);
+  if (sub === "user" && id) return await userDetail(view, ctx, Number(id));
+  return await userList(view, ctx);
+}
+
+function header(title, active, ...extra) {
+  return [h("h1", null, title), tabs(TABS, active), extra];
+}
+
+function fullName(a) {
+  return [a.firstname, a.lastname].filter(Boolean).join(" ");
+}
+
+async function userList(view, ctx) {
+  const { api, session } = ctx;
+  replace(view, header("People", "users"), loading());
+  let doc;
+  try {
+    doc = await api.request("user.read", { user_id: 0 });
+  } catch (error) {
+    return replace(view, header("People", "users"), failure(error));
+  }
+  const users = doc.data ?? [];
+  const filter = h("input", {
+    type: "search",
+    placeholder: "Filter by name, username or e-mail",
+    "aria-label": "Filter users",
+  });
+  const body = h("div");
+  const draw = () => {
+    const q = filter.value.trim().toLowerCase();
+    const shown = users.filter((u) => {
+      const a = u.attributes;
+      return !q ||
+        [a.username, a.firstname, a.lastname, a.email].some((x) =>
+          String(x ?? "").toLowerCase().includes(q)
+        );
+    });
+    replace(
+      body,
+      table(
+        ["Username", "Name", "E-mail", "Rank", "Validity"],
+        shown.map((u) => {
+          const a = u.attributes;
+          return [
+            h("a", { href: \`#/people/user/\${u.id}\` }, a.username),
+            fullName(a) || h("span", { class: "muted" }, "—"),
+            a.email || h("span", { class: "muted" }, "—"),
+            RANKS[a.rank] ?? String(a.rank),
+            validityBadge(a),
+          ];
+        }),
+        { empty: q ? "No user matches." : "No user yet.", caption: "Users" },
+      ),
+    );
+  };
+  filter.addEventListener("input", draw);
+  draw();
+  const actions = session.can("manage")
+    ? [h("a", { href: "#/people/user/new", class: "button-link primary" }, "New user")]
+    : [];
+  replace(
+    view,
+    header("People", "users"),
+    card(\`Users (\${users.length})\`, { actions }, h("div", { class: "toolbar" }, filter), body),
+  );
+}
+
+/** True when the caller may edit \`target\` (attributes of a user resource) at all. */
+function mayEdit(session, targetId, targetRank) {
+  if (targetId === session.user.id) return true;
+  if (session.rank >= 4) return true;
+  return session.rank >= 2 && targetRank < 2;
+}
+
+function userForm(view, ctx, user) {
+  const { api, session } = ctx;
+  const a = user?.attributes ?? {};
+  const creating = user === null;
+  const editable = creating ? session.can("manage") : mayEdit(session, Number(user.id), a.rank);
+  const self = !creating && Number(user.id) === session.user.id;
+  const disabled = !editable;
+  const username = h("input", {
+    name: "username",
+    autocomplete: "off",
+    required: true,
+    value: a.username ?? "",
+    readonly: !creating,
+  });
+  const firstname = h("input", { name: "firstname", value: a.firstname ?? "", disabled });
+  const lastname = h("input", { name: "lastname", value: a.lastname ?? "", disabled });
+  const email = h("input", { name: "email", type: "email", value: a.email ?? "", disabled });
+  const grantable = session.grantableRanks();
+  const rankOptions = RANKS.map((label, value) => [value, label]).filter(([value]) =>
+    grantable.includes(value) || value === a.rank
+  );
+  const rankLocked = disabled || self && session.rank < 4 ||
+    (!creating && !grantable.includes(a.rank));
+  const rank = select({ name: "rank", disabled: rankLocked }, rankOptions, a.rank ?? 0);
+  const password = h("input", {
+    name: "password",
+    type: "password",
+    autocomplete: "new-password",
+    disabled: disabled || self,
+  });
+  const validity = validityFields(a, {
+    disabled: disabled || (self && session.rank < 4),
+    enabledLabel: "Account enabled",
+  });
+  const save = h("button", { type: "submit", class: "primary" }, creating ? "Create user" : "Save");
+  const form = h(
+    "form",
+    { class: "form", "aria-label": creating ? "New user" : "Account", novalidate: true },
+    field("Username", username, {
+      hint: creating ? "Letters, digits, '.', '_' and '-'" : "The username cannot be changed",
+    }),
+    field("Rank", rank, {
+      hint: rankLocked ? "You cannot change this rank" : "What this person may do in this UI",
+    }),
+    field("First name", firstname),
+    field("Last name", lastname),
+    field("E-mail", email),
+    field(creating ? "Password" : "New password", password, {
+      hint: self
+        ? "Change your own password on the My account page"
+        : creating
+        ? "Leave empty for a cardholder who never logs in"
+        : "Leave empty to keep the current password",
+    }),
+    validity.elements,
+    editable ? h("div", { class: "actions" }, save) : null,
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    clearFormErrors(form);
+    const attributes = {
+      firstname: firstname.value,
+      lastname: lastname.value,
+      email: email.value,
+      ...(rankLocked ? {} : { rank: Number(rank.value) }),
+      ...(disabled || (self && session.rank < 4) ? {} : validity.attributes()),
+      ...(password.value ? { password: password.value } : {}),
+    };
+    busy(save, async () => {
+      if (creating) {
+        const doc = await api.request("user.create", {
+          attributes: { username: username.value.trim(), ...attributes },
+        });
+        toast(\`User \${doc.data.attributes.username} created\`);
+        ctx.navigate(\`people/user/\${doc.data.id}\`);
+      } else {
+        await api.request("user.update", { user_id: Number(user.id), attributes });
+        password.value = "";
+        toast("Saved");
+      }
+    }, (error) => showFormError(form, error));
+  });
+  if (creating) {
+    replace(
+      view,
+      h("p", { class: "crumbs" }, h("a", { href: "#/people" }, "← People")),
+      h("h1", null, "New user"),
+      card("Account", {}, form),
+    );
+    username.focus();
+  }
+  return form;
+}
+
+async function userDetail(view, ctx, userId) {
+  const { api, session } = ctx;
+  const crumbs = h("p", { class: "crumbs" }, h("a", { href: "#/people" }, "← People"));
+  replace(view, crumbs, loading());
+  let user, groups;
+  try {
+    [user, groups] = await Promise.all([
+      api.request("user.read", { user_id: userId }).then((d) => d.data),
+      api.request("group.read", { group_id: 0 }).then((d) => d.data ?? []),
+    ]);
+  } catch (error) {
+    return replace(view, crumbs, failure(error));
+  }
+  if (!ctx.alive()) return;
+  const a = user.attributes;
+  const canManage = session.can("manage");
+  const self = userId === session.user.id;
+  const deleteButton = canManage && !self && mayEdit(session, userId, a.rank)
+    ? h("button", { type: "button", class: "danger small" }, "Delete user")
+    : null;
+  deleteButton?.addEventListener("click", async () => {
+    const ok = await confirmDialog({
+      title: \`Delete \${a.username}?\`,
+      message: "Their cards and PINs are deleted too. This cannot be undone.",
+      confirmLabel: "Delete",
+      danger: true,
+    });
+    if (!ok) return;
+    await busy(deleteButton, async () => {
+      await api.request("user.delete", { user_id: userId });
+      toast(\`User \${a.username} deleted\`);
+      ctx.navigate("people");
+    });
+  });
+  const credentialsCard = h("div");
+  const membershipsCard = h("div");
+  replace(
+    view,
+    crumbs,
+    h("h1", null, fullName(a) ? \`\${fullName(a)} (\${a.username})\` : a.username),
+    card("Account", { actions: deleteButton ? [deleteButton] : [] }, userForm(view, ctx, user)),
+    h("div", { class: "two-col" }, credentialsCard, membershipsCard),
+  );
+  const credentialIds = (user.relationships?.credentials?.data ?? []).map((r) => Number(r.id));
+  await Promise.all([
+    drawCredentials(credentialsCard, ctx, userId, credentialIds),
+    drawMemberships(membershipsCard, ctx, user, groups),
+  ]);
+}
+
+async function reloadUser(api, userId) {
+  return (await api.request("user.read", { user_id: userId })).data;
+}
+
+async function drawCredentials(container, ctx, userId, ids) {
+  const { api, session } = ctx;
+  let credentials;
+  try {
+    credentials = await Promise.all(
+      ids.map((id) => api.request("credential.read", { credential_id: id }).then((d) => d.data)),
+    );
+  } catch (error) {
+    return replace(container, card("Cards and PINs", {}, failure(error)));
+  }
+  const canWrite = session.can("manage");
+  const redraw = async () => {
+    const user = await reloadUser(api, userId);
+    const next = (user.relationships?.credentials?.data ?? []).map((r) => Number(r.id));
+    await drawCredentials(container, ctx, userId, next);
+  };
+  const rows = credentials.map((c) => {
+    const a = c.attributes;
+    const isCard = c.type === "rfid-card";
+    const remove = canWrite
+      ? h("button", {
+        type: "button",
+        class: "link",
+        "aria-label": \`Delete \${isCard ? "card" : "PIN"} \${a.alias || c.id}\`,
+      }, "Delete")
+      : null;
+    remove?.addEventListener("click", async () => {
+      const ok = await confirmDialog({
+        title: \`Delete \${isCard ? "card" : "PIN"} \${a.alias || ""}?\`,
+        message: "It stops opening doors immediately.",
+        confirmLabel: "Delete",
+        danger: true,
+      });
+      if (!ok) return;
+      await busy(remove, async () => {
+        await api.request("credential.delete", { credential_id: Number(c.id) });
+        toast("Credential deleted");
+        await redraw();
+      });
+    });
+    return [
+      isCard ? "Card" : "PIN",
+      a.alias || h("span", { class: "muted" }, "—"),
+      isCard
+        ? h("span", { class: "mono" }, \`\${a["card-id"]} (\${a["nb-bits"]} bits)\`)
+        : h("span", { class: "muted" }, "PIN set (never shown)"),
+      validityBadge(a),
+      remove,
+    ];
+  });
+  replace(
+    container,
+    card(
+      "Cards and PINs",
+      { id: "credentials" },
+      table(["Type", "Alias", "Value", "Validity", ""], rows, {
+        empty: "No card or PIN.",
+        caption: "Cards and PINs",
+      }),
+      canWrite ? addCardForm(ctx, userId, redraw) : null,
+      canWrite ? addPinForm(ctx, userId, redraw) : null,
+    ),
+  );
+}
+
+function addCardForm(ctx, userId, done) {
+  const alias = h("input", { name: "alias", autocomplete: "off" });
+  const mode = select({ name: "entry" }, [
+    ["H10301", "H10301 (26-bit)"],
+    ["raw", "Hexadecimal card id"],
+  ], "H10301");
+  const facility = h("input", { name: "facility", type: "number", min: "0", max: "255" });
+  const number = h("input", { name: "number", type: "number", min: "0", max: "65535" });
+  const hex = h("input", { name: "card-id", autocomplete: "off", placeholder: "aa:bb:cc:dd" });
+  const bits = h("input", { name: "nb-bits", type: "number", min: "1", max: "128", value: "26" });
+  const preview = h("p", { class: "hint", "aria-live": "polite" });
+  const h10301 = h(
+    "div",
+    { class: "row wide" },
+    field("Facility code", facility),
+    field("Card number", number),
+  );
+  const raw = h(
+    "div",
+    { class: "row wide", hidden: true },
+    field("Card id", hex, { keys: ["cardId"] }),
+    field("Bits", bits, { keys: ["nbBits"] }),
+  );
+  const computed = () => {
+    if (mode.value !== "H10301") return null;
+    if (facility.value === "" || number.value === "") return null;
+    try {
+      return h10301CardId(Number(facility.value), Number(number.value));
+    } catch (error) {
+      return error;
+    }
+  };
+  const updatePreview = () => {
+    const id = computed();
+    preview.textContent = id instanceof Error
+      ? id.message
+      : id
+      ? \`Stored card id: \${id} (26 bits)\`
+      : "";
+  };
+  for (const input of [facility, number]) input.addEventListener("input", updatePreview);
+  mode.addEventListener("change", () => {
+    h10301.hidden = mode.value !== "H10301";
+    raw.hidden = mode.value === "H10301";
+    updatePreview();
+  });
+  const submit = h("button", { type: "submit", class: "primary" }, "Add card");
+  const form = h(
+    "form",
+    { class: "form", "aria-label": "Add a card", novalidate: true },
+    h("h3", null, "Add a card"),
+    field("Alias", alias, { hint: "e.g. the number printed on the badge" }),
+    field("Entry", mode),
+    h10301,
+    raw,
+    h(
+      "div",
+      { class: "wide", dataset: { keys: " cardId nbBits " } },
+      preview,
+      h("p", { class: "field-error" }),
+    ),
+    h("div", { class: "actions" }, submit),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    clearFormErrors(form);
+    let cardId, nbBits;
+    if (mode.value === "H10301") {
+      const id = computed();
+      if (!id || id instanceof Error) {
+        form.querySelector(\`[data-keys~="cardId"] .field-error\`).textContent = id instanceof Error
+          ? id.message
+          : "Type the facility code and the card number.";
+        return;
+      }
+      cardId = id;
+      nbBits = 26;
+    } else {
+      cardId = normalizeHex(hex.value);
+      nbBits = Number(bits.value);
+      if (cardId === null) {
+        const message = raw.querySelector(\`[data-keys~="cardId"] .field-error\`);
+        message.textContent = "Type whole bytes in hexadecimal, e.g. 0c:1b:00:40.";
+        return;
+      }
+    }
+    busy(submit, async () => {
+      await ctx.api.request("credential.create", {
+        "credential-type": "rfid-card",
+        attributes: { alias: alias.value, owner_id: userId, "card-id": cardId, "nb-bits": nbBits },
+      });
+      toast("Card added");
+      await done();
+    }, (error) => showFormError(form, error));
+  });
+  return form;
+}
+
+function addPinForm(ctx, userId, done) {
+  const alias = h("input", { name: "alias", autocomplete: "off" });
+  const code = h("input", {
+    name: "code",
+    type: "password",
+    inputmode: "numeric",
+    autocomplete: "new-password",
+  });
+  const submit = h("button", { type: "submit", class: "primary" }, "Add PIN");
+  const form = h(
+    "form",
+    { class: "form", "aria-label": "Add a PIN", novalidate: true },
+    h("h3", null, "Add a PIN"),
+    field("Alias", alias),
+    field("PIN", code, { hint: "4 to 12 digits; it is stored hashed and never shown again" }),
+    h("div", { class: "actions" }, submit),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    clearFormErrors(form);
+    busy(submit, async () => {
+      await ctx.api.request("credential.create", {
+        "credential-type": "pin-code",
+        attributes: { alias: alias.value, owner_id: userId, code: code.value },
+      });
+      code.value = "";
+      toast("PIN added");
+      await done();
+    }, (error) => showFormError(form, error));
+  });
+  return form;
+}
+
+async function drawMemberships(container, ctx, user, groups) {
+  const { api, session } = ctx;
+  const userId = Number(user.id);
+  const ids = (user.relationships?.memberships?.data ?? []).map((r) => Number(r.id));
+  let memberships;
+  try {
+    memberships = await Promise.all(
+      ids.map((id) =>
+        api.request("user-group-membership.read", { membership_id: id }).then((d) => d.data)
+      ),
+    );
+  } catch (error) {
+    return replace(container, card("Groups", {}, failure(error)));
+  }
+  const names = new Map(groups.map((g) => [Number(g.id), g.attributes.name]));
+  const canWrite = session.can("manage");
+  const redraw = async () => drawMemberships(container, ctx, await reloadUser(api, userId), groups);
+  const rows = memberships.map((m) => {
+    const groupId = Number(m.relationships.group.data.id);
+    const name = names.get(groupId) ?? \`#\${groupId}\`;
+    const remove = canWrite || userId === session.user.id
+      ? h("button", { type: "button", class: "link", "aria-label": \`Leave \${name}\` }, "Remove")
+      : null;
+    remove?.addEventListener("click", () =>
+      busy(remove, async () => {
+        await api.request("user-group-membership.delete", { membership_id: Number(m.id) });
+        toast(\`Removed from \${name}\`);
+        await redraw();
+      }));
+    return [
+      h("a", { href: \`#/people/group/\${groupId}\` }, name),
+      GROUP_RANKS[m.attributes.rank] ?? m.attributes.rank,
+      remove,
+    ];
+  });
+  const memberOf = new Set(
+    memberships.map((m) => Number(m.relationships.group.data.id)),
+  );
+  let form = null;
+  const available = groups.filter((g) => !memberOf.has(Number(g.id)));
+  if (canWrite && available.length === 0) {
+    form = h(
+      "p",
+      { class: "hint" },
+      groups.length === 0 ? "No group exists yet. " : "Member of every group. ",
+      h("a", { href: "#/people/groups" }, groups.length === 0 ? "Create a group" : "Groups"),
+    );
+  } else if (canWrite) {
+    const group = select(
+      { name: "group_id" },
+      available.map((g) => [g.id, g.attributes.name]),
+    );
+    const rank = select({ name: "rank" }, GROUP_RANKS.map((l, v) => [v, l]), 0);
+    const submit = h("button", { type: "submit", class: "primary" }, "Add to group");
+    form = h(
+      "form",
+      { class: "form", "aria-label": "Add to a group", novalidate: true },
+      field("Group", group),
+      field("Role in the group", rank),
+      h("div", { class: "actions" }, submit),
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      busy(submit, async () => {
+        await api.request("user-group-membership.create", {
+          attributes: { group_id: Number(group.value), user_id: userId, rank: Number(rank.value) },
+        });
+        toast("Added to the group");
+        await redraw();
+      }, (error) => showFormError(form, error));
+    });
+  }
+  replace(
+    container,
+    card(
+      "Groups",
+      { id: "memberships" },
+      table(["Group", "Role", ""], rows, { empty: "Not in any group.", caption: "Groups" }),
+      form,
+    ),
+  );
+}
+
+async function groupList(view, ctx) {
+  const { api, session } = ctx;
+  replace(view, header("People", "groups"), loading());
+  let groups;
+  try {
+    groups = (await api.request("group.read", { group_id: 0 })).data ?? [];
+  } catch (error) {
+    return replace(view, header("People", "groups"), failure(error));
+  }
+  const rows = groups.map((g) => [
+    h("a", { href: \`#/people/group/\${g.id}\` }, g.attributes.name),
+    g.attributes.description || h("span", { class: "muted" }, "—"),
+    String(g.relationships?.memberships?.data?.length ?? 0),
+  ]);
+  const name = h("input", { name: "name", autocomplete: "off", required: true });
+  const description = h("input", { name: "description" });
+  const submit = h("button", { type: "submit", class: "primary" }, "Create group");
+  const form = h(
+    "form",
+    { class: "form", "aria-label": "New group", novalidate: true },
+    field("Name", name, { hint: "3 to 50 letters, digits, '_', '.' or '-'" }),
+    field("Description", description),
+    h("div", { class: "actions" }, submit),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(submit, async () => {
+      const doc = await api.request("group.create", {
+        attributes: { name: name.value.trim(), description: description.value },
+      });
+      toast(\`Group \${doc.data.attributes.name} created\`);
+      ctx.navigate(\`people/group/\${doc.data.id}\`);
+    }, (error) => showFormError(form, error));
+  });
+  replace(
+    view,
+    header("People", "groups"),
+    card(
+      \`Groups (\${groups.length})\`,
+      {},
+      table(["Name", "Description", "Members"], rows, {
+        empty: "No group yet.",
+        caption: "Groups",
+      }),
+    ),
+    session.can("manage") ? card("New group", {}, form) : null,
+  );
+}
+
+async function groupDetail(view, ctx, groupId) {
+  const { api, session } = ctx;
+  const crumbs = h("p", { class: "crumbs" }, h("a", { href: "#/people/groups" }, "← Groups"));
+  replace(view, crumbs, loading());
+  let group, users, memberships;
+  try {
+    [group, users] = await Promise.all([
+      api.request("group.read", { group_id: groupId }).then((d) => d.data),
+      api.request("user.read", { user_id: 0 }).then((d) => d.data ?? []),
+    ]);
+    memberships = await Promise.all(
+      (group.relationships?.memberships?.data ?? []).map((r) =>
+        api.request("user-group-membership.read", { membership_id: Number(r.id) }).then((d) =>
+          d.data
+        )
+      ),
+    );
+  } catch (error) {
+    return replace(view, crumbs, failure(error));
+  }
+  if (!ctx.alive()) return;
+  const canWrite = session.can("manage");
+  const userNames = new Map(users.map((u) => [Number(u.id), u.attributes.username]));
+  const name = h("input", { name: "name", value: group.attributes.name, disabled: !canWrite });
+  const description = h("input", {
+    name: "description",
+    value: group.attributes.description,
+    disabled: !canWrite,
+  });
+  const save = h("button", { type: "submit", class: "primary" }, "Save");
+  const form = h(
+    "form",
+    { class: "form", "aria-label": "Group", novalidate: true },
+    field("Name", name),
+    field("Description", description),
+    canWrite ? h("div", { class: "actions" }, save) : null,
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(save, async () => {
+      await api.request("group.update", {
+        group_id: groupId,
+        attributes: { name: name.value.trim(), description: description.value },
+      });
+      toast("Saved");
+    }, (error) => showFormError(form, error));
+  });
+  const remove = canWrite
+    ? h("button", { type: "button", class: "danger small" }, "Delete group")
+    : null;
+  remove?.addEventListener("click", async () => {
+    const ok = await confirmDialog({
+      title: \`Delete group \${group.attributes.name}?\`,
+      message:
+        "Members keep their accounts; schedules mapped to the group no longer apply to them.",
+      confirmLabel: "Delete",
+      danger: true,
+    });
+    if (!ok) return;
+    await busy(remove, async () => {
+      await api.request("group.delete", { group_id: groupId });
+      toast("Group deleted");
+      ctx.navigate("people/groups");
+    });
+  });
+  const rows = memberships.map((m) => {
+    const uid = Number(m.relationships.user.data.id);
+    const username = userNames.get(uid) ?? \`#\${uid}\`;
+    const button = canWrite
+      ? h("button", { type: "button", class: "link", "aria-label": \`Remove \${username}\` }, "Remove")
+      : null;
+    button?.addEventListener("click", () =>
+      busy(button, async () => {
+        await api.request("user-group-membership.delete", { membership_id: Number(m.id) });
+        toast(\`\${username} removed\`);
+        ctx.navigate(\`people/group/\${groupId}\`);
+      }));
+    return [
+      h("a", { href: \`#/people/user/\${uid}\` }, username),
+      GROUP_RANKS[m.attributes.rank] ?? m.attributes.rank,
+      button,
+    ];
+  });
+  const inGroup = new Set(memberships.map((m) => Number(m.relationships.user.data.id)));
+  let addForm = null;
+  if (canWrite) {
+    const candidates = users.filter((u) => !inGroup.has(Number(u.id)));
+    const who = select({ name: "user_id" }, candidates.map((u) => [u.id, u.attributes.username]));
+    const rank = select({ name: "rank" }, GROUP_RANKS.map((l, v) => [v, l]), 0);
+    const add = h(
+      "button",
+      { type: "submit", class: "primary", disabled: candidates.length === 0 },
+      "Add member",
+    );
+    addForm = h(
+      "form",
+      { class: "form", "aria-label": "Add a member", novalidate: true },
+      field("User", who),
+      field("Role", rank),
+      h("div", { class: "actions" }, add),
+    );
+    addForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      busy(add, async () => {
+        await api.request("user-group-membership.create", {
+          attributes: { group_id: groupId, user_id: Number(who.value), rank: Number(rank.value) },
+        });
+        toast("Member added");
+        ctx.navigate(\`people/group/\${groupId}\`);
+      }, (error) => showFormError(addForm, error));
+    });
+  }
+  replace(
+    view,
+    crumbs,
+    h("h1", null, \`Group \${group.attributes.name}\`),
+    card("Group", { actions: remove ? [remove] : [] }, form),
+    card(
+      \`Members (\${memberships.length})\`,
+      {},
+      table(["User", "Role", ""], rows, { empty: "No member.", caption: "Members" }),
+      addForm,
+    ),
+  );
 }
 `,
   },

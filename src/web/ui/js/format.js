@@ -152,11 +152,11 @@ export function describeEvent(category, content, users) {
         detail: String(content.reason ?? ""),
       };
     }
-    return {
-      kind: "alarm",
-      title: `Alarm: ${doorName(content)} ${DOOR_EVENTS[content.event] ?? content.alarm ?? ""}`,
-      detail: "",
-    };
+    const what = DOOR_EVENTS[content.event] ?? content.alarm ?? "";
+    if (String(content.event ?? "").endsWith("_END")) {
+      return { kind: "door", title: `${doorName(content)}: ${what}`, detail: "" };
+    }
+    return { kind: "alarm", title: `Alarm: ${doorName(content)} ${what}`, detail: "" };
   }
   const what = DOOR_EVENTS[content.event] ?? String(content.event ?? "").toLowerCase();
   let detail = "";

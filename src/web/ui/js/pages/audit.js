@@ -1,8 +1,199 @@
-// Placeholder until the page is written.
+// Audit log: every recorded change, login, access decision and alarm, paged
+// and filtered by type.
 
-import { h, replace } from "../dom.js";
+import { failure, h, loading, replace, select, table } from "../dom.js";
+import { describeEvent, formatDateTime } from "../format.js";
 
-/** Renders the page into `view`. */
-export function render(view) {
-  replace(view, h("h1", null, "audit"), h("p", { class: "empty" }, "This page is not ready yet."));
+const TYPES = [
+  ["", "Everything"],
+  ["Leosac::Audit::AuthEvent", "Access decisions"],
+  ["Leosac::Audit::DoorEvent", "Doors"],
+  ["Leosac::Audit::AlarmEvent", "Alarms"],
+  ["Leosac::Audit::UserEvent", "Users and logins"],
+  ["Leosac::Audit::CredentialEvent", "Cards and PINs"],
+  ["Leosac::Audit::GroupEvent", "Groups"],
+  ["Leosac::Audit::UserGroupMembershipEvent", "Group memberships"],
+  ["Leosac::Audit::ScheduleEvent", "Schedules"],
+  ["Leosac::Audit::HolidayEvent", "Holidays"],
+  ["Leosac::Audit::ZoneEvent", "Zones"],
+  ["Leosac::Audit::AccessPointEvent", "Access points"],
+  ["Leosac::Audit::DeviceEvent", "Devices"],
+  ["Leosac::Audit::WSAPICall", "API calls"],
+];
+
+const TYPE_LABELS = {
+  "audit-auth-event": ["Access", ""],
+  "audit-door-event": ["Door", ""],
+  "audit-alarm-event": ["Alarm", "bad"],
+  "audit-user-event": ["User", ""],
+  "audit-credential-event": ["Credential", ""],
+  "audit-group-event": ["Group", ""],
+  "audit-user-group-membership-event": ["Membership", ""],
+  "audit-schedule-event": ["Schedule", ""],
+  "audit-holiday-event": ["Holiday", ""],
+  "audit-zone-event": ["Zone", ""],
+  "audit-access-point-event": ["Access point", ""],
+  "audit-device-event": ["Device", ""],
+  "audit-wsapicall-event": ["API call", ""],
+  "audit-update-event": ["Update", ""],
+};
+
+function typeBadge(row) {
+  let [label, kind] = TYPE_LABELS[row.type] ?? [row.type, ""];
+  if (row.type === "audit-auth-event") kind = row.attributes.granted ? "ok" : "bad";
+  if (row.type === "audit-wsapicall-event" && row.attributes["status-code"]) kind = "warn";
+  return h("span", { class: `badge ${kind}` }, label);
+}
+
+const LIVE_KINDS = {
+  "audit-auth-event": "access",
+  "audit-door-event": "door",
+  "audit-alarm-event": "alarm",
+};
+
+/** What happened, in words: decisions and door events as on the dashboard, else the server's text. */
+function whatHappened(row, userNames) {
+  const category = LIVE_KINDS[row.type];
+  const content = {};
+  for (const [key, value] of Object.entries(row.attributes)) {
+    content[key.replaceAll("-", "_")] = value;
+  }
+  if (!category || (content.event === undefined && content.granted === undefined)) {
+    return row.attributes.description;
+  }
+  const e = describeEvent(category, content, userNames);
+  return [
+    h("span", null, e.title),
+    e.detail ? h("span", { class: "muted" }, ` · ${e.detail}`) : null,
+  ];
+}
+
+function details(row) {
+  const a = row.attributes;
+  const parts = [];
+  if (a.before) parts.push(h("p", { class: "small" }, "Before"), h("pre", null, a.before));
+  if (a.after) parts.push(h("p", { class: "small" }, "After"), h("pre", null, a.after));
+  if (row.type === "audit-wsapicall-event") {
+    parts.push(
+      h(
+        "pre",
+        null,
+        `${a.method}  status ${a["status-code"]} ${a["status-string"] ?? ""}\nfrom ${
+          a["source-endpoint"] ?? ""
+        }`,
+      ),
+    );
+  }
+  if (parts.length === 0) return null;
+  return h("details", { class: "audit-data" }, h("summary", null, "Details"), parts);
+}
+
+/** Renders the audit log into `view`. */
+export async function render(view, ctx) {
+  const { api } = ctx;
+  let users = new Map();
+  try {
+    const doc = await api.request("user.read", { user_id: 0 });
+    users = new Map((doc.data ?? []).map((u) => [Number(u.id), u.attributes.username]));
+  } catch {
+    // Authors then show as ids.
+  }
+  const state = { page: 1, pageSize: 50, type: "" };
+  const filter = select({ id: "audit-type", name: "type" }, TYPES, "");
+  const size = select(
+    { id: "audit-size", name: "size" },
+    [[25, "25"], [50, "50"], [100, "100"]],
+    50,
+  );
+  const body = h("div");
+  const prev = h("button", { type: "button", class: "secondary small" }, "← Newer");
+  const next = h("button", { type: "button", class: "secondary small" }, "Older →");
+  const pageInfo = h("span", { class: "muted small", "aria-live": "polite" });
+  const load = async () => {
+    replace(body, loading());
+    let doc;
+    try {
+      doc = await api.request("audit.get", {
+        p: state.page,
+        ps: state.pageSize,
+        ...(state.type ? { enabled_type: [state.type] } : {}),
+      });
+    } catch (error) {
+      replace(body, failure(error));
+      return;
+    }
+    if (!ctx.alive()) return;
+    const totalPages = Math.max(1, doc.meta?.total_page ?? 1);
+    pageInfo.textContent = `Page ${state.page} of ${totalPages} · ${doc.meta?.count ?? 0} entries`;
+    prev.disabled = state.page <= 1;
+    next.disabled = state.page >= totalPages;
+    const rows = (doc.data ?? []).map((row) => {
+      const authorId = row.relationships?.author?.data?.id;
+      return [
+        h(
+          "time",
+          {
+            class: "mono small",
+            datetime: new Date(row.attributes.timestamp * 1000).toISOString(),
+          },
+          formatDateTime(row.attributes.timestamp * 1000),
+        ),
+        typeBadge(row),
+        h("div", { title: row.attributes.description }, whatHappened(row, users), details(row)),
+        authorId === undefined
+          ? h("span", { class: "muted" }, "system")
+          : users.get(Number(authorId)) ?? `#${authorId}`,
+      ];
+    });
+    replace(
+      body,
+      table(["Time", "Type", "What happened", "By"], rows, {
+        empty: "Nothing recorded for this filter.",
+        caption: "Audit log",
+      }),
+    );
+  };
+  filter.addEventListener("change", () => {
+    state.type = filter.value;
+    state.page = 1;
+    load();
+  });
+  size.addEventListener("change", () => {
+    state.pageSize = Number(size.value);
+    state.page = 1;
+    load();
+  });
+  prev.addEventListener("click", () => {
+    state.page = Math.max(1, state.page - 1);
+    load();
+  });
+  next.addEventListener("click", () => {
+    state.page += 1;
+    load();
+  });
+  replace(
+    view,
+    h("h1", null, "Audit log"),
+    h(
+      "section",
+      { class: "card", "aria-label": "Audit log" },
+      h(
+        "div",
+        { class: "toolbar" },
+        h("label", { for: "audit-type" }, "Show"),
+        filter,
+        h("label", { for: "audit-size" }, "Per page"),
+        size,
+        h("span", { class: "spacer" }),
+        refreshButton(load),
+      ),
+      body,
+      h("div", { class: "pager" }, prev, next, pageInfo),
+    ),
+  );
+  await load();
+}
+
+function refreshButton(load) {
+  return h("button", { type: "button", class: "secondary small", onclick: load }, "Refresh");
 }

@@ -83,7 +83,7 @@ function doorCard(door, status, ctx, refresh) {
     const open = h(
       "button",
       { type: "button", class: "primary", "aria-label": `Open ${door.alias} momentarily` },
-      "Open",
+      "Open door",
     );
     open.addEventListener("click", () =>
       busy(open, async () => {
