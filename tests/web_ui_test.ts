@@ -268,6 +268,11 @@ Deno.test({
       await shot(page, "06b-dashboard-phone");
       await page.setViewportSize({ width: 1366, height: 860 });
 
+      // A reload keeps the session (token in sessionStorage → authenticate_with_token).
+      await page.reload();
+      await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+      await page.locator("#current-user", { hasText: "admin" }).waitFor();
+
       // The audit log shows the decisions, readable, filtered by type.
       await goTo(page, "Audit log");
       await page.getByLabel("Show").selectOption({ label: "Access decisions" });
@@ -295,6 +300,19 @@ Deno.test({
       assert.equal(await page.locator("#simulate, [data-door-id]").count(), 0);
       await shot(page, "09-rank0-account");
       await logout(page);
+
+      // Repeated failures from one address: the rate-limit message, then a login after the cool-down.
+      for (let i = 0; i < 6; i++) {
+        await login(page, "mallory", `guess-${i}`);
+        const message = page.locator("#login-message");
+        await message.filter({ hasText: /Wrong username|Too many/ }).waitFor();
+        if (/Too many/.test(await message.innerText())) break;
+      }
+      await page.getByText("Too many failed login attempts").waitFor();
+      await shot(page, "10-login-rate-limited");
+      server.clock.advance(5 * 60_000 + 1);
+      await login(page, "admin", TEST_ADMIN_PASSWORD);
+      await page.getByRole("heading", { name: "Dashboard" }).waitFor();
 
       assert.deepEqual(problems, [], "no console errors");
     } finally {

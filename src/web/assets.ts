@@ -502,6 +502,15 @@ input[type="radio"] {
   width: auto;
 }
 
+input:disabled,
+select:disabled,
+textarea:disabled,
+input[readonly] {
+  background: var(--bg);
+  color: var(--muted);
+  border-color: var(--line);
+}
+
 input[aria-invalid="true"],
 select[aria-invalid="true"] {
   border-color: var(--bad);
@@ -2574,6 +2583,14 @@ export function render(view, { api, session }) {
   const form = h(
     "form",
     { class: "form narrow", "aria-label": "Change password" },
+    h("input", {
+      type: "text",
+      name: "username",
+      autocomplete: "username",
+      value: user.username,
+      hidden: true,
+      readonly: true,
+    }),
     field("Current password", current),
     field("New password", next),
     field("New password again", again),

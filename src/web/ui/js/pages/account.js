@@ -28,6 +28,14 @@ export function render(view, { api, session }) {
   const form = h(
     "form",
     { class: "form narrow", "aria-label": "Change password" },
+    h("input", {
+      type: "text",
+      name: "username",
+      autocomplete: "username",
+      value: user.username,
+      hidden: true,
+      readonly: true,
+    }),
     field("Current password", current),
     field("New password", next),
     field("New password again", again),
