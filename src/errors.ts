@@ -117,3 +117,20 @@ export class StoreError extends Error {
     this.name = "StoreError";
   }
 }
+
+/** Longest preview of a client value quoted in an error message. */
+export const MAX_QUOTED_LENGTH = 64;
+
+/**
+ * A short, safe preview of a client value for an error message: JSON,
+ * cut to {@linkcode MAX_QUOTED_LENGTH} characters. Never throws (deep or
+ * cyclic values are named by their type).
+ */
+export function quoteValue(value: unknown): string {
+  if (typeof value === "string") {
+    const text = JSON.stringify(value.slice(0, MAX_QUOTED_LENGTH));
+    return value.length > MAX_QUOTED_LENGTH ? `${text.slice(0, -1)}…"` : text;
+  }
+  if (value === null || typeof value !== "object") return String(value);
+  return Array.isArray(value) ? "an array" : "an object";
+}

@@ -22,6 +22,9 @@ export interface ServerMessage {
   content: unknown;
 }
 
+/** Longest message in a `status_string` (longer ones are cut). */
+export const MAX_STATUS_STRING_LENGTH = 1024;
+
 /** Maximum length of `type` and `uuid`. */
 export const MAX_ENVELOPE_FIELD_LENGTH = 256;
 
@@ -92,7 +95,11 @@ export function errorReply(
     type: request.type,
     uuid: request.uuid,
     status_code: status,
-    status_string: `[${wireType}]: ${message}`,
+    status_string: `[${wireType}]: ${
+      message.length > MAX_STATUS_STRING_LENGTH
+        ? message.slice(0, MAX_STATUS_STRING_LENGTH) + "…"
+        : message
+    }`,
     content,
   };
 }

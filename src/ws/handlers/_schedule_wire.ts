@@ -5,7 +5,7 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
-import { BadRequestError, ValidationError } from "../../errors.ts";
+import { BadRequestError, quoteValue, ValidationError } from "../../errors.ts";
 import { getCredential } from "../../store/credentials.ts";
 import type {
   NewScheduleMapping,
@@ -45,7 +45,7 @@ function parseTime(value: unknown): number {
   const hours = Number(match?.[1]), minutes = Number(match?.[2]);
   if (!match || hours > 23 || minutes > 59) {
     throw new BadRequestError(
-      `Timeframe start or end time is invalid: ${JSON.stringify(value ?? null)}`,
+      `Timeframe start or end time is invalid: ${quoteValue(value ?? null)}`,
     );
   }
   return hours * 60 + minutes;
@@ -76,7 +76,7 @@ export function parseTimeframes(value: unknown): Timeframe[] {
     const day = requiredKey(f, "day");
     if (typeof day !== "number" || !Number.isInteger(day) || day < 0 || day > 6) {
       throw new BadRequestError(
-        `Timeframe day is invalid: ${JSON.stringify(day)} (0 = Monday … 6 = Sunday)`,
+        `Timeframe day is invalid: ${quoteValue(day)} (0 = Monday … 6 = Sunday)`,
       );
     }
     return {

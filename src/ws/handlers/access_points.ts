@@ -9,7 +9,7 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
-import { BadRequestError, NotFoundError } from "../../errors.ts";
+import { BadRequestError, MAX_QUOTED_LENGTH, NotFoundError, quoteValue } from "../../errors.ts";
 import {
   type AccessPoint,
   type AccessPointPatch,
@@ -76,7 +76,9 @@ function checkBackend(controllerModule: unknown): void {
       ? controllerModule
       : JSON.stringify(controllerModule);
     throw new BadRequestError(
-      `Cannot find an AccessPointBackend corresponding to controller-module ${name}`,
+      `Cannot find an AccessPointBackend corresponding to controller-module ${
+        typeof name === "string" ? name.slice(0, MAX_QUOTED_LENGTH) : quoteValue(name)
+      }`,
     );
   }
 }
