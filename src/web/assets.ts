@@ -1159,6 +1159,8 @@ export class Api {
   #stopped = false;
   /** Called on every (re)open before queued requests are flushed. */
   onOpen = null;
+  /** Called when a reply says the session was aborted (status 7: token expired or revoked). */
+  onSessionAborted = null;
   /** "connecting" | "open" | "closed". */
   state = "connecting";
 
@@ -1225,6 +1227,7 @@ export class Api {
       clearTimeout(entry.timer);
       if (message.status_code === STATUS.SUCCESS) entry.resolve(message.content);
       else entry.reject(new ApiError(message));
+      if (message.status_code === STATUS.SESSION_ABORTED) this.onSessionAborted?.(message);
       return;
     }
     for (const handler of this.#pushHandlers.get(message.type) ?? []) handler(message.content);
@@ -4982,7 +4985,7 @@ async function groupDetail(view, ctx, groupId) {
     type: "text/javascript; charset=utf-8",
     body: `// Who is logged in, what they may do, and the token kept for reloads.
 
-import { ApiError, STATUS } from "./api.js";
+import { ApiError, cleanStatusString, STATUS } from "./api.js";
 
 const TOKEN_KEY = "leosac.token";
 
@@ -5007,6 +5010,9 @@ export class Session {
     api.on("session_closed", (content) => {
       this.#forget(\`Your session was closed by the server: \${content?.reason ?? "no reason"}\`);
     });
+    api.onSessionAborted = (reply) => {
+      this.#forget(\`Your session has ended: \${cleanStatusString(reply.status_string)}\`);
+    };
     // After a reconnect, log the new connection in again before anything queued runs.
     api.onOpen = () => {
       const token = sessionStorage.getItem(TOKEN_KEY);

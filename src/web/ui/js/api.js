@@ -68,6 +68,8 @@ export class Api {
   #stopped = false;
   /** Called on every (re)open before queued requests are flushed. */
   onOpen = null;
+  /** Called when a reply says the session was aborted (status 7: token expired or revoked). */
+  onSessionAborted = null;
   /** "connecting" | "open" | "closed". */
   state = "connecting";
 
@@ -134,6 +136,7 @@ export class Api {
       clearTimeout(entry.timer);
       if (message.status_code === STATUS.SUCCESS) entry.resolve(message.content);
       else entry.reject(new ApiError(message));
+      if (message.status_code === STATUS.SESSION_ABORTED) this.onSessionAborted?.(message);
       return;
     }
     for (const handler of this.#pushHandlers.get(message.type) ?? []) handler(message.content);

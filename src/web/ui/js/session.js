@@ -1,6 +1,6 @@
 // Who is logged in, what they may do, and the token kept for reloads.
 
-import { ApiError, STATUS } from "./api.js";
+import { ApiError, cleanStatusString, STATUS } from "./api.js";
 
 const TOKEN_KEY = "leosac.token";
 
@@ -25,6 +25,9 @@ export class Session {
     api.on("session_closed", (content) => {
       this.#forget(`Your session was closed by the server: ${content?.reason ?? "no reason"}`);
     });
+    api.onSessionAborted = (reply) => {
+      this.#forget(`Your session has ended: ${cleanStatusString(reply.status_string)}`);
+    };
     // After a reconnect, log the new connection in again before anything queued runs.
     api.onOpen = () => {
       const token = sessionStorage.getItem(TOKEN_KEY);
