@@ -16,6 +16,7 @@
 import { openChardevChip } from "../../src/hardware/chardev/chardev_chip.ts";
 import { type ContractFixture, runGpioContract } from "../../src/hardware/contract.ts";
 import { runWorkerDeathCase } from "./guest_worker_death.ts";
+import { type ChipReport, runProbe } from "../../src/cli/probe.ts";
 
 const [chipPath, sysfsBase] = Deno.args;
 if (chipPath === undefined || sysfsBase === undefined) {
@@ -55,6 +56,30 @@ cases.push({
       (o) => Deno.readTextFileSync(simAttribute(o, "value")).trim() === "1",
     );
     console.log(`       ${note}`);
+  },
+});
+cases.push({
+  name: "leosac hardware probe lists the gpio-sim chip, its line names and consumers",
+  fn: async () => {
+    await using chip = openChardevChip(chipPath!);
+    await using _relay = chip.requestOutput(2, { consumer: "probe-relay", initial: false });
+    const out: string[] = [];
+    const io = { print: (l: string) => out.push(l), error: (l: string) => out.push(l) };
+    const status = runProbe({ command: "hardware-probe", chip: null, json: true }, io);
+    const report = JSON.parse(out.join("\n")) as { chips: ChipReport[] };
+    const sim = report.chips.find((c) => c.path === chipPath);
+    const line = (o: number) => sim?.lineInfo[o];
+    if (
+      status !== 0 || sim === undefined || line(0)?.name !== "D0" || line(1)?.name !== "D1" ||
+      line(2)?.consumer !== "probe-relay" || line(2)?.direction !== "output" ||
+      line(2)?.used !== true || line(3)?.used !== false
+    ) throw new Error(`unexpected probe output (status ${status}): ${out.join("\n")}`);
+    const table: string[] = [];
+    runProbe({ command: "hardware-probe", chip: chipPath!, json: false }, {
+      print: (l) => table.push(l),
+      error: (l) => table.push(l),
+    });
+    for (const l of table.slice(0, 5)) console.log(`       ${l}`);
   },
 });
 
