@@ -7,7 +7,7 @@
  */
 
 import { systemScheduler } from "../scheduler.ts";
-import type { Bias, GpioChip, InputLine, Scheduler } from "../types.ts";
+import type { Bias, EdgeEvent, GpioChip, InputLine, Scheduler } from "../types.ts";
 import { type AssemblerOptions, WiegandAssembler, type WiegandFrame } from "./assembler.ts";
 
 /** Options of {@linkcode openWiegandReader}. */
@@ -70,9 +70,48 @@ export function openWiegandReader(chip: GpioChip, options: WiegandReaderOptions)
     // Take the time first, then consume what the kernel already holds: an edge
     // queued while JavaScript was busy must extend the frame, not split it.
     const nowNs = chip.nowNs();
-    for (const line of lines) line.readPendingEvents();
+    pullOthers(null);
+    feedHeldUpTo(null);
     const frame = assembler.flushIfSilent(nowNs);
     if (frame !== null) options.onFrame(frame);
+    arm();
+  };
+
+  // D0 and D1 are separate kernel queues. When JavaScript was busy, one
+  // line's backlog can be delivered before the other's, out of time order; a
+  // long run of identical bits would then look like a silent gap and split
+  // the frame. So before an edge is fed to the assembler, the other lines'
+  // queued edges are pulled in, and every edge older than it goes first.
+  // Pulled edges newer than it wait (for the next edge, a microtask, or the
+  // silence timer). With in-order delivery nothing is ever pulled or held.
+  const held: EdgeEvent[] = [];
+  let pulling = false;
+  let flushQueued = false;
+  const feed = (event: EdgeEvent): void => {
+    for (const frame of assembler.push(event)) options.onFrame(frame);
+  };
+  const feedHeldUpTo = (limitNs: bigint | null): void => {
+    held.sort((
+      a,
+      b,
+    ) => (a.timestampNs < b.timestampNs ? -1 : a.timestampNs > b.timestampNs ? 1 : 0));
+    while (held.length > 0 && (limitNs === null || held[0]!.timestampNs <= limitNs)) {
+      feed(held.shift()!);
+    }
+  };
+  const pullOthers = (except: InputLine | null): void => {
+    pulling = true;
+    try {
+      for (const line of lines) if (line !== except) line.readPendingEvents();
+    } finally {
+      pulling = false;
+    }
+  };
+  const flushHeld = (): void => {
+    flushQueued = false;
+    if (closed) return;
+    pullOthers(null);
+    feedHeldUpTo(null);
     arm();
   };
 
@@ -81,7 +120,17 @@ export function openWiegandReader(chip: GpioChip, options: WiegandReaderOptions)
       const line = chip.requestInput(offset, lineOptions);
       lines.push(line);
       line.onEdge((event) => {
-        for (const frame of assembler.push(event)) options.onFrame(frame);
+        if (pulling) {
+          held.push(event);
+          return;
+        }
+        pullOthers(line);
+        feedHeldUpTo(event.timestampNs);
+        feed(event);
+        if (held.length > 0 && !flushQueued) {
+          flushQueued = true;
+          queueMicrotask(flushHeld);
+        }
         arm();
       });
     }
