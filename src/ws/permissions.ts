@@ -191,17 +191,28 @@ export function sqlRelations(db: DatabaseSync): Relations {
       ).get(scheduleId, userId, userId, userId) !== undefined;
     },
     doorMappedTo(userId, doorId) {
+      // The access engine's rule: a mapping covers the door when it names the
+      // door, a zone containing it (through any chain of parent zones), or no
+      // door and no zone at all ("every door").
       return prepared(
         db,
-        `SELECT 1 FROM schedule_mappings m
+        `WITH RECURSIVE containing(id) AS (
+           SELECT zone_id FROM zone_doors WHERE door_id = ?
+           UNION
+           SELECT c.parent_id FROM zone_children c JOIN containing ON c.child_id = containing.id
+         )
+         SELECT 1 FROM schedule_mappings m
          WHERE (EXISTS (SELECT 1 FROM mapping_doors WHERE mapping_id = m.id AND door_id = ?)
-             OR EXISTS (SELECT 1 FROM mapping_zones mz JOIN zone_doors zd ON zd.zone_id = mz.zone_id
-                        WHERE mz.mapping_id = m.id AND zd.door_id = ?))
+             OR EXISTS (SELECT 1 FROM mapping_zones mz WHERE mz.mapping_id = m.id
+                        AND mz.zone_id IN (SELECT id FROM containing))
+             OR (NOT EXISTS (SELECT 1 FROM mapping_doors WHERE mapping_id = m.id)
+                 AND NOT EXISTS (SELECT 1 FROM mapping_zones WHERE mapping_id = m.id)))
            AND (EXISTS (SELECT 1 FROM mapping_users WHERE mapping_id = m.id AND user_id = ?)
              OR EXISTS (SELECT 1 FROM mapping_groups mg JOIN memberships ms ON ms.group_id = mg.group_id
                         WHERE mg.mapping_id = m.id AND ms.user_id = ?)
              OR EXISTS (SELECT 1 FROM mapping_credentials mc JOIN credentials c ON c.id = mc.credential_id
-                        WHERE mc.mapping_id = m.id AND c.owner_id = ?))`,
+                        WHERE mc.mapping_id = m.id AND c.owner_id = ?))
+         LIMIT 1`,
       ).get(doorId, doorId, userId, userId, userId) !== undefined;
     },
     sharesGroup(userId, otherUserId) {
