@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { AUDIT_EVENT, AUDIT_KIND } from "../src/store/audit.ts";
 import { createDevice } from "../src/store/devices.ts";
-import type { TestClient } from "../src/testing.ts";
+import { startTestServer, TestClient } from "../src/testing.ts";
 import {
   assertModelError,
   assertNotFound,
@@ -245,4 +245,39 @@ Deno.test("door.read lists every door for a viewer and only mapped doors for a u
   assert.deepEqual(filtered.data.map((d: { id: number }) => d.id), [mine]);
   ok(await w.user.request("door.read", { door_id: mine }));
   failed(await w.user.request("door.read", { door_id: other }), 2);
+});
+
+Deno.test("door.update refuses an input line as strike and an output line as contact", async () => {
+  await using server = await startTestServer();
+  await using admin = await TestClient.connect(server.wsUrl);
+  await admin.login();
+  const gpio = async (name: string, direction: number, offset: number): Promise<string> => {
+    const reply = await admin.request("gpio.create", {
+      attributes: { name, direction, device: "gpiochip0", offset },
+    });
+    assert.equal(reply.status_code, 0, JSON.stringify(reply));
+    return (reply.content as { data: { id: string } }).data.id;
+  };
+  const input = await gpio("button", 0, 1);
+  const output = await gpio("relay", 1, 2);
+  const door = await admin.request("door.create", { attributes: { alias: "Lab" } });
+  const doorId = (door.content as { data: { id: number } }).data.id;
+  const bad = await admin.request("door.update", {
+    door_id: doorId,
+    attributes: { "strike-gpio": input },
+  });
+  assert.equal(bad.status_code, 11);
+  const pointer = (bad.content as { errors: Array<{ source: { pointer: string } }> }).errors[0]!
+    .source.pointer;
+  assert.equal(pointer, "data/attributes/strike-gpio");
+  const alsoBad = await admin.request("door.update", {
+    door_id: doorId,
+    attributes: { "contact-gpio": output },
+  });
+  assert.equal(alsoBad.status_code, 11);
+  const good = await admin.request("door.update", {
+    door_id: doorId,
+    attributes: { "strike-gpio": output, "rex-gpio": input },
+  });
+  assert.equal(good.status_code, 0, JSON.stringify(good));
 });

@@ -7,7 +7,7 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
-import { BadRequestError, NotFoundError } from "../../errors.ts";
+import { BadRequestError, NotFoundError, ValidationError } from "../../errors.ts";
 import { getAccessPoint } from "../../store/access_points.ts";
 import { AUDIT_EVENT, AUDIT_KIND, auditMask } from "../../store/audit.ts";
 import { transaction } from "../../store/db.ts";
@@ -27,11 +27,13 @@ import { type Endpoint, endpoint } from "../context.ts";
 import { any, id, object } from "../validate.ts";
 import { attributesOf, auditChange, boolAttr, intAttr, textAttr } from "./_entity_attrs.ts";
 import { accessPointWireType } from "./access_points.ts";
+import { roleProblem } from "./_device_refs.ts";
 
+/** The door's gpio attributes, the field they set, and the direction the line must have. */
 const GPIO_ATTRIBUTES = [
-  ["strike-gpio", "strikeGpioId"],
-  ["contact-gpio", "contactGpioId"],
-  ["rex-gpio", "rexGpioId"],
+  ["strike-gpio", "strikeGpioId", "output"],
+  ["contact-gpio", "contactGpioId", "input"],
+  ["rex-gpio", "rexGpioId", "input"],
 ] as const;
 
 /** Serialises a door; `relationships` is present only when it has an access point. */
@@ -82,11 +84,22 @@ function isCleared(value: unknown): boolean {
   return value === null || value === "" || value === 0 || value === "0";
 }
 
-/** A GPIO device id; `null`, `""` or `0` clears it. */
-function parseGpio(db: DatabaseSync, value: unknown): string | null {
+/**
+ * A GPIO device id; `null`, `""` or `0` clears it. The strike must be an
+ * output line, the contact and request-to-exit inputs (11 otherwise).
+ */
+function parseGpio(
+  db: DatabaseSync,
+  value: unknown,
+  key: string,
+  role: "input" | "output",
+): string | null {
   if (isCleared(value)) return null;
   if (typeof value !== "string") throw new BadRequestError("Failed to unserialize UUID");
-  if (getDevice(db, value)?.type !== "gpio") throw new NotFoundError("gpio", value);
+  const device = getDevice(db, value);
+  if (device?.type !== "gpio") throw new NotFoundError("gpio", value);
+  const problem = roleProblem(device, role);
+  if (problem !== null) throw new ValidationError(problem, `data/attributes/${key}`);
   return value;
 }
 
@@ -141,8 +154,8 @@ function parseFields(
   }
   if (unlockMs !== undefined) patch.unlockMs = unlockMs;
   if (heldOpenMs !== undefined) patch.heldOpenMs = heldOpenMs;
-  for (const [key, field] of GPIO_ATTRIBUTES) {
-    if (Object.hasOwn(attrs, key)) patch[field] = parseGpio(db, attrs[key]);
+  for (const [key, field, role] of GPIO_ATTRIBUTES) {
+    if (Object.hasOwn(attrs, key)) patch[field] = parseGpio(db, attrs[key], key, role);
   }
   if (Object.hasOwn(attrs, "unlock-schedule")) {
     patch.unlockScheduleId = parseSchedule(db, attrs["unlock-schedule"]);
