@@ -21,13 +21,27 @@ export function formatDate(ms: number | null, unbounded: "min" | "max" = "min"):
 }
 
 /**
+ * The bounds of the web client's `utc` transform: it clamps every date it
+ * reads to [1800-01-01, 2100-01-01] and sends the clamped value back on save,
+ * so our unbounded dates come back as these.
+ */
+const CLIENT_MIN_MS = Date.UTC(1800, 0, 1);
+const CLIENT_MAX_MS = Date.UTC(2100, 0, 1);
+
+/**
  * Parses a client date: `2017-01-01T00:00:00Z` (what the web client sends),
  * any ISO-8601 string with a zone, or Leosac's own output format. Leosac's
- * unbounded dates, `null` and `""` mean unbounded.
+ * unbounded dates, `null` and `""` mean unbounded, and so does the web
+ * client's clamp for that side of the range: a start (`"min"`) at or before
+ * 1800-01-01 or an end (`"max"`) at or after 2100-01-01.
  *
  * @throws {ValidationError} naming `pointer` when the text is not a date.
  */
-export function parseDate(value: unknown, pointer: string): number | null {
+export function parseDate(
+  value: unknown,
+  pointer: string,
+  unbounded?: "min" | "max",
+): number | null {
   if (value === null || value === undefined || value === "") return null;
   if (typeof value !== "string" || value.length > 64) {
     throw new ValidationError("Invalid date.", pointer);
@@ -44,6 +58,8 @@ export function parseDate(value: unknown, pointer: string): number | null {
   }
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) throw new ValidationError("Invalid date.", pointer);
+  if (unbounded === "min" && ms <= CLIENT_MIN_MS) return null;
+  if (unbounded === "max" && ms >= CLIENT_MAX_MS) return null;
   return ms;
 }
 

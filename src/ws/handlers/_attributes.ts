@@ -89,8 +89,10 @@ export function validityAttribute(attrs: Attributes, current: Validity): Validit
   }
   const validity = {
     enabled: typeof e === "boolean" ? e : current.enabled,
-    start: s === undefined ? current.start : parseDate(s, ATTRIBUTE_POINTER + "validity-start"),
-    end: n === undefined ? current.end : parseDate(n, ATTRIBUTE_POINTER + "validity-end"),
+    start: s === undefined
+      ? current.start
+      : parseDate(s, ATTRIBUTE_POINTER + "validity-start", "min"),
+    end: n === undefined ? current.end : parseDate(n, ATTRIBUTE_POINTER + "validity-end", "max"),
   };
   if (validity.start !== null && validity.end !== null && validity.end < validity.start) {
     throw new ValidationError(

@@ -108,8 +108,8 @@ function parseValidity(attrs: Record<string, unknown>, current: Validity): Valid
   }
   const validity = {
     enabled: typeof e === "boolean" ? e : current.enabled,
-    start: s === undefined ? current.start : parseDate(s, P + "validity-start"),
-    end: n === undefined ? current.end : parseDate(n, P + "validity-end"),
+    start: s === undefined ? current.start : parseDate(s, P + "validity-start", "min"),
+    end: n === undefined ? current.end : parseDate(n, P + "validity-end", "max"),
   };
   if (validity.start !== null && validity.end !== null && validity.end < validity.start) {
     throw new ValidationError("The validity end is before its start.", P + "validity-end");
