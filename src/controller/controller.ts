@@ -265,6 +265,7 @@ export class Controller {
     ]);
     this.#doors.clear();
     this.#readers.clear();
+    this.#recorder.close();
   }
 
   #requireDoor(id: number): DoorRuntime {

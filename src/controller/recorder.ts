@@ -4,6 +4,13 @@
  * committed before the event is handed on, so a crash at any moment loses
  * no event that anyone was told about.
  *
+ * When the database refuses a row (locked by another process beyond the
+ * connection's busy timeout, read-only, full disk), the row and every later
+ * one are kept in memory, in order (at most {@linkcode MAX_PENDING_ROWS}), and
+ * retried with a growing delay; each event is handed on once its row is
+ * committed. Doors keep deciding meanwhile. A `kill -9` during the trouble
+ * loses the rows still waiting, which nobody was told about.
+ *
  * @module
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
@@ -19,6 +26,12 @@ import { logger } from "../log.ts";
 import type { ControllerEvent, EventCategory } from "./protocol.ts";
 
 const log = logger("controller");
+
+/** Rows kept in memory while the database refuses them; the oldest go beyond. */
+export const MAX_PENDING_ROWS = 10_000;
+/** First and longest delay between two attempts at the waiting rows. */
+const RETRY_MIN_MS = 250;
+const RETRY_MAX_MS = 4000;
 
 /** A door as the recorder names it. */
 export interface DoorRef {
@@ -45,6 +58,10 @@ export interface Recorder {
   door(door: DoorRef, event: DoorEvent, authorId: number | null): void;
   /** A remote opening (`door.open`, kind DOOR, DOOR_OPENED_MANUALLY). */
   openedManually(door: DoorRef, authorId: number | null, atMs: number): void;
+  /** Rows waiting for the database to accept them. */
+  pending(): number;
+  /** Tries the waiting rows one last time and stops retrying. */
+  close(): void;
 }
 
 interface Row {
@@ -84,32 +101,76 @@ export function createRecorder(
        target2_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
   );
 
-  function write(category: EventCategory, row: Row): void {
-    let auditId = -1;
-    try {
-      const result = insert.get(
-        row.timestamp,
-        row.kind,
-        row.mask,
-        row.authorId,
-        row.description,
-        row.targetId,
-        row.target2Id,
-        JSON.stringify(row.data),
-      ) as { id: number };
-      auditId = result.id;
-    } catch (error) {
-      log.error("Cannot append the audit row for {description}: {error}", {
-        description: row.description,
-        error: String(error),
-      });
-    }
-    emit({
+  const waiting: { category: EventCategory; row: Row }[] = [];
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let retryMs = 0;
+  let closed = false;
+
+  /** Commits one row and returns its event; throws if the database refuses it. */
+  function commit(category: EventCategory, row: Row): ControllerEvent {
+    const { id: auditId } = insert.get(
+      row.timestamp,
+      row.kind,
+      row.mask,
+      row.authorId,
+      row.description,
+      row.targetId,
+      row.target2Id,
+      JSON.stringify(row.data),
+    ) as { id: number };
+    return {
       category,
       auditId,
       timestamp: row.timestamp,
       content: { audit_id: auditId, timestamp: row.timestamp, ...row.data },
-    });
+    };
+  }
+
+  function drain(): void {
+    retryTimer = undefined;
+    try {
+      while (waiting.length > 0) {
+        const next = waiting[0]!;
+        const event = commit(next.category, next.row);
+        waiting.shift();
+        emit(event);
+      }
+      if (retryMs > 0) log.info("Audit rows written again; the database accepts them");
+      retryMs = 0;
+    } catch (error) {
+      retryMs = Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, retryMs * 2));
+      log.error("Cannot append audit rows ({count} waiting, retry in {ms} ms): {error}", {
+        count: waiting.length,
+        ms: retryMs,
+        error: String(error),
+      });
+      if (!closed) retryTimer = setTimeout(drain, retryMs);
+    }
+  }
+
+  function write(category: EventCategory, row: Row): void {
+    if (waiting.length === 0) {
+      let event: ControllerEvent | undefined;
+      try {
+        event = commit(category, row);
+      } catch (error) {
+        log.error("Cannot append the audit row for {description} (kept, retrying): {error}", {
+          description: row.description,
+          error: String(error),
+        });
+      }
+      if (event !== undefined) return emit(event);
+    }
+    waiting.push({ category, row });
+    if (waiting.length > MAX_PENDING_ROWS) {
+      const lost = waiting.shift()!;
+      log.error("Audit row dropped (too many waiting): {description}", {
+        description: lost.row.description,
+      });
+    }
+    if (retryTimer === undefined && !closed) {
+      retryTimer = setTimeout(drain, Math.max(RETRY_MIN_MS, retryMs));
+    }
   }
 
   function doorLabel(door: DoorRef): string {
@@ -210,6 +271,15 @@ export function createRecorder(
         data: { event: "OPENED_MANUALLY", door: door.id, door_alias: door.alias },
         timestamp: atMs,
       });
+    },
+    pending() {
+      return waiting.length;
+    },
+    close() {
+      closed = true;
+      clearTimeout(retryTimer);
+      retryTimer = undefined;
+      if (waiting.length > 0) drain();
     },
   };
 }

@@ -25,6 +25,9 @@ import {
 
 const log = logger("controller");
 
+/** Longest an event write waits for a lock held by another connection. */
+export const EVENTS_BUSY_TIMEOUT_MS = 200;
+
 /** The parts of the worker global scope used here. */
 interface WorkerScope {
   postMessage(message: WorkerMessage): void;
@@ -44,7 +47,12 @@ async function init(request: InitRequest, post: WorkerScope["postMessage"]): Pro
   if (running !== null) throw new ControllerError(CONTROLLER_ERROR.BAD_REQUEST, "Already started");
   if (request.logging !== undefined) await setupLogging(request.logging);
   const policyDb = openDatabase(request.databasePath, { readOnly: true });
-  const eventsDb = openDatabase(request.databasePath, { migrate: false, busyTimeoutMs: 5000 });
+  // A short busy timeout: a write blocks this thread, and with it every door.
+  // A row the database refuses waits in the recorder and is retried.
+  const eventsDb = openDatabase(request.databasePath, {
+    migrate: false,
+    busyTimeoutMs: EVENTS_BUSY_TIMEOUT_MS,
+  });
   let hardware: Hardware;
   try {
     hardware = createHardware(request.hardware, {

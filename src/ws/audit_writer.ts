@@ -3,7 +3,14 @@
  *
  * Rows for authentication calls are written at once (before the reply);
  * the others are buffered and written in one transaction every
- * `flushIntervalMs` or `maxBuffered` rows, and on close. A call row never
+ * `flushIntervalMs` or `maxBuffered` rows, and on close; a call that ends
+ * after close (a request in flight at shutdown) is written at once. So a
+ * `kill -9` can lose the call rows of the last `flushIntervalMs`, never an
+ * authentication row, and never a change's own audit row (written in the
+ * change's transaction). A background batch waits at most `flushBusyMs` for
+ * a database locked by another process (the main thread's event loop must
+ * keep serving); a failed batch is kept (bounded) and retried with a growing
+ * delay. A call row never
  * holds the request payload, so no secret can reach it. Entity changes write
  * their own audit rows inside the change's transaction, not through here.
  *
@@ -40,7 +47,12 @@ export interface AuditWriterOptions {
   flushIntervalMs?: number;
   /** @default 500 */
   maxBuffered?: number;
+  /** Longest a batch waits for a write lock held by another connection. @default 100 */
+  flushBusyMs?: number;
 }
+
+/** Longest delay between two attempts at a batch the database refused. */
+const MAX_RETRY_MS = 5000;
 
 function toEntry(call: ApiCall): AuditEntry {
   return {
@@ -68,25 +80,32 @@ export class AuditWriter {
   #buffer: AuditEntry[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  #retryMs = 0;
 
   constructor(db: DatabaseSync, options: AuditWriterOptions = {}) {
     this.#db = db;
-    this.#options = { flushIntervalMs: 200, maxBuffered: 500, ...options };
+    this.#options = { flushIntervalMs: 200, maxBuffered: 500, flushBusyMs: 100, ...options };
   }
 
-  /** Records a call; `now` writes it before returning. */
+  /** Records a call; `now` (and any call after close) writes it before returning. */
   record(call: ApiCall, now = false): void {
-    if (this.#closed) return;
     this.#buffer.push(toEntry(call));
-    if (now || this.#buffer.length >= this.#options.maxBuffered) {
+    if (now || this.#closed) {
       this.flush();
+    } else if (this.#buffer.length >= this.#options.maxBuffered) {
+      this.#flush(true);
     } else if (this.#timer === undefined) {
-      this.#timer = setTimeout(() => this.flush(), this.#options.flushIntervalMs);
+      this.#timer = setTimeout(() => this.#flush(true), this.#options.flushIntervalMs);
     }
   }
 
-  /** Writes every buffered row. */
+  /** Writes every buffered row (waiting for a busy database up to its busy timeout). */
   flush(): void {
+    this.#flush(false);
+  }
+
+  /** `background`: a timer's batch, which waits at most `flushBusyMs` for a lock. */
+  #flush(background: boolean): void {
     if (this.#timer !== undefined) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
@@ -95,14 +114,35 @@ export class AuditWriter {
     const rows = this.#buffer;
     this.#buffer = [];
     try {
-      appendAuditBatch(this.#db, rows);
+      if (background) this.#withShortBusyTimeout(() => appendAuditBatch(this.#db, rows));
+      else appendAuditBatch(this.#db, rows);
+      this.#retryMs = 0;
     } catch (error) {
       // Keep the rows for the next attempt (a busy database), within the bound.
       this.#buffer = rows.concat(this.#buffer).slice(-this.#options.maxBuffered * 4);
-      log.error("Cannot write API call audit rows: {error}", { error: String(error) });
+      this.#retryMs = Math.min(
+        MAX_RETRY_MS,
+        Math.max(this.#options.flushIntervalMs, this.#retryMs * 2),
+      );
+      log.error("Cannot write API call audit rows (retrying in {ms} ms): {error}", {
+        ms: this.#retryMs,
+        error: String(error),
+      });
       if (this.#timer === undefined && !this.#closed) {
-        this.#timer = setTimeout(() => this.flush(), this.#options.flushIntervalMs);
+        this.#timer = setTimeout(() => this.#flush(true), this.#retryMs);
       }
+    }
+  }
+
+  /** Runs `fn` with the connection's busy timeout lowered to `flushBusyMs`. */
+  #withShortBusyTimeout(fn: () => void): void {
+    if (this.#db.isTransaction) return fn();
+    const row = this.#db.prepare("PRAGMA busy_timeout").get() as { timeout: number };
+    this.#db.exec(`PRAGMA busy_timeout = ${Math.trunc(this.#options.flushBusyMs)}`);
+    try {
+      fn();
+    } finally {
+      this.#db.exec(`PRAGMA busy_timeout = ${Math.trunc(row.timeout)}`);
     }
   }
 

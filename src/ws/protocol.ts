@@ -112,7 +112,48 @@ export function replyForError(
   if (error instanceof AppError) {
     return errorReply(request, error.status, error.wireType, error.message, error.content);
   }
+  const database = databaseTrouble(error);
+  if (database !== null) {
+    // Leosac's shape for database failures: "[odb::<type>]: Database Error: <message>".
+    return errorReply(
+      request,
+      STATUS.DATABASE_ERROR,
+      "odb::exception",
+      `Database Error: ${database}`,
+    );
+  }
   return errorReply(request, STATUS.GENERAL_FAILURE, "LEOSACException", "Internal error.");
+}
+
+/** SQLite failures an operator can act on, by the message node:sqlite gives them. */
+const DATABASE_TROUBLE: ReadonlyArray<[RegExp, string]> = [
+  [
+    /database is locked|database table is locked/,
+    "The database is busy (another process holds a write lock); nothing was changed, try again.",
+  ],
+  [
+    /readonly database|read-only/,
+    "The database cannot be written (read-only file or directory); nothing was changed.",
+  ],
+  [/disk is full/, "The disk is full; nothing was changed."],
+  [
+    /disk I\/O error|unable to open database/,
+    "The database cannot be read or written (I/O error).",
+  ],
+];
+
+/**
+ * The operator-facing message for a SQLite error (busy, read-only, full
+ * disk, I/O), or null for anything else. The change was rolled back.
+ */
+export function databaseTrouble(error: unknown): string | null {
+  if (!(error instanceof Error) || (error as { code?: unknown }).code !== "ERR_SQLITE_ERROR") {
+    return null;
+  }
+  for (const [pattern, message] of DATABASE_TROUBLE) {
+    if (pattern.test(error.message)) return message;
+  }
+  return null;
 }
 
 /** A server push (events, `session_closed`): a fresh uuid unless given. */
