@@ -38,20 +38,24 @@ export class LoginLimiter {
     };
   }
 
-  #keys(username: string, address: string): string[] {
-    return [`user:${username.toLowerCase()}`, `addr:${address}`];
+  #keys(username: string | null, address: string): string[] {
+    const addr = `addr:${address}`;
+    return username === null ? [addr] : [`user:${username.toLowerCase()}`, addr];
   }
 
-  /** True when an attempt for this username or address must be refused now. */
-  isLimited(username: string, address: string, nowMs: number): boolean {
+  /**
+   * True when an attempt for this username or address must be refused now.
+   * `username` null (token logins) checks the address only.
+   */
+  isLimited(username: string | null, address: string, nowMs: number): boolean {
     return this.#keys(username, address).some((key) => {
       const entry = this.#entries.get(key);
       return entry !== undefined && entry.lockedUntil > nowMs;
     });
   }
 
-  /** Records a failed attempt. */
-  recordFailure(username: string, address: string, nowMs: number): void {
+  /** Records a failed attempt (`username` null: the address only). */
+  recordFailure(username: string | null, address: string, nowMs: number): void {
     const { maxFailures, windowMs, coolDownMs, maxKeys } = this.#options;
     for (const key of this.#keys(username, address)) {
       let entry = this.#entries.get(key);

@@ -156,9 +156,24 @@ export class Session implements SessionState, RegisteredSession {
   }
 
   isAuthenticatedAt(nowMs: number): boolean {
+    if (this.actor === null || this.tokenHash === null) return false;
     const v = this.#verified;
-    return this.actor !== null && v !== null && v.epoch === authEpoch() &&
-      nowMs <= v.expiresAt && isValidAt(v.validity, nowMs);
+    if (v !== null && v.epoch === authEpoch() && nowMs <= v.expiresAt) {
+      return isValidAt(v.validity, nowMs);
+    }
+    // Some user or token changed since the last check (often someone else's):
+    // re-read this session's token and user, without refreshing the token (a
+    // push must not extend a session). Dropping the push instead silenced every
+    // subscriber after any user edit or logout until it sent a request.
+    const epoch = authEpoch();
+    const token = getTokenByHash(this.#deps.store.db, this.tokenHash);
+    const user = token && token.expiresAt >= nowMs
+      ? getUser(this.#deps.store.db, token.userId)
+      : undefined;
+    if (!token || !user || !isValidAt(user.validity, nowMs)) return false;
+    this.actor = { userId: user.id, rank: user.rank };
+    this.#verified = { epoch, expiresAt: token.expiresAt, validity: user.validity };
+    return true;
   }
 
   /** Clears the authentication (logout, abort). Privileges go with it. */

@@ -107,11 +107,13 @@ export const SESSION_ENDPOINTS: Record<string, Endpoint> = {
     auditNow: true,
     handle(ctx, { token }) {
       const { limiter } = ctx.deps;
-      if (limiter.isLimited("", ctx.session.remoteAddress, ctx.now)) throw rateLimited();
+      // Keyed by address only: a shared "" username key let anyone lock every
+      // client out of token logins with five bad tokens.
+      if (limiter.isLimited(null, ctx.session.remoteAddress, ctx.now)) throw rateLimited();
       const record = findToken(ctx.deps.store.db, token);
       const user = record && getUser(ctx.deps.store.db, record.userId);
       if (!record || !user || record.expiresAt < ctx.now) {
-        limiter.recordFailure("", ctx.session.remoteAddress, ctx.now);
+        limiter.recordFailure(null, ctx.session.remoteAddress, ctx.now);
         return INVALID_CREDENTIALS;
       }
       checkAccountUsable(user, ctx.now);
@@ -174,6 +176,11 @@ export const SESSION_ENDPOINTS: Record<string, Endpoint> = {
         });
         const self = actor.userId === target.id;
         if (self) {
+          // Guessing the current password here counts like a failed login and
+          // is refused like one.
+          if (ctx.deps.limiter.isLimited(target.username, ctx.session.remoteAddress, ctx.now)) {
+            throw rateLimited();
+          }
           const ok = request.current_password !== undefined &&
             await verifyPassword(request.current_password, target.passwordHash);
           if (!ok) {

@@ -13,7 +13,7 @@ import {
 } from "../../errors.ts";
 import { appendAudit, AUDIT_EVENT, AUDIT_KIND, auditMask } from "../../store/audit.ts";
 import { isUniqueViolation } from "../../store/constraint.ts";
-import { listCredentialsOfUser } from "../../store/credentials.ts";
+import { listCredentialsOfUser, updateCredential } from "../../store/credentials.ts";
 import { transaction } from "../../store/db.ts";
 import { listMembershipsOfUser } from "../../store/memberships.ts";
 import { listScheduleIdsMappedTo } from "../../store/schedules.ts";
@@ -302,14 +302,29 @@ export const USER_ENDPOINTS: Record<string, Endpoint> = {
         if (user.rank === USER_RANK.ADMIN && countUsersWithRank(db, USER_RANK.ADMIN) <= 1) {
           throw new ValidationError("The last administrator cannot be deleted.", "");
         }
+        // The credentials outlive their owner (owner_id becomes NULL) so they
+        // can be handed to someone else, but an ownerless card still opens the
+        // doors mapped to the card itself: disable them, or a deleted user's
+        // card would keep working.
+        const disabled = listCredentialsOfUser(db, user.id).filter((c) => c.validity.enabled);
+        for (const c of disabled) {
+          updateCredential(db, c.id, { validity: { ...c.validity, enabled: false } });
+        }
         deleteUser(db, user.id);
         appendAudit(db, {
           kind: AUDIT_KIND.USER,
-          mask: auditMask(AUDIT_EVENT.USER_DELETED),
+          mask: auditMask(
+            AUDIT_EVENT.USER_DELETED,
+            ...(disabled.length > 0 ? [AUDIT_EVENT.CREDENTIAL_UPDATED] : []),
+          ),
           authorId: actor.userId,
           timestamp: ctx.now,
           targetId: user.id,
-          description: `User ${user.username} has been deleted.`,
+          description: `User ${user.username} has been deleted.${
+            disabled.length > 0
+              ? ` Credentials disabled: ${disabled.map((c) => c.id).join(", ")}.`
+              : ""
+          }`,
           before: userSnapshot(user),
         });
       });
