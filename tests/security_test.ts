@@ -259,3 +259,62 @@ Deno.test("a group administrator who adds someone sees their profile but never t
   assert.equal((await alice.request("credential.read", { credential_id: 1 })).status_code, 2);
   assert.equal((await alice.request("search.user_username", { partial_name: "a" })).status_code, 2);
 });
+
+Deno.test("the last usable administrator cannot be demoted, disabled or deleted, even with a disabled admin around", async () => {
+  await using server = await startTestServer();
+  await using admin = await TestClient.connect(server.wsUrl);
+  await admin.login();
+  const created = await admin.request("user.create", {
+    attributes: {
+      username: "sleeper",
+      password: "sleeper-password",
+      rank: 4,
+      "validity-enabled": false,
+    },
+  });
+  assert.equal(created.status_code, 0, JSON.stringify(created));
+  const demote = await admin.request("user.update", { user_id: 1, attributes: { rank: 2 } });
+  assert.equal(demote.status_code, 11, "the disabled admin does not count");
+  const sleeperId = (created.content as { data: { id: number } }).data.id;
+  const wake = await admin.request("user.update", {
+    user_id: sleeperId,
+    attributes: { "validity-enabled": true },
+  });
+  assert.equal(wake.status_code, 0);
+  const disableOther = await admin.request("user.update", {
+    user_id: sleeperId,
+    attributes: { "validity-enabled": false },
+  });
+  assert.equal(disableOther.status_code, 0, "another usable admin (user 1) remains");
+  const deleteOther = await admin.request("user.delete", { user_id: sleeperId });
+  assert.equal(deleteOther.status_code, 0);
+});
+
+Deno.test("schedule timeframes, mappings and id lists are bounded", async () => {
+  await using server = await startTestServer();
+  await using admin = await TestClient.connect(server.wsUrl);
+  await admin.login();
+  const frame = { day: 0, "start-time": "8:00", "end-time": "9:00" };
+  const tooMany = await admin.request("schedule.create", {
+    attributes: { name: "huge", timeframes: Array(1001).fill(frame) },
+  });
+  assert.equal(tooMany.status_code, 1);
+  assert.match(tooMany.status_string, /more than 1000/);
+  const created = await admin.request("schedule.create", {
+    attributes: { name: "fine", timeframes: [frame] },
+  });
+  const scheduleId = (created.content as { data: { id: number } }).data.id;
+  const mappings = await admin.request("schedule.update", {
+    schedule_id: scheduleId,
+    attributes: { timeframes: [frame] },
+    mapping: Array(1001).fill({ users: [], groups: [], credentials: [], doors: [], zones: [] }),
+  });
+  assert.equal(mappings.status_code, 1);
+  const ids = await admin.request("schedule.update", {
+    schedule_id: scheduleId,
+    attributes: { timeframes: [frame] },
+    mapping: [{ users: Array(10_001).fill(1), groups: [], credentials: [], doors: [], zones: [] }],
+  });
+  assert.equal(ids.status_code, 1);
+  assert.match(ids.status_string, /more than 10000 ids/);
+});

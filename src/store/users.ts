@@ -159,3 +159,22 @@ export function searchUsers(db: DatabaseSync, partial: string): User[] {
   return (prepared(db, "SELECT * FROM users WHERE instr(lower(username), lower(?)) > 0 ORDER BY id")
     .all(partial) as unknown as UserRow[]).map(toUser);
 }
+
+/**
+ * Counts the users of at least `rank` who can log in at `nowMs` (enabled and
+ * within validity), other than `exceptId`.
+ */
+export function countUsableUsersWithRank(
+  db: DatabaseSync,
+  rank: UserRank,
+  nowMs: number,
+  exceptId = 0,
+): number {
+  const row = prepared(
+    db,
+    `SELECT count(*) AS n FROM users WHERE rank >= ? AND id != ? AND validity_enabled = 1
+       AND (validity_start IS NULL OR validity_start <= ?)
+       AND (validity_end IS NULL OR validity_end >= ?)`,
+  ).get(rank, exceptId, nowMs, nowMs) as { n: number };
+  return row.n;
+}

@@ -132,6 +132,9 @@ export function enumAttr<const T extends readonly string[]>(
   return value as T[number];
 }
 
+/** Most ids in one list attribute (mapping members, zone doors and children). */
+export const MAX_ID_LIST_LENGTH = 10_000;
+
 /**
  * A list of entity ids (`null` is an empty list; numeric strings are
  * accepted), duplicates removed, every id checked to exist.
@@ -147,6 +150,11 @@ export function idList(
   if (value === null) return [];
   if (!Array.isArray(value)) {
     throw new BadRequestError(`Invalid value for \`${options.key}\`: expected an array`);
+  }
+  if (value.length > MAX_ID_LIST_LENGTH) {
+    throw new BadRequestError(
+      `Invalid value for \`${options.key}\`: more than ${MAX_ID_LIST_LENGTH} ids`,
+    );
   }
   const ids = value.map((item) => {
     const n = typeof item === "string" && /^\d{1,15}$/.test(item) ? Number(item) : item;

@@ -56,6 +56,11 @@ export function formatTime(minute: number): string {
   return `${Math.floor(minute / 60)}:${minute % 60}`;
 }
 
+/** Most timeframes in one schedule (a week at one-minute slots would be far fewer). */
+export const MAX_TIMEFRAMES = 1000;
+/** Most mappings in one schedule. */
+export const MAX_MAPPINGS = 1000;
+
 /**
  * The `timeframes` list: `null` or `[]` is an empty list. Each frame is one
  * `day` (0 = Monday … 6 = Sunday) with `start-time` and `end-time` as
@@ -67,6 +72,9 @@ export function parseTimeframes(value: unknown): Timeframe[] {
   if (value === null) return [];
   if (!Array.isArray(value)) {
     throw new BadRequestError("Invalid value for `timeframes`: expected an array");
+  }
+  if (value.length > MAX_TIMEFRAMES) {
+    throw new BadRequestError(`Invalid value for \`timeframes\`: more than ${MAX_TIMEFRAMES}`);
   }
   return value.map((frame: unknown) => {
     if (typeof frame !== "object" || frame === null || Array.isArray(frame)) {
@@ -105,6 +113,9 @@ const LISTS = [
 export function parseMappings(db: DatabaseSync, value: unknown): NewScheduleMapping[] {
   if (!Array.isArray(value)) {
     throw new BadRequestError("Invalid value for `mapping`: expected an array");
+  }
+  if (value.length > MAX_MAPPINGS) {
+    throw new BadRequestError(`Invalid value for \`mapping\`: more than ${MAX_MAPPINGS} mappings`);
   }
   return value.map((item: unknown, index) => {
     if (typeof item !== "object" || item === null || Array.isArray(item)) {

@@ -20,7 +20,7 @@ import { listScheduleIdsMappedTo } from "../../store/schedules.ts";
 import { hashPassword } from "../../store/secrets.ts";
 import { deleteUserTokens } from "../../store/tokens.ts";
 import {
-  countUsersWithRank,
+  countUsableUsersWithRank,
   createUser,
   deleteUser,
   getUser,
@@ -259,10 +259,15 @@ export const USER_ENDPOINTS: Record<string, Endpoint> = {
         patch.passwordHash = passwordHash;
       }
       transaction(db, () => {
-        if (user.rank === USER_RANK.ADMIN && patch.rank !== undefined) {
-          if (countUsersWithRank(db, USER_RANK.ADMIN) <= 1) {
-            throw new ValidationError("The last administrator cannot lose the rank.", P + "rank");
-          }
+        // Some other administrator must still be able to log in afterwards.
+        const losesAdmin = user.rank === USER_RANK.ADMIN &&
+          ((patch.rank !== undefined && patch.rank < USER_RANK.ADMIN) ||
+            (patch.validity !== undefined && !isValidAt(patch.validity, ctx.now)));
+        if (losesAdmin && countUsableUsersWithRank(db, USER_RANK.ADMIN, ctx.now, user.id) === 0) {
+          throw new ValidationError(
+            "The last usable administrator cannot lose the rank or be disabled.",
+            P + (patch.rank !== undefined ? "rank" : "validity-enabled"),
+          );
         }
         const after = updateUser(db, user.id, patch)!;
         if (passwordHash !== undefined) deleteUserTokens(db, user.id);
@@ -299,8 +304,11 @@ export const USER_ENDPOINTS: Record<string, Endpoint> = {
       const user = findUser(db, user_id);
       const actor = ctx.require("USER_DELETE", { userId: user.id, userRank: user.rank });
       transaction(db, () => {
-        if (user.rank === USER_RANK.ADMIN && countUsersWithRank(db, USER_RANK.ADMIN) <= 1) {
-          throw new ValidationError("The last administrator cannot be deleted.", "");
+        if (
+          user.rank === USER_RANK.ADMIN &&
+          countUsableUsersWithRank(db, USER_RANK.ADMIN, ctx.now, user.id) === 0
+        ) {
+          throw new ValidationError("The last usable administrator cannot be deleted.", "");
         }
         // The credentials outlive their owner (owner_id becomes NULL) so they
         // can be handed to someone else, but an ownerless card still opens the
