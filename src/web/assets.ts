@@ -270,10 +270,12 @@ main {
 
   .sidebar ul {
     flex-direction: row;
+    flex-wrap: wrap;
   }
 
   .sidebar a {
     white-space: nowrap;
+    padding: 0.4rem 0.6rem;
   }
 
   main {
@@ -547,17 +549,22 @@ select[aria-invalid="true"] {
   font-size: 0.9rem;
 }
 
+/* Box and label side by side, even when the label wraps; the error below. */
 .field.check {
-  flex-direction: row;
-  flex-wrap: wrap;
+  display: grid;
+  grid-template-columns: auto 1fr;
   align-items: center;
-  gap: 0.5rem;
+  gap: 0.25rem 0.5rem;
   align-self: end;
   padding-bottom: 0.5rem;
 }
 
 .field.check .field-error {
-  flex-basis: 100%;
+  grid-column: 1 / -1;
+}
+
+.field.check .field-error:empty {
+  display: none;
 }
 
 .field-error {
@@ -599,6 +606,7 @@ select[aria-invalid="true"] {
 }
 
 fieldset {
+  min-width: 0; /* else a wide table inside pushes the page past a phone's width */
   border: 1px solid var(--line);
   border-radius: 8px;
   padding: 0.75rem 0.9rem;
@@ -911,6 +919,41 @@ legend {
   padding: 0.3rem 0.4rem;
 }
 
+.timeframes select {
+  min-width: 8.5rem;
+}
+
+/* On a phone a timeframe is a small block: the day, then start, end and Remove. */
+@media (max-width: 560px) {
+  .timeframes thead {
+    display: none;
+  }
+
+  .timeframes tr {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    padding: 0.35rem 0;
+    border-bottom: 1px solid var(--line);
+  }
+
+  .timeframes td {
+    border: 0;
+  }
+
+  .timeframes td:first-child {
+    flex-basis: 100%;
+  }
+}
+
+.setup-steps {
+  margin: 0.25rem 0 0;
+  padding-left: 1.4rem;
+  display: flex;
+  flex-direction: column;
+  gap: 0.35rem;
+}
+
 .mapping {
   border: 1px solid var(--line);
   border-radius: 9px;
@@ -1075,6 +1118,11 @@ a.button-link.primary:hover {
 .mapping-who,
 .mapping-where {
   display: contents;
+}
+
+.plain-list {
+  margin: 0.25rem 0;
+  padding-left: 1.2rem;
 }
 `,
   },
@@ -1279,7 +1327,7 @@ export class Api {
     type: "text/javascript; charset=utf-8",
     body: `// Reusable widgets built on dom.js: a multi-value picker and a validity editor.
 
-import { checkbox, field, h, replace } from "./dom.js";
+import { checkbox, clearFormErrors, field, h, replace } from "./dom.js";
 import { dateInputValue, dateToWire } from "./format.js";
 
 /**
@@ -1440,6 +1488,7 @@ export function specForm(
         min: s.min,
         max: s.max,
         required: s.required,
+        readonly: s.readonly,
         disabled,
         autocomplete: "off",
       });
@@ -1459,6 +1508,26 @@ export function specForm(
     extra,
     disabled ? null : h("div", { class: "actions" }, submit),
   );
+  // Required fields are checked here, before the caller's submit handler
+  // (registered later) sends anything: the message goes next to the field.
+  form.addEventListener("submit", (event) => {
+    clearFormErrors(form);
+    let first = null;
+    for (const s of spec.filter((x) => x.required)) {
+      const input = form.querySelector(\`[name="\${CSS.escape(s.key)}"]\`);
+      if (!input || String(input.value).trim() !== "") continue;
+      const wrapper = input.closest(".field");
+      const message = wrapper?.querySelector(".field-error");
+      if (message) message.textContent = \`\${s.label} is required.\`;
+      input.setAttribute("aria-invalid", "true");
+      first ??= input;
+    }
+    if (first) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      first.focus();
+    }
+  });
   return {
     form,
     submit,
@@ -1624,6 +1693,8 @@ export function toast(message, kind = "ok") {
     kind === "error" && message instanceof Error ? errorContent(message) : String(message),
   );
   area.append(el);
+  // A burst of notices (quick clicks) shows the latest few, not a column of them.
+  while (area.children.length > 3) area.firstElementChild.remove();
   setTimeout(() => el.remove(), kind === "error" ? 8000 : 3500);
 }
 
@@ -1743,8 +1814,12 @@ export const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Sa
 export const DOOR_MODES = [
   ["normal", "Normal", "Opens for granted credentials"],
   ["unlocked", "Unlocked", "Strike held open"],
-  ["locked", "Locked", "Refuses every credential"],
-  ["lockdown", "Lockdown", "Locked; even remote opening and REX refused"],
+  ["locked", "Locked", "Refuses every card, PIN and remote opening; the exit button still works"],
+  [
+    "lockdown",
+    "Lockdown",
+    "Emergency lock: refuses every card, PIN and remote opening until lifted; the exit button still works",
+  ],
 ];
 
 const REASONS = {
@@ -1945,6 +2020,9 @@ const NAV = [
 const api = new Api(Api.defaultUrl());
 const session = new Session(api);
 const root = document.getElementById("app");
+// One notice area for the whole session: a toast shown just before a
+// navigation ("Door created") must survive the re-render.
+const toastArea = h("div", { id: "toasts", class: "toasts" });
 let cleanup = null;
 let generation = 0;
 
@@ -2053,7 +2131,7 @@ async function render() {
       return;
     }
     const view = h("div", { class: "login-page" });
-    replace(root, view, h("div", { id: "toasts", class: "toasts" }));
+    replace(root, view, toastArea);
     login.render(view, { api, session, navigate, homeRoute, params: route.params });
     return;
   }
@@ -2063,7 +2141,7 @@ async function render() {
     return;
   }
   const view = h("div", { class: "page" });
-  replace(root, shell(route.name, view), h("div", { id: "toasts", class: "toasts" }));
+  replace(root, shell(route.name, view), toastArea);
   const ctx = {
     api,
     session,
@@ -2083,7 +2161,11 @@ async function start() {
   await session.restore();
   await versionLoaded;
   session.onChange(() => {
-    if (session.user === null) navigate("login");
+    if (session.user === null) {
+      // The next person at this browser does not see the previous one's notices.
+      toastArea.replaceChildren();
+      navigate("login");
+    }
   });
   globalThis.addEventListener("hashchange", render);
   if (session.user !== null && currentRoute().name === "login") navigate(homeRoute());
@@ -2494,12 +2576,20 @@ async function holidays(view, ctx) {
         "aria-label": \`Delete holiday \${a.name || a.date}\`,
       }, "Delete")
       : null;
-    remove?.addEventListener("click", () =>
-      busy(remove, async () => {
+    remove?.addEventListener("click", async () => {
+      const ok = await confirmDialog({
+        title: \`Delete holiday \${a.name || a.date}?\`,
+        message: "Schedules grant access on that day again.",
+        confirmLabel: "Delete",
+        danger: true,
+      });
+      if (!ok) return;
+      await busy(remove, async () => {
         await api.request("holiday.delete", { holiday_id: Number(item.id) });
         toast("Holiday deleted");
         ctx.navigate("access/holidays");
-      }));
+      });
+    });
     return [
       h("span", { class: "mono" }, a.recurring ? a.date.slice(5) : a.date),
       a.name || h("span", { class: "muted" }, "—"),
@@ -2516,6 +2606,7 @@ async function holidays(view, ctx) {
     form = h(
       "form",
       { class: "form", "aria-label": "New holiday", novalidate: true },
+      h("h3", null, "Add a holiday"),
       field("Date", date),
       field("Name", name),
       recurring,
@@ -2523,6 +2614,13 @@ async function holidays(view, ctx) {
     );
     form.addEventListener("submit", (event) => {
       event.preventDefault();
+      clearFormErrors(form);
+      if (!date.value) {
+        form.querySelector(\`[data-keys~="date"] .field-error\`).textContent = "Pick a date.";
+        date.setAttribute("aria-invalid", "true");
+        date.focus();
+        return;
+      }
       busy(submit, async () => {
         await api.request("holiday.create", {
           attributes: {
@@ -2558,11 +2656,22 @@ async function holidays(view, ctx) {
     type: "text/javascript; charset=utf-8",
     body: `// My account: who I am, my credentials, and changing my password.
 
-import { busy, card, clearFormErrors, field, h, replace, showFormError, toast } from "../dom.js";
+import {
+  busy,
+  card,
+  clearFormErrors,
+  field,
+  h,
+  replace,
+  showFormError,
+  table,
+  toast,
+} from "../dom.js";
 import { RANKS } from "../format.js";
 
 /** Renders the account page into \`view\`. */
-export function render(view, { api, session }) {
+export function render(view, ctx) {
+  const { api, session } = ctx;
   const user = session.user;
   const current = h("input", {
     type: "password",
@@ -2621,6 +2730,7 @@ export function render(view, { api, session }) {
     }, (error) => showFormError(form, error));
   });
   const name = [user.firstname, user.lastname].filter(Boolean).join(" ");
+  const access = h("div", { class: "two-col" });
   replace(
     view,
     h("h1", null, "My account"),
@@ -2645,7 +2755,53 @@ export function render(view, { api, session }) {
       ),
       card("Password", {}, form),
     ),
+    access,
   );
+  drawAccess(access, ctx);
+}
+
+/** My cards and PINs, and the doors mapped to me (what the server lets me read). */
+async function drawAccess(container, ctx) {
+  const { api, session } = ctx;
+  try {
+    const me = (await api.request("user.read", { user_id: session.user.id })).data;
+    const ids = (me.relationships?.credentials?.data ?? []).map((r) => Number(r.id));
+    const [credentials, doors] = await Promise.all([
+      Promise.all(
+        ids.map((id) => api.request("credential.read", { credential_id: id }).then((d) => d.data)),
+      ),
+      api.request("door.read", { door_id: 0 }).then((d) => d.data ?? []),
+    ]);
+    if (!ctx.alive()) return;
+    replace(
+      container,
+      card(
+        "My cards and PINs",
+        { id: "my-credentials" },
+        table(
+          ["Type", "Alias", "Value"],
+          credentials.map((c) => [
+            c.type === "rfid-card" ? "Card" : "PIN",
+            c.attributes.alias || h("span", { class: "muted" }, "—"),
+            c.type === "rfid-card"
+              ? h("span", { class: "mono" }, c.attributes["card-id"])
+              : h("span", { class: "muted" }, "PIN set (never shown)"),
+          ]),
+          { empty: "No card or PIN.", caption: "My cards and PINs" },
+        ),
+      ),
+      card(
+        "Doors I may open",
+        { id: "my-doors" },
+        doors.length === 0
+          ? h("p", { class: "empty" }, "No door is mapped to you.")
+          : h("ul", { class: "plain-list" }, doors.map((d) => h("li", null, d.attributes.alias))),
+        h("p", { class: "hint" }, "When depends on the schedules an administrator set."),
+      ),
+    );
+  } catch {
+    // The profile and the password form still work.
+  }
 }
 `,
   },
@@ -2657,7 +2813,11 @@ export function render(view, { api, session }) {
 import { failure, h, loading, replace, select, table } from "../dom.js";
 import { describeEvent, formatDateTime } from "../format.js";
 
+/** The default view: every kind except the (numerous) API call rows. */
+const EVENTS = "events";
+
 const TYPES = [
+  [EVENTS, "Everything but API calls"],
   ["", "Everything"],
   ["Leosac::Audit::AuthEvent", "Access decisions"],
   ["Leosac::Audit::DoorEvent", "Doors"],
@@ -2751,8 +2911,8 @@ export async function render(view, ctx) {
   } catch {
     // Authors then show as ids.
   }
-  const state = { page: 1, pageSize: 50, type: "" };
-  const filter = select({ id: "audit-type", name: "type" }, TYPES, "");
+  const state = { page: 1, pageSize: 50, type: EVENTS };
+  const filter = select({ id: "audit-type", name: "type" }, TYPES, EVENTS);
   const size = select(
     { id: "audit-size", name: "size" },
     [[25, "25"], [50, "50"], [100, "100"]],
@@ -2769,7 +2929,15 @@ export async function render(view, ctx) {
       doc = await api.request("audit.get", {
         p: state.page,
         ps: state.pageSize,
-        ...(state.type ? { enabled_type: [state.type] } : {}),
+        ...(state.type === EVENTS
+          ? {
+            enabled_type: TYPES.map(([kind]) => kind).filter((kind) =>
+              kind.startsWith("Leosac::") && kind !== "Leosac::Audit::WSAPICall"
+            ),
+          }
+          : state.type
+          ? { enabled_type: [state.type] }
+          : {}),
       });
     } catch (error) {
       replace(body, failure(error));
@@ -2936,9 +3104,17 @@ function doorCard(door, status, ctx, refresh) {
   const mode = status?.mode ?? "normal";
   const controls = [];
   if (ctx.session.can("doorControl")) {
+    // The controller refuses remote opening in locked and lockdown modes.
+    const refused = mode === "locked" || mode === "lockdown";
     const open = h(
       "button",
-      { type: "button", class: "primary", "aria-label": \`Open \${door.alias} momentarily\` },
+      {
+        type: "button",
+        class: "primary",
+        "aria-label": \`Open \${door.alias} momentarily\`,
+        disabled: refused,
+        title: refused ? \`Remote opening is refused in \${mode} mode\` : null,
+      },
       "Open door",
     );
     open.addEventListener("click", () =>
@@ -2964,7 +3140,7 @@ function doorCard(door, status, ctx, refresh) {
             const ok = await confirmDialog({
               title: \`Lock down \${door.alias}?\`,
               message:
-                "Lockdown refuses every card, PIN, remote opening and exit request until the mode is changed back.",
+                "Lockdown refuses every card, PIN and remote opening until the mode is changed back. The exit button (REX) still opens the door.",
               confirmLabel: "Lock down",
               danger: true,
             });
@@ -3043,9 +3219,28 @@ async function recentEvents(api) {
 
 function simulatePanel(ctx, doors) {
   const { api } = ctx;
-  const result = h("p", { class: "sim-result muted", role: "status", "aria-live": "polite" });
+  const result = h("div", { class: "sim-result muted", role: "status", "aria-live": "polite" });
   const show = (text) => {
     result.textContent = text;
+  };
+  /** A refused simulation, with what to check when the reader is not running. */
+  const showError = (error) => {
+    const notListening = /not listening/.test(error?.message ?? "");
+    replace(
+      result,
+      h("p", null, errorContent(error)),
+      notListening
+        ? h(
+          "p",
+          { class: "hint" },
+          "The controller could not open this reader's lines. Check its D0 and D1 lines in ",
+          ctx.session.can("hardwareRead")
+            ? h("a", { href: "#/doors/devices" }, "Doors & readers → Devices")
+            : "Doors & readers → Devices",
+          ": each line can serve only one role (reader, strike, contact, exit button or LED).",
+        )
+        : null,
+    );
   };
   const doorSelect = select(
     { name: "door", id: "sim-door" },
@@ -3132,7 +3327,7 @@ function simulatePanel(ctx, doors) {
       show(
         \`Card presented at \${door.alias} (\${reply.bits} bits). The decision appears in the feed.\`,
       );
-    }, (error) => replace(result, errorContent(error)));
+    }, showError);
   });
 
   const pin = h("input", {
@@ -3163,7 +3358,7 @@ function simulatePanel(ctx, doors) {
       });
       pin.value = "";
       show(\`PIN typed at \${door.alias}. The decision appears in the feed.\`);
-    }, (error) => replace(result, errorContent(error)));
+    }, showError);
   });
 
   const input = (name, value) =>
@@ -3180,7 +3375,7 @@ function simulatePanel(ctx, doors) {
       await new Promise((r) => setTimeout(r, 300));
       await input("rex", false);
       show(\`Request-to-exit pressed at \${chosen()?.alias}.\`);
-    }, (error) => replace(result, errorContent(error))));
+    }, showError));
   const contactOpen = h("button", { type: "button", class: "secondary" }, "Open door contact");
   const contactClose = h("button", { type: "button", class: "secondary" }, "Close door contact");
   for (const [button, value] of [[contactOpen, true], [contactClose, false]]) {
@@ -3188,7 +3383,7 @@ function simulatePanel(ctx, doors) {
       busy(button, async () => {
         await input("contact", value);
         show(\`Door contact of \${chosen()?.alias} \${value ? "opened" : "closed"}.\`);
-      }, (error) => replace(result, errorContent(error))));
+      }, showError));
   }
   const inputs = h(
     "div",
@@ -3239,14 +3434,33 @@ export async function render(view, ctx) {
   let statuses = new Map();
   const drawDoors = () => {
     if (world.doors.length === 0) {
+      const step = (href, text, detail) =>
+        h("li", null, h("a", { href }, text), h("span", { class: "muted" }, \` — \${detail}\`));
       replace(
         grid,
-        h(
-          "p",
-          { class: "empty" },
-          "No door yet. ",
-          session.can("manage") ? h("a", { href: "#/doors" }, "Add a door") : null,
-        ),
+        h("p", { class: "empty" }, "No door yet."),
+        session.can("manage")
+          ? h(
+            "ol",
+            { class: "setup-steps", "aria-label": "Setting up a door" },
+            session.can("hardwareWrite")
+              ? step(
+                "#/doors/devices",
+                "Devices",
+                "GPIO lines (reader D0/D1, strike, contact, exit button) and a Wiegand reader",
+              )
+              : h(
+                "li",
+                null,
+                "Devices",
+                h("span", { class: "muted" }, " — wired by an administrator"),
+              ),
+            step("#/doors/access-points", "Access point", "the reader, and what it asks for"),
+            step("#/doors/door/new", "Door", "its access point, strike, contact and exit lines"),
+            step("#/people", "People", "users, their cards and PINs, groups"),
+            step("#/access", "Schedule", "when who may pass which door"),
+          )
+          : null,
       );
       return;
     }
@@ -3412,15 +3626,28 @@ const WIEGAND_MODES = [
 
 /** Device kinds: request prefix, id key, label. */
 const DEVICE_KINDS = {
-  "gpio": { prefix: "gpio", idKey: "gpio_id", label: "GPIO line", plural: "GPIO lines" },
+  "gpio": {
+    prefix: "gpio",
+    idKey: "gpio_id",
+    label: "GPIO line",
+    plural: "GPIO lines",
+    empty: "No GPIO line yet: create the reader's D0 and D1 lines and the door's lines first.",
+  },
   "wiegand-reader": {
     prefix: "wiegand-reader",
     idKey: "reader_id",
     label: "Wiegand reader",
     plural: "Wiegand readers",
+    empty: "No Wiegand reader yet.",
   },
-  "led": { prefix: "led", idKey: "led_id", label: "LED", plural: "LEDs" },
-  "buzzer": { prefix: "buzzer", idKey: "buzzer_id", label: "Buzzer", plural: "Buzzers" },
+  "led": { prefix: "led", idKey: "led_id", label: "LED", plural: "LEDs", empty: "No LED yet." },
+  "buzzer": {
+    prefix: "buzzer",
+    idKey: "buzzer_id",
+    label: "Buzzer",
+    plural: "Buzzers",
+    empty: "No buzzer yet.",
+  },
 };
 
 /** Renders the Doors & readers section into \`view\`. */
@@ -3473,24 +3700,71 @@ function deviceLabel(d) {
   return d.attributes.name;
 }
 
-/** Select options of devices of \`kind\` ("" = none), or null when devices are unknown. */
-function deviceOptions(devices, kind) {
+/**
+ * What uses each GPIO line: \`Map(gpioId → [{owner, text}])\`, from the readers,
+ * LEDs and buzzers in \`devices\` and the doors' strike, contact and REX lines.
+ * \`owner\` is \`door:<id>\` or \`device:<id>\`, so an editor can leave out its own uses.
+ */
+function gpioUsage(devices, doors = []) {
+  const usage = new Map();
+  const add = (gpioId, owner, text) => {
+    if (!gpioId) return;
+    usage.set(gpioId, [...(usage.get(gpioId) ?? []), { owner, text }]);
+  };
+  for (const d of devices ?? []) {
+    const rel = (key) => d.relationships?.[key]?.data?.id;
+    const owner = \`device:\${d.id}\`;
+    const name = d.attributes.name;
+    if (d.kind === "wiegand-reader") {
+      add(rel("gpio-low"), owner, \`reader \${name} D0\`);
+      add(rel("gpio-high"), owner, \`reader \${name} D1\`);
+    } else if (d.kind === "led" || d.kind === "buzzer") {
+      add(rel("gpio"), owner, \`\${d.kind === "led" ? "LED" : "buzzer"} \${name}\`);
+    }
+  }
+  for (const door of doors) {
+    const a = door.attributes;
+    const owner = \`door:\${door.id}\`;
+    const name = a.alias || \`#\${door.id}\`;
+    add(a["strike-gpio"], owner, \`door \${name} strike\`);
+    add(a["contact-gpio"], owner, \`door \${name} contact\`);
+    add(a["rex-gpio"], owner, \`door \${name} REX\`);
+  }
+  return usage;
+}
+
+/**
+ * Select options of devices of \`kind\` ("" = none), or null when devices are
+ * unknown. GPIO lines can be limited to one \`direction\` (0 input, 1 output;
+ * the current value always stays) and are labelled with what else uses them.
+ */
+function deviceOptions(devices, kind, { direction, usage, owner, current } = {}) {
   if (devices === null) return null;
+  const label = (d) => {
+    const others = (usage?.get(d.id) ?? []).filter((u) => u.owner !== owner);
+    return others.length === 0
+      ? deviceLabel(d)
+      : \`\${deviceLabel(d)} — used by \${others.map((u) => u.text).join(", ")}\`;
+  };
   return [
     ["", "— none —"],
-    ...devices.filter((d) => d.kind === kind).map((d) => [d.id, deviceLabel(d)]),
+    ...devices.filter((d) =>
+      d.kind === kind &&
+      (direction === undefined || d.attributes.direction === direction || d.id === current)
+    ).map((d) => [d.id, label(d)]),
   ];
 }
 
-/** A device reference field: a select when devices are known, else the raw id. */
-function deviceField(key, label, devices, kind, extra = {}) {
-  const options = deviceOptions(devices, kind);
+/** A device reference field: a select when devices are known, else read-only. */
+function deviceField(key, label, devices, kind, extra = {}, choice = {}) {
+  const options = deviceOptions(devices, kind, choice);
   return options === null
     ? {
       key,
       label,
       type: "text",
-      hint: "Device id (UUID); supervisors see the device names",
+      readonly: true,
+      hint: "Wiring is set by a supervisor or an administrator (device id shown)",
       ...extra,
     }
     : { key, label, type: "select", options, ...extra };
@@ -3567,10 +3841,10 @@ async function doorEditor(view, ctx, id) {
   const back = crumbs("#/doors", "Doors");
   replace(view, back, loading());
   const creating = id === "new";
-  let door = null, aps, schedules, devices;
+  let doors, aps, schedules, devices;
   try {
-    [door, aps, schedules, { devices }] = await Promise.all([
-      creating ? null : api.request("door.read", { door_id: Number(id) }).then((d) => d.data),
+    [doors, aps, schedules, { devices }] = await Promise.all([
+      api.request("door.read", { door_id: 0 }).then((d) => d.data ?? []),
       api.request("access_point.read", { access_point_id: 0 }).then((d) => d.data ?? []),
       api.request("schedule.read", { schedule_id: 0 }).then((d) => d.data ?? []),
       loadDevices(api, session),
@@ -3579,8 +3853,20 @@ async function doorEditor(view, ctx, id) {
     return replace(view, back, failure(error));
   }
   if (!ctx.alive()) return;
+  const door = creating ? null : doors.find((d) => String(d.id) === String(id));
+  if (!creating && !door) return replace(view, back, h("p", { class: "empty" }, "No such door."));
   const a = door?.attributes ?? {};
   const apId = door?.relationships?.["access-point"]?.data?.id ?? 0;
+  const usage = gpioUsage(devices, doors);
+  const line = (key, direction) => ({ direction, usage, owner: \`door:\${id}\`, current: a[key] });
+  const apLabel = (ap) => {
+    const doorId = ap.relationships?.door?.data?.id;
+    const other = doorId !== undefined && doorId !== null && String(doorId) !== String(id)
+      ? doors.find((d) => String(d.id) === String(doorId))
+      : undefined;
+    const name = ap.attributes.alias || \`#\${ap.id}\`;
+    return other ? \`\${name} — used by door \${other.attributes.alias || \`#\${other.id}\`}\` : name;
+  };
   const spec = [
     { key: "alias", label: "Name", type: "text", required: true },
     { key: "description", label: "Description", type: "text" },
@@ -3589,11 +3875,25 @@ async function doorEditor(view, ctx, id) {
       label: "Access point (reader)",
       type: "select",
       numeric: true,
-      options: [[0, "— none —"], ...aps.map((ap) => [ap.id, ap.attributes.alias || \`#\${ap.id}\`])],
+      options: [[0, "— none —"], ...aps.map((ap) => [ap.id, apLabel(ap)])],
     },
-    deviceField("strike-gpio", "Strike (output line)", devices, "gpio"),
-    deviceField("contact-gpio", "Door contact (input line)", devices, "gpio"),
-    deviceField("rex-gpio", "Request-to-exit button (input line)", devices, "gpio"),
+    deviceField("strike-gpio", "Strike (output line)", devices, "gpio", {}, line("strike-gpio", 1)),
+    deviceField(
+      "contact-gpio",
+      "Door contact (input line)",
+      devices,
+      "gpio",
+      {},
+      line("contact-gpio", 0),
+    ),
+    deviceField(
+      "rex-gpio",
+      "Request-to-exit button (input line)",
+      devices,
+      "gpio",
+      {},
+      line("rex-gpio", 0),
+    ),
     {
       key: "unlock-duration",
       label: "Unlock time (ms)",
@@ -3635,6 +3935,10 @@ async function doorEditor(view, ctx, id) {
     const attributes = values();
     attributes.access_point_id ??= 0;
     attributes["unlock-schedule"] ??= 0;
+    if (devices === null) {
+      // Read-only wiring (device ids): a missing key keeps the lines.
+      for (const key of ["strike-gpio", "contact-gpio", "rex-gpio"]) delete attributes[key];
+    }
     busy(submit, async () => {
       if (creating) {
         const doc = await api.request("door.create", { attributes });
@@ -3662,7 +3966,7 @@ async function doorEditor(view, ctx, id) {
       ? h(
         "p",
         { class: "notice" },
-        "Device names need supervisor rank: lines are shown as device ids.",
+        "The wiring (strike, contact and exit lines) is set by a supervisor or an administrator.",
       )
       : null,
     card("Door", { actions: remove ? [remove] : [] }, form),
@@ -3733,23 +4037,34 @@ async function accessPointEditor(view, ctx, id) {
   const back = crumbs("#/doors/access-points", "Access points");
   replace(view, back, loading());
   const creating = id === "new";
-  let ap = null, devices;
+  let aps, devices;
   try {
-    [ap, { devices }] = await Promise.all([
-      creating
-        ? null
-        : api.request("access_point.read", { access_point_id: Number(id) }).then((d) => d.data),
+    [aps, { devices }] = await Promise.all([
+      api.request("access_point.read", { access_point_id: 0 }).then((d) => d.data ?? []),
       loadDevices(api, session),
     ]);
   } catch (error) {
     return replace(view, back, failure(error));
   }
   if (!ctx.alive()) return;
+  const ap = creating ? null : aps.find((x) => String(x.id) === String(id));
+  if (!creating && !ap) {
+    return replace(view, back, h("p", { class: "empty" }, "No such access point."));
+  }
   const a = ap?.attributes ?? {};
+  // A reader serves one door: say which readers another access point already uses.
+  const readerUsage = new Map();
+  for (const other of aps) {
+    if (String(other.id) === String(id) || !other.attributes.reader) continue;
+    readerUsage.set(other.attributes.reader, [
+      ...(readerUsage.get(other.attributes.reader) ?? []),
+      { owner: \`ap:\${other.id}\`, text: \`access point \${other.attributes.alias || other.id}\` },
+    ]);
+  }
   const spec = [
     { key: "alias", label: "Name", type: "text", required: true },
     { key: "description", label: "Description", type: "text" },
-    deviceField("reader", "Reader", devices, "wiegand-reader"),
+    deviceField("reader", "Reader", devices, "wiegand-reader", {}, { usage: readerUsage }),
     {
       key: "reader-mode",
       label: "Reader asks for",
@@ -3781,6 +4096,7 @@ async function accessPointEditor(view, ctx, id) {
     event.preventDefault();
     const attributes = { ...values(), "controller-module": "LEOSAC-BUILTIN-ACCESS-POINT" };
     if (attributes.reader === "") attributes.reader = null;
+    if (devices === null) delete attributes.reader; // read-only: a missing key keeps it
     busy(submit, async () => {
       if (creating) {
         const doc = await api.request("access_point.create", { attributes });
@@ -3980,14 +4296,35 @@ function devicesUnavailable(result) {
 async function deviceList(view, ctx) {
   const { api, session } = ctx;
   replace(view, header("devices"), loading());
-  let result;
+  let result, doors;
   try {
-    result = await loadDevices(api, session);
+    [result, doors] = await Promise.all([
+      loadDevices(api, session),
+      api.request("door.read", { door_id: 0 }).then((d) => d.data ?? []),
+    ]);
   } catch (error) {
     return replace(view, header("devices"), failure(error));
   }
   if (result.devices === null) return replace(view, header("devices"), devicesUnavailable(result));
   const devices = result.devices;
+  const usage = gpioUsage(devices, doors);
+  const usedBy = (d) => {
+    const uses = usage.get(d.id) ?? [];
+    if (uses.length === 0) return h("span", { class: "muted" }, "—");
+    return [
+      uses.map((u) => u.text).join(", "),
+      uses.length > 1
+        ? [
+          " ",
+          h(
+            "span",
+            { class: "badge bad", title: "A line can serve one role only: the second one fails" },
+            "Conflict",
+          ),
+        ]
+        : null,
+    ];
+  };
   const nameOf = (rel) => {
     const id = rel?.data?.id;
     return id ? devices.find((d) => d.id === id)?.attributes.name ?? id : "—";
@@ -3999,7 +4336,7 @@ async function deviceList(view, ctx) {
       ? h("span", { class: "badge ok" }, "Enabled")
       : h("span", { class: "badge bad" }, "Disabled");
   const columns = {
-    "gpio": [["Name", "Line", "Direction", "Options", "State"], (d) => {
+    "gpio": [["Name", "Line", "Direction", "Options", "Used by", "State"], (d) => {
       const a = d.attributes;
       return [
         link(d),
@@ -4007,6 +4344,7 @@ async function deviceList(view, ctx) {
         a.direction === 1 ? "Output" : "Input",
         [a["active-low"] ? "active low" : "", a.debounce ? \`debounce \${a.debounce} µs\` : ""]
           .filter(Boolean).join(", ") || "—",
+        usedBy(d),
         enabled(d),
       ];
     }],
@@ -4045,13 +4383,17 @@ async function deviceList(view, ctx) {
             ]
             : [],
         },
-        table(headers, mine.map(row), { empty: \`No \${k.label} yet.\`, caption: k.plural }),
+        table(headers, mine.map(row), {
+          empty: k.empty,
+          caption: k.plural,
+        }),
       );
     }),
   );
 }
 
-function deviceSpec(kind, devices) {
+function deviceSpec(kind, devices, usage, owner, initial) {
+  const line = (key, direction) => ({ direction, usage, owner, current: initial[key] });
   const head = [{ key: "name", label: "Name", type: "text", required: true }];
   const tail = [{ key: "enabled", label: "Enabled", type: "check", default: true }];
   if (kind === "gpio") {
@@ -4064,6 +4406,7 @@ function deviceSpec(kind, devices) {
         type: "number",
         min: 0,
         max: 65535,
+        required: true,
         errorKeys: ["number"],
       },
       {
@@ -4091,8 +4434,22 @@ function deviceSpec(kind, devices) {
     return [
       ...head,
       { key: "mode", label: "Mode", type: "select", options: WIEGAND_MODES.map((m) => [m, m]) },
-      deviceField("gpio_low_id", "D0 line", devices, "gpio", { errorKeys: ["gpio-low"] }),
-      deviceField("gpio_high_id", "D1 line", devices, "gpio", { errorKeys: ["gpio-high"] }),
+      deviceField(
+        "gpio_low_id",
+        "D0 line (input)",
+        devices,
+        "gpio",
+        { errorKeys: ["gpio-low"], required: true },
+        line("gpio_low_id", 0),
+      ),
+      deviceField(
+        "gpio_high_id",
+        "D1 line (input)",
+        devices,
+        "gpio",
+        { errorKeys: ["gpio-high"], required: true },
+        line("gpio_high_id", 0),
+      ),
       deviceField("green_led_id", "Green LED", devices, "led", { errorKeys: ["green-led"] }),
       deviceField("buzzer_id", "Buzzer", devices, "buzzer", { errorKeys: ["buzzer"] }),
       {
@@ -4108,7 +4465,14 @@ function deviceSpec(kind, devices) {
   }
   return [
     ...head,
-    deviceField("gpio_id", "Output line", devices, "gpio", { errorKeys: ["gpio"] }),
+    deviceField(
+      "gpio_id",
+      "Output line",
+      devices,
+      "gpio",
+      { errorKeys: ["gpio"], required: true },
+      line("gpio_id", 1),
+    ),
     {
       key: "default-blink-duration",
       label: "Blink duration (ms)",
@@ -4137,9 +4501,12 @@ async function deviceEditor(view, ctx, kind, rawId) {
   replace(view, back, loading());
   const creating = rawId === "new";
   const id = creating ? null : decodeURIComponent(rawId);
-  let result;
+  let result, doors;
   try {
-    result = await loadDevices(api, session);
+    [result, doors] = await Promise.all([
+      loadDevices(api, session),
+      api.request("door.read", { door_id: 0 }).then((d) => d.data ?? []),
+    ]);
   } catch (error) {
     return replace(view, back, failure(error));
   }
@@ -4161,10 +4528,21 @@ async function deviceEditor(view, ctx, kind, rawId) {
   ) {
     initial[key] = device?.relationships?.[rel]?.data?.id ?? "";
   }
-  const { form, submit, values } = specForm(k.label, deviceSpec(kind, result.devices), initial, {
-    disabled: !session.can("hardwareWrite"),
-    submitLabel: creating ? \`Create \${k.label}\` : "Save",
-  });
+  const { form, submit, values } = specForm(
+    k.label,
+    deviceSpec(
+      kind,
+      result.devices,
+      gpioUsage(result.devices, doors),
+      \`device:\${id}\`,
+      initial,
+    ),
+    initial,
+    {
+      disabled: !session.can("hardwareWrite"),
+      submitLabel: creating ? \`Create \${k.label}\` : "Save",
+    },
+  );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const attributes = values();

@@ -1,6 +1,6 @@
 // Reusable widgets built on dom.js: a multi-value picker and a validity editor.
 
-import { checkbox, field, h, replace } from "./dom.js";
+import { checkbox, clearFormErrors, field, h, replace } from "./dom.js";
 import { dateInputValue, dateToWire } from "./format.js";
 
 /**
@@ -161,6 +161,7 @@ export function specForm(
         min: s.min,
         max: s.max,
         required: s.required,
+        readonly: s.readonly,
         disabled,
         autocomplete: "off",
       });
@@ -180,6 +181,26 @@ export function specForm(
     extra,
     disabled ? null : h("div", { class: "actions" }, submit),
   );
+  // Required fields are checked here, before the caller's submit handler
+  // (registered later) sends anything: the message goes next to the field.
+  form.addEventListener("submit", (event) => {
+    clearFormErrors(form);
+    let first = null;
+    for (const s of spec.filter((x) => x.required)) {
+      const input = form.querySelector(`[name="${CSS.escape(s.key)}"]`);
+      if (!input || String(input.value).trim() !== "") continue;
+      const wrapper = input.closest(".field");
+      const message = wrapper?.querySelector(".field-error");
+      if (message) message.textContent = `${s.label} is required.`;
+      input.setAttribute("aria-invalid", "true");
+      first ??= input;
+    }
+    if (first) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      first.focus();
+    }
+  });
   return {
     form,
     submit,

@@ -153,6 +153,8 @@ export function toast(message, kind = "ok") {
     kind === "error" && message instanceof Error ? errorContent(message) : String(message),
   );
   area.append(el);
+  // A burst of notices (quick clicks) shows the latest few, not a column of them.
+  while (area.children.length > 3) area.firstElementChild.remove();
   setTimeout(() => el.remove(), kind === "error" ? 8000 : 3500);
 }
 

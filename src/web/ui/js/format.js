@@ -13,8 +13,12 @@ export const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Sa
 export const DOOR_MODES = [
   ["normal", "Normal", "Opens for granted credentials"],
   ["unlocked", "Unlocked", "Strike held open"],
-  ["locked", "Locked", "Refuses every credential"],
-  ["lockdown", "Lockdown", "Locked; even remote opening and REX refused"],
+  ["locked", "Locked", "Refuses every card, PIN and remote opening; the exit button still works"],
+  [
+    "lockdown",
+    "Lockdown",
+    "Emergency lock: refuses every card, PIN and remote opening until lifted; the exit button still works",
+  ],
 ];
 
 const REASONS = {

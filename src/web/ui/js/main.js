@@ -24,6 +24,9 @@ const NAV = [
 const api = new Api(Api.defaultUrl());
 const session = new Session(api);
 const root = document.getElementById("app");
+// One notice area for the whole session: a toast shown just before a
+// navigation ("Door created") must survive the re-render.
+const toastArea = h("div", { id: "toasts", class: "toasts" });
 let cleanup = null;
 let generation = 0;
 
@@ -132,7 +135,7 @@ async function render() {
       return;
     }
     const view = h("div", { class: "login-page" });
-    replace(root, view, h("div", { id: "toasts", class: "toasts" }));
+    replace(root, view, toastArea);
     login.render(view, { api, session, navigate, homeRoute, params: route.params });
     return;
   }
@@ -142,7 +145,7 @@ async function render() {
     return;
   }
   const view = h("div", { class: "page" });
-  replace(root, shell(route.name, view), h("div", { id: "toasts", class: "toasts" }));
+  replace(root, shell(route.name, view), toastArea);
   const ctx = {
     api,
     session,
@@ -162,7 +165,11 @@ async function start() {
   await session.restore();
   await versionLoaded;
   session.onChange(() => {
-    if (session.user === null) navigate("login");
+    if (session.user === null) {
+      // The next person at this browser does not see the previous one's notices.
+      toastArea.replaceChildren();
+      navigate("login");
+    }
   });
   globalThis.addEventListener("hashchange", render);
   if (session.user !== null && currentRoute().name === "login") navigate(homeRoute());

@@ -397,12 +397,20 @@ async function holidays(view, ctx) {
         "aria-label": `Delete holiday ${a.name || a.date}`,
       }, "Delete")
       : null;
-    remove?.addEventListener("click", () =>
-      busy(remove, async () => {
+    remove?.addEventListener("click", async () => {
+      const ok = await confirmDialog({
+        title: `Delete holiday ${a.name || a.date}?`,
+        message: "Schedules grant access on that day again.",
+        confirmLabel: "Delete",
+        danger: true,
+      });
+      if (!ok) return;
+      await busy(remove, async () => {
         await api.request("holiday.delete", { holiday_id: Number(item.id) });
         toast("Holiday deleted");
         ctx.navigate("access/holidays");
-      }));
+      });
+    });
     return [
       h("span", { class: "mono" }, a.recurring ? a.date.slice(5) : a.date),
       a.name || h("span", { class: "muted" }, "—"),
@@ -419,6 +427,7 @@ async function holidays(view, ctx) {
     form = h(
       "form",
       { class: "form", "aria-label": "New holiday", novalidate: true },
+      h("h3", null, "Add a holiday"),
       field("Date", date),
       field("Name", name),
       recurring,
@@ -426,6 +435,13 @@ async function holidays(view, ctx) {
     );
     form.addEventListener("submit", (event) => {
       event.preventDefault();
+      clearFormErrors(form);
+      if (!date.value) {
+        form.querySelector(`[data-keys~="date"] .field-error`).textContent = "Pick a date.";
+        date.setAttribute("aria-invalid", "true");
+        date.focus();
+        return;
+      }
       busy(submit, async () => {
         await api.request("holiday.create", {
           attributes: {

@@ -1,10 +1,21 @@
 // My account: who I am, my credentials, and changing my password.
 
-import { busy, card, clearFormErrors, field, h, replace, showFormError, toast } from "../dom.js";
+import {
+  busy,
+  card,
+  clearFormErrors,
+  field,
+  h,
+  replace,
+  showFormError,
+  table,
+  toast,
+} from "../dom.js";
 import { RANKS } from "../format.js";
 
 /** Renders the account page into `view`. */
-export function render(view, { api, session }) {
+export function render(view, ctx) {
+  const { api, session } = ctx;
   const user = session.user;
   const current = h("input", {
     type: "password",
@@ -63,6 +74,7 @@ export function render(view, { api, session }) {
     }, (error) => showFormError(form, error));
   });
   const name = [user.firstname, user.lastname].filter(Boolean).join(" ");
+  const access = h("div", { class: "two-col" });
   replace(
     view,
     h("h1", null, "My account"),
@@ -87,5 +99,51 @@ export function render(view, { api, session }) {
       ),
       card("Password", {}, form),
     ),
+    access,
   );
+  drawAccess(access, ctx);
+}
+
+/** My cards and PINs, and the doors mapped to me (what the server lets me read). */
+async function drawAccess(container, ctx) {
+  const { api, session } = ctx;
+  try {
+    const me = (await api.request("user.read", { user_id: session.user.id })).data;
+    const ids = (me.relationships?.credentials?.data ?? []).map((r) => Number(r.id));
+    const [credentials, doors] = await Promise.all([
+      Promise.all(
+        ids.map((id) => api.request("credential.read", { credential_id: id }).then((d) => d.data)),
+      ),
+      api.request("door.read", { door_id: 0 }).then((d) => d.data ?? []),
+    ]);
+    if (!ctx.alive()) return;
+    replace(
+      container,
+      card(
+        "My cards and PINs",
+        { id: "my-credentials" },
+        table(
+          ["Type", "Alias", "Value"],
+          credentials.map((c) => [
+            c.type === "rfid-card" ? "Card" : "PIN",
+            c.attributes.alias || h("span", { class: "muted" }, "—"),
+            c.type === "rfid-card"
+              ? h("span", { class: "mono" }, c.attributes["card-id"])
+              : h("span", { class: "muted" }, "PIN set (never shown)"),
+          ]),
+          { empty: "No card or PIN.", caption: "My cards and PINs" },
+        ),
+      ),
+      card(
+        "Doors I may open",
+        { id: "my-doors" },
+        doors.length === 0
+          ? h("p", { class: "empty" }, "No door is mapped to you.")
+          : h("ul", { class: "plain-list" }, doors.map((d) => h("li", null, d.attributes.alias))),
+        h("p", { class: "hint" }, "When depends on the schedules an administrator set."),
+      ),
+    );
+  } catch {
+    // The profile and the password form still work.
+  }
 }

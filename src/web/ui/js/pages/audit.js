@@ -4,7 +4,11 @@
 import { failure, h, loading, replace, select, table } from "../dom.js";
 import { describeEvent, formatDateTime } from "../format.js";
 
+/** The default view: every kind except the (numerous) API call rows. */
+const EVENTS = "events";
+
 const TYPES = [
+  [EVENTS, "Everything but API calls"],
   ["", "Everything"],
   ["Leosac::Audit::AuthEvent", "Access decisions"],
   ["Leosac::Audit::DoorEvent", "Doors"],
@@ -98,8 +102,8 @@ export async function render(view, ctx) {
   } catch {
     // Authors then show as ids.
   }
-  const state = { page: 1, pageSize: 50, type: "" };
-  const filter = select({ id: "audit-type", name: "type" }, TYPES, "");
+  const state = { page: 1, pageSize: 50, type: EVENTS };
+  const filter = select({ id: "audit-type", name: "type" }, TYPES, EVENTS);
   const size = select(
     { id: "audit-size", name: "size" },
     [[25, "25"], [50, "50"], [100, "100"]],
@@ -116,7 +120,15 @@ export async function render(view, ctx) {
       doc = await api.request("audit.get", {
         p: state.page,
         ps: state.pageSize,
-        ...(state.type ? { enabled_type: [state.type] } : {}),
+        ...(state.type === EVENTS
+          ? {
+            enabled_type: TYPES.map(([kind]) => kind).filter((kind) =>
+              kind.startsWith("Leosac::") && kind !== "Leosac::Audit::WSAPICall"
+            ),
+          }
+          : state.type
+          ? { enabled_type: [state.type] }
+          : {}),
       });
     } catch (error) {
       replace(body, failure(error));

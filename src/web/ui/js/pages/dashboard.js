@@ -80,9 +80,17 @@ function doorCard(door, status, ctx, refresh) {
   const mode = status?.mode ?? "normal";
   const controls = [];
   if (ctx.session.can("doorControl")) {
+    // The controller refuses remote opening in locked and lockdown modes.
+    const refused = mode === "locked" || mode === "lockdown";
     const open = h(
       "button",
-      { type: "button", class: "primary", "aria-label": `Open ${door.alias} momentarily` },
+      {
+        type: "button",
+        class: "primary",
+        "aria-label": `Open ${door.alias} momentarily`,
+        disabled: refused,
+        title: refused ? `Remote opening is refused in ${mode} mode` : null,
+      },
       "Open door",
     );
     open.addEventListener("click", () =>
@@ -108,7 +116,7 @@ function doorCard(door, status, ctx, refresh) {
             const ok = await confirmDialog({
               title: `Lock down ${door.alias}?`,
               message:
-                "Lockdown refuses every card, PIN, remote opening and exit request until the mode is changed back.",
+                "Lockdown refuses every card, PIN and remote opening until the mode is changed back. The exit button (REX) still opens the door.",
               confirmLabel: "Lock down",
               danger: true,
             });
@@ -187,9 +195,28 @@ async function recentEvents(api) {
 
 function simulatePanel(ctx, doors) {
   const { api } = ctx;
-  const result = h("p", { class: "sim-result muted", role: "status", "aria-live": "polite" });
+  const result = h("div", { class: "sim-result muted", role: "status", "aria-live": "polite" });
   const show = (text) => {
     result.textContent = text;
+  };
+  /** A refused simulation, with what to check when the reader is not running. */
+  const showError = (error) => {
+    const notListening = /not listening/.test(error?.message ?? "");
+    replace(
+      result,
+      h("p", null, errorContent(error)),
+      notListening
+        ? h(
+          "p",
+          { class: "hint" },
+          "The controller could not open this reader's lines. Check its D0 and D1 lines in ",
+          ctx.session.can("hardwareRead")
+            ? h("a", { href: "#/doors/devices" }, "Doors & readers → Devices")
+            : "Doors & readers → Devices",
+          ": each line can serve only one role (reader, strike, contact, exit button or LED).",
+        )
+        : null,
+    );
   };
   const doorSelect = select(
     { name: "door", id: "sim-door" },
@@ -276,7 +303,7 @@ function simulatePanel(ctx, doors) {
       show(
         `Card presented at ${door.alias} (${reply.bits} bits). The decision appears in the feed.`,
       );
-    }, (error) => replace(result, errorContent(error)));
+    }, showError);
   });
 
   const pin = h("input", {
@@ -307,7 +334,7 @@ function simulatePanel(ctx, doors) {
       });
       pin.value = "";
       show(`PIN typed at ${door.alias}. The decision appears in the feed.`);
-    }, (error) => replace(result, errorContent(error)));
+    }, showError);
   });
 
   const input = (name, value) =>
@@ -324,7 +351,7 @@ function simulatePanel(ctx, doors) {
       await new Promise((r) => setTimeout(r, 300));
       await input("rex", false);
       show(`Request-to-exit pressed at ${chosen()?.alias}.`);
-    }, (error) => replace(result, errorContent(error))));
+    }, showError));
   const contactOpen = h("button", { type: "button", class: "secondary" }, "Open door contact");
   const contactClose = h("button", { type: "button", class: "secondary" }, "Close door contact");
   for (const [button, value] of [[contactOpen, true], [contactClose, false]]) {
@@ -332,7 +359,7 @@ function simulatePanel(ctx, doors) {
       busy(button, async () => {
         await input("contact", value);
         show(`Door contact of ${chosen()?.alias} ${value ? "opened" : "closed"}.`);
-      }, (error) => replace(result, errorContent(error))));
+      }, showError));
   }
   const inputs = h(
     "div",
@@ -383,14 +410,33 @@ export async function render(view, ctx) {
   let statuses = new Map();
   const drawDoors = () => {
     if (world.doors.length === 0) {
+      const step = (href, text, detail) =>
+        h("li", null, h("a", { href }, text), h("span", { class: "muted" }, ` — ${detail}`));
       replace(
         grid,
-        h(
-          "p",
-          { class: "empty" },
-          "No door yet. ",
-          session.can("manage") ? h("a", { href: "#/doors" }, "Add a door") : null,
-        ),
+        h("p", { class: "empty" }, "No door yet."),
+        session.can("manage")
+          ? h(
+            "ol",
+            { class: "setup-steps", "aria-label": "Setting up a door" },
+            session.can("hardwareWrite")
+              ? step(
+                "#/doors/devices",
+                "Devices",
+                "GPIO lines (reader D0/D1, strike, contact, exit button) and a Wiegand reader",
+              )
+              : h(
+                "li",
+                null,
+                "Devices",
+                h("span", { class: "muted" }, " — wired by an administrator"),
+              ),
+            step("#/doors/access-points", "Access point", "the reader, and what it asks for"),
+            step("#/doors/door/new", "Door", "its access point, strike, contact and exit lines"),
+            step("#/people", "People", "users, their cards and PINs, groups"),
+            step("#/access", "Schedule", "when who may pass which door"),
+          )
+          : null,
       );
       return;
     }

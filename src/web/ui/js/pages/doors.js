@@ -46,15 +46,28 @@ const WIEGAND_MODES = [
 
 /** Device kinds: request prefix, id key, label. */
 const DEVICE_KINDS = {
-  "gpio": { prefix: "gpio", idKey: "gpio_id", label: "GPIO line", plural: "GPIO lines" },
+  "gpio": {
+    prefix: "gpio",
+    idKey: "gpio_id",
+    label: "GPIO line",
+    plural: "GPIO lines",
+    empty: "No GPIO line yet: create the reader's D0 and D1 lines and the door's lines first.",
+  },
   "wiegand-reader": {
     prefix: "wiegand-reader",
     idKey: "reader_id",
     label: "Wiegand reader",
     plural: "Wiegand readers",
+    empty: "No Wiegand reader yet.",
   },
-  "led": { prefix: "led", idKey: "led_id", label: "LED", plural: "LEDs" },
-  "buzzer": { prefix: "buzzer", idKey: "buzzer_id", label: "Buzzer", plural: "Buzzers" },
+  "led": { prefix: "led", idKey: "led_id", label: "LED", plural: "LEDs", empty: "No LED yet." },
+  "buzzer": {
+    prefix: "buzzer",
+    idKey: "buzzer_id",
+    label: "Buzzer",
+    plural: "Buzzers",
+    empty: "No buzzer yet.",
+  },
 };
 
 /** Renders the Doors & readers section into `view`. */
@@ -107,24 +120,71 @@ function deviceLabel(d) {
   return d.attributes.name;
 }
 
-/** Select options of devices of `kind` ("" = none), or null when devices are unknown. */
-function deviceOptions(devices, kind) {
+/**
+ * What uses each GPIO line: `Map(gpioId → [{owner, text}])`, from the readers,
+ * LEDs and buzzers in `devices` and the doors' strike, contact and REX lines.
+ * `owner` is `door:<id>` or `device:<id>`, so an editor can leave out its own uses.
+ */
+function gpioUsage(devices, doors = []) {
+  const usage = new Map();
+  const add = (gpioId, owner, text) => {
+    if (!gpioId) return;
+    usage.set(gpioId, [...(usage.get(gpioId) ?? []), { owner, text }]);
+  };
+  for (const d of devices ?? []) {
+    const rel = (key) => d.relationships?.[key]?.data?.id;
+    const owner = `device:${d.id}`;
+    const name = d.attributes.name;
+    if (d.kind === "wiegand-reader") {
+      add(rel("gpio-low"), owner, `reader ${name} D0`);
+      add(rel("gpio-high"), owner, `reader ${name} D1`);
+    } else if (d.kind === "led" || d.kind === "buzzer") {
+      add(rel("gpio"), owner, `${d.kind === "led" ? "LED" : "buzzer"} ${name}`);
+    }
+  }
+  for (const door of doors) {
+    const a = door.attributes;
+    const owner = `door:${door.id}`;
+    const name = a.alias || `#${door.id}`;
+    add(a["strike-gpio"], owner, `door ${name} strike`);
+    add(a["contact-gpio"], owner, `door ${name} contact`);
+    add(a["rex-gpio"], owner, `door ${name} REX`);
+  }
+  return usage;
+}
+
+/**
+ * Select options of devices of `kind` ("" = none), or null when devices are
+ * unknown. GPIO lines can be limited to one `direction` (0 input, 1 output;
+ * the current value always stays) and are labelled with what else uses them.
+ */
+function deviceOptions(devices, kind, { direction, usage, owner, current } = {}) {
   if (devices === null) return null;
+  const label = (d) => {
+    const others = (usage?.get(d.id) ?? []).filter((u) => u.owner !== owner);
+    return others.length === 0
+      ? deviceLabel(d)
+      : `${deviceLabel(d)} — used by ${others.map((u) => u.text).join(", ")}`;
+  };
   return [
     ["", "— none —"],
-    ...devices.filter((d) => d.kind === kind).map((d) => [d.id, deviceLabel(d)]),
+    ...devices.filter((d) =>
+      d.kind === kind &&
+      (direction === undefined || d.attributes.direction === direction || d.id === current)
+    ).map((d) => [d.id, label(d)]),
   ];
 }
 
-/** A device reference field: a select when devices are known, else the raw id. */
-function deviceField(key, label, devices, kind, extra = {}) {
-  const options = deviceOptions(devices, kind);
+/** A device reference field: a select when devices are known, else read-only. */
+function deviceField(key, label, devices, kind, extra = {}, choice = {}) {
+  const options = deviceOptions(devices, kind, choice);
   return options === null
     ? {
       key,
       label,
       type: "text",
-      hint: "Device id (UUID); supervisors see the device names",
+      readonly: true,
+      hint: "Wiring is set by a supervisor or an administrator (device id shown)",
       ...extra,
     }
     : { key, label, type: "select", options, ...extra };
@@ -201,10 +261,10 @@ async function doorEditor(view, ctx, id) {
   const back = crumbs("#/doors", "Doors");
   replace(view, back, loading());
   const creating = id === "new";
-  let door = null, aps, schedules, devices;
+  let doors, aps, schedules, devices;
   try {
-    [door, aps, schedules, { devices }] = await Promise.all([
-      creating ? null : api.request("door.read", { door_id: Number(id) }).then((d) => d.data),
+    [doors, aps, schedules, { devices }] = await Promise.all([
+      api.request("door.read", { door_id: 0 }).then((d) => d.data ?? []),
       api.request("access_point.read", { access_point_id: 0 }).then((d) => d.data ?? []),
       api.request("schedule.read", { schedule_id: 0 }).then((d) => d.data ?? []),
       loadDevices(api, session),
@@ -213,8 +273,20 @@ async function doorEditor(view, ctx, id) {
     return replace(view, back, failure(error));
   }
   if (!ctx.alive()) return;
+  const door = creating ? null : doors.find((d) => String(d.id) === String(id));
+  if (!creating && !door) return replace(view, back, h("p", { class: "empty" }, "No such door."));
   const a = door?.attributes ?? {};
   const apId = door?.relationships?.["access-point"]?.data?.id ?? 0;
+  const usage = gpioUsage(devices, doors);
+  const line = (key, direction) => ({ direction, usage, owner: `door:${id}`, current: a[key] });
+  const apLabel = (ap) => {
+    const doorId = ap.relationships?.door?.data?.id;
+    const other = doorId !== undefined && doorId !== null && String(doorId) !== String(id)
+      ? doors.find((d) => String(d.id) === String(doorId))
+      : undefined;
+    const name = ap.attributes.alias || `#${ap.id}`;
+    return other ? `${name} — used by door ${other.attributes.alias || `#${other.id}`}` : name;
+  };
   const spec = [
     { key: "alias", label: "Name", type: "text", required: true },
     { key: "description", label: "Description", type: "text" },
@@ -223,11 +295,25 @@ async function doorEditor(view, ctx, id) {
       label: "Access point (reader)",
       type: "select",
       numeric: true,
-      options: [[0, "— none —"], ...aps.map((ap) => [ap.id, ap.attributes.alias || `#${ap.id}`])],
+      options: [[0, "— none —"], ...aps.map((ap) => [ap.id, apLabel(ap)])],
     },
-    deviceField("strike-gpio", "Strike (output line)", devices, "gpio"),
-    deviceField("contact-gpio", "Door contact (input line)", devices, "gpio"),
-    deviceField("rex-gpio", "Request-to-exit button (input line)", devices, "gpio"),
+    deviceField("strike-gpio", "Strike (output line)", devices, "gpio", {}, line("strike-gpio", 1)),
+    deviceField(
+      "contact-gpio",
+      "Door contact (input line)",
+      devices,
+      "gpio",
+      {},
+      line("contact-gpio", 0),
+    ),
+    deviceField(
+      "rex-gpio",
+      "Request-to-exit button (input line)",
+      devices,
+      "gpio",
+      {},
+      line("rex-gpio", 0),
+    ),
     {
       key: "unlock-duration",
       label: "Unlock time (ms)",
@@ -269,6 +355,10 @@ async function doorEditor(view, ctx, id) {
     const attributes = values();
     attributes.access_point_id ??= 0;
     attributes["unlock-schedule"] ??= 0;
+    if (devices === null) {
+      // Read-only wiring (device ids): a missing key keeps the lines.
+      for (const key of ["strike-gpio", "contact-gpio", "rex-gpio"]) delete attributes[key];
+    }
     busy(submit, async () => {
       if (creating) {
         const doc = await api.request("door.create", { attributes });
@@ -296,7 +386,7 @@ async function doorEditor(view, ctx, id) {
       ? h(
         "p",
         { class: "notice" },
-        "Device names need supervisor rank: lines are shown as device ids.",
+        "The wiring (strike, contact and exit lines) is set by a supervisor or an administrator.",
       )
       : null,
     card("Door", { actions: remove ? [remove] : [] }, form),
@@ -367,23 +457,34 @@ async function accessPointEditor(view, ctx, id) {
   const back = crumbs("#/doors/access-points", "Access points");
   replace(view, back, loading());
   const creating = id === "new";
-  let ap = null, devices;
+  let aps, devices;
   try {
-    [ap, { devices }] = await Promise.all([
-      creating
-        ? null
-        : api.request("access_point.read", { access_point_id: Number(id) }).then((d) => d.data),
+    [aps, { devices }] = await Promise.all([
+      api.request("access_point.read", { access_point_id: 0 }).then((d) => d.data ?? []),
       loadDevices(api, session),
     ]);
   } catch (error) {
     return replace(view, back, failure(error));
   }
   if (!ctx.alive()) return;
+  const ap = creating ? null : aps.find((x) => String(x.id) === String(id));
+  if (!creating && !ap) {
+    return replace(view, back, h("p", { class: "empty" }, "No such access point."));
+  }
   const a = ap?.attributes ?? {};
+  // A reader serves one door: say which readers another access point already uses.
+  const readerUsage = new Map();
+  for (const other of aps) {
+    if (String(other.id) === String(id) || !other.attributes.reader) continue;
+    readerUsage.set(other.attributes.reader, [
+      ...(readerUsage.get(other.attributes.reader) ?? []),
+      { owner: `ap:${other.id}`, text: `access point ${other.attributes.alias || other.id}` },
+    ]);
+  }
   const spec = [
     { key: "alias", label: "Name", type: "text", required: true },
     { key: "description", label: "Description", type: "text" },
-    deviceField("reader", "Reader", devices, "wiegand-reader"),
+    deviceField("reader", "Reader", devices, "wiegand-reader", {}, { usage: readerUsage }),
     {
       key: "reader-mode",
       label: "Reader asks for",
@@ -415,6 +516,7 @@ async function accessPointEditor(view, ctx, id) {
     event.preventDefault();
     const attributes = { ...values(), "controller-module": "LEOSAC-BUILTIN-ACCESS-POINT" };
     if (attributes.reader === "") attributes.reader = null;
+    if (devices === null) delete attributes.reader; // read-only: a missing key keeps it
     busy(submit, async () => {
       if (creating) {
         const doc = await api.request("access_point.create", { attributes });
@@ -614,14 +716,35 @@ function devicesUnavailable(result) {
 async function deviceList(view, ctx) {
   const { api, session } = ctx;
   replace(view, header("devices"), loading());
-  let result;
+  let result, doors;
   try {
-    result = await loadDevices(api, session);
+    [result, doors] = await Promise.all([
+      loadDevices(api, session),
+      api.request("door.read", { door_id: 0 }).then((d) => d.data ?? []),
+    ]);
   } catch (error) {
     return replace(view, header("devices"), failure(error));
   }
   if (result.devices === null) return replace(view, header("devices"), devicesUnavailable(result));
   const devices = result.devices;
+  const usage = gpioUsage(devices, doors);
+  const usedBy = (d) => {
+    const uses = usage.get(d.id) ?? [];
+    if (uses.length === 0) return h("span", { class: "muted" }, "—");
+    return [
+      uses.map((u) => u.text).join(", "),
+      uses.length > 1
+        ? [
+          " ",
+          h(
+            "span",
+            { class: "badge bad", title: "A line can serve one role only: the second one fails" },
+            "Conflict",
+          ),
+        ]
+        : null,
+    ];
+  };
   const nameOf = (rel) => {
     const id = rel?.data?.id;
     return id ? devices.find((d) => d.id === id)?.attributes.name ?? id : "—";
@@ -633,7 +756,7 @@ async function deviceList(view, ctx) {
       ? h("span", { class: "badge ok" }, "Enabled")
       : h("span", { class: "badge bad" }, "Disabled");
   const columns = {
-    "gpio": [["Name", "Line", "Direction", "Options", "State"], (d) => {
+    "gpio": [["Name", "Line", "Direction", "Options", "Used by", "State"], (d) => {
       const a = d.attributes;
       return [
         link(d),
@@ -641,6 +764,7 @@ async function deviceList(view, ctx) {
         a.direction === 1 ? "Output" : "Input",
         [a["active-low"] ? "active low" : "", a.debounce ? `debounce ${a.debounce} µs` : ""]
           .filter(Boolean).join(", ") || "—",
+        usedBy(d),
         enabled(d),
       ];
     }],
@@ -679,13 +803,17 @@ async function deviceList(view, ctx) {
             ]
             : [],
         },
-        table(headers, mine.map(row), { empty: `No ${k.label} yet.`, caption: k.plural }),
+        table(headers, mine.map(row), {
+          empty: k.empty,
+          caption: k.plural,
+        }),
       );
     }),
   );
 }
 
-function deviceSpec(kind, devices) {
+function deviceSpec(kind, devices, usage, owner, initial) {
+  const line = (key, direction) => ({ direction, usage, owner, current: initial[key] });
   const head = [{ key: "name", label: "Name", type: "text", required: true }];
   const tail = [{ key: "enabled", label: "Enabled", type: "check", default: true }];
   if (kind === "gpio") {
@@ -698,6 +826,7 @@ function deviceSpec(kind, devices) {
         type: "number",
         min: 0,
         max: 65535,
+        required: true,
         errorKeys: ["number"],
       },
       {
@@ -725,8 +854,22 @@ function deviceSpec(kind, devices) {
     return [
       ...head,
       { key: "mode", label: "Mode", type: "select", options: WIEGAND_MODES.map((m) => [m, m]) },
-      deviceField("gpio_low_id", "D0 line", devices, "gpio", { errorKeys: ["gpio-low"] }),
-      deviceField("gpio_high_id", "D1 line", devices, "gpio", { errorKeys: ["gpio-high"] }),
+      deviceField(
+        "gpio_low_id",
+        "D0 line (input)",
+        devices,
+        "gpio",
+        { errorKeys: ["gpio-low"], required: true },
+        line("gpio_low_id", 0),
+      ),
+      deviceField(
+        "gpio_high_id",
+        "D1 line (input)",
+        devices,
+        "gpio",
+        { errorKeys: ["gpio-high"], required: true },
+        line("gpio_high_id", 0),
+      ),
       deviceField("green_led_id", "Green LED", devices, "led", { errorKeys: ["green-led"] }),
       deviceField("buzzer_id", "Buzzer", devices, "buzzer", { errorKeys: ["buzzer"] }),
       {
@@ -742,7 +885,14 @@ function deviceSpec(kind, devices) {
   }
   return [
     ...head,
-    deviceField("gpio_id", "Output line", devices, "gpio", { errorKeys: ["gpio"] }),
+    deviceField(
+      "gpio_id",
+      "Output line",
+      devices,
+      "gpio",
+      { errorKeys: ["gpio"], required: true },
+      line("gpio_id", 1),
+    ),
     {
       key: "default-blink-duration",
       label: "Blink duration (ms)",
@@ -771,9 +921,12 @@ async function deviceEditor(view, ctx, kind, rawId) {
   replace(view, back, loading());
   const creating = rawId === "new";
   const id = creating ? null : decodeURIComponent(rawId);
-  let result;
+  let result, doors;
   try {
-    result = await loadDevices(api, session);
+    [result, doors] = await Promise.all([
+      loadDevices(api, session),
+      api.request("door.read", { door_id: 0 }).then((d) => d.data ?? []),
+    ]);
   } catch (error) {
     return replace(view, back, failure(error));
   }
@@ -795,10 +948,21 @@ async function deviceEditor(view, ctx, kind, rawId) {
   ) {
     initial[key] = device?.relationships?.[rel]?.data?.id ?? "";
   }
-  const { form, submit, values } = specForm(k.label, deviceSpec(kind, result.devices), initial, {
-    disabled: !session.can("hardwareWrite"),
-    submitLabel: creating ? `Create ${k.label}` : "Save",
-  });
+  const { form, submit, values } = specForm(
+    k.label,
+    deviceSpec(
+      kind,
+      result.devices,
+      gpioUsage(result.devices, doors),
+      `device:${id}`,
+      initial,
+    ),
+    initial,
+    {
+      disabled: !session.can("hardwareWrite"),
+      submitLabel: creating ? `Create ${k.label}` : "Save",
+    },
+  );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const attributes = values();
