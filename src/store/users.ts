@@ -178,3 +178,34 @@ export function countUsableUsersWithRank(
   ).get(rank, exceptId, nowMs, nowMs) as { n: number };
   return row.n;
 }
+
+/** The ids a user's JSON:API relationships list, from one query. */
+export interface UserRelationIds {
+  memberships: Array<{ id: number; groupId: number }>;
+  credentials: Array<{ id: number; type: "rfid-card" | "pin-code" }>;
+  scheduleIds: number[];
+}
+
+/**
+ * The user's memberships (with their group), credentials (with their type)
+ * and the schedules whose mappings name the user directly, each by id.
+ */
+export function listUserRelationIds(db: DatabaseSync, userId: number): UserRelationIds {
+  const rows = prepared(
+    db,
+    `SELECT 'm' AS k, id, group_id AS x FROM memberships WHERE user_id = ?1
+     UNION ALL SELECT 'c', id, type FROM credentials WHERE owner_id = ?1
+     UNION ALL SELECT 's', schedule_id, NULL FROM (
+       SELECT DISTINCT m.schedule_id FROM schedule_mappings m
+       JOIN mapping_users t ON t.mapping_id = m.id WHERE t.user_id = ?1)
+     ORDER BY 1, 2`,
+  ).all(userId) as Array<{ k: string; id: number; x: number | string | null }>;
+  const out: UserRelationIds = { memberships: [], credentials: [], scheduleIds: [] };
+  for (const row of rows) {
+    if (row.k === "m") out.memberships.push({ id: row.id, groupId: row.x as number });
+    else if (row.k === "c") {
+      out.credentials.push({ id: row.id, type: row.x as "rfid-card" | "pin-code" });
+    } else out.scheduleIds.push(row.id);
+  }
+  return out;
+}

@@ -6,6 +6,7 @@ import {
   deleteUser,
   getUser,
   getUserByUsername,
+  listUserRelationIds,
   listUsers,
   searchUsers,
   updateUser,
@@ -79,4 +80,43 @@ Deno.test("tokens are stored hashed, expire, refresh and can be revoked per user
   assert.ok(findToken(t.db, token));
   assert.equal(findToken(t.db, other.token), undefined);
   assert.equal(purgeExpiredTokens(t.db, 10_000 + TOKEN_LIFETIME_MS), 1);
+});
+
+Deno.test("listUserRelationIds() returns the memberships, credentials and directly mapped schedules", async () => {
+  const { createGroup } = await import("./groups.ts");
+  const { createMembership } = await import("./memberships.ts");
+  const { createCredential } = await import("./credentials.ts");
+  const { createSchedule, createMapping } = await import("./schedules.ts");
+  using t = openTempDatabase();
+  const user = createUser(t.db, { username: "henry" });
+  const other = createUser(t.db, { username: "iris" });
+  const group = createGroup(t.db, { name: "crew" });
+  const membership = createMembership(t.db, { userId: user.id, groupId: group.id, timestamp: 0 });
+  createMembership(t.db, { userId: other.id, groupId: group.id, timestamp: 0 });
+  const card = createCredential(t.db, {
+    type: "rfid-card",
+    cardId: "aa:bb:cc:dd",
+    nbBits: 32,
+    ownerId: user.id,
+  });
+  const pin = createCredential(t.db, {
+    type: "pin-code",
+    pinHash: "x".repeat(64),
+    ownerId: user.id,
+  });
+  const s1 = createSchedule(t.db, { name: "one" });
+  const s2 = createSchedule(t.db, { name: "two" });
+  createMapping(t.db, s1.id, { userIds: [user.id] });
+  createMapping(t.db, s1.id, { userIds: [user.id, other.id] }); // same schedule twice: listed once
+  createMapping(t.db, s2.id, { groupIds: [group.id] }); // through a group: not a direct mapping
+  assert.deepEqual(listUserRelationIds(t.db, user.id), {
+    memberships: [{ id: membership.id, groupId: group.id }],
+    credentials: [{ id: card.id, type: "rfid-card" }, { id: pin.id, type: "pin-code" }],
+    scheduleIds: [s1.id],
+  });
+  assert.deepEqual(listUserRelationIds(t.db, 999), {
+    memberships: [],
+    credentials: [],
+    scheduleIds: [],
+  });
 });

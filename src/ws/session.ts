@@ -11,8 +11,8 @@ import { deleteToken, getTokenByHash, refreshToken, TOKEN_LIFETIME_MS } from "..
 import { getUser, type UserRank } from "../store/users.ts";
 import { isValidAt, type Validity } from "../store/validity.ts";
 import { authEpoch } from "../store/auth_epoch.ts";
-import { afterSuccessfulCall } from "./after_write.ts";
-import type { AppDeps, SessionState } from "./context.ts";
+import { afterSuccessfulCall, reloadsController } from "./after_write.ts";
+import type { AppDeps, Endpoint, SessionState } from "./context.ts";
 import {
   type ClientMessage,
   errorReply,
@@ -202,7 +202,24 @@ export class Session implements SessionState, RegisteredSession {
       this.close(1008, "Client too slow");
       return;
     }
-    this.#socket.send(JSON.stringify(message));
+    let text: string;
+    try {
+      text = JSON.stringify(message);
+    } catch (error) {
+      // A reply that cannot be serialised is a bug; the client still gets an answer.
+      log.error("Cannot serialise a {type} reply: {error}", {
+        type: message.type,
+        error: String(error),
+      });
+      text = JSON.stringify(
+        errorReply(message, STATUS.GENERAL_FAILURE, "LEOSACException", "Internal error."),
+      );
+    }
+    try {
+      this.#socket.send(text);
+    } catch {
+      // The socket closed under us: nothing to deliver to.
+    }
   }
 
   close(code: number, reason: string): void {
@@ -282,51 +299,77 @@ export class Session implements SessionState, RegisteredSession {
     try {
       while (this.#mailbox.length > 0 && !this.#closed) {
         const item = this.#mailbox.shift()!;
-        const reply = "reply" in item ? item.reply : await this.#handle(item.text);
-        this.send(reply);
+        // Synchronous handlers answer without an await: no extra turn per message.
+        try {
+          const handled = "reply" in item ? item.reply : this.#handle(item.text);
+          this.send(handled instanceof Promise ? await handled : handled);
+        } catch (error) {
+          log.error("Session {id} failed to handle a message: {error}", {
+            id: this.id,
+            error: error instanceof Error ? error.stack ?? error.message : String(error),
+          });
+        }
       }
     } finally {
       this.#running = false;
     }
   }
 
-  async #handle(text: string): Promise<ServerMessage> {
+  #handle(text: string): ServerMessage | Promise<ServerMessage> {
     const parsed = parseClientMessage(text);
     if (!parsed.ok) return parsed.reply;
     const request = parsed.message;
     const started = performance.now();
     const now = this.#deps.clock.now();
-    const authorId = this.actor?.userId ?? null;
-    const authorName = this.#username;
+    const author = { id: this.actor?.userId ?? null, name: this.#username };
     const ep = Object.hasOwn(ENDPOINTS, request.type) ? ENDPOINTS[request.type] : undefined;
-    let reply: ServerMessage;
     if (ep === undefined) {
-      reply = errorReply(
+      const reply = errorReply(
         request,
         STATUS.INVALID_CALL,
         "Leosac::Module::WebSockAPI::InvalidCall",
         "Unknown message type.",
       );
-    } else {
-      reply = await this.#dispatch(request, now);
+      return this.#audited(request, reply, { started, now, author, auditNow: false });
     }
+    const reply = this.#dispatch(request, ep, now);
+    const options = { started, now, author, auditNow: ep.auditNow === true };
+    return reply instanceof Promise
+      ? reply.then((r) => this.#audited(request, r, options))
+      : this.#audited(request, reply, options);
+  }
+
+  /** Records the call's audit row (not for successful reads) and returns the reply. */
+  #audited(
+    request: ClientMessage,
+    reply: ServerMessage,
+    options: {
+      started: number;
+      now: number;
+      author: { id: number | null; name: string | null };
+      auditNow: boolean;
+    },
+  ): ServerMessage {
     if (reply.status_code === STATUS.SUCCESS && isReadOnlyCall(request.type)) return reply;
     this.#deps.audit.record({
       method: request.type.slice(0, 128),
       uuid: request.uuid,
       statusCode: reply.status_code,
       statusString: reply.status_string.slice(0, 1024),
-      authorId: authorId ?? this.actor?.userId ?? null,
-      authorName: authorName ?? this.#username,
+      authorId: options.author.id ?? this.actor?.userId ?? null,
+      authorName: options.author.name ?? this.#username,
       sourceEndpoint: this.remote,
-      durationMs: Math.round(performance.now() - started),
-      timestamp: now,
-    }, ep?.auditNow === true);
+      durationMs: Math.round(performance.now() - options.started),
+      timestamp: options.now,
+    }, options.auditNow);
     return reply;
   }
 
-  async #dispatch(request: ClientMessage, now: number): Promise<ServerMessage> {
-    const ep = ENDPOINTS[request.type]!;
+  #dispatch(
+    request: ClientMessage,
+    ep: Endpoint,
+    now: number,
+  ): ServerMessage | Promise<ServerMessage> {
     try {
       const aborted = this.#checkSession(now);
       if (aborted) {
@@ -359,22 +402,39 @@ export class Session implements SessionState, RegisteredSession {
       const result = isReadOnlyCall(request.type)
         ? inReadSnapshot(deps.store.db, () => ep.handle(ctx, content))
         : ep.handle(ctx, content);
+      if (result instanceof Promise || reloadsController(request.type)) {
+        return this.#finish(request, result);
+      }
+      return successReply(request, result);
+    } catch (error) {
+      return this.#failure(request, error);
+    }
+  }
+
+  /** The asynchronous end of a call: its handler's promise, the controller reload. */
+  async #finish(request: ClientMessage, result: unknown): Promise<ServerMessage> {
+    try {
       const value = result instanceof Promise ? await this.#withTimeout(result) : result;
-      await afterSuccessfulCall(deps, request.type);
+      await afterSuccessfulCall(this.#deps, request.type);
       return successReply(request, value);
     } catch (error) {
-      const reply = replyForError(request, error);
-      if (
-        reply.status_code === STATUS.GENERAL_FAILURE &&
-        reply.status_string.endsWith("Internal error.")
-      ) {
-        log.error("Request {type} failed: {error}", {
-          type: request.type,
-          error: error instanceof Error ? error.stack ?? error.message : String(error),
-        });
-      }
-      return reply;
+      return this.#failure(request, error);
     }
+  }
+
+  /** The error reply for `error`; unexpected errors are logged, never shown. */
+  #failure(request: ClientMessage, error: unknown): ServerMessage {
+    const reply = replyForError(request, error);
+    if (
+      reply.status_code === STATUS.GENERAL_FAILURE &&
+      reply.status_string.endsWith("Internal error.")
+    ) {
+      log.error("Request {type} failed: {error}", {
+        type: request.type,
+        error: error instanceof Error ? error.stack ?? error.message : String(error),
+      });
+    }
+    return reply;
   }
 
   #withTimeout<T>(promise: Promise<T>): Promise<T> {

@@ -15,8 +15,6 @@ import { appendAudit, AUDIT_EVENT, AUDIT_KIND, auditMask } from "../../store/aud
 import { isUniqueViolation } from "../../store/constraint.ts";
 import { listCredentialsOfUser, updateCredential } from "../../store/credentials.ts";
 import { transaction } from "../../store/db.ts";
-import { listMembershipsOfUser } from "../../store/memberships.ts";
-import { listScheduleIdsMappedTo } from "../../store/schedules.ts";
 import { hashPassword } from "../../store/secrets.ts";
 import { deleteUserTokens } from "../../store/tokens.ts";
 import {
@@ -24,6 +22,7 @@ import {
   createUser,
   deleteUser,
   getUser,
+  listUserRelationIds,
   listUsers,
   updateUser,
   type User,
@@ -52,13 +51,14 @@ export function serializeUser(ctx: RequestContext, user: User): Record<string, u
     ...validityAttributes(user.validity),
   };
   if (ctx.can("USER_READ_EMAIL", { userId: user.id })) attributes.email = user.email;
-  const memberships = listMembershipsOfUser(db, user.id)
-    .filter((m) => ctx.can("MEMBERSHIP_READ", { userId: m.userId, groupId: m.groupId }))
+  const related = listUserRelationIds(db, user.id);
+  const memberships = related.memberships
+    .filter((m) => ctx.can("MEMBERSHIP_READ", { userId: user.id, groupId: m.groupId }))
     .map((m) => ({ id: m.id, type: "user-group-membership" }));
-  const credentials = listCredentialsOfUser(db, user.id)
+  const credentials = related.credentials
     .filter((c) => ctx.can("CREDENTIAL_READ", { credentialId: c.id }))
     .map((c) => ({ id: c.id, type: c.type }));
-  const schedules = listScheduleIdsMappedTo(db, "user", user.id)
+  const schedules = related.scheduleIds
     .filter((id) => ctx.can("SCHEDULE_READ", { scheduleId: id }))
     .map((id) => ({ id, type: "schedule" }));
   return {
