@@ -63,11 +63,13 @@ export function createApp(options: AppOptions): App {
   };
 
   function health(): Response {
-    let database = "ok";
-    try {
-      schemaVersion(deps.store.db);
-    } catch {
-      database = "error";
+    let database: string = deps.store.fileState();
+    if (database === "ok") {
+      try {
+        schemaVersion(deps.store.db);
+      } catch {
+        database = "error";
+      }
     }
     return Response.json({
       status: database === "ok" ? "ok" : "degraded",

@@ -158,3 +158,14 @@ Deno.test("disabling a logged-in user closes their sessions at once and stops th
   });
   assert.equal(relogin.status_code, 1, "a disabled account cannot log in");
 });
+
+Deno.test("GET /healthz answers 503 when the database file was deleted under the server", async () => {
+  await using server = await startTestServer();
+  await Deno.rename(server.store.databasePath, server.store.databasePath + ".gone");
+  const response = await fetch(server.url + "healthz");
+  assert.equal(response.status, 503);
+  const body = await response.json();
+  assert.equal(body.database, "missing");
+  assert.equal(body.status, "degraded");
+  await Deno.rename(server.store.databasePath + ".gone", server.store.databasePath);
+});

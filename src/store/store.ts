@@ -20,6 +20,12 @@ export interface Store {
   readonly databasePath: string;
   /** The installation secret (keys PIN hashes). Never logged. */
   readonly secret: Uint8Array;
+  /**
+   * Whether the database file is still the one that was opened: `"missing"`
+   * when it was deleted, `"replaced"` when another file took its place (the
+   * process would go on writing to a file nobody can see).
+   */
+  fileState(): "ok" | "missing" | "replaced";
   /** Closes the database. */
   close(): void;
 }
@@ -47,14 +53,29 @@ export function openStore(dataDir: string, options: OpenStoreOptions = {}): Stor
   const secret = loadSecret(join(dataDir, DATA_FILES.secret));
   const databasePath = join(dataDir, DATA_FILES.database);
   const db = openDatabase(databasePath, options.durableSync ? { durableSync: true } : {});
+  const identity = fileIdentity(databasePath);
   return {
     db,
     databasePath,
     secret,
+    fileState(): "ok" | "missing" | "replaced" {
+      const now = fileIdentity(databasePath);
+      if (now === null) return "missing";
+      return identity === null || now === identity ? "ok" : "replaced";
+    },
     close(): void {
       if (db.isOpen) db.close();
     },
   };
+}
+
+function fileIdentity(path: string): string | null {
+  try {
+    const info = Deno.statSync(path);
+    return `${info.dev}:${info.ino}`;
+  } catch {
+    return null;
+  }
 }
 
 function checkWritable(dir: string): void {

@@ -80,3 +80,19 @@ Deno.test("ensureAdministrator() creates one admin once, with a generated or giv
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("Store.fileState() notices a database file deleted or replaced under it", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const store = openStore(dir);
+    const path = join(dir, DATA_FILES.database);
+    assert.equal(store.fileState(), "ok");
+    Deno.renameSync(path, path + ".moved");
+    assert.equal(store.fileState(), "missing");
+    Deno.writeFileSync(path, new Uint8Array(0));
+    assert.equal(store.fileState(), "replaced");
+    store.close();
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
