@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { DatabaseSync } from "node:sqlite";
 import { AppError, STATUS } from "../errors.ts";
 import { logger } from "../log.ts";
 import { deleteToken, getTokenByHash, refreshToken, TOKEN_LIFETIME_MS } from "../store/tokens.ts";
@@ -12,6 +11,7 @@ import { getUser, type UserRank } from "../store/users.ts";
 import { isValidAt, type Validity } from "../store/validity.ts";
 import { authEpoch } from "../store/auth_epoch.ts";
 import { afterSuccessfulCall, reloadsController } from "./after_write.ts";
+import { inReadSnapshot, isReadOnlyCall } from "./read_only.ts";
 import type { AppDeps, Endpoint, SessionState } from "./context.ts";
 import {
   type ClientMessage,
@@ -50,47 +50,6 @@ export const DEFAULT_SESSION_LIMITS: SessionLimits = {
   maxBufferedBytes: 8 * 1024 * 1024,
   handlerTimeoutMs: 30_000,
 };
-
-/**
- * Calls that change nothing and whose successful replies are not audited:
- * Leosac wrote a row for every message, which costs a database write per
- * read. Changes, authentication and every failed call are still recorded.
- */
-const READ_ONLY_CALLS = new Set([
-  "get_leosac_version",
-  "system_overview",
-  "audit.get",
-  "get_logs",
-  "access_overview",
-  "door.status",
-  "check_update",
-  "get_pending_update",
-  "get_update_history",
-  "get_update",
-  "events.subscribe",
-  "events.unsubscribe",
-]);
-
-/** True for calls whose success is not worth an audit row. */
-export function isReadOnlyCall(type: string): boolean {
-  return READ_ONLY_CALLS.has(type) || type.endsWith(".read") || type.startsWith("search.");
-}
-
-/**
- * Runs the synchronous part of a read-only handler inside one read
- * transaction: one snapshot (consistent reads) and one WAL lock instead of
- * one per query. Nothing else runs on the connection meanwhile (the code is
- * synchronous), and the transaction ends before any awaited continuation.
- */
-function inReadSnapshot<T>(db: DatabaseSync, fn: () => T): T {
-  if (db.isTransaction) return fn();
-  db.exec("BEGIN");
-  try {
-    return fn();
-  } finally {
-    if (db.isTransaction) db.exec("COMMIT");
-  }
-}
 
 /** Extends the token when less than this remains of its lifetime (fewer writes). */
 const TOKEN_REFRESH_SLACK_MS = 60_000;
