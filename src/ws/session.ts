@@ -40,6 +40,8 @@ export interface SessionLimits {
   maxBufferedBytes: number;
   /** Longest a handler may run before the request gets TIMEOUT. @default 30 s */
   handlerTimeoutMs: number;
+  /** Text waiting in the mailbox, in characters, beyond which new requests are refused. @default 4 Mi */
+  maxQueuedChars: number;
 }
 
 /** Default limits. */
@@ -49,6 +51,7 @@ export const DEFAULT_SESSION_LIMITS: SessionLimits = {
   maxRefused: 256,
   maxBufferedBytes: 8 * 1024 * 1024,
   handlerTimeoutMs: 30_000,
+  maxQueuedChars: 4 * 1024 * 1024,
 };
 
 /** Extends the token when less than this remains of its lifetime (fewer writes). */
@@ -72,6 +75,8 @@ export class Session implements SessionState, RegisteredSession {
   readonly #mailbox: MailItem[] = [];
   #running = false;
   #refused = 0;
+  /** Characters of request text waiting in the mailbox. */
+  #queuedChars = 0;
   #closed = false;
   #username: string | null = null;
   /** The last successful session check, reused while nothing has changed. */
@@ -203,6 +208,7 @@ export class Session implements SessionState, RegisteredSession {
     if (this.#closed) return;
     this.#closed = true;
     this.#mailbox.length = 0;
+    this.#queuedChars = 0;
     this.eventSubscription?.();
     this.eventSubscription = null;
     this.#deps.sessions.remove(this);
@@ -227,7 +233,12 @@ export class Session implements SessionState, RegisteredSession {
     } else {
       item = { text: data };
     }
-    if (this.#mailbox.length >= this.#limits.mailboxDepth) {
+    const size = "text" in item ? item.text.length : 0;
+    if (
+      this.#mailbox.length >= this.#limits.mailboxDepth ||
+      (size > 0 && this.#queuedChars + size > this.#limits.maxQueuedChars &&
+        this.#mailbox.length > 0)
+    ) {
       if (++this.#refused > this.#limits.maxRefused) {
         log.warn("Session {id} from {remote} floods the server; closing", {
           id: this.id,
@@ -249,6 +260,7 @@ export class Session implements SessionState, RegisteredSession {
     } else {
       this.#refused = 0;
     }
+    if ("text" in item) this.#queuedChars += item.text.length;
     this.#mailbox.push(item);
     if (!this.#running) void this.#run();
   }
@@ -258,6 +270,7 @@ export class Session implements SessionState, RegisteredSession {
     try {
       while (this.#mailbox.length > 0 && !this.#closed) {
         const item = this.#mailbox.shift()!;
+        if ("text" in item) this.#queuedChars -= item.text.length;
         // Synchronous handlers answer without an await: no extra turn per message.
         try {
           const handled = "reply" in item ? item.reply : this.#handle(item.text);
