@@ -25,6 +25,8 @@ export interface AppOptions {
   allowedOrigins?: readonly string[];
   controller?: ControllerApi | null;
   sessionLimits?: Partial<SessionLimits>;
+  /** Open WebSocket sessions beyond which upgrades are refused (503). @default 1024 */
+  maxSessions?: number;
   loginLimits?: LoginLimiterOptions;
   instanceName?: string;
   /** Called by the `restart` endpoint. */
@@ -60,6 +62,7 @@ export function createApp(options: AppOptions): App {
   const upgrade = {
     allowedOrigins: options.allowedOrigins ?? [],
     limits: options.sessionLimits ?? {},
+    ...(options.maxSessions === undefined ? {} : { maxSessions: options.maxSessions }),
   };
 
   function health(): Response {

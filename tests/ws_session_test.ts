@@ -188,3 +188,18 @@ Deno.test("Session refuses requests beyond its queued-bytes bound, in order, and
   assert.ok(statuses.slice(2).every((s) => s === 3), statuses.join());
   assert.equal((await client.request("get_leosac_version", { padding })).status_code, 0);
 });
+
+Deno.test("WebSocket upgrades beyond the session bound get HTTP 503, and succeed again later", async () => {
+  await using server = await startTestServer({ maxSessions: 2 });
+  await using a = await TestClient.connect(server.wsUrl);
+  await using b = await TestClient.connect(server.wsUrl);
+  await a.request("get_leosac_version");
+  await b.request("get_leosac_version");
+  await assert.rejects(TestClient.connect(server.wsUrl));
+  await b.close();
+  for (let i = 0; i < 50 && server.app.deps.sessions.size >= 2; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await using c = await TestClient.connect(server.wsUrl);
+  assert.equal((await c.request("get_leosac_version")).status_code, 0);
+});

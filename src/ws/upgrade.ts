@@ -9,6 +9,9 @@ import { Session, type SessionLimits } from "./session.ts";
 
 const log = logger("ws");
 
+/** Default bound on open WebSocket sessions (each costs about 50 KB). */
+export const DEFAULT_MAX_SESSIONS = 1024;
+
 /** Options of the upgrade. */
 export interface UpgradeOptions {
   /** Extra origins (scheme://host:port) browsers may connect from. */
@@ -16,6 +19,8 @@ export interface UpgradeOptions {
   /** Ping interval / dead-peer timeout in seconds (Deno's `idleTimeout`). @default 60 */
   idleTimeoutS?: number;
   limits?: Partial<SessionLimits>;
+  /** Open WebSocket sessions beyond which new upgrades get HTTP 503. @default 1024 */
+  maxSessions?: number;
 }
 
 /**
@@ -47,6 +52,17 @@ export function upgradeToSession(
   if (!isOriginAllowed(req, options.allowedOrigins)) {
     log.warn("Refused WebSocket from origin {origin}", { origin: req.headers.get("origin") });
     return new Response("Cross-origin WebSocket refused\n", { status: 403 });
+  }
+  const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
+  if (deps.sessions.size >= maxSessions) {
+    log.warn("Refused WebSocket from {remote}: {count} sessions already open", {
+      remote: remote.address,
+      count: deps.sessions.size,
+    });
+    return new Response("Too many open sessions\n", {
+      status: 503,
+      headers: { "retry-after": "5" },
+    });
   }
   const { socket, response } = Deno.upgradeWebSocket(req, {
     idleTimeout: options.idleTimeoutS ?? 60,
