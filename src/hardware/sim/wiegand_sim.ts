@@ -113,9 +113,12 @@ export class WiegandSimulator {
   }
 
   /**
-   * Plays `frame` in real time: one bit per timer tick of `intervalUs`. Within a
-   * bit, the rising edge is stamped `pulseWidthUs` after the falling one (timers
-   * cannot time 50 µs). Resolves after the last bit.
+   * Plays `frame` in real time: bit `i` falls at `start + i × interval` (and
+   * rises `pulseWidthUs` later; timers cannot time 50 µs), and is driven when
+   * its time has come. When timers run late (a busy event loop), every bit
+   * whose time has passed is driven at once with its own timestamp, as a
+   * kernel delivers a backlog: the train never shows gaps a real reader would
+   * not make. Resolves after the last bit.
    *
    * @throws {DOMException} `AbortError` when `signal` aborts (the lines are left idle)
    */
@@ -130,14 +133,18 @@ export class WiegandSimulator {
         if (handle !== null) this.#scheduler.clearTimeout(handle);
         reject(signal?.reason ?? new DOMException("Aborted", "AbortError"));
       };
+      const bitTime = (bit: number): bigint => startNs + BigInt(bit) * this.#intervalNs;
       const tick = (): void => {
         handle = null;
-        const t = this.#chip.nowNs();
-        if (i === 0) startNs = t;
-        endNs = this.#pulse(bitAt(frame, i), t);
-        i++;
+        const now = this.#chip.nowNs();
+        if (i === 0) startNs = now;
+        do {
+          endNs = this.#pulse(bitAt(frame, i), bitTime(i));
+          i++;
+        } while (i < frame.nbBits && bitTime(i) <= now);
         if (i < frame.nbBits) {
-          handle = this.#scheduler.setTimeout(tick, this.#intervalMs);
+          const delayMs = Math.max(0, Number(bitTime(i) - this.#chip.nowNs()) / 1e6);
+          handle = this.#scheduler.setTimeout(tick, delayMs);
           return;
         }
         signal?.removeEventListener("abort", onAbort);

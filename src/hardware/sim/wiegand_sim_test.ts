@@ -96,3 +96,30 @@ Deno.test("WiegandSimulator.send() stops on abort", async () => {
   );
   assert.equal(timers.pending, 0);
 });
+
+Deno.test("WiegandSimulator.send() delivers a late backlog at once, stamped on schedule, so the frame stays whole", async () => {
+  const scheduler = new FakeScheduler();
+  // The chip's clock is the wall clock; the scheduler's timers can run late.
+  let wallMs = 0;
+  const chip = new SimChip({ lines: 2, clock: () => BigInt(wallMs) * 1_000_000n });
+  const sim = new WiegandSimulator(chip, { d0: 0, d1: 1, intervalUs: 2000, scheduler });
+  const frames: WiegandFrame[] = [];
+  await using _reader = openWiegandReader(chip, {
+    d0: 0,
+    d1: 1,
+    scheduler,
+    onFrame: (f) => frames.push(f),
+  });
+  const frame = cardFrame("H10301", 12, 3456);
+  const done = sim.send(frame); // the first bit at wall time 0
+  // The event loop stalls: the next timer runs when the wall clock says 60 ms.
+  wallMs = 60;
+  scheduler.advance(2);
+  wallMs = 200;
+  scheduler.advance(200);
+  await done;
+  assert.equal(frames.length, 1, `frames: ${frames.map((f) => f.nbBits).join(", ")}`);
+  assert.equal(frames[0]!.nbBits, 26);
+  assert.equal(frames[0]!.bits, frame.bits);
+  assert.equal(frames[0]!.fault, null);
+});
