@@ -105,7 +105,7 @@ Deno.test({
         }
       });
       page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-      page.setDefaultTimeout(10_000);
+      page.setDefaultTimeout(30_000); // generous: CI machines may be loaded
       await page.goto(server.url);
       await login(page, "admin", TEST_ADMIN_PASSWORD);
       await page.getByRole("heading", { name: "Dashboard" }).waitFor();

@@ -147,7 +147,7 @@ Deno.test({
         }
       });
       page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-      page.setDefaultTimeout(10_000);
+      page.setDefaultTimeout(30_000); // generous: CI machines may be loaded
       await page.goto(server.url);
 
       // A wrong password says so and stays on the login page.
