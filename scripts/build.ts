@@ -23,6 +23,7 @@ const { values } = parseArgs({
   options: {
     compile: { type: "boolean", default: false },
     out: { type: "string", default: "dist/leosac" },
+    "app-dir": { type: "string", default: "dist/app" },
   },
 });
 
@@ -36,22 +37,23 @@ async function run(cmd: string, args: string[], env: Record<string, string> = {}
   if (code !== 0) throw new Error(`${cmd} ${args.join(" ")} failed with exit code ${code}`);
 }
 
-await Deno.remove("dist/app", { recursive: true }).catch(() => {});
-await Deno.mkdir("dist/app", { recursive: true });
+const appDir = values["app-dir"]!;
+await Deno.remove(appDir, { recursive: true }).catch(() => {});
+await Deno.mkdir(appDir, { recursive: true });
 say("bundling main.ts and the controller worker…");
 await run(Deno.execPath(), [
   "bundle",
   "--platform",
   "deno",
   "--outdir",
-  "dist/app",
+  appDir,
   "main.ts",
   "src/controller/worker.ts",
 ]);
 // The bundler keeps the entry's relative path; the app loads "./worker.js" beside main.js.
-await Deno.rename("dist/app/src/controller/worker.js", "dist/app/worker.js");
-await Deno.remove("dist/app/src", { recursive: true });
-for (const file of ["dist/app/main.js", "dist/app/worker.js"]) await Deno.stat(file);
+await Deno.rename(`${appDir}/src/controller/worker.js`, `${appDir}/worker.js`);
+await Deno.remove(`${appDir}/src`, { recursive: true });
+for (const file of ["main.js", "worker.js"]) await Deno.stat(`${appDir}/${file}`);
 
 const out = values.out!;
 const denort = Deno.env.get("DENORT_BIN");
@@ -62,18 +64,18 @@ if (values.compile || denort) {
     "-A",
     "--no-config",
     "--include",
-    "dist/app/worker.js",
+    `${appDir}/worker.js`,
     "-o",
     out,
-    "dist/app/main.js",
+    `${appDir}/main.js`,
   ]);
 } else {
   say("no DENORT_BIN: writing a self-extracting single file (offline build)");
   const stage = await Deno.makeTempDir({ prefix: "leosac-build-" });
   try {
     await Deno.copyFile(Deno.execPath(), `${stage}/deno`);
-    await Deno.copyFile("dist/app/main.js", `${stage}/main.js`);
-    await Deno.copyFile("dist/app/worker.js", `${stage}/worker.js`);
+    await Deno.copyFile(`${appDir}/main.js`, `${stage}/main.js`);
+    await Deno.copyFile(`${appDir}/worker.js`, `${stage}/worker.js`);
     await run("tar", ["-czf", `${stage}/payload.tgz`, "-C", stage, "deno", "main.js", "worker.js"]);
     const payload = await Deno.readFile(`${stage}/payload.tgz`);
     const sum = createHash("sha256").update(payload).digest("hex").slice(0, 16);

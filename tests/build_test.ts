@@ -9,7 +9,7 @@ Deno.test({
     try {
       const out = join(dir, "leosac");
       const build = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", "scripts/build.ts", "--out", out],
+        args: ["run", "-A", "scripts/build.ts", "--out", out, "--app-dir", join(dir, "app")],
         env: { NO_COLOR: "1", DENORT_BIN: "" },
         stdout: "piped",
         stderr: "piped",
