@@ -7,7 +7,8 @@
  *   deno run -A --no-config guest_contract.js /dev/gpiochip0 /sys/devices/platform/gpio-sim.0/gpiochip0
  *
  * Inputs are driven through gpio-sim's sysfs `sim_gpioN/pull`, outputs observed
- * through `sim_gpioN/value`. Prints one line per case and a final
+ * through `sim_gpioN/value`; the last case runs the real access path (a grant
+ * driving the strike line, guest_access.ts). Prints one line per case and a final
  * `GPIO CONTRACT: PASS|FAIL (N passed, M failed)` line; exits 1 on failure.
  *
  * @module
@@ -17,6 +18,7 @@ import { openChardevChip } from "../../src/hardware/chardev/chardev_chip.ts";
 import { type ContractFixture, runGpioContract } from "../../src/hardware/contract.ts";
 import { runWorkerDeathCase } from "./guest_worker_death.ts";
 import { type ChipReport, runProbe } from "../../src/cli/probe.ts";
+import { runStrikeGrantCase } from "./guest_access.ts";
 
 const [chipPath, sysfsBase] = Deno.args;
 if (chipPath === undefined || sysfsBase === undefined) {
@@ -80,6 +82,18 @@ cases.push({
       error: (l) => table.push(l),
     });
     for (const l of table.slice(0, 5)) console.log(`       ${l}`);
+  },
+});
+
+cases.push({
+  name: "a grant drives the strike line (Controller, SQLite store, audit rows)",
+  fn: async () => {
+    const note = await runStrikeGrantCase(chipPath, { d0: 0, d1: 1, strike: 2 }, {
+      drive: (o, level) =>
+        Deno.writeTextFileSync(simAttribute(o, "pull"), level ? "pull-up" : "pull-down"),
+      observe: (o) => Deno.readTextFileSync(simAttribute(o, "value")).trim() === "1",
+    });
+    console.log(`       ${note}`);
   },
 });
 

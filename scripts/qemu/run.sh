@@ -2,7 +2,8 @@
 # Runs the GPIO contract suite (src/hardware/contract.ts) against the real
 # character-device driver (src/hardware/chardev/) on a real kernel: Debian's
 # 6.1 kernel under QEMU (TCG), with gpio-sim built out of tree and a chip
-# created through configfs. Exits 0 when the guest prints
+# created through configfs (including a grant driving the strike line through
+# the real Controller and a SQLite store, guest_access.ts). Exits 0 when the guest prints
 # "GPIO CONTRACT: PASS", non-zero otherwise.
 #
 #   scripts/qemu/run.sh            # uses a cache in .tmp/qemu (kernel, sources, module)
@@ -131,7 +132,7 @@ timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -smp "$SMP" -m "$MEM" 
 QEMU_RC=$?
 set -e
 tr -d '\r' < "$W/guest.log" > "$W/guest.txt"
-grep -aE 'GUEST (UP|DONE)|^(gpio-sim|ok |FAILED|GPIO CONTRACT|deno rc|       reclaimed)|Error|error:|    at ' "$W/guest.txt" || true
+grep -aE 'GUEST (UP|DONE)|^(gpio-sim|ok |FAILED|GPIO CONTRACT|deno rc|       (reclaimed|last edge))|Error|error:|    at ' "$W/guest.txt" || true
 step "QEMU exited rc=$QEMU_RC after $(($(date +%s) - T_BOOT))s; full log: $W/guest.txt"
 if grep -q '^GPIO CONTRACT: PASS' "$W/guest.txt"; then
   step "PASS"
