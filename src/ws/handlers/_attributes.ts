@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { BadRequestError, ValidationError } from "../../errors.ts";
+import { ValidationError } from "../../errors.ts";
 import type { Validity } from "../../store/validity.ts";
 import { parseDate } from "../serialize.ts";
 
@@ -16,18 +16,8 @@ export const ATTRIBUTE_POINTER = "data/attributes/";
 /** An attributes object (or `{}` when absent or `null`). */
 export type Attributes = Record<string, unknown>;
 
-/**
- * Reads the `attributes` member of a request.
- *
- * @throws {BadRequestError} (status 1) when it is present but not an object.
- */
-export function attributesOf(value: unknown): Attributes {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== "object" || Array.isArray(value)) {
-    throw new BadRequestError("`attributes` must be an object.");
-  }
-  return value as Attributes;
-}
+/** Reads the `attributes` member of a request (shared with the other families). */
+export { attributesOf } from "./_entity_attrs.ts";
 
 /**
  * A string attribute of at most `max` characters; `undefined` when missing or `null`.

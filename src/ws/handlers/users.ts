@@ -32,8 +32,9 @@ import {
 } from "../../store/users.ts";
 import { isValidAt, type Validity } from "../../store/validity.ts";
 import { type Endpoint, endpoint, type RequestContext } from "../context.ts";
-import { parseDate, toMany, userSnapshot, validityAttributes } from "../serialize.ts";
+import { toMany, userSnapshot, validityAttributes } from "../serialize.ts";
 import { any, id, object } from "../validate.ts";
+import { attributesOf, validityAttribute } from "./_attributes.ts";
 import { MAX_PASSWORD_LENGTH } from "./session_endpoints.ts";
 
 const USERNAME = /^[A-Za-z0-9._-]{1,64}$/;
@@ -99,24 +100,6 @@ function parseEmail(value: unknown): string | undefined {
   return email;
 }
 
-/** Reads the validity attributes; undefined when none is present. */
-function parseValidity(attrs: Record<string, unknown>, current: Validity): Validity | undefined {
-  const e = attrs["validity-enabled"], s = attrs["validity-start"], n = attrs["validity-end"];
-  if ((e ?? null) === null && s === undefined && n === undefined) return undefined;
-  if (e !== undefined && e !== null && typeof e !== "boolean") {
-    throw new ValidationError("Must be a boolean.", P + "validity-enabled");
-  }
-  const validity = {
-    enabled: typeof e === "boolean" ? e : current.enabled,
-    start: s === undefined ? current.start : parseDate(s, P + "validity-start", "min"),
-    end: n === undefined ? current.end : parseDate(n, P + "validity-end", "max"),
-  };
-  if (validity.start !== null && validity.end !== null && validity.end < validity.start) {
-    throw new ValidationError("The validity end is before its start.", P + "validity-end");
-  }
-  return validity;
-}
-
 function sameValidity(a: Validity, b: Validity): boolean {
   return a.enabled === b.enabled && a.start === b.start && a.end === b.end;
 }
@@ -131,18 +114,6 @@ function findUser(db: DatabaseSync, userId: number): User {
   if (!user) throw new NotFoundError("user", userId);
   return user;
 }
-
-const attributesOf = (value: unknown): Record<string, unknown> => {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== "object" || Array.isArray(value)) {
-    throw new AppError(
-      STATUS.GENERAL_FAILURE,
-      "LEOSACException",
-      "`attributes` must be an object.",
-    );
-  }
-  return value as Record<string, unknown>;
-};
 
 /** The user endpoints, by wire name. */
 export const USER_ENDPOINTS: Record<string, Endpoint> = {
@@ -166,7 +137,7 @@ export const USER_ENDPOINTS: Record<string, Endpoint> = {
         lastname: text(attrs.lastname, "lastname", 128) ?? "",
         email: parseEmail(attrs.email) ?? "",
         rank,
-        validity: parseValidity(attrs, { enabled: true, start: null, end: null }) ??
+        validity: validityAttribute(attrs, { enabled: true, start: null, end: null }) ??
           { enabled: true, start: null, end: null },
         passwordHash: (await parsePassword(attrs.password)) ?? null,
       };
@@ -238,7 +209,7 @@ export const USER_ENDPOINTS: Record<string, Endpoint> = {
         }
         patch.rank = rank;
       }
-      const validity = parseValidity(attrs, user.validity);
+      const validity = validityAttribute(attrs, user.validity);
       if (validity !== undefined && !sameValidity(validity, user.validity)) {
         if (actor.userId === user.id && !validity.enabled) {
           throw new AppError(
