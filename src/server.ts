@@ -11,6 +11,7 @@ import type { ServeCommand } from "./cli/flags.ts";
 import { logger } from "./log.ts";
 import { ensureAdministrator } from "./store/bootstrap.ts";
 import { openStore } from "./store/store.ts";
+import { purgeExpiredTokens } from "./store/tokens.ts";
 import { VERSION } from "./version.ts";
 
 const log = logger("server");
@@ -41,6 +42,8 @@ export const SHUTDOWN_TIMEOUT_MS = 4000;
 export async function startServer(command: ServeCommand, io: ServeIo): Promise<RunningServer> {
   const store = openStore(command.dataDir, { durableSync: command.durableSync });
   try {
+    // Expired tokens can never log anyone in again: drop them at each start.
+    purgeExpiredTokens(store.db, Date.now());
     const result = await ensureAdministrator(store.db, command.adminPassword);
     if (result.created) {
       if (result.generatedPassword !== null) {

@@ -199,11 +199,6 @@ export class Session implements SessionState, RegisteredSession {
     this.#dispose();
   }
 
-  /** Resolves when the mailbox is empty (shutdown waits for pending replies). */
-  async drained(): Promise<void> {
-    while (this.#running) await new Promise((r) => setTimeout(r, 5));
-  }
-
   #dispose(): void {
     if (this.#closed) return;
     this.#closed = true;
