@@ -7,7 +7,9 @@
 import { type Clock, systemClock } from "./clock.ts";
 import type { Store } from "./store/store.ts";
 import { AuditWriter } from "./ws/audit_writer.ts";
-import type { AppDeps, ControllerApi } from "./ws/context.ts";
+import type { ControllerPort } from "./controller/port.ts";
+import type { AppDeps } from "./ws/context.ts";
+import { Dispatcher } from "./ws/dispatcher.ts";
 import { EventHub } from "./ws/event_hub.ts";
 import { LoginLimiter, type LoginLimiterOptions } from "./ws/login_limiter.ts";
 import { sqlRelations } from "./ws/permissions.ts";
@@ -23,8 +25,10 @@ export interface AppOptions {
   store: Store;
   clock?: Clock;
   allowedOrigins?: readonly string[];
-  controller?: ControllerApi | null;
+  controller?: ControllerPort | null;
   sessionLimits?: Partial<SessionLimits>;
+  /** Longest a handler may run before the request gets TIMEOUT (and is aborted). @default 30 s */
+  handlerTimeoutMs?: number;
   /** Open WebSocket sessions beyond which upgrades are refused (503). @default 1024 */
   maxSessions?: number;
   loginLimits?: LoginLimiterOptions;
@@ -46,18 +50,35 @@ export interface App {
 /** Builds the app around an open store. */
 export function createApp(options: AppOptions): App {
   const clock = options.clock ?? systemClock;
+  const audit = new AuditWriter(options.store.db, { flushIntervalMs: options.auditFlushMs ?? 200 });
+  const sessions = new SessionRegistry();
+  const events = new EventHub();
+  const startedAt = clock.now();
+  const dispatcher = new Dispatcher({
+    store: options.store,
+    clock,
+    audit,
+    relations: sqlRelations(options.store.db),
+    controller: options.controller ?? null,
+    services: {
+      logins: new LoginLimiter(options.loginLimits),
+      sessions,
+      events,
+      system: {
+        instanceName: options.instanceName ?? "leosac",
+        startedAt,
+        requestRestart: options.onRestart ?? (() => {}),
+      },
+    },
+  }, options.handlerTimeoutMs ?? 30_000);
   const deps: AppDeps = {
     store: options.store,
     clock,
-    audit: new AuditWriter(options.store.db, { flushIntervalMs: options.auditFlushMs ?? 200 }),
-    limiter: new LoginLimiter(options.loginLimits),
-    sessions: new SessionRegistry(),
-    events: new EventHub(),
-    relations: sqlRelations(options.store.db),
-    controller: options.controller ?? null,
-    startedAt: clock.now(),
-    instanceName: options.instanceName ?? "leosac",
-    requestRestart: options.onRestart ?? (() => {}),
+    audit,
+    sessions,
+    events,
+    dispatcher,
+    startedAt,
   };
   const upgrade = {
     allowedOrigins: options.allowedOrigins ?? [],

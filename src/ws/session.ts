@@ -1,30 +1,20 @@
 /**
  * One actor per WebSocket connection: a bounded mailbox, messages handled one
- * at a time and answered in request order, clean disposal on close.
+ * at a time and answered in request order, clean disposal on close. What a
+ * message does is the {@linkcode Dispatcher}'s business; who is logged in is
+ * the {@linkcode SessionAuth}'s.
  *
  * @module
  */
-import { AppError, STATUS } from "../errors.ts";
+import { STATUS } from "../errors.ts";
 import { logger } from "../log.ts";
-import { deleteToken, getTokenByHash, refreshToken, TOKEN_LIFETIME_MS } from "../store/tokens.ts";
-import { getUser, type UserRank } from "../store/users.ts";
-import { isValidAt, type Validity } from "../store/validity.ts";
-import { authEpoch } from "../store/auth_epoch.ts";
-import { afterSuccessfulCall, reloadsController } from "./after_write.ts";
-import { inReadSnapshot, isReadOnlyCall } from "./read_only.ts";
-import type { AppDeps, Endpoint, SessionState } from "./context.ts";
-import {
-  type ClientMessage,
-  errorReply,
-  parseClientMessage,
-  pushMessage,
-  replyForError,
-  type ServerMessage,
-  successReply,
-} from "./protocol.ts";
+import type { UserRank } from "../store/users.ts";
+import type { AppDeps } from "./context.ts";
+import type { DispatchSession } from "./dispatcher.ts";
+import type { Actor } from "./permissions.ts";
+import { errorReply, parseClientMessage, pushMessage, type ServerMessage } from "./protocol.ts";
 import type { RegisteredSession } from "./registry.ts";
-import { ENDPOINTS } from "./router.ts";
-import { type Action, isAllowed, requirePermission, type Target } from "./permissions.ts";
+import { type LoginToken, SessionAuth } from "./session_auth.ts";
 
 const log = logger("ws");
 
@@ -38,8 +28,6 @@ export interface SessionLimits {
   maxRefused: number;
   /** Unsent bytes after which a client that does not read is disconnected. @default 8 MiB */
   maxBufferedBytes: number;
-  /** Longest a handler may run before the request gets TIMEOUT. @default 30 s */
-  handlerTimeoutMs: number;
   /** Text waiting in the mailbox, in characters, beyond which new requests are refused. @default 4 Mi */
   maxQueuedChars: number;
 }
@@ -50,24 +38,17 @@ export const DEFAULT_SESSION_LIMITS: SessionLimits = {
   mailboxDepth: 64,
   maxRefused: 256,
   maxBufferedBytes: 8 * 1024 * 1024,
-  handlerTimeoutMs: 30_000,
   maxQueuedChars: 4 * 1024 * 1024,
 };
-
-/** Extends the token when less than this remains of its lifetime (fewer writes). */
-const TOKEN_REFRESH_SLACK_MS = 60_000;
 
 type MailItem = { text: string } | { reply: ServerMessage };
 
 /** The actor behind one WebSocket. */
-export class Session implements SessionState, RegisteredSession {
+export class Session implements DispatchSession, RegisteredSession {
   readonly id: string = crypto.randomUUID();
   readonly remote: string;
   readonly remoteAddress: string;
-  actor: SessionState["actor"] = null;
-  tokenHash: string | null = null;
-  /** Set while the user subscribes to live events (the unsubscribe function). */
-  eventSubscription: (() => void) | null = null;
+  readonly auth: SessionAuth;
 
   readonly #socket: WebSocket;
   readonly #deps: AppDeps;
@@ -78,9 +59,8 @@ export class Session implements SessionState, RegisteredSession {
   /** Characters of request text waiting in the mailbox. */
   #queuedChars = 0;
   #closed = false;
-  #username: string | null = null;
-  /** The last successful session check, reused while nothing has changed. */
-  #verified: { epoch: number; expiresAt: number; validity: Validity } | null = null;
+  /** The live-event subscription (its unsubscribe function). */
+  #subscription: (() => void) | null = null;
 
   constructor(
     socket: WebSocket,
@@ -91,6 +71,7 @@ export class Session implements SessionState, RegisteredSession {
     this.#socket = socket;
     this.#deps = deps;
     this.#limits = { ...DEFAULT_SESSION_LIMITS, ...limits };
+    this.auth = new SessionAuth(deps.store.db);
     this.remoteAddress = remote.address;
     this.remote = `${remote.address}:${remote.port}`;
     socket.addEventListener("open", () => deps.sessions.add(this));
@@ -99,55 +80,35 @@ export class Session implements SessionState, RegisteredSession {
     socket.addEventListener("error", () => this.#dispose());
   }
 
+  get actor(): Actor | null {
+    return this.auth.actor;
+  }
+
+  get tokenHash(): string | null {
+    return this.auth.tokenHash;
+  }
+
   userId(): number | null {
-    return this.actor?.userId ?? null;
+    return this.auth.actor?.userId ?? null;
   }
 
-  /** Logs in (called by the auth endpoints). */
-  login(
-    userId: number,
-    rank: UserRank,
-    session: { tokenHash: string; username: string; expiresAt: number; validity: Validity },
-  ): void {
-    this.actor = { userId, rank };
-    this.tokenHash = session.tokenHash;
-    this.#username = session.username;
-    this.#verified = {
-      epoch: authEpoch(),
-      expiresAt: session.expiresAt,
-      validity: session.validity,
-    };
+  login(userId: number, rank: UserRank, token: LoginToken): void {
+    this.auth.login(userId, rank, token);
   }
 
-  isAuthenticatedAt(nowMs: number): boolean {
-    if (this.actor === null || this.tokenHash === null) return false;
-    const v = this.#verified;
-    if (v !== null && v.epoch === authEpoch() && nowMs <= v.expiresAt) {
-      return isValidAt(v.validity, nowMs);
-    }
-    // Some user or token changed since the last check (often someone else's):
-    // re-read this session's token and user, without refreshing the token (a
-    // push must not extend a session). Dropping the push instead silenced every
-    // subscriber after any user edit or logout until it sent a request.
-    const epoch = authEpoch();
-    const token = getTokenByHash(this.#deps.store.db, this.tokenHash);
-    const user = token && token.expiresAt >= nowMs
-      ? getUser(this.#deps.store.db, token.userId)
-      : undefined;
-    if (!token || !user || !isValidAt(user.validity, nowMs)) return false;
-    this.actor = { userId: user.id, rank: user.rank };
-    this.#verified = { epoch, expiresAt: token.expiresAt, validity: user.validity };
-    return true;
-  }
-
-  /** Clears the authentication (logout, abort). Privileges go with it. */
+  /** Clears the authentication (logout, abort). Privileges and the subscription go with it. */
   logout(): void {
-    this.actor = null;
-    this.tokenHash = null;
-    this.#username = null;
-    this.#verified = null;
-    this.eventSubscription?.();
-    this.eventSubscription = null;
+    this.auth.logout();
+    this.subscribe(null);
+  }
+
+  subscribe(listen: ((push: (message: ServerMessage) => void) => () => void) | null): void {
+    this.#subscription?.();
+    this.#subscription = null;
+    if (listen === null || this.#closed) return;
+    this.#subscription = listen((message) => {
+      if (this.auth.isAuthenticatedAt(this.#deps.clock.now())) this.send(message);
+    });
   }
 
   /** Logs out and pushes `session_closed` (uuid "" as Leosac, for its clients). */
@@ -156,6 +117,7 @@ export class Session implements SessionState, RegisteredSession {
     this.send(pushMessage("session_closed", { reason }, ""));
   }
 
+  /** Sends a frame; a client that does not read is disconnected. */
   send(message: ServerMessage): void {
     if (this.#closed || this.#socket.readyState !== WebSocket.OPEN) return;
     if (this.#socket.bufferedAmount > this.#limits.maxBufferedBytes) {
@@ -204,8 +166,8 @@ export class Session implements SessionState, RegisteredSession {
     this.#closed = true;
     this.#mailbox.length = 0;
     this.#queuedChars = 0;
-    this.eventSubscription?.();
-    this.eventSubscription = null;
+    this.#subscription?.();
+    this.#subscription = null;
     this.#deps.sessions.remove(this);
   }
 
@@ -284,182 +246,6 @@ export class Session implements SessionState, RegisteredSession {
 
   #handle(text: string): ServerMessage | Promise<ServerMessage> {
     const parsed = parseClientMessage(text);
-    if (!parsed.ok) return parsed.reply;
-    const request = parsed.message;
-    const started = performance.now();
-    const now = this.#deps.clock.now();
-    const author = { id: this.actor?.userId ?? null, name: this.#username };
-    const ep = Object.hasOwn(ENDPOINTS, request.type) ? ENDPOINTS[request.type] : undefined;
-    if (ep === undefined) {
-      const reply = errorReply(
-        request,
-        STATUS.INVALID_CALL,
-        "Leosac::Module::WebSockAPI::InvalidCall",
-        "Unknown message type.",
-      );
-      return this.#audited(request, reply, { started, now, author, auditNow: false });
-    }
-    const reply = this.#dispatch(request, ep, now);
-    const options = { started, now, author, auditNow: ep.auditNow === true };
-    return reply instanceof Promise
-      ? reply.then((r) => this.#audited(request, r, options))
-      : this.#audited(request, reply, options);
-  }
-
-  /** Records the call's audit row (not for successful reads) and returns the reply. */
-  #audited(
-    request: ClientMessage,
-    reply: ServerMessage,
-    options: {
-      started: number;
-      now: number;
-      author: { id: number | null; name: string | null };
-      auditNow: boolean;
-    },
-  ): ServerMessage {
-    if (reply.status_code === STATUS.SUCCESS && isReadOnlyCall(request.type)) return reply;
-    this.#deps.audit.record({
-      method: request.type.slice(0, 128),
-      uuid: request.uuid,
-      statusCode: reply.status_code,
-      statusString: reply.status_string.slice(0, 1024),
-      authorId: options.author.id ?? this.actor?.userId ?? null,
-      authorName: options.author.name ?? this.#username,
-      sourceEndpoint: this.remote,
-      durationMs: Math.round(performance.now() - options.started),
-      timestamp: options.now,
-    }, options.auditNow);
-    return reply;
-  }
-
-  #dispatch(
-    request: ClientMessage,
-    ep: Endpoint,
-    now: number,
-  ): ServerMessage | Promise<ServerMessage> {
-    try {
-      const aborted = this.#checkSession(now);
-      if (aborted) {
-        return errorReply(
-          request,
-          STATUS.SESSION_ABORTED,
-          "Leosac::Module::WebSockAPI::SessionAborted",
-          aborted,
-        );
-      }
-      if (ep.auth === "logged_out" && this.actor !== null) {
-        requirePermission(null, "SYSTEM_OVERVIEW", {}, this.#deps.relations);
-      }
-      if (ep.auth === "logged_in" && this.actor === null) {
-        requirePermission(null, "SYSTEM_OVERVIEW", {}, this.#deps.relations);
-      }
-      const content = ep.decode(request.content, "");
-      const deps = this.#deps;
-      const ctx = {
-        deps,
-        session: this,
-        now,
-        uuid: request.uuid,
-        type: request.type,
-        require: (action: Action, target: Target = {}) =>
-          requirePermission(this.actor, action, target, deps.relations),
-        can: (action: Action, target: Target = {}) =>
-          this.actor !== null && isAllowed(this.actor, action, target, deps.relations),
-      };
-      const result = isReadOnlyCall(request.type)
-        ? inReadSnapshot(deps.store.db, () => ep.handle(ctx, content))
-        : ep.handle(ctx, content);
-      if (result instanceof Promise || reloadsController(request.type)) {
-        return this.#finish(request, result);
-      }
-      return successReply(request, result);
-    } catch (error) {
-      return this.#failure(request, error);
-    }
-  }
-
-  /** The asynchronous end of a call: its handler's promise, the controller reload. */
-  async #finish(request: ClientMessage, result: unknown): Promise<ServerMessage> {
-    try {
-      const value = result instanceof Promise ? await this.#withTimeout(result) : result;
-      await afterSuccessfulCall(this.#deps, request.type);
-      return successReply(request, value);
-    } catch (error) {
-      return this.#failure(request, error);
-    }
-  }
-
-  /** The error reply for `error`; unexpected errors are logged, never shown. */
-  #failure(request: ClientMessage, error: unknown): ServerMessage {
-    const reply = replyForError(request, error);
-    if (
-      reply.status_code === STATUS.GENERAL_FAILURE &&
-      reply.status_string.endsWith("Internal error.")
-    ) {
-      log.error("Request {type} failed: {error}", {
-        type: request.type,
-        error: error instanceof Error ? error.stack ?? error.message : String(error),
-      });
-    }
-    return reply;
-  }
-
-  #withTimeout<T>(promise: Promise<T>): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new TimeoutError()), this.#limits.handlerTimeoutMs);
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-  }
-
-  /**
-   * Leosac's before-request hook, fixed: a logged-in session's token must
-   * still exist and be unexpired, and its user must still be enabled and
-   * within validity; otherwise the session is logged out (privileges
-   * included) and the request gets SESSION_ABORTED. Returns the reason, or
-   * null when the session is fine (or not logged in).
-   */
-  #checkSession(now: number): string | null {
-    if (this.actor === null || this.tokenHash === null) return null;
-    const db = this.#deps.store.db;
-    const epoch = authEpoch(), cached = this.#verified;
-    if (
-      cached !== null && cached.epoch === epoch &&
-      now <= cached.expiresAt && isValidAt(cached.validity, now) &&
-      cached.expiresAt - now >= TOKEN_LIFETIME_MS - TOKEN_REFRESH_SLACK_MS
-    ) {
-      return null;
-    }
-    this.#verified = null;
-    const token = getTokenByHash(db, this.tokenHash);
-    const user = token ? getUser(db, token.userId) : undefined;
-    let reason: string | null = null;
-    if (!token) reason = "Websocket session has been aborted: the token no longer exists.";
-    else if (token.expiresAt < now) {
-      reason = "Websocket session has been aborted: the token expired.";
-    } else if (!user || !isValidAt(user.validity, now)) {
-      reason = "Websocket session has been aborted: the user account is disabled.";
-    }
-    if (reason !== null) {
-      if (token) deleteToken(db, token.tokenHash);
-      this.logout();
-      return reason;
-    }
-    this.actor = { userId: user!.id, rank: user!.rank };
-    let expiresAt = token!.expiresAt;
-    if (expiresAt - now < TOKEN_LIFETIME_MS - TOKEN_REFRESH_SLACK_MS) {
-      refreshToken(db, token!.tokenHash, now);
-      expiresAt = now + TOKEN_LIFETIME_MS;
-    }
-    this.#verified = { epoch, expiresAt, validity: user!.validity };
-    return null;
-  }
-}
-
-/** A handler that ran longer than its limit (status 6). */
-export class TimeoutError extends AppError {
-  constructor() {
-    super(STATUS.TIMEOUT, "Timeout", "Request timed out.");
-    this.name = "TimeoutError";
+    return parsed.ok ? this.#deps.dispatcher.dispatch(parsed.message, this) : parsed.reply;
   }
 }

@@ -1,0 +1,34 @@
+/**
+ * `holiday.delete`: removes a holiday from the calendar.
+ *
+ * @module
+ */
+import { NotFoundError } from "../../../errors.ts";
+import { AUDIT_EVENT } from "../../../store/audit.ts";
+import { deleteHoliday, getHoliday } from "../../../store/holidays.ts";
+import { defineEndpoint } from "../../endpoint.ts";
+import { id, object } from "../../validate.ts";
+import { auditHoliday } from "./_holiday.ts";
+
+/** The request content. */
+const decode = object({ holiday_id: id });
+
+/** The declaration. */
+export const holidayDelete = defineEndpoint({
+  names: ["holiday.delete"],
+  session: "required",
+  permission: { action: "HOLIDAY_WRITE" },
+  access: "write",
+  audit: "always",
+  wiring: false,
+  decode,
+  handle(ctx, { holiday_id }) {
+    ctx.transaction(() => {
+      const before = getHoliday(ctx.store.db, holiday_id);
+      if (before === undefined) throw new NotFoundError("holiday", holiday_id);
+      deleteHoliday(ctx.store.db, holiday_id);
+      auditHoliday(ctx, AUDIT_EVENT.HOLIDAY_DELETED, before.id, before, null);
+    });
+    return null;
+  },
+});

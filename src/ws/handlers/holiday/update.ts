@@ -1,0 +1,36 @@
+/**
+ * `holiday.update`: changes the attributes sent; the others stay.
+ *
+ * @module
+ */
+import { NotFoundError } from "../../../errors.ts";
+import { AUDIT_EVENT } from "../../../store/audit.ts";
+import { getHoliday, updateHoliday } from "../../../store/holidays.ts";
+import { defineEndpoint } from "../../endpoint.ts";
+import { id, object } from "../../validate.ts";
+import { auditHoliday, holidayAttributes, serializeHoliday } from "./_holiday.ts";
+
+/** The request content. */
+const decode = object({ holiday_id: id, attributes: holidayAttributes });
+
+/** The declaration. */
+export const holidayUpdate = defineEndpoint({
+  names: ["holiday.update"],
+  session: "required",
+  permission: { action: "HOLIDAY_WRITE" },
+  access: "write",
+  audit: "always",
+  wiring: false,
+  decode,
+  handle(ctx, { holiday_id, attributes }) {
+    const db = ctx.store.db;
+    const holiday = ctx.transaction(() => {
+      const before = getHoliday(db, holiday_id);
+      if (before === undefined) throw new NotFoundError("holiday", holiday_id);
+      const after = updateHoliday(db, holiday_id, attributes)!;
+      auditHoliday(ctx, AUDIT_EVENT.HOLIDAY_UPDATED, after.id, before, after);
+      return after;
+    });
+    return { data: serializeHoliday(holiday) };
+  },
+});
