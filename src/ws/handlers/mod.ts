@@ -17,6 +17,24 @@ import { holidayCreate } from "./holiday/create.ts";
 import { holidayDelete } from "./holiday/delete.ts";
 import { holidayRead } from "./holiday/read.ts";
 import { holidayUpdate } from "./holiday/update.ts";
+import { auditGet } from "./audit/get.ts";
+import { getLogs } from "./audit/get_logs.ts";
+import { restart } from "./system/restart.ts";
+import { checkUpdate } from "./update/check_update.ts";
+import { getPendingUpdate } from "./update/get_pending_update.ts";
+import { getUpdateHistory } from "./update/get_update_history.ts";
+import { createUpdate } from "./update/create_update.ts";
+import { getUpdate } from "./update/get_update.ts";
+import { ackUpdate } from "./update/ack_update.ts";
+import { cancelUpdate } from "./update/cancel_update.ts";
+import { searchGroupName } from "./search/group_name.ts";
+import { searchDoorAlias } from "./search/door_alias.ts";
+import { searchCredentialAlias } from "./search/credential_alias.ts";
+import { searchScheduleName } from "./search/schedule_name.ts";
+import { searchZoneAlias } from "./search/zone_alias.ts";
+import { searchAccessPointAlias } from "./search/access_point_alias.ts";
+import { searchUserUsername } from "./search/user_username.ts";
+import { searchHardwareName } from "./search/hardware_name.ts";
 
 /** The declarations, in documentation order. */
 export const DECLARATIONS: readonly AnyEndpoint[] = [
@@ -30,4 +48,22 @@ export const DECLARATIONS: readonly AnyEndpoint[] = [
   holidayRead,
   holidayUpdate,
   holidayDelete,
+  auditGet,
+  getLogs,
+  restart,
+  checkUpdate,
+  getPendingUpdate,
+  getUpdateHistory,
+  createUpdate,
+  getUpdate,
+  ackUpdate,
+  cancelUpdate,
+  searchGroupName,
+  searchDoorAlias,
+  searchCredentialAlias,
+  searchScheduleName,
+  searchZoneAlias,
+  searchAccessPointAlias,
+  searchUserUsername,
+  searchHardwareName,
 ];

@@ -1,0 +1,21 @@
+/**
+ * `ack_update`: Acknowledges an update (none exists).
+ *
+ * @module
+ */
+import { defineEndpoint } from "../../endpoint.ts";
+import { unknownUpdate, updateIdRequest } from "./_update.ts";
+
+/** The declaration. */
+export const ackUpdate = defineEndpoint({
+  names: ["ack_update"],
+  session: "required",
+  permission: { action: "UPDATE_MANAGE" },
+  access: "write",
+  audit: "always",
+  wiring: false,
+  decode: updateIdRequest,
+  handle(_ctx, { update_id }) {
+    throw unknownUpdate(update_id);
+  },
+});
