@@ -10,8 +10,9 @@
  *    unpacks into a cache directory keyed by its own checksum, then runs
  *    `deno run -A --no-config --cached-only main.js "$@"`.
  *
- * The web UI and the migrations are TypeScript modules, so the bundle
- * carries them; nothing else needs `--include`.
+ * The web UI files are imported as text (`src/web/ui_files.ts`) and the
+ * migrations are TypeScript modules, so the bundle carries them (`deno
+ * bundle` inlines text imports as strings); nothing else needs `--include`.
  *
  * @module
  */

@@ -1,7 +1,7 @@
 /**
- * The built-in web UI: the embedded assets are up to date with
- * `src/web/ui/`, and a real Chromium (Debian's, driven by playwright-core)
- * logs in, configures access, simulates a card and sees the decision in the
+ * The built-in web UI: every file of `src/web/ui/` (and every module of
+ * `src/shared/` it imports) is served, and a real Chromium (Debian's, driven
+ * by playwright-core) logs in, configures access, simulates a card and sees the decision in the
  * live feed, on a server with a real controller worker on simulated
  * hardware. Screenshots go to `.tmp/screenshots/`.
  *
@@ -11,7 +11,6 @@
  */
 import assert from "node:assert/strict";
 import { chromium, type Page } from "playwright-core";
-import { ASSETS_FILE, collectUiFiles, renderAssetsModule } from "../scripts/embed_ui.ts";
 import { cardIdHex, encodeCard, H10301 } from "../src/hardware/wiegand/formats.ts";
 import {
   createUserViaApi,
@@ -19,8 +18,8 @@ import {
   TEST_ADMIN_PASSWORD,
   TestClient,
 } from "../src/testing.ts";
-import { ASSETS } from "../src/web/assets.ts";
 import { serveStatic } from "../src/web/static.ts";
+import { UI_FILES } from "../src/web/ui_files.ts";
 import { h10301CardId } from "../src/web/ui/js/wiegand.js";
 import { LINES, ok } from "./_controller_fixtures.ts";
 
@@ -46,24 +45,46 @@ function hasChromium(): boolean {
 }
 const NO_CHROMIUM = !hasChromium();
 
-Deno.test("src/web/assets.ts matches src/web/ui/ (run scripts/embed_ui.ts after editing the UI)", async () => {
-  const expected = renderAssetsModule(await collectUiFiles());
-  const actual = await Deno.readTextFile(ASSETS_FILE);
-  assert.ok(
-    actual === expected,
-    "src/web/assets.ts is stale: run `deno run -A scripts/embed_ui.ts`",
+/** The files under `dir` as paths relative to it (links, such as `js/shared`, are left out). */
+async function filesUnder(dir: URL, prefix = ""): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.isDirectory) {
+      found.push(...await filesUnder(new URL(`${entry.name}/`, dir), `${prefix}${entry.name}/`));
+    } else if (entry.isFile) found.push(`${prefix}${entry.name}`);
+  }
+  return found;
+}
+
+Deno.test("every file of src/web/ui/ and every src/shared/ module it imports is served as on disk", async () => {
+  const ui = new URL("../src/web/ui/", import.meta.url);
+  const onDisk = (await filesUnder(ui)).filter((name) => name !== "deno.json");
+  const expected = new Map<string, URL>(
+    onDisk.map((name) => [name === "index.html" ? "/" : `/${name}`, new URL(name, ui)]),
   );
+  for (const { body } of UI_FILES.values()) {
+    for (const [, name] of body.matchAll(/from "(?:\.\.?\/)+shared\/([\w-]+\.js)"/g)) {
+      expected.set(`/js/shared/${name}`, new URL(`../src/shared/${name}`, import.meta.url));
+    }
+  }
+  assert.deepEqual([...UI_FILES.keys()].sort(), [...expected.keys()].sort());
+  for (const [path, file] of expected) {
+    assert.equal(UI_FILES.get(path)?.body, await Deno.readTextFile(file), path);
+  }
 });
 
 Deno.test("serveStatic() serves every UI file with its type and the CSP", async () => {
-  for (const [path, asset] of Object.entries(ASSETS)) {
+  for (const [path, asset] of UI_FILES) {
     const response = serveStatic(path);
     assert.equal(response.status, 200, path);
     assert.equal(response.headers.get("content-type"), asset.type);
     assert.match(response.headers.get("content-security-policy") ?? "", /default-src 'self'/);
     await response.body?.cancel();
   }
-  const html = ASSETS["/"]!.body;
+  assert.equal(await serveStatic("/index.html").text(), UI_FILES.get("/")!.body);
+  assert.equal(serveStatic("/nope.js").status, 404);
+  await serveStatic("/nope.js").body?.cancel();
+  const html = UI_FILES.get("/")!.body;
   assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, "no inline script");
   assert.doesNotMatch(html, /https?:\/\//, "no external resource");
 });

@@ -1,9 +1,9 @@
 /**
- * Serves the embedded web UI.
+ * Serves the embedded web UI (the files of {@linkcode UI_FILES}).
  *
  * @module
  */
-import { ASSETS } from "./assets.ts";
+import { UI_FILES } from "./ui_files.ts";
 
 const SECURITY_HEADERS = {
   "x-content-type-options": "nosniff",
@@ -15,7 +15,7 @@ const SECURITY_HEADERS = {
 
 /** The response for a GET of `pathname`. */
 export function serveStatic(pathname: string): Response {
-  const asset = ASSETS[pathname === "/index.html" ? "/" : pathname];
+  const asset = UI_FILES.get(pathname === "/index.html" ? "/" : pathname);
   if (!asset) return new Response("Not found\n", { status: 404, headers: SECURITY_HEADERS });
   return new Response(asset.body, {
     headers: { "content-type": asset.type, "cache-control": "no-cache", ...SECURITY_HEADERS },

@@ -1,0 +1,77 @@
+/**
+ * The web UI files, imported as text so that `deno bundle` (and so the
+ * single-file build) carries them: URL path → content type and body.
+ *
+ * The list is explicit: a new UI file needs a line here, and
+ * `tests/web_ui_test.ts` fails when a file of `src/web/ui/` is missing from it.
+ * The browser also gets the plain modules of `src/shared/` it imports, at
+ * `/js/shared/<name>.js` (`src/web/ui/js/shared` is a link to `src/shared`, so
+ * the UI's `./shared/…` imports resolve the same way on disk and in the
+ * browser).
+ *
+ * @module
+ */
+import indexHtml from "./ui/index.html" with { type: "text" };
+import appCss from "./ui/app.css" with { type: "text" };
+import faviconSvg from "./ui/favicon.svg" with { type: "text" };
+import apiJs from "./ui/js/api.js" with { type: "text" };
+import componentsJs from "./ui/js/components.js" with { type: "text" };
+import domJs from "./ui/js/dom.js" with { type: "text" };
+import formatJs from "./ui/js/format.js" with { type: "text" };
+import mainJs from "./ui/js/main.js" with { type: "text" };
+import sessionJs from "./ui/js/session.js" with { type: "text" };
+import wiegandJs from "./ui/js/wiegand.js" with { type: "text" };
+import accessJs from "./ui/js/pages/access.js" with { type: "text" };
+import accountJs from "./ui/js/pages/account.js" with { type: "text" };
+import auditJs from "./ui/js/pages/audit.js" with { type: "text" };
+import dashboardJs from "./ui/js/pages/dashboard.js" with { type: "text" };
+import doorsJs from "./ui/js/pages/doors.js" with { type: "text" };
+import loginJs from "./ui/js/pages/login.js" with { type: "text" };
+import peopleJs from "./ui/js/pages/people.js" with { type: "text" };
+
+/** One served file. */
+export interface UiFile {
+  /** The `content-type` header. */
+  type: string;
+  /** The file's text. */
+  body: string;
+}
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  html: "text/html; charset=utf-8",
+  css: "text/css; charset=utf-8",
+  js: "text/javascript; charset=utf-8",
+  svg: "image/svg+xml",
+};
+
+/** URL path → text, in the order of the imports above. */
+const BODIES: ReadonlyArray<readonly [string, string]> = [
+  ["/", indexHtml],
+  ["/app.css", appCss],
+  ["/favicon.svg", faviconSvg],
+  ["/js/api.js", apiJs],
+  ["/js/components.js", componentsJs],
+  ["/js/dom.js", domJs],
+  ["/js/format.js", formatJs],
+  ["/js/main.js", mainJs],
+  ["/js/session.js", sessionJs],
+  ["/js/wiegand.js", wiegandJs],
+  ["/js/pages/access.js", accessJs],
+  ["/js/pages/account.js", accountJs],
+  ["/js/pages/audit.js", auditJs],
+  ["/js/pages/dashboard.js", dashboardJs],
+  ["/js/pages/doors.js", doorsJs],
+  ["/js/pages/login.js", loginJs],
+  ["/js/pages/people.js", peopleJs],
+];
+
+function contentType(path: string): string {
+  const type = CONTENT_TYPES[path === "/" ? "html" : path.slice(path.lastIndexOf(".") + 1)];
+  if (type === undefined) throw new Error(`No content type for UI file "${path}"`);
+  return type;
+}
+
+/** Every UI file by URL path (`/` is `index.html`). */
+export const UI_FILES: ReadonlyMap<string, UiFile> = new Map(
+  BODIES.map(([path, body]) => [path, { type: contentType(path), body }]),
+);
