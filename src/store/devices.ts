@@ -1,16 +1,23 @@
 /**
  * Hardware device repository. Devices have UUID string ids (as in Leosac)
- * and a per-type JSON configuration document that callers validate.
+ * and a per-type configuration, typed by `device_config.ts`: every row read
+ * and every config written goes through {@linkcode parseDeviceConfig}.
  *
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
+import { StoreError } from "../errors.ts";
 import { prepared } from "./db.ts";
+import {
+  DEVICE_TYPES,
+  type DeviceType,
+  parseDeviceConfig,
+  storedConfig,
+  type TypedConfig,
+} from "./device_config.ts";
+import { bool, int, oneOf, rowReader, text } from "./rows.ts";
 
-/** Device types. */
-export const DEVICE_TYPES = ["gpio", "wiegand-reader", "led", "buzzer"] as const;
-/** A device type. */
-export type DeviceType = typeof DEVICE_TYPES[number];
+export { DEVICE_TYPES, type DeviceType };
 
 /** Leosac `DeviceClass` values (wire `device-class`). */
 export const DEVICE_CLASS = {
@@ -38,18 +45,18 @@ export function deviceClassOf(type: DeviceType): DeviceClass {
   return Object.hasOwn(CLASS_OF_TYPE, type) ? CLASS_OF_TYPE[type] : DEVICE_CLASS.UNKNOWN;
 }
 
-/** A stored device. */
-export interface Device {
+/** What every device has, whatever its type. */
+export interface DeviceHead {
   /** UUID string. */
   id: string;
   /** Unique, non-empty. */
   name: string;
-  type: DeviceType;
   deviceClass: DeviceClass;
   enabled: boolean;
-  /** Type-specific settings (validated by callers). */
-  config: Record<string, unknown>;
 }
+
+/** A stored device: `type` narrows `config` (see `device_config.ts`). */
+export type Device = DeviceHead & TypedConfig;
 
 /** Fields for creating a device. */
 export interface NewDevice {
@@ -61,95 +68,117 @@ export interface NewDevice {
   deviceClass?: DeviceClass;
   /** @default true */
   enabled?: boolean;
-  /** @default {} */
+  /**
+   * A config document in the stored spelling (snake_case keys); absent keys
+   * take their defaults. @default {}
+   */
   config?: Record<string, unknown>;
 }
 
-/** Fields that an update may change (the type cannot); absent fields keep their value. */
-export type DevicePatch = Partial<Omit<Device, "id" | "type">>;
-
-interface DeviceRow {
-  id: string;
-  name: string;
-  type: DeviceType;
-  device_class: number;
-  enabled: number;
-  config: string;
+/**
+ * Fields that an update may change (the type cannot); absent fields keep
+ * their value. A given `config` document (stored spelling) replaces the old
+ * one; its absent keys take their defaults.
+ */
+export interface DevicePatch {
+  name?: string;
+  deviceClass?: DeviceClass;
+  enabled?: boolean;
+  config?: Record<string, unknown>;
 }
 
-function parseConfig(text: string): Record<string, unknown> {
-  const value: unknown = JSON.parse(text);
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? value as Record<string, unknown>
-    : {};
+const readDevice = rowReader("devices", {
+  id: text,
+  name: text,
+  type: oneOf(DEVICE_TYPES),
+  device_class: int,
+  enabled: bool,
+  config: text,
+});
+
+/** Parses a config document; a bad one names the device. */
+function typedConfig(id: string, type: DeviceType, config: unknown): TypedConfig {
+  try {
+    return parseDeviceConfig(type, config);
+  } catch (error) {
+    if (!(error instanceof StoreError)) throw error;
+    throw new StoreError(`devices.config of device ${id}: ${error.message}`, { cause: error });
+  }
 }
 
-function toDevice(row: DeviceRow): Device {
+function toDevice(raw: unknown): Device {
+  const row = readDevice(raw);
+  let config: unknown;
+  try {
+    config = JSON.parse(row.config);
+  } catch (cause) {
+    throw new StoreError(`devices.config of device ${row.id}: not JSON`, { cause });
+  }
   return {
     id: row.id,
     name: row.name,
-    type: row.type,
     deviceClass: row.device_class as DeviceClass,
-    enabled: row.enabled === 1,
-    config: parseConfig(row.config),
+    enabled: row.enabled,
+    ...typedConfig(row.id, row.type, config),
   };
 }
 
-function toDevices(rows: unknown[]): Device[] {
-  return (rows as DeviceRow[]).map(toDevice);
+/** The stored JSON of a config document for a device of `type` (parsed, so checked). */
+function configJson(id: string, type: DeviceType, config: Record<string, unknown>): string {
+  return JSON.stringify(storedConfig(typedConfig(id, type, config)));
 }
 
 /**
  * Inserts a device and returns it.
  *
  * @throws {Error} a SQLite UNIQUE violation when the name (or id) is taken, a
- * CHECK violation for an empty name or unknown type.
+ * CHECK violation for an empty name; a {@linkcode StoreError} for an unknown
+ * type or a config value of the wrong type.
  */
 export function createDevice(db: DatabaseSync, device: NewDevice): Device {
+  const id = device.id ?? crypto.randomUUID();
   const row = prepared(
     db,
     `INSERT INTO devices (id, name, type, device_class, enabled, config)
      VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
   ).get(
-    device.id ?? crypto.randomUUID(),
+    id,
     device.name,
     device.type,
     device.deviceClass ?? deviceClassOf(device.type),
     device.enabled === false ? 0 : 1,
-    JSON.stringify(device.config ?? {}),
-  ) as unknown as DeviceRow;
+    configJson(id, device.type, device.config ?? {}),
+  );
   return toDevice(row);
 }
 
 /** Finds a device by id. */
 export function getDevice(db: DatabaseSync, id: string): Device | undefined {
-  const row = prepared(db, "SELECT * FROM devices WHERE id = ?").get(id) as DeviceRow | undefined;
+  const row = prepared(db, "SELECT * FROM devices WHERE id = ?").get(id);
   return row && toDevice(row);
 }
 
 /** Finds a device by its exact name. */
 export function getDeviceByName(db: DatabaseSync, name: string): Device | undefined {
-  const row = prepared(db, "SELECT * FROM devices WHERE name = ?").get(name) as
-    | DeviceRow
-    | undefined;
+  const row = prepared(db, "SELECT * FROM devices WHERE name = ?").get(name);
   return row && toDevice(row);
 }
 
 /** Lists every device, by name. */
 export function listDevices(db: DatabaseSync): Device[] {
-  return toDevices(prepared(db, "SELECT * FROM devices ORDER BY name").all());
+  return prepared(db, "SELECT * FROM devices ORDER BY name").all().map(toDevice);
 }
 
 /** Lists the devices of one type, by name. */
 export function listDevicesByType(db: DatabaseSync, type: DeviceType): Device[] {
-  return toDevices(prepared(db, "SELECT * FROM devices WHERE type = ? ORDER BY name").all(type));
+  return prepared(db, "SELECT * FROM devices WHERE type = ? ORDER BY name").all(type).map(toDevice);
 }
 
 /**
  * Applies a patch (a given `config` replaces the old document). Returns the
  * updated device, or undefined if missing.
  *
- * @throws {Error} SQLite UNIQUE / CHECK violations as for create.
+ * @throws {Error} SQLite UNIQUE / CHECK violations and config errors as for create.
  */
 export function updateDevice(
   db: DatabaseSync,
@@ -158,18 +187,20 @@ export function updateDevice(
 ): Device | undefined {
   const current = getDevice(db, id);
   if (!current) return undefined;
-  const next = { ...current, ...patch };
+  const config = patch.config === undefined
+    ? JSON.stringify(storedConfig(current))
+    : configJson(id, current.type, patch.config);
   const row = prepared(
     db,
     `UPDATE devices SET name = ?, device_class = ?, enabled = ?, config = ?
      WHERE id = ? RETURNING *`,
   ).get(
-    next.name,
-    next.deviceClass,
-    next.enabled ? 1 : 0,
-    JSON.stringify(next.config),
+    patch.name ?? current.name,
+    patch.deviceClass ?? current.deviceClass,
+    (patch.enabled ?? current.enabled) ? 1 : 0,
+    config,
     id,
-  ) as unknown as DeviceRow;
+  );
   return toDevice(row);
 }
 
@@ -183,8 +214,6 @@ export function deleteDevice(db: DatabaseSync, id: string): boolean {
 
 /** Devices whose name contains `partial` (case-insensitive, no wildcards), by name. */
 export function searchDevices(db: DatabaseSync, partial: string): Device[] {
-  return toDevices(
-    prepared(db, "SELECT * FROM devices WHERE instr(lower(name), lower(?)) > 0 ORDER BY name")
-      .all(partial),
-  );
+  return prepared(db, "SELECT * FROM devices WHERE instr(lower(name), lower(?)) > 0 ORDER BY name")
+    .all(partial).map(toDevice);
 }

@@ -22,14 +22,14 @@ import {
   type ParitySpec,
   type WiegandFormatDefinition,
 } from "../../hardware/wiegand/formats.ts";
+import type { FormatItem } from "../../store/device_config.ts";
+
+export type { FormatItem };
 
 /** Most formats one reader may list. */
 export const MAX_READER_FORMATS = 32;
 /** Most parity checks in one administrator format. */
 const MAX_PARITY = 16;
-
-/** One stored `formats` item: a catalogue name or an administrator definition. */
-export type FormatItem = string | WiegandFormatDefinition;
 
 type Obj = Record<string, unknown>;
 
@@ -150,10 +150,4 @@ export function parseFormats(value: unknown, pointer: string): FormatItem[] {
     seen.add(name.toLowerCase());
     return out;
   });
-}
-
-/** The stored `formats` of a reader config (unknown shapes dropped), for serialisation. */
-export function storedFormats(value: unknown): FormatItem[] {
-  if (!Array.isArray(value)) return [];
-  return value.filter((f): f is FormatItem => typeof f === "string" || isObject(f));
 }

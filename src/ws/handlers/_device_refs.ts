@@ -15,7 +15,7 @@ import { ValidationError } from "../../errors.ts";
 import { listAccessPointsByReader } from "../../store/access_points.ts";
 import { type Device, getDevice, listDevices } from "../../store/devices.ts";
 import { listDoors } from "../../store/doors.ts";
-import { configValue, gpioDirection, READER_REFS, refId, REL } from "./_device_wire.ts";
+import { READER_REFS, REL } from "./_device_wire.ts";
 
 /** What a reference must point at. */
 export type RefRole = "input" | "output" | "led" | "buzzer";
@@ -29,7 +29,7 @@ export function roleProblem(device: Device, role: RefRole): string | null {
       : `Device "${device.name}" is a ${device.type}, not a ${role} or an output gpio.`;
   }
   const wanted = role === "input" ? "in" : "out";
-  const direction = gpioDirection(device);
+  const direction = device.config.direction;
   if (direction !== null && direction !== wanted) {
     return `Gpio "${device.name}" is an ${direction}put; this needs an ${wanted}put.`;
   }
@@ -53,7 +53,7 @@ export function resolveRef(
   if (typeof value !== "string" || value.length > 128) {
     throw new ValidationError("Must be a device id (a UUID string).", REL + rel);
   }
-  const id = refId(value)!;
+  const id = value;
   const device = getDevice(db, id);
   if (device === undefined) throw new ValidationError(`No device with id ${id}.`, REL + rel);
   const problem = roleProblem(device, role);
@@ -90,22 +90,20 @@ export function usesOf(db: DatabaseSync, id: string): DeviceUse[] {
     uses.push({ label: `access point ${ap.id}${ap.alias ? ` (${ap.alias})` : ""}`, needs: null });
   }
   for (const device of listDevices(db)) {
-    const c = device.config;
     const name = `${device.type} "${device.name}"`;
     if (device.type === "wiegand-reader") {
+      const c = device.config;
       const roles = [
-        ["D0", ["gpio_low_id", "gpio_low", "d0_id", "d0"], "in"],
-        ["D1", ["gpio_high_id", "gpio_high", "d1_id", "d1"], "in"],
-        ["LED", ["green_led_id", "green_led", "led_id"], "out"],
-        ["buzzer", ["buzzer_id", "buzzer"], "out"],
+        ["D0", c.gpioLowId, "in"],
+        ["D1", c.gpioHighId, "in"],
+        ["LED", c.greenLedId, "out"],
+        ["buzzer", c.buzzerId, "out"],
       ] as const;
-      for (const [role, keys, needs] of roles) {
-        if (refId(configValue(c, ...keys)) === id) uses.push({ label: `${name} ${role}`, needs });
+      for (const [role, ref, needs] of roles) {
+        if (ref === id) uses.push({ label: `${name} ${role}`, needs });
       }
     } else if (device.type === "led" || device.type === "buzzer") {
-      if (refId(configValue(c, "gpio_id", "gpio")) === id) {
-        uses.push({ label: `${name} line`, needs: "out" });
-      }
+      if (device.config.gpioId === id) uses.push({ label: `${name} line`, needs: "out" });
     }
   }
   return uses;

@@ -1,7 +1,7 @@
 /**
  * Wire shapes of the hardware devices, as the Leosac web client's models
- * read them, and their mapping onto the `devices.config` documents that the
- * controller worker reads (src/controller/wiring.ts; snake_case keys):
+ * read them, and their mapping onto the typed device configs of
+ * `src/store/device_config.ts` (stored keys in brackets):
  *
  * | type             | wire type        | attributes → config                                                                                                                                                                           |
  * | ---------------- | ---------------- | --------------------------------------------------------------------------------------------------------------------------------------------------------------------------------------------- |
@@ -15,8 +15,15 @@
  * @module
  */
 import { ValidationError } from "../../errors.ts";
+import {
+  type GpioConfig,
+  INTERRUPT_MODES,
+  LEOSAC_READER_MODES,
+  type ReaderConfig,
+  storedConfig,
+} from "../../store/device_config.ts";
 import type { Device, DeviceType } from "../../store/devices.ts";
-import { parseFormats, storedFormats } from "./_device_formats.ts";
+import { parseFormats } from "./_device_formats.ts";
 
 /** Pointer prefixes of attribute and relationship errors. */
 export const ATTR = "data/attributes/";
@@ -47,71 +54,24 @@ export const DEVICE_KINDS: Readonly<Record<DeviceType, DeviceKind>> = {
   "buzzer": { type: "buzzer", wireType: "buzzer", idKey: "buzzer_id", entity: "buzzer" },
 };
 
-/** Leosac's Wiegand reader modes (the controller maps them onto keypad modes). */
-export const LEOSAC_READER_MODES = [
-  "SIMPLE_WIEGAND",
-  "WIEGAND_PIN_4BITS",
-  "WIEGAND_PIN_8BITS",
-  "WIEGAND_PIN_BUFFERED",
-  "WIEGAND_CARD_PIN_4BITS",
-  "WIEGAND_CARD_PIN_8BITS",
-  "WIEGAND_CARD_PIN_BUFFERED",
-  "AUTODETECT",
-] as const;
-
-/** Edge detection of an input line. */
-export const INTERRUPT_MODES = ["none", "rising", "falling", "both"] as const;
-
-/** Default blink duration and period of LEDs and buzzers (ms). */
-export const BLINK_DEFAULTS = { duration: 1000, speed: 100 } as const;
-
-/** Reference attributes: input key, relationship name, config key. */
+/** Reader references: request key (also the stored key), relationship name, config field. */
 export const READER_REFS = [
-  ["gpio_high_id", "gpio-high", "gpio_high_id"],
-  ["gpio_low_id", "gpio-low", "gpio_low_id"],
-  ["green_led_id", "green-led", "green_led_id"],
-  ["buzzer_id", "buzzer", "buzzer_id"],
-] as const;
+  ["gpio_high_id", "gpio-high", "gpioHighId"],
+  ["gpio_low_id", "gpio-low", "gpioLowId"],
+  ["green_led_id", "green-led", "greenLedId"],
+  ["buzzer_id", "buzzer", "buzzerId"],
+] as const satisfies readonly (readonly [string, string, keyof ReaderConfig])[];
 
 type Obj = Record<string, unknown>;
-
-/** A config value under its snake_case or dasherized key (the first present of `keys`). */
-export function configValue(config: Obj, ...keys: string[]): unknown {
-  for (const key of keys) {
-    for (const spelling of [key, key.replaceAll("_", "-")]) {
-      if (Object.hasOwn(config, spelling) && config[spelling] !== null) return config[spelling];
-    }
-  }
-  return undefined;
-}
-
-/** A device reference: a non-empty id other than "0", else null. */
-export function refId(value: unknown): string | null {
-  if (typeof value === "string" && value !== "" && value !== "0") return value;
-  if (typeof value === "object" && value !== null && "id" in value) return refId(value.id);
-  return null;
-}
 
 function int(value: unknown, fallback: number): number {
   const n = typeof value === "string" && /^\d{1,15}$/.test(value) ? Number(value) : value;
   return typeof n === "number" && Number.isInteger(n) && n >= 0 ? n : fallback;
 }
 
-/** The line direction of a gpio device; null when its config does not say. */
-export function gpioDirection(device: Device): "in" | "out" | null {
-  const d = configValue(device.config, "direction");
-  if (d === "out" || d === 1) return "out";
-  if (d === "in" || d === 0) return "in";
-  return null;
-}
-
-/** The chip and offset of a gpio, `/dev/` stripped (for line conflicts and messages). */
-export function gpioLine(device: Device): { chip: string; offset: number } {
-  const chip = configValue(device.config, "chip", "device");
-  return {
-    chip: (typeof chip === "string" && chip !== "" ? chip : "gpiochip0").replace(/^\/dev\//, ""),
-    offset: int(configValue(device.config, "offset", "line", "number"), -1),
-  };
+/** The chip (`/dev/` stripped) and offset (-1 when unset) of a gpio, for line conflicts. */
+export function gpioLine(config: GpioConfig): { chip: string; offset: number } {
+  return { chip: config.chip.replace(/^\/dev\//, ""), offset: config.offset ?? -1 };
 }
 
 function ref(id: string | null, type: string): { data: { id: string; type: string } | null } {
@@ -126,7 +86,6 @@ export function serializeDevice(
   device: Device,
   typeOf: (id: string) => string | null,
 ): Record<string, unknown> {
-  const c = device.config;
   const head = { name: device.name, "device-class": device.deviceClass, enabled: device.enabled };
   const link = (id: string | null) => {
     const type = id === null ? null : typeOf(id);
@@ -135,54 +94,52 @@ export function serializeDevice(
   const base = { id: device.id, type: DEVICE_KINDS[device.type].wireType };
   switch (device.type) {
     case "gpio": {
-      const { chip, offset } = gpioLine(device);
-      const device_ = configValue(c, "chip", "device");
+      const c = device.config;
       return {
         ...base,
         attributes: {
           ...head,
-          device: typeof device_ === "string" && device_ !== "" ? device_ : chip,
-          offset: offset < 0 ? null : offset,
-          number: offset < 0 ? null : offset,
-          direction: gpioDirection(device) === "out" ? 1 : 0,
-          "default-value": configValue(c, "default_value") === true,
-          "active-low": configValue(c, "active_low") === true,
-          debounce: int(configValue(c, "debounce_us"), 0),
-          "interrupt-mode": String(configValue(c, "interrupt_mode") ?? "none"),
-          "fail-safe": configValue(c, "fail_safe") === true,
+          device: c.chip,
+          offset: c.offset,
+          number: c.offset,
+          direction: c.direction === "out" ? 1 : 0,
+          "default-value": c.defaultValue,
+          "active-low": c.activeLow,
+          debounce: c.debounceUs,
+          "interrupt-mode": c.interruptMode,
+          "fail-safe": c.failSafe,
         },
       };
     }
     case "wiegand-reader": {
-      const fixed = int(configValue(c, "fixed_length"), 0);
+      const c = device.config;
       return {
         ...base,
         attributes: {
           ...head,
-          mode: String(configValue(c, "mode") ?? "SIMPLE_WIEGAND"),
-          formats: storedFormats(configValue(c, "formats")),
-          "silence-timeout": int(configValue(c, "silence_ms"), 25) || 25,
-          "fixed-length": fixed > 0 ? fixed : null,
+          mode: c.mode,
+          formats: c.formats,
+          "silence-timeout": c.silenceMs,
+          "fixed-length": c.fixedLength,
         },
         relationships: Object.fromEntries(
-          READER_REFS.map(([, rel, key]) => [rel, link(refId(configValue(c, key)))]),
+          READER_REFS.map(([, rel, field]) => [rel, link(c[field])]),
         ),
       };
     }
     case "led":
-    case "buzzer":
+    case "buzzer": {
+      const c = device.config;
       return {
         ...base,
         attributes: {
           ...head,
-          "default-blink-duration": int(
-            configValue(c, "default_blink_duration"),
-            BLINK_DEFAULTS.duration,
-          ),
-          "default-blink-speed": int(configValue(c, "default_blink_speed"), BLINK_DEFAULTS.speed),
+          "default-blink-duration": c.defaultBlinkDuration,
+          "default-blink-speed": c.defaultBlinkSpeed,
         },
-        relationships: { gpio: link(refId(configValue(c, "gpio_id", "gpio"))) },
+        relationships: { gpio: link(c.gpioId) },
       };
+    }
   }
 }
 
@@ -292,7 +249,7 @@ export function configPatch(type: DeviceType, attrs: Obj): Obj {
   }
 }
 
-/** The audit snapshot of a device. */
+/** The audit snapshot of a device (its config in the stored spelling). */
 export function deviceSnapshot(device: Device): Record<string, unknown> {
   return {
     id: device.id,
@@ -300,6 +257,6 @@ export function deviceSnapshot(device: Device): Record<string, unknown> {
     type: device.type,
     device_class: device.deviceClass,
     enabled: device.enabled,
-    config: device.config,
+    config: storedConfig(device),
   };
 }

@@ -27,6 +27,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { BadRequestError, NotFoundError, ValidationError } from "../../errors.ts";
 import { appendAudit, AUDIT_EVENT, AUDIT_KIND, auditMask } from "../../store/audit.ts";
 import { transaction } from "../../store/db.ts";
+import { type GpioConfig, parseDeviceConfig, storedConfig } from "../../store/device_config.ts";
 import {
   createDevice,
   deleteDevice,
@@ -42,12 +43,10 @@ import type { Decoder } from "../validate.ts";
 import { READER_ROLES, resolveRef, usesOf } from "./_device_refs.ts";
 import {
   ATTR,
-  BLINK_DEFAULTS,
   configPatch,
   DEVICE_KINDS,
   type DeviceKind,
   deviceSnapshot,
-  gpioDirection,
   gpioLine,
   READER_REFS,
   REL,
@@ -57,37 +56,11 @@ import { attributesOf } from "./_entity_attrs.ts";
 
 type Obj = Record<string, unknown>;
 
-/** The config of a new device before its attributes apply. */
-const DEFAULT_CONFIG: Record<DeviceType, Obj> = {
-  "gpio": {
-    chip: "gpiochip0",
-    direction: "in",
-    default_value: false,
-    active_low: false,
-    debounce_us: 0,
-    interrupt_mode: "none",
-  },
-  "wiegand-reader": {
-    mode: "SIMPLE_WIEGAND",
-    gpio_low_id: null,
-    gpio_high_id: null,
-    green_led_id: null,
-    buzzer_id: null,
-    formats: [],
-    silence_ms: 25,
-    fixed_length: null,
-  },
-  "led": {
-    gpio_id: null,
-    default_blink_duration: BLINK_DEFAULTS.duration,
-    default_blink_speed: BLINK_DEFAULTS.speed,
-  },
-  "buzzer": {
-    gpio_id: null,
-    default_blink_duration: BLINK_DEFAULTS.duration,
-    default_blink_speed: BLINK_DEFAULTS.speed,
-  },
-};
+/** What a new device's config starts from: a gpio created over the API is an input (Leosac's 0). */
+function initialConfig(type: DeviceType): Obj {
+  const defaults = storedConfig(parseDeviceConfig(type, {}));
+  return type === "gpio" ? { ...defaults, direction: "in" } : defaults;
+}
 
 /** A request id: a UUID string, or null for `0` / `"0"` / `""` / `null`. */
 function deviceId(idKey: string): Decoder<{ id: string | null; attributes: unknown }> {
@@ -136,13 +109,13 @@ function checkName(db: DatabaseSync, attrs: Obj, self: Device | undefined): stri
 }
 
 /** gpio: a line offset, no other gpio on the same line, a direction its users accept. */
-function checkGpio(db: DatabaseSync, config: Obj, self: Device | undefined): void {
-  const probe = { ...(self ?? { id: "", name: "", deviceClass: 1, enabled: true }), config };
-  const line = gpioLine({ ...probe, type: "gpio" });
+function checkGpio(db: DatabaseSync, config: GpioConfig, self: Device | undefined): void {
+  const line = gpioLine(config);
   if (line.offset < 0) throw new ValidationError("A line offset is required.", ATTR + "offset");
   for (const other of listDevicesByType(db, "gpio")) {
-    const o = gpioLine(other);
-    if (other.id !== self?.id && o.chip === line.chip && o.offset === line.offset) {
+    if (other.type !== "gpio" || other.id === self?.id) continue;
+    const o = gpioLine(other.config);
+    if (o.chip === line.chip && o.offset === line.offset) {
       throw new ValidationError(
         `Line ${line.chip}:${line.offset} is already the gpio "${other.name}".`,
         ATTR + "offset",
@@ -150,7 +123,7 @@ function checkGpio(db: DatabaseSync, config: Obj, self: Device | undefined): voi
     }
   }
   if (self === undefined) return;
-  const direction = gpioDirection({ ...self, config });
+  const direction = config.direction;
   for (const use of usesOf(db, self.id)) {
     if (use.needs !== null && direction !== null && use.needs !== direction) {
       throw new ValidationError(
@@ -161,31 +134,43 @@ function checkGpio(db: DatabaseSync, config: Obj, self: Device | undefined): voi
   }
 }
 
-/** The new config of a device of `type` from its attributes over `self`'s config. */
+/**
+ * The new config document (stored spelling) of a device of `type`: its
+ * attributes over `self`'s config, references resolved, checked by
+ * {@linkcode parseDeviceConfig}.
+ */
 function buildConfig(db: DatabaseSync, type: DeviceType, attrs: Obj, self?: Device): Obj {
-  const config: Obj = { ...(self?.config ?? DEFAULT_CONFIG[type]), ...configPatch(type, attrs) };
-  if (type === "gpio") checkGpio(db, config, self);
+  const doc: Obj = {
+    ...(self === undefined ? initialConfig(type) : storedConfig(self)),
+    ...configPatch(type, attrs),
+  };
   if (type === "led" || type === "buzzer") {
     if (Object.hasOwn(attrs, "gpio_id")) {
-      config.gpio_id = resolveRef(db, attrs.gpio_id, "gpio", "output");
+      doc.gpio_id = resolveRef(db, attrs.gpio_id, "gpio", "output");
     }
   }
   if (type === "wiegand-reader") {
-    for (const [key, rel, configKey] of READER_REFS) {
-      if (Object.hasOwn(attrs, key)) {
-        config[configKey] = resolveRef(db, attrs[key], rel, READER_ROLES[key]);
-      }
+    for (const [key, rel] of READER_REFS) {
+      if (Object.hasOwn(attrs, key)) doc[key] = resolveRef(db, attrs[key], rel, READER_ROLES[key]);
     }
-    const d0 = typeof config.gpio_low_id === "string" ? getDevice(db, config.gpio_low_id) : null;
-    const d1 = typeof config.gpio_high_id === "string" ? getDevice(db, config.gpio_high_id) : null;
+  }
+  const typed = parseDeviceConfig(type, doc);
+  if (typed.type === "gpio") checkGpio(db, typed.config, self);
+  if (typed.type === "wiegand-reader") {
+    const { gpioLowId, gpioHighId } = typed.config;
+    const d0 = gpioLowId === null ? undefined : getDevice(db, gpioLowId);
+    const d1 = gpioHighId === null ? undefined : getDevice(db, gpioHighId);
     if (d0 && d1 && d0.id === d1.id) {
       throw new ValidationError("D0 and D1 must be different lines.", REL + "gpio-high");
     }
-    if (d0 && d1 && gpioLine(d0).chip !== gpioLine(d1).chip) {
+    if (
+      d0?.type === "gpio" && d1?.type === "gpio" &&
+      gpioLine(d0.config).chip !== gpioLine(d1.config).chip
+    ) {
       throw new ValidationError("D0 and D1 must be on the same chip.", REL + "gpio-high");
     }
   }
-  return config;
+  return doc;
 }
 
 function boolAttr(attrs: Obj, key: string): boolean | undefined {
