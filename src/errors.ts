@@ -4,25 +4,10 @@
  * @module
  */
 
-/** Leosac `APIStatusCode` values (wire contract). */
-export const STATUS = {
-  SUCCESS: 0,
-  GENERAL_FAILURE: 1,
-  PERMISSION_DENIED: 2,
-  RATE_LIMITED: 3,
-  MALFORMED: 4,
-  INVALID_CALL: 5,
-  TIMEOUT: 6,
-  SESSION_ABORTED: 7,
-  ENTITY_NOT_FOUND: 8,
-  DATABASE_ERROR: 9,
-  UNKNOWN: 10,
-  MODEL_EXCEPTION: 11,
-  INVALID_ARGUMENT: 12,
-} as const;
+import { STATUS, type Status } from "./shared/status.js";
 
-/** A numeric Leosac status code. */
-export type Status = typeof STATUS[keyof typeof STATUS];
+// The status table lives in src/shared/status.js, which the browser also loads.
+export { STATUS, type Status };
 
 /** Base class for errors that callers act on; `status` is the wire status. */
 export class AppError extends Error {

@@ -28,6 +28,7 @@ import dashboardJs from "./ui/js/pages/dashboard.js" with { type: "text" };
 import doorsJs from "./ui/js/pages/doors.js" with { type: "text" };
 import loginJs from "./ui/js/pages/login.js" with { type: "text" };
 import peopleJs from "./ui/js/pages/people.js" with { type: "text" };
+import statusJs from "../shared/status.js" with { type: "text" };
 
 /** One served file. */
 export interface UiFile {
@@ -63,6 +64,7 @@ const BODIES: ReadonlyArray<readonly [string, string]> = [
   ["/js/pages/doors.js", doorsJs],
   ["/js/pages/login.js", loginJs],
   ["/js/pages/people.js", peopleJs],
+  ["/js/shared/status.js", statusJs],
 ];
 
 function contentType(path: string): string {

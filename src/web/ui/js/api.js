@@ -2,22 +2,10 @@
 // that match no request are pushes (live events, session_closed). The socket
 // reconnects by itself; requests made while it is down wait in a queue.
 
-/** Status codes of the Leosac envelope. */
-export const STATUS = {
-  SUCCESS: 0,
-  GENERAL_FAILURE: 1,
-  PERMISSION_DENIED: 2,
-  RATE_LIMITED: 3,
-  MALFORMED: 4,
-  INVALID_CALL: 5,
-  TIMEOUT: 6,
-  SESSION_ABORTED: 7,
-  ENTITY_NOT_FOUND: 8,
-  DATABASE_ERROR: 9,
-  UNKNOWN: 10,
-  MODEL_EXCEPTION: 11,
-  INVALID_ARGUMENT: 12,
-};
+import { STATUS } from "./shared/status.js";
+
+/** Status codes of the Leosac envelope (the server's table, `src/shared/status.js`). */
+export { STATUS };
 
 const STATUS_NAMES = Object.fromEntries(Object.entries(STATUS).map(([k, v]) => [v, k]));
 
