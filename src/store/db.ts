@@ -7,9 +7,13 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { StoreError } from "../errors.ts";
 import { MIGRATION_0001 } from "./migrations/0001_init.ts";
+import { MIGRATION_0002 } from "./migrations/0002_device_config_keys.ts";
+
+/** One migration: SQL to execute, or a function that rewrites rows (inside the transaction). */
+export type Migration = string | ((db: DatabaseSync) => void);
 
 /** The migrations, in order; migration N is `MIGRATIONS[N - 1]`. */
-export const MIGRATIONS: readonly string[] = [MIGRATION_0001];
+export const MIGRATIONS: readonly Migration[] = [MIGRATION_0001, MIGRATION_0002];
 
 /** The schema version this build writes. */
 export const SCHEMA_VERSION: number = MIGRATIONS.length;
@@ -83,7 +87,11 @@ export function migrate(db: DatabaseSync): void {
   if (from === SCHEMA_VERSION) return;
   db.exec("BEGIN IMMEDIATE");
   try {
-    for (let v = from; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
+    for (let v = from; v < SCHEMA_VERSION; v++) {
+      const migration = MIGRATIONS[v]!;
+      if (typeof migration === "string") db.exec(migration);
+      else migration(db);
+    }
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     db.exec("COMMIT");
   } catch (cause) {
