@@ -1,0 +1,33 @@
+/**
+ * `access_point.delete` (Leosac §7.8): removes an access point.
+ *
+ * @module
+ */
+import { deleteAccessPoint } from "../../../store/access_points.ts";
+import { AUDIT_EVENT } from "../../../store/audit.ts";
+import { defineEndpoint } from "../../endpoint.ts";
+import { id, object } from "../../validate.ts";
+import { auditAccessPoint, findAccessPoint } from "./_access_point.ts";
+
+/** The request content. */
+const decode = object({ access_point_id: id });
+
+/** The declaration. */
+export const accessPointDelete = defineEndpoint({
+  names: ["access_point.delete"],
+  session: "required",
+  permission: { action: "ACCESS_POINT_WRITE" },
+  access: "write",
+  audit: "always",
+  wiring: true,
+  decode,
+  handle(ctx, { access_point_id }) {
+    const db = ctx.store.db;
+    const ap = findAccessPoint(db, access_point_id);
+    ctx.transaction(() => {
+      deleteAccessPoint(db, ap.id);
+      auditAccessPoint(ctx, AUDIT_EVENT.ACCESS_POINT_DELETED, ap, null);
+    });
+    return null;
+  },
+});
