@@ -1,0 +1,34 @@
+/**
+ * `door.delete` (Leosac §7.7): removes a door (its zone links and
+ * schedule-mapping rows go with it).
+ *
+ * @module
+ */
+import { AUDIT_EVENT } from "../../../store/audit.ts";
+import { deleteDoor } from "../../../store/doors.ts";
+import { defineEndpoint } from "../../endpoint.ts";
+import { id, object } from "../../validate.ts";
+import { auditDoor, findDoor } from "./_door.ts";
+
+/** The request content. */
+const decode = object({ door_id: id });
+
+/** The declaration. */
+export const doorDelete = defineEndpoint({
+  names: ["door.delete"],
+  session: "required",
+  permission: { action: "DOOR_WRITE" },
+  access: "write",
+  audit: "always",
+  wiring: true,
+  decode,
+  handle(ctx, { door_id }) {
+    const db = ctx.store.db;
+    const door = findDoor(db, door_id);
+    ctx.transaction(() => {
+      deleteDoor(db, door.id);
+      auditDoor(ctx, AUDIT_EVENT.DOOR_DELETED, door, null);
+    });
+    return null;
+  },
+});
