@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { ValidationError } from "../../errors.ts";
-import { type Zone, ZONE_TYPE } from "../../store/zones.ts";
+import { ValidationError } from "../../../errors.ts";
+import { type Zone, ZONE_TYPE } from "../../../store/zones.ts";
 
 function label(zone: Zone): string {
   return `"${zone.alias}" (id ${zone.id})`;
