@@ -5,15 +5,15 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
-import { BadRequestError, quoteValue, ValidationError } from "../../errors.ts";
-import { getCredential } from "../../store/credentials.ts";
+import { BadRequestError, quoteValue, ValidationError } from "../../../errors.ts";
+import { getCredential } from "../../../store/credentials.ts";
 import type {
   NewScheduleMapping,
   Schedule,
   ScheduleMapping,
   Timeframe,
-} from "../../store/schedules.ts";
-import { ATTR_POINTER, idList, requiredKey, textAttr } from "./_entity_attrs.ts";
+} from "../../../store/schedules.ts";
+import { ATTR_POINTER, idList, requiredKey, textAttr } from "../_entity_attrs.ts";
 
 const NAME = /^[A-Za-z0-9_.-]{3,50}$/;
 const TIME = /^(\d{1,2}):(\d{1,2})$/;
@@ -103,14 +103,24 @@ const LISTS = [
   ["zones", "zone", "zoneIds"],
 ] as const;
 
+/** The key of one id list of a mapping. */
+type ListKey = typeof LISTS[number][0];
+
+/** One element of `mapping` as sent: its alias and its five id lists, not yet checked. */
+export interface MappingInput {
+  readonly alias: string;
+  /** The values of the five list keys (present; checked by {@linkcode mappingsOf}). */
+  readonly lists: Readonly<Record<ListKey, unknown>>;
+}
+
 /**
  * The `mapping` array of `schedule.update`. Each element needs the five id
- * arrays; `alias` is optional and a client-sent `id` is ignored.
+ * arrays; `alias` is optional and a client-sent `id` is ignored. The ids are
+ * read by {@linkcode mappingsOf}.
  *
  * @throws {BadRequestError} for a missing key or a wrong JSON type.
- * @throws {NotFoundError} for an unknown id, typed user/group/credential/door/zone.
  */
-export function parseMappings(db: DatabaseSync, value: unknown): NewScheduleMapping[] {
+export function scheduleMappings(value: unknown): MappingInput[] {
   if (!Array.isArray(value)) {
     throw new BadRequestError("Invalid value for `mapping`: expected an array");
   }
@@ -123,9 +133,27 @@ export function parseMappings(db: DatabaseSync, value: unknown): NewScheduleMapp
     }
     const source = item as Record<string, unknown>;
     const alias = textAttr(source, "alias") ?? "";
+    const lists = {} as Record<ListKey, unknown>;
+    for (const [key] of LISTS) lists[key] = requiredKey(source, key);
+    return { alias, lists };
+  });
+}
+
+/**
+ * The mappings to store: each id list read (duplicates removed) and every
+ * id checked to exist.
+ *
+ * @throws {BadRequestError} for a list that is not an array of ids.
+ * @throws {NotFoundError} for an unknown id, typed user/group/credential/door/zone.
+ */
+export function mappingsOf(
+  db: DatabaseSync,
+  inputs: readonly MappingInput[],
+): NewScheduleMapping[] {
+  return inputs.map(({ alias, lists }) => {
     const mapping: NewScheduleMapping & Record<string, unknown> = { alias };
     for (const [key, kind, field] of LISTS) {
-      mapping[field] = idList(db, requiredKey(source, key), { key: `mapping.${key}`, kind });
+      mapping[field] = idList(db, lists[key], { key: `mapping.${key}`, kind });
     }
     return mapping;
   });
