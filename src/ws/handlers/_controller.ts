@@ -11,11 +11,11 @@ import {
   type ControllerRequest,
   type ReplyValues,
 } from "../../controller/protocol.ts";
-import type { ControllerApi, RequestContext } from "../context.ts";
+import type { ControllerPort } from "../../controller/port.ts";
 
 /** The controller, or GENERAL_FAILURE when the process runs without one. */
-export function requireController(ctx: RequestContext): ControllerApi {
-  const controller = ctx.deps.controller;
+export function requireController(ctx: { controller: ControllerPort | null }): ControllerPort {
+  const controller = ctx.controller;
   if (controller === null) {
     throw new AppError(
       STATUS.GENERAL_FAILURE,
@@ -26,13 +26,18 @@ export function requireController(ctx: RequestContext): ControllerApi {
   return controller;
 }
 
-/** Sends a typed request; controller errors become wire errors. */
+/**
+ * Sends a typed request; controller errors become wire errors. When `signal`
+ * aborts first (the call overran its time limit), it rejects with the
+ * signal's reason.
+ */
 export async function callController<R extends ControllerRequest>(
-  controller: ControllerApi,
+  controller: ControllerPort,
   request: R,
+  signal: AbortSignal,
 ): Promise<ReplyValues[R["type"]]> {
   try {
-    return await controller.request(request) as ReplyValues[R["type"]];
+    return await controller.request(request, signal) as ReplyValues[R["type"]];
   } catch (error) {
     throw wireError(error);
   }
