@@ -13,6 +13,22 @@ import { getLeosacVersion } from "./session/get_leosac_version.ts";
 import { logout } from "./session/logout.ts";
 import { passwordChange } from "./session/password_change.ts";
 import { systemOverview } from "./session/system_overview.ts";
+import { scheduleCreate } from "./schedule/create.ts";
+import { scheduleDelete } from "./schedule/delete.ts";
+import { scheduleRead } from "./schedule/read.ts";
+import { scheduleUpdate } from "./schedule/update.ts";
+import { doorCreate } from "./door/create.ts";
+import { doorDelete } from "./door/delete.ts";
+import { doorRead } from "./door/read.ts";
+import { doorUpdate } from "./door/update.ts";
+import { accessPointCreate } from "./access_point/create.ts";
+import { accessPointDelete } from "./access_point/delete.ts";
+import { accessPointRead } from "./access_point/read.ts";
+import { accessPointUpdate } from "./access_point/update.ts";
+import { zoneCreate } from "./zone/create.ts";
+import { zoneDelete } from "./zone/delete.ts";
+import { zoneRead } from "./zone/read.ts";
+import { zoneUpdate } from "./zone/update.ts";
 import { holidayCreate } from "./holiday/create.ts";
 import { holidayDelete } from "./holiday/delete.ts";
 import { holidayRead } from "./holiday/read.ts";
@@ -35,6 +51,13 @@ import { searchZoneAlias } from "./search/zone_alias.ts";
 import { searchAccessPointAlias } from "./search/access_point_alias.ts";
 import { searchUserUsername } from "./search/user_username.ts";
 import { searchHardwareName } from "./search/hardware_name.ts";
+import { doorStatus } from "./door/status.ts";
+import { doorOpen } from "./door/open.ts";
+import { doorSetMode } from "./door/set_mode.ts";
+import { antipassbackForgive } from "./antipassback/forgive.ts";
+import { eventsSubscribe } from "./events/subscribe.ts";
+import { eventsUnsubscribe } from "./events/unsubscribe.ts";
+import { hardwareSimulate } from "./hardware/simulate.ts";
 
 /** The declarations, in documentation order. */
 export const DECLARATIONS: readonly AnyEndpoint[] = [
@@ -44,6 +67,22 @@ export const DECLARATIONS: readonly AnyEndpoint[] = [
   logout,
   systemOverview,
   passwordChange,
+  scheduleCreate,
+  scheduleRead,
+  scheduleUpdate,
+  scheduleDelete,
+  doorCreate,
+  doorRead,
+  doorUpdate,
+  doorDelete,
+  accessPointCreate,
+  accessPointRead,
+  accessPointUpdate,
+  accessPointDelete,
+  zoneCreate,
+  zoneRead,
+  zoneUpdate,
+  zoneDelete,
   holidayCreate,
   holidayRead,
   holidayUpdate,
@@ -66,4 +105,11 @@ export const DECLARATIONS: readonly AnyEndpoint[] = [
   searchAccessPointAlias,
   searchUserUsername,
   searchHardwareName,
+  doorStatus,
+  doorOpen,
+  doorSetMode,
+  antipassbackForgive,
+  eventsSubscribe,
+  eventsUnsubscribe,
+  hardwareSimulate,
 ];
