@@ -7,6 +7,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { prepared } from "./db.ts";
+import { int, nullableInt, nullableText, oneOf, rowReader, text } from "./rows.ts";
 
 /** The controller module of the built-in access point (what the Leosac web UI sends). */
 export const BUILTIN_CONTROLLER_MODULE = "LEOSAC-BUILTIN-ACCESS-POINT";
@@ -43,22 +44,24 @@ export type NewAccessPoint = Partial<Omit<AccessPoint, "id" | "doorId">>;
 /** Fields that an update may change; absent fields keep their value. */
 export type AccessPointPatch = Partial<Omit<AccessPoint, "id" | "doorId">>;
 
-interface AccessPointRow {
-  id: number;
-  alias: string;
-  description: string;
-  controller_module: string;
-  reader_id: string | null;
-  reader_mode: ReaderMode;
-  direction: Direction;
-  pin_timeout_ms: number;
-  door_id: number | null;
-}
+const readAccessPoint = rowReader("access_points", {
+  id: int,
+  alias: text,
+  description: text,
+  controller_module: text,
+  reader_id: nullableText,
+  reader_mode: oneOf(READER_MODES),
+  direction: oneOf(DIRECTIONS),
+  pin_timeout_ms: int,
+  door_id: nullableInt,
+});
+const readId = rowReader("access_points", { id: int });
 
 const SELECT = `SELECT a.*, d.id AS door_id FROM access_points a
   LEFT JOIN doors d ON d.access_point_id = a.id`;
 
-function toAccessPoint(row: AccessPointRow): AccessPoint {
+function toAccessPoint(raw: unknown): AccessPoint {
+  const row = readAccessPoint(raw);
   return {
     id: row.id,
     alias: row.alias,
@@ -73,7 +76,7 @@ function toAccessPoint(row: AccessPointRow): AccessPoint {
 }
 
 function toAccessPoints(rows: unknown[]): AccessPoint[] {
-  return (rows as AccessPointRow[]).map(toAccessPoint);
+  return rows.map(toAccessPoint);
 }
 
 /**
@@ -83,26 +86,28 @@ function toAccessPoints(rows: unknown[]): AccessPoint[] {
  * CHECK violation for an unknown reader mode or direction.
  */
 export function createAccessPoint(db: DatabaseSync, accessPoint: NewAccessPoint = {}): AccessPoint {
-  const { id } = prepared(
-    db,
-    `INSERT INTO access_points (alias, description, controller_module, reader_id, reader_mode,
+  const { id } = readId(
+    prepared(
+      db,
+      `INSERT INTO access_points (alias, description, controller_module, reader_id, reader_mode,
        direction, pin_timeout_ms)
      VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-  ).get(
-    accessPoint.alias ?? "",
-    accessPoint.description ?? "",
-    accessPoint.controllerModule ?? BUILTIN_CONTROLLER_MODULE,
-    accessPoint.readerId ?? null,
-    accessPoint.readerMode ?? "card",
-    accessPoint.direction ?? "none",
-    accessPoint.pinTimeoutMs ?? 10000,
-  ) as { id: number };
+    ).get(
+      accessPoint.alias ?? "",
+      accessPoint.description ?? "",
+      accessPoint.controllerModule ?? BUILTIN_CONTROLLER_MODULE,
+      accessPoint.readerId ?? null,
+      accessPoint.readerMode ?? "card",
+      accessPoint.direction ?? "none",
+      accessPoint.pinTimeoutMs ?? 10000,
+    ),
+  );
   return getAccessPoint(db, id)!;
 }
 
 /** Finds an access point by id. */
 export function getAccessPoint(db: DatabaseSync, id: number): AccessPoint | undefined {
-  const row = prepared(db, `${SELECT} WHERE a.id = ?`).get(id) as AccessPointRow | undefined;
+  const row = prepared(db, `${SELECT} WHERE a.id = ?`).get(id);
   return row && toAccessPoint(row);
 }
 

@@ -9,6 +9,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { prepared, transaction } from "./db.ts";
+import { int, nullableInt, nullableText, rowReader, text } from "./rows.ts";
 
 /** Audit event ordinals: 0–29 are Leosac's, 30 and above are ours. */
 export const AUDIT_EVENT = {
@@ -163,19 +164,21 @@ export interface AuditPage {
   count: number;
 }
 
-interface AuditRow {
-  id: number;
-  timestamp: number;
-  kind: string;
-  event_mask: number;
-  author_id: number | null;
-  description: string;
-  target_id: number | null;
-  target2_id: number | null;
-  before: string | null;
-  after: string | null;
-  data: string;
-}
+const readAuditId = rowReader("audit_events", { id: int });
+const readAuditCount = rowReader("audit_events count", { n: int });
+const readAuditEvent = rowReader("audit_events", {
+  id: int,
+  timestamp: int,
+  kind: text,
+  event_mask: int,
+  author_id: nullableInt,
+  description: text,
+  target_id: nullableInt,
+  target2_id: nullableInt,
+  before: nullableText,
+  after: nullableText,
+  data: text,
+});
 
 const SECRET_KEYS: ReadonlySet<string> = new Set([
   "password",
@@ -230,7 +233,8 @@ function parseObject(text: string | null): JsonObject | null {
   return typeof value === "object" && value !== null ? value as JsonObject : null;
 }
 
-function toRecord(row: AuditRow): AuditRecord {
+function toRecord(raw: unknown): AuditRecord {
+  const row = readAuditEvent(raw);
   return {
     id: row.id,
     timestamp: row.timestamp,
@@ -272,8 +276,8 @@ export function appendAudit(db: DatabaseSync, entry: AuditEntry): number {
     jsonOrNull(entry.before),
     jsonOrNull(entry.after),
     jsonOrNull(entry.data) ?? "{}",
-  ) as { id: number };
-  return row.id;
+  );
+  return readAuditId(row).id;
 }
 
 /** Appends several audit events in one transaction; returns their ids in order. */
@@ -283,9 +287,7 @@ export function appendAuditBatch(db: DatabaseSync, entries: readonly AuditEntry[
 
 /** Finds one audit event by id. */
 export function getAuditEvent(db: DatabaseSync, id: number): AuditRecord | undefined {
-  const row = prepared(db, "SELECT * FROM audit_events WHERE id = ?").get(id) as
-    | AuditRow
-    | undefined;
+  const row = prepared(db, "SELECT * FROM audit_events WHERE id = ?").get(id);
   return row && toRecord(row);
 }
 
@@ -305,10 +307,10 @@ export function queryAudit(db: DatabaseSync, query: AuditQuery): AuditPage {
   }
   const kinds = query.kinds ?? [];
   const where = kinds.length > 0 ? `WHERE kind IN (${kinds.map(() => "?").join(", ")})` : "";
-  const { n } = prepared(db, `SELECT count(*) AS n FROM audit_events ${where}`).get(...kinds) as {
-    n: number;
-  };
+  const { n } = readAuditCount(
+    prepared(db, `SELECT count(*) AS n FROM audit_events ${where}`).get(...kinds),
+  );
   const rows = prepared(db, `SELECT * FROM audit_events ${where} ORDER BY id DESC LIMIT ? OFFSET ?`)
-    .all(...kinds, pageSize, (page - 1) * pageSize) as unknown as AuditRow[];
+    .all(...kinds, pageSize, (page - 1) * pageSize);
   return { rows: rows.map(toRecord), count: n };
 }

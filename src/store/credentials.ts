@@ -12,6 +12,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { ValidationError } from "../errors.ts";
 import type { Validity } from "./validity.ts";
 import { prepared } from "./db.ts";
+import { bool, int, nullableInt, nullableText, oneOf, rowReader, text } from "./rows.ts";
 
 /** Credential types (Leosac's JSON:API type names). */
 export type CredentialType = "rfid-card" | "pin-code";
@@ -85,29 +86,30 @@ export interface CredentialPatch {
   pinHash?: string;
 }
 
-interface CredentialRow {
-  id: number;
-  type: CredentialType;
-  alias: string;
-  description: string;
-  owner_id: number | null;
-  validity_enabled: number;
-  validity_start: number | null;
-  validity_end: number | null;
-  version: number;
-  card_id: string | null;
-  nb_bits: number | null;
-  pin_hash: string | null;
-}
+const readCredential = rowReader("credentials", {
+  id: int,
+  type: oneOf(["rfid-card", "pin-code"]),
+  alias: text,
+  description: text,
+  owner_id: nullableInt,
+  validity_enabled: bool,
+  validity_start: nullableInt,
+  validity_end: nullableInt,
+  version: int,
+  card_id: nullableText,
+  nb_bits: nullableInt,
+  pin_hash: nullableText,
+});
 
-function toCredential(row: CredentialRow): Credential {
+function toCredential(raw: unknown): Credential {
+  const row = readCredential(raw);
   const base: CredentialBase = {
     id: row.id,
     alias: row.alias,
     description: row.description,
     ownerId: row.owner_id,
     validity: {
-      enabled: row.validity_enabled === 1,
+      enabled: row.validity_enabled,
       start: row.validity_start,
       end: row.validity_end,
     },
@@ -120,7 +122,7 @@ function toCredential(row: CredentialRow): Credential {
 }
 
 function toCredentials(rows: unknown[]): Credential[] {
-  return (rows as CredentialRow[]).map(toCredential);
+  return rows.map(toCredential);
 }
 
 /**
@@ -251,15 +253,13 @@ export function createCredential(db: DatabaseSync, credential: NewCredential): C
     isCard ? cardIdOrThrow(credential.cardId) : null,
     isCard ? credential.nbBits : null,
     isCard ? null : credential.pinHash,
-  ) as unknown as CredentialRow;
+  );
   return toCredential(row);
 }
 
 /** Finds a credential by id. */
 export function getCredential(db: DatabaseSync, id: number): Credential | undefined {
-  const row = prepared(db, "SELECT * FROM credentials WHERE id = ?").get(id) as
-    | CredentialRow
-    | undefined;
+  const row = prepared(db, "SELECT * FROM credentials WHERE id = ?").get(id);
   return row && toCredential(row);
 }
 
@@ -283,7 +283,7 @@ export function findCardByCardId(db: DatabaseSync, cardIdHex: string): RfidCard 
   const cardId = normalizeCardId(cardIdHex);
   if (cardId === null) return undefined;
   const row = prepared(db, "SELECT * FROM credentials WHERE card_id = ? AND type = 'rfid-card'")
-    .get(cardId) as CredentialRow | undefined;
+    .get(cardId);
   return row && (toCredential(row) as RfidCard);
 }
 
@@ -334,7 +334,7 @@ export function updateCredential(
     current.type === "rfid-card" ? patch.nbBits ?? current.nbBits : null,
     current.type === "pin-code" ? patch.pinHash ?? current.pinHash : null,
     id,
-  ) as unknown as CredentialRow;
+  );
   return toCredential(row);
 }
 

@@ -8,6 +8,7 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { StoreError } from "../errors.ts";
 import { MIGRATION_0001 } from "./migrations/0001_init.ts";
 import { MIGRATION_0002 } from "./migrations/0002_device_config_keys.ts";
+import { int, rowReader } from "./rows.ts";
 
 /** One migration: SQL to execute, or a function that rewrites rows (inside the transaction). */
 export type Migration = string | ((db: DatabaseSync) => void);
@@ -62,10 +63,11 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   return db;
 }
 
+const readVersion = rowReader("PRAGMA user_version", { user_version: int });
+
 /** The schema version recorded in the database file. */
 export function schemaVersion(db: DatabaseSync): number {
-  const row = db.prepare("PRAGMA user_version").get() as { user_version: number };
-  return row.user_version;
+  return readVersion(db.prepare("PRAGMA user_version").get()).user_version;
 }
 
 function checkVersion(db: DatabaseSync): number {

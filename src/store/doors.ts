@@ -5,6 +5,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { prepared } from "./db.ts";
+import { bool, int, nullableInt, nullableText, oneOf, rowReader, text } from "./rows.ts";
 
 /** Door modes. */
 export const DOOR_MODES = ["normal", "unlocked", "locked", "lockdown"] as const;
@@ -37,20 +38,20 @@ export type NewDoor = Partial<Omit<Door, "id">>;
 /** Fields that an update may change; absent fields keep their value. `accessPointId` 0 or null clears it. */
 export type DoorPatch = Partial<Omit<Door, "id">>;
 
-interface DoorRow {
-  id: number;
-  alias: string;
-  description: string;
-  access_point_id: number | null;
-  mode: DoorMode;
-  strike_gpio_id: string | null;
-  contact_gpio_id: string | null;
-  rex_gpio_id: string | null;
-  unlock_ms: number;
-  held_open_ms: number;
-  unlock_schedule_id: number | null;
-  unlock_after_first_card: number;
-}
+const readDoor = rowReader("doors", {
+  id: int,
+  alias: text,
+  description: text,
+  access_point_id: nullableInt,
+  mode: oneOf(DOOR_MODES),
+  strike_gpio_id: nullableText,
+  contact_gpio_id: nullableText,
+  rex_gpio_id: nullableText,
+  unlock_ms: int,
+  held_open_ms: int,
+  unlock_schedule_id: nullableInt,
+  unlock_after_first_card: bool,
+});
 
 const DEFAULTS: Omit<Door, "id"> = {
   alias: "",
@@ -66,7 +67,8 @@ const DEFAULTS: Omit<Door, "id"> = {
   unlockAfterFirstCard: false,
 };
 
-function toDoor(row: DoorRow): Door {
+function toDoor(raw: unknown): Door {
+  const row = readDoor(raw);
   return {
     id: row.id,
     alias: row.alias,
@@ -79,12 +81,12 @@ function toDoor(row: DoorRow): Door {
     unlockMs: row.unlock_ms,
     heldOpenMs: row.held_open_ms,
     unlockScheduleId: row.unlock_schedule_id,
-    unlockAfterFirstCard: row.unlock_after_first_card === 1,
+    unlockAfterFirstCard: row.unlock_after_first_card,
   };
 }
 
 function toDoors(rows: unknown[]): Door[] {
-  return (rows as DoorRow[]).map(toDoor);
+  return rows.map(toDoor);
 }
 
 function values(door: Omit<Door, "id">): (string | number | null)[] {
@@ -121,21 +123,19 @@ export function createDoor(db: DatabaseSync, door: NewDoor = {}): Door {
        contact_gpio_id, rex_gpio_id, unlock_ms, held_open_ms, unlock_schedule_id,
        unlock_after_first_card)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-  ).get(...values({ ...DEFAULTS, ...door })) as unknown as DoorRow;
+  ).get(...values({ ...DEFAULTS, ...door }));
   return toDoor(row);
 }
 
 /** Finds a door by id. */
 export function getDoor(db: DatabaseSync, id: number): Door | undefined {
-  const row = prepared(db, "SELECT * FROM doors WHERE id = ?").get(id) as DoorRow | undefined;
+  const row = prepared(db, "SELECT * FROM doors WHERE id = ?").get(id);
   return row && toDoor(row);
 }
 
 /** Finds the door whose access point is `accessPointId`. */
 export function getDoorByAccessPoint(db: DatabaseSync, accessPointId: number): Door | undefined {
-  const row = prepared(db, "SELECT * FROM doors WHERE access_point_id = ?").get(accessPointId) as
-    | DoorRow
-    | undefined;
+  const row = prepared(db, "SELECT * FROM doors WHERE access_point_id = ?").get(accessPointId);
   return row && toDoor(row);
 }
 
@@ -154,15 +154,13 @@ export function updateDoor(db: DatabaseSync, id: number, patch: DoorPatch): Door
   if (!current) return undefined;
   const { id: _, ...fields } = { ...current, ...patch };
   const row = prepared(db, `UPDATE doors SET ${COLUMNS} WHERE id = ? RETURNING *`)
-    .get(...values(fields), id) as unknown as DoorRow;
+    .get(...values(fields), id);
   return toDoor(row);
 }
 
 /** Sets a door's mode. Returns the updated door, or undefined if missing. */
 export function setDoorMode(db: DatabaseSync, id: number, mode: DoorMode): Door | undefined {
-  const row = prepared(db, "UPDATE doors SET mode = ? WHERE id = ? RETURNING *").get(mode, id) as
-    | DoorRow
-    | undefined;
+  const row = prepared(db, "UPDATE doors SET mode = ? WHERE id = ? RETURNING *").get(mode, id);
   return row && toDoor(row);
 }
 

@@ -5,6 +5,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { prepared } from "./db.ts";
+import { int, rowReader, text } from "./rows.ts";
 
 /** A stored group. */
 export interface Group {
@@ -23,18 +24,19 @@ export interface NewGroup {
 /** Fields that an update may change; absent fields keep their value. */
 export type GroupPatch = Partial<Omit<Group, "id">>;
 
-interface GroupRow {
-  id: number;
-  name: string;
-  description: string;
-}
+const readGroup = rowReader("groups", {
+  id: int,
+  name: text,
+  description: text,
+});
 
-function toGroup(row: GroupRow): Group {
+function toGroup(raw: unknown): Group {
+  const row = readGroup(raw);
   return { id: row.id, name: row.name, description: row.description };
 }
 
 function toGroups(rows: unknown[]): Group[] {
-  return (rows as GroupRow[]).map(toGroup);
+  return rows.map(toGroup);
 }
 
 /**
@@ -46,21 +48,19 @@ export function createGroup(db: DatabaseSync, group: NewGroup): Group {
   const row = prepared(db, "INSERT INTO groups (name, description) VALUES (?, ?) RETURNING *").get(
     group.name,
     group.description ?? "",
-  ) as unknown as GroupRow;
+  );
   return toGroup(row);
 }
 
 /** Finds a group by id. */
 export function getGroup(db: DatabaseSync, id: number): Group | undefined {
-  const row = prepared(db, "SELECT * FROM groups WHERE id = ?").get(id) as GroupRow | undefined;
+  const row = prepared(db, "SELECT * FROM groups WHERE id = ?").get(id);
   return row && toGroup(row);
 }
 
 /** Finds a group by its exact name. */
 export function getGroupByName(db: DatabaseSync, name: string): Group | undefined {
-  const row = prepared(db, "SELECT * FROM groups WHERE name = ?").get(name) as
-    | GroupRow
-    | undefined;
+  const row = prepared(db, "SELECT * FROM groups WHERE name = ?").get(name);
   return row && toGroup(row);
 }
 
@@ -90,7 +90,7 @@ export function updateGroup(db: DatabaseSync, id: number, patch: GroupPatch): Gr
   if (!current) return undefined;
   const next = { ...current, ...patch };
   const row = prepared(db, "UPDATE groups SET name = ?, description = ? WHERE id = ? RETURNING *")
-    .get(next.name, next.description, id) as unknown as GroupRow;
+    .get(next.name, next.description, id);
   return toGroup(row);
 }
 

@@ -7,6 +7,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { ValidationError } from "../errors.ts";
 import { prepared } from "./db.ts";
+import { bool, int, rowReader, text } from "./rows.ts";
 
 /** A stored holiday. */
 export interface Holiday {
@@ -29,15 +30,16 @@ export interface NewHoliday {
 /** Fields that an update may change; absent fields keep their value. */
 export type HolidayPatch = Partial<Omit<Holiday, "id">>;
 
-interface HolidayRow {
-  id: number;
-  date: string;
-  name: string;
-  recurring: number;
-}
+const readHoliday = rowReader("holidays", {
+  id: int,
+  date: text,
+  name: text,
+  recurring: bool,
+});
 
-function toHoliday(row: HolidayRow): Holiday {
-  return { id: row.id, date: row.date, name: row.name, recurring: row.recurring === 1 };
+function toHoliday(raw: unknown): Holiday {
+  const row = readHoliday(raw);
+  return { id: row.id, date: row.date, name: row.name, recurring: row.recurring };
 }
 
 /**
@@ -82,19 +84,19 @@ export function createHoliday(db: DatabaseSync, holiday: NewHoliday): Holiday {
     checkDate(holiday.date),
     holiday.name ?? "",
     holiday.recurring ? 1 : 0,
-  ) as unknown as HolidayRow;
+  );
   return toHoliday(row);
 }
 
 /** Finds a holiday by id. */
 export function getHoliday(db: DatabaseSync, id: number): Holiday | undefined {
-  const row = prepared(db, "SELECT * FROM holidays WHERE id = ?").get(id) as HolidayRow | undefined;
+  const row = prepared(db, "SELECT * FROM holidays WHERE id = ?").get(id);
   return row && toHoliday(row);
 }
 
 /** Lists every holiday, by date then id. */
 export function listHolidays(db: DatabaseSync): Holiday[] {
-  return (prepared(db, "SELECT * FROM holidays ORDER BY date, id").all() as unknown as HolidayRow[])
+  return (prepared(db, "SELECT * FROM holidays ORDER BY date, id").all())
     .map(toHoliday);
 }
 
@@ -114,7 +116,7 @@ export function updateHoliday(
   const row = prepared(
     db,
     "UPDATE holidays SET date = ?, name = ?, recurring = ? WHERE id = ? RETURNING *",
-  ).get(checkDate(next.date), next.name, next.recurring ? 1 : 0, id) as unknown as HolidayRow;
+  ).get(checkDate(next.date), next.name, next.recurring ? 1 : 0, id);
   return toHoliday(row);
 }
 

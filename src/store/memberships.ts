@@ -6,6 +6,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { prepared } from "./db.ts";
+import { int, oneOfInt, rowReader } from "./rows.ts";
 
 /** Group ranks (Leosac `GroupRank`). */
 export const GROUP_RANK = { MEMBER: 0, OPERATOR: 1, ADMIN: 2 } as const;
@@ -32,26 +33,27 @@ export interface NewMembership {
   timestamp: number;
 }
 
-interface MembershipRow {
-  id: number;
-  user_id: number;
-  group_id: number;
-  rank: number;
-  timestamp: number;
-}
+const readMembership = rowReader("memberships", {
+  id: int,
+  user_id: int,
+  group_id: int,
+  rank: oneOfInt(Object.values(GROUP_RANK)),
+  timestamp: int,
+});
 
-function toMembership(row: MembershipRow): Membership {
+function toMembership(raw: unknown): Membership {
+  const row = readMembership(raw);
   return {
     id: row.id,
     userId: row.user_id,
     groupId: row.group_id,
-    rank: row.rank as GroupRank,
+    rank: row.rank,
     timestamp: row.timestamp,
   };
 }
 
 function toMemberships(rows: unknown[]): Membership[] {
-  return (rows as MembershipRow[]).map(toMembership);
+  return rows.map(toMembership);
 }
 
 /**
@@ -71,15 +73,13 @@ export function createMembership(db: DatabaseSync, membership: NewMembership): M
     membership.groupId,
     membership.rank ?? GROUP_RANK.MEMBER,
     membership.timestamp,
-  ) as unknown as MembershipRow;
+  );
   return toMembership(row);
 }
 
 /** Finds a membership by id. */
 export function getMembership(db: DatabaseSync, id: number): Membership | undefined {
-  const row = prepared(db, "SELECT * FROM memberships WHERE id = ?").get(id) as
-    | MembershipRow
-    | undefined;
+  const row = prepared(db, "SELECT * FROM memberships WHERE id = ?").get(id);
   return row && toMembership(row);
 }
 
@@ -90,7 +90,7 @@ export function getMembershipOf(
   groupId: number,
 ): Membership | undefined {
   const row = prepared(db, "SELECT * FROM memberships WHERE user_id = ? AND group_id = ?")
-    .get(userId, groupId) as MembershipRow | undefined;
+    .get(userId, groupId);
   return row && toMembership(row);
 }
 
@@ -119,7 +119,7 @@ export function updateMembershipRank(
   rank: GroupRank,
 ): Membership | undefined {
   const row = prepared(db, "UPDATE memberships SET rank = ? WHERE id = ? RETURNING *")
-    .get(rank, id) as MembershipRow | undefined;
+    .get(rank, id);
   return row && toMembership(row);
 }
 

@@ -7,6 +7,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { prepared, transaction } from "./db.ts";
+import { bool, int, rowReader, text } from "./rows.ts";
 
 /** One weekly window: a single day, start and end inclusive, in minutes since midnight. */
 export interface Timeframe {
@@ -79,34 +80,40 @@ const MAPPING_TABLES = {
 
 const TARGET_KINDS = Object.keys(MAPPING_TABLES) as MappingTargetKind[];
 
-interface ScheduleRow {
-  id: number;
-  name: string;
-  description: string;
-  applies_on_holidays: number;
-  version: number;
-}
+const readSchedule = rowReader("schedules", {
+  id: int,
+  name: text,
+  description: text,
+  applies_on_holidays: bool,
+  version: int,
+});
 
-interface TimeframeRow {
-  day: number;
-  start_minute: number;
-  end_minute: number;
-}
+const readTimeframe = rowReader("schedule_timeframes", {
+  day: int,
+  start_minute: int,
+  end_minute: int,
+});
 
-interface MappingRow {
-  id: number;
-  schedule_id: number;
-  alias: string;
-  version: number;
-}
+const readTargetId = rowReader("mapping targets", { id: int });
+const readLast = rowReader("schedule_mappings", { last: int });
+const readMapping = rowReader("schedule_mappings", {
+  id: int,
+  schedule_id: int,
+  alias: text,
+  version: int,
+});
 
 function readTimeframes(db: DatabaseSync, scheduleId: number): Timeframe[] {
   const rows = prepared(
     db,
     `SELECT day, start_minute, end_minute FROM schedule_timeframes
      WHERE schedule_id = ? ORDER BY position`,
-  ).all(scheduleId) as unknown as TimeframeRow[];
-  return rows.map((r) => ({ day: r.day, startMinute: r.start_minute, endMinute: r.end_minute }));
+  ).all(scheduleId);
+  return readTimeframe.all(rows).map((r) => ({
+    day: r.day,
+    startMinute: r.start_minute,
+    endMinute: r.end_minute,
+  }));
 }
 
 function writeTimeframes(db: DatabaseSync, scheduleId: number, frames: Timeframe[]): void {
@@ -121,19 +128,20 @@ function writeTimeframes(db: DatabaseSync, scheduleId: number, frames: Timeframe
   );
 }
 
-function toSchedule(db: DatabaseSync, row: ScheduleRow): Schedule {
+function toSchedule(db: DatabaseSync, raw: unknown): Schedule {
+  const row = readSchedule(raw);
   return {
     id: row.id,
     name: row.name,
     description: row.description,
-    appliesOnHolidays: row.applies_on_holidays === 1,
+    appliesOnHolidays: row.applies_on_holidays,
     version: row.version,
     timeframes: readTimeframes(db, row.id),
   };
 }
 
 function toSchedules(db: DatabaseSync, rows: unknown[]): Schedule[] {
-  return (rows as ScheduleRow[]).map((row) => toSchedule(db, row));
+  return rows.map((row) => toSchedule(db, row));
 }
 
 /**
@@ -151,17 +159,15 @@ export function createSchedule(db: DatabaseSync, schedule: NewSchedule): Schedul
       schedule.name,
       schedule.description ?? "",
       schedule.appliesOnHolidays ? 1 : 0,
-    ) as unknown as ScheduleRow;
-    writeTimeframes(db, row.id, schedule.timeframes ?? []);
+    );
+    writeTimeframes(db, readSchedule(row).id, schedule.timeframes ?? []);
     return toSchedule(db, row);
   });
 }
 
 /** Finds a schedule by id. */
 export function getSchedule(db: DatabaseSync, id: number): Schedule | undefined {
-  const row = prepared(db, "SELECT * FROM schedules WHERE id = ?").get(id) as
-    | ScheduleRow
-    | undefined;
+  const row = prepared(db, "SELECT * FROM schedules WHERE id = ?").get(id);
   return row && toSchedule(db, row);
 }
 
@@ -204,7 +210,7 @@ export function updateSchedule(
       next.description,
       next.appliesOnHolidays ? 1 : 0,
       id,
-    ) as unknown as ScheduleRow;
+    );
     if (patch.timeframes !== undefined) writeTimeframes(db, id, patch.timeframes);
     return toSchedule(db, row);
   });
@@ -215,7 +221,8 @@ export function deleteSchedule(db: DatabaseSync, id: number): boolean {
   return Number(prepared(db, "DELETE FROM schedules WHERE id = ?").run(id).changes) > 0;
 }
 
-function toMapping(db: DatabaseSync, row: MappingRow): ScheduleMapping {
+function toMapping(db: DatabaseSync, raw: unknown): ScheduleMapping {
+  const row = readMapping(raw);
   const mapping: ScheduleMapping = {
     id: row.id,
     scheduleId: row.schedule_id,
@@ -230,14 +237,14 @@ function toMapping(db: DatabaseSync, row: MappingRow): ScheduleMapping {
   for (const kind of TARGET_KINDS) {
     const { table, column, field } = MAPPING_TABLES[kind];
     const ids = prepared(db, `SELECT ${column} AS id FROM ${table} WHERE mapping_id = ? ORDER BY 1`)
-      .all(row.id) as unknown as { id: number }[];
-    mapping[field] = ids.map((r) => r.id);
+      .all(row.id);
+    mapping[field] = readTargetId.all(ids).map((r) => r.id);
   }
   return mapping;
 }
 
 function toMappings(db: DatabaseSync, rows: unknown[]): ScheduleMapping[] {
-  return (rows as MappingRow[]).map((row) => toMapping(db, row));
+  return rows.map((row) => toMapping(db, row));
 }
 
 /**
@@ -254,14 +261,15 @@ export function createMapping(
     const row = prepared(
       db,
       "INSERT INTO schedule_mappings (schedule_id, alias) VALUES (?, ?) RETURNING *",
-    ).get(scheduleId, mapping.alias ?? "") as unknown as MappingRow;
+    ).get(scheduleId, mapping.alias ?? "");
+    const mappingId = readMapping(row).id;
     for (const kind of TARGET_KINDS) {
       const { table, column, field } = MAPPING_TABLES[kind];
       const insert = prepared(
         db,
         `INSERT OR IGNORE INTO ${table} (mapping_id, ${column}) VALUES (?, ?)`,
       );
-      for (const id of mapping[field] ?? []) insert.run(row.id, id);
+      for (const id of mapping[field] ?? []) insert.run(mappingId, id);
     }
     return toMapping(db, row);
   });
@@ -269,9 +277,7 @@ export function createMapping(
 
 /** Finds a mapping by id. */
 export function getMapping(db: DatabaseSync, id: number): ScheduleMapping | undefined {
-  const row = prepared(db, "SELECT * FROM schedule_mappings WHERE id = ?").get(id) as
-    | MappingRow
-    | undefined;
+  const row = prepared(db, "SELECT * FROM schedule_mappings WHERE id = ?").get(id);
   return row && toMapping(db, row);
 }
 
@@ -299,10 +305,11 @@ export function replaceMappings(
 ): ScheduleMapping[] {
   return transaction(db, () => {
     // Create before deleting, so no new mapping can reuse an old id.
-    const { last } = prepared(
+    const lastRow = prepared(
       db,
       "SELECT coalesce(max(id), 0) AS last FROM schedule_mappings WHERE schedule_id = ?",
-    ).get(scheduleId) as { last: number };
+    ).get(scheduleId);
+    const { last } = readLast(lastRow);
     const created = mappings.map((m) => createMapping(db, scheduleId, m));
     prepared(db, "DELETE FROM schedule_mappings WHERE schedule_id = ? AND id <= ?")
       .run(scheduleId, last);
@@ -361,9 +368,11 @@ export function listScheduleIdsMappedTo(
   id: number,
 ): number[] {
   const { table, column } = MAPPING_TABLES[kind];
-  return (prepared(
-    db,
-    `SELECT DISTINCT m.schedule_id AS id FROM schedule_mappings m
+  return readTargetId.all(
+    prepared(
+      db,
+      `SELECT DISTINCT m.schedule_id AS id FROM schedule_mappings m
      JOIN ${table} t ON t.mapping_id = m.id WHERE t.${column} = ? ORDER BY m.schedule_id`,
-  ).all(id) as Array<{ id: number }>).map((r) => r.id);
+    ).all(id),
+  ).map((r) => r.id);
 }

@@ -6,6 +6,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { hashToken, newToken } from "./secrets.ts";
 import { prepared } from "./db.ts";
+import { int, rowReader, text } from "./rows.ts";
 import { bumpAuthEpoch } from "./auth_epoch.ts";
 
 /** Leosac's sliding token lifetime: 20 minutes. */
@@ -19,14 +20,15 @@ export interface TokenRecord {
   expiresAt: number;
 }
 
-interface TokenRow {
-  token_hash: string;
-  user_id: number;
-  created_at: number;
-  expires_at: number;
-}
+const readToken = rowReader("auth_tokens", {
+  token_hash: text,
+  user_id: int,
+  created_at: int,
+  expires_at: int,
+});
 
-function toRecord(row: TokenRow): TokenRecord {
+function toRecord(raw: unknown): TokenRecord {
+  const row = readToken(raw);
   return {
     tokenHash: row.token_hash,
     userId: row.user_id,
@@ -57,9 +59,7 @@ export function createToken(
 
 /** Finds a token by its hash. */
 export function getTokenByHash(db: DatabaseSync, tokenHash: string): TokenRecord | undefined {
-  const row = prepared(db, "SELECT * FROM auth_tokens WHERE token_hash = ?").get(tokenHash) as
-    | TokenRow
-    | undefined;
+  const row = prepared(db, "SELECT * FROM auth_tokens WHERE token_hash = ?").get(tokenHash);
   return row && toRecord(row);
 }
 

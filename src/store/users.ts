@@ -6,6 +6,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { Validity } from "./validity.ts";
 import { prepared } from "./db.ts";
+import { bool, int, nullableInt, nullableText, oneOf, oneOfInt, rowReader, text } from "./rows.ts";
 import { bumpAuthEpoch } from "./auth_epoch.ts";
 
 /** User ranks (Leosac `UserRank`). */
@@ -40,21 +41,23 @@ export interface NewUser {
 /** Fields that an update may change; absent fields keep their value. */
 export type UserPatch = Partial<Omit<User, "id" | "username" | "version">>;
 
-interface UserRow {
-  id: number;
-  username: string;
-  password_hash: string | null;
-  firstname: string;
-  lastname: string;
-  email: string;
-  rank: number;
-  validity_enabled: number;
-  validity_start: number | null;
-  validity_end: number | null;
-  version: number;
-}
+const readCount = rowReader("users count", { n: int });
+const readUser = rowReader("users", {
+  id: int,
+  username: text,
+  password_hash: nullableText,
+  firstname: text,
+  lastname: text,
+  email: text,
+  rank: oneOfInt(Object.values(USER_RANK)),
+  validity_enabled: bool,
+  validity_start: nullableInt,
+  validity_end: nullableInt,
+  version: int,
+});
 
-function toUser(row: UserRow): User {
+function toUser(raw: unknown): User {
+  const row = readUser(raw);
   return {
     id: row.id,
     username: row.username,
@@ -62,9 +65,9 @@ function toUser(row: UserRow): User {
     firstname: row.firstname,
     lastname: row.lastname,
     email: row.email,
-    rank: row.rank as UserRank,
+    rank: row.rank,
     validity: {
-      enabled: row.validity_enabled === 1,
+      enabled: row.validity_enabled,
       start: row.validity_start,
       end: row.validity_end,
     },
@@ -90,37 +93,32 @@ export function createUser(db: DatabaseSync, user: NewUser): User {
     validity.enabled ? 1 : 0,
     validity.start,
     validity.end,
-  ) as unknown as UserRow;
+  );
   return toUser(row);
 }
 
 /** Finds a user by id. */
 export function getUser(db: DatabaseSync, id: number): User | undefined {
-  const row = prepared(db, "SELECT * FROM users WHERE id = ?").get(id) as UserRow | undefined;
+  const row = prepared(db, "SELECT * FROM users WHERE id = ?").get(id);
   return row && toUser(row);
 }
 
 /** Finds a user by username (case-insensitive: usernames are stored lower-case). */
 export function getUserByUsername(db: DatabaseSync, username: string): User | undefined {
-  const row = prepared(db, "SELECT * FROM users WHERE username = ?").get(username.toLowerCase()) as
-    | UserRow
-    | undefined;
+  const row = prepared(db, "SELECT * FROM users WHERE username = ?").get(username.toLowerCase());
   return row && toUser(row);
 }
 
 /** Lists every user, by id. */
 export function listUsers(db: DatabaseSync): User[] {
-  return (prepared(db, "SELECT * FROM users ORDER BY id").all() as unknown as UserRow[]).map(
+  return (prepared(db, "SELECT * FROM users ORDER BY id").all()).map(
     toUser,
   );
 }
 
 /** Counts the users of at least `rank`. */
 export function countUsersWithRank(db: DatabaseSync, rank: UserRank): number {
-  const row = prepared(db, "SELECT count(*) AS n FROM users WHERE rank >= ?").get(rank) as {
-    n: number;
-  };
-  return row.n;
+  return readCount(prepared(db, "SELECT count(*) AS n FROM users WHERE rank >= ?").get(rank)).n;
 }
 
 /** Applies a patch and bumps the version. Returns the updated user, or undefined if missing. */
@@ -144,7 +142,7 @@ export function updateUser(db: DatabaseSync, id: number, patch: UserPatch): User
     next.validity.start,
     next.validity.end,
     id,
-  ) as unknown as UserRow;
+  );
   return toUser(row);
 }
 
@@ -157,7 +155,7 @@ export function deleteUser(db: DatabaseSync, id: number): boolean {
 /** Users whose username contains `partial` (case-insensitive), by id. */
 export function searchUsers(db: DatabaseSync, partial: string): User[] {
   return (prepared(db, "SELECT * FROM users WHERE instr(lower(username), lower(?)) > 0 ORDER BY id")
-    .all(partial) as unknown as UserRow[]).map(toUser);
+    .all(partial)).map(toUser);
 }
 
 /**
@@ -175,9 +173,16 @@ export function countUsableUsersWithRank(
     `SELECT count(*) AS n FROM users WHERE rank >= ? AND id != ? AND validity_enabled = 1
        AND (validity_start IS NULL OR validity_start <= ?)
        AND (validity_end IS NULL OR validity_end >= ?)`,
-  ).get(rank, exceptId, nowMs, nowMs) as { n: number };
-  return row.n;
+  ).get(rank, exceptId, nowMs, nowMs);
+  return readCount(row).n;
 }
+
+const readRelationKind = rowReader("user relations", { k: oneOf(["m", "c", "s"]) });
+const readRelation = {
+  m: rowReader("user relations (memberships)", { id: int, x: int }),
+  c: rowReader("user relations (credentials)", { id: int, x: oneOf(["rfid-card", "pin-code"]) }),
+  s: rowReader("user relations (schedules)", { id: int }),
+};
 
 /** The ids a user's JSON:API relationships list, from one query. */
 export interface UserRelationIds {
@@ -199,13 +204,17 @@ export function listUserRelationIds(db: DatabaseSync, userId: number): UserRelat
        SELECT DISTINCT m.schedule_id FROM schedule_mappings m
        JOIN mapping_users t ON t.mapping_id = m.id WHERE t.user_id = ?1)
      ORDER BY 1, 2`,
-  ).all(userId) as Array<{ k: string; id: number; x: number | string | null }>;
+  ).all(userId);
   const out: UserRelationIds = { memberships: [], credentials: [], scheduleIds: [] };
-  for (const row of rows) {
-    if (row.k === "m") out.memberships.push({ id: row.id, groupId: row.x as number });
-    else if (row.k === "c") {
-      out.credentials.push({ id: row.id, type: row.x as "rfid-card" | "pin-code" });
-    } else out.scheduleIds.push(row.id);
+  for (const raw of rows) {
+    const { k } = readRelationKind(raw);
+    if (k === "m") {
+      const { id, x } = readRelation.m(raw);
+      out.memberships.push({ id, groupId: x });
+    } else if (k === "c") {
+      const { id, x } = readRelation.c(raw);
+      out.credentials.push({ id, type: x });
+    } else out.scheduleIds.push(readRelation.s(raw).id);
   }
   return out;
 }

@@ -6,6 +6,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { prepared, transaction } from "./db.ts";
+import { int, oneOf, oneOfInt, rowReader, text } from "./rows.ts";
 
 /** Zone types (Leosac `Zone::Type`). */
 export const ZONE_TYPE = { PHYSICAL: 0, LOGICAL: 1 } as const;
@@ -41,25 +42,27 @@ export type NewZone = Partial<Omit<Zone, "id" | "childIds" | "doorIds">> & {
 /** Fields that an update may change; absent fields keep their value, given id lists replace the old ones. */
 export type ZonePatch = NewZone;
 
-interface ZoneRow {
-  id: number;
-  alias: string;
-  description: string;
-  type: number;
-  antipassback: AntipassbackMode;
-  antipassback_reset_s: number;
-}
+const readLinkId = rowReader("zone links", { id: int });
+const readZone = rowReader("zones", {
+  id: int,
+  alias: text,
+  description: text,
+  type: oneOfInt(Object.values(ZONE_TYPE)),
+  antipassback: oneOf(ANTIPASSBACK_MODES),
+  antipassback_reset_s: int,
+});
 
 function ids(db: DatabaseSync, sql: string, id: number): number[] {
-  return (prepared(db, sql).all(id) as unknown as { id: number }[]).map((r) => r.id);
+  return readLinkId.all(prepared(db, sql).all(id)).map((r) => r.id);
 }
 
-function toZone(db: DatabaseSync, row: ZoneRow): Zone {
+function toZone(db: DatabaseSync, raw: unknown): Zone {
+  const row = readZone(raw);
   return {
     id: row.id,
     alias: row.alias,
     description: row.description,
-    type: row.type as ZoneType,
+    type: row.type,
     antipassback: row.antipassback,
     antipassbackResetS: row.antipassback_reset_s,
     childIds: ids(
@@ -72,7 +75,7 @@ function toZone(db: DatabaseSync, row: ZoneRow): Zone {
 }
 
 function toZones(db: DatabaseSync, rows: unknown[]): Zone[] {
-  return (rows as ZoneRow[]).map((row) => toZone(db, row));
+  return rows.map((row) => toZone(db, row));
 }
 
 function writeLinks(db: DatabaseSync, id: number, zone: NewZone): void {
@@ -112,15 +115,15 @@ export function createZone(db: DatabaseSync, zone: NewZone = {}): Zone {
       zone.type ?? ZONE_TYPE.LOGICAL,
       zone.antipassback ?? "off",
       zone.antipassbackResetS ?? 0,
-    ) as unknown as ZoneRow;
-    writeLinks(db, row.id, zone);
+    );
+    writeLinks(db, readZone(row).id, zone);
     return toZone(db, row);
   });
 }
 
 /** Finds a zone by id. */
 export function getZone(db: DatabaseSync, id: number): Zone | undefined {
-  const row = prepared(db, "SELECT * FROM zones WHERE id = ?").get(id) as ZoneRow | undefined;
+  const row = prepared(db, "SELECT * FROM zones WHERE id = ?").get(id);
   return row && toZone(db, row);
 }
 
@@ -151,7 +154,7 @@ export function updateZone(db: DatabaseSync, id: number, patch: ZonePatch): Zone
       patch.antipassback ?? current.antipassback,
       patch.antipassbackResetS ?? current.antipassbackResetS,
       id,
-    ) as unknown as ZoneRow;
+    );
     writeLinks(db, id, patch);
     return toZone(db, row);
   });
