@@ -93,7 +93,9 @@ const VERBS = {
 
 /** A schedule and its mappings, as one side of an audited change. */
 export interface ScheduleState {
+  /** The schedule. */
   readonly schedule: Schedule;
+  /** Its mappings. */
   readonly mappings: readonly ScheduleMapping[];
 }
 

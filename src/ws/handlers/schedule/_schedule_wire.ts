@@ -108,6 +108,7 @@ type ListKey = typeof LISTS[number][0];
 
 /** One element of `mapping` as sent: its alias and its five id lists, not yet checked. */
 export interface MappingInput {
+  /** The mapping's alias (`""` when absent). */
   readonly alias: string;
   /** The values of the five list keys (present; checked by {@linkcode mappingsOf}). */
   readonly lists: Readonly<Record<ListKey, unknown>>;

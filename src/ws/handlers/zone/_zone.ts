@@ -76,6 +76,7 @@ function zoneType(value: unknown): ZoneType | undefined {
 
 /** The decoded attributes: the scalar patch and the two id lists as sent. */
 export interface ZoneAttributes {
+  /** The scalar attributes sent. */
   readonly patch: Omit<ZonePatch, "doorIds" | "childIds">;
   /** The `doors` value (present, not yet checked: see {@linkcode zonePatch}). */
   readonly doors: unknown;
