@@ -103,13 +103,16 @@ export interface AuditRow {
 
 /**
  * Reads `audit_events` from the database file through a separate connection
- * (after letting the buffered API-call rows reach it).
+ * (after writing the buffered API-call rows: every reply already received
+ * was sent after its row was buffered).
  */
-export async function readAuditRows(server: TestServer): Promise<AuditRow[]> {
-  await new Promise((resolve) => setTimeout(resolve, 50));
+export function readAuditRows(server: TestServer): Promise<AuditRow[]> {
+  server.app.deps.audit.flush();
   const db = new DatabaseSync(server.store.databasePath, { readOnly: true });
   try {
-    return db.prepare("SELECT * FROM audit_events ORDER BY id").all() as unknown as AuditRow[];
+    return Promise.resolve(
+      db.prepare("SELECT * FROM audit_events ORDER BY id").all() as unknown as AuditRow[],
+    );
   } finally {
     db.close();
   }

@@ -1016,8 +1016,8 @@ Deno.test("Ember /auditlog, /system-overview logs, /updates, /settings", async (
   });
   await ws.ok("door.create", { attributes: { alias: "d", description: null, access_point_id: 0 } });
   await ws.ok("zone.create", { attributes: { alias: "z", doors: [], children: [] } });
-  // WSAPICall rows are written in the background (auditFlushMs): let them land.
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  // WSAPICall rows are buffered (auditFlushMs) before each reply is sent: write them now.
+  server.app.deps.audit.flush();
 
   const page = await ws.ok("audit.get", { enabled_type: AUDITLOG_ENABLED_TYPES, p: 1, ps: 5 });
   assert.equal(typeof page.meta.total_page, "number");
@@ -1200,17 +1200,34 @@ class PythonClient {
 
   async reqRep(type: string, content: unknown): Promise<Json> {
     const uuid = crypto.randomUUID().replaceAll("-", "");
+    const reply = this.#reply(type, uuid);
     this.socket.send(JSON.stringify({ type, content, uuid }));
-    for (let i = 0; i < 500; i++) {
-      const index = this.frames.findIndex((f) => f.uuid === uuid);
-      if (index >= 0) {
-        const frame = this.frames.splice(index, 1)[0];
-        PythonClient.messageFromDict(frame);
-        return frame;
-      }
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    throw new Error(`no reply to ${type}`);
+    const frame = await reply;
+    PythonClient.messageFromDict(frame);
+    return frame;
+  }
+
+  /** The frame answering `uuid`, taken out of `frames` when its message event fires. */
+  #reply(type: string, uuid: string): Promise<Json> {
+    return new Promise((resolve, reject) => {
+      const onMessage = (): void => {
+        // Registered after connect()'s listener, so the frame is already in `frames`.
+        const index = this.frames.findIndex((f) => f.uuid === uuid);
+        if (index < 0) return;
+        stop();
+        resolve(this.frames.splice(index, 1)[0]);
+      };
+      const onClose = (): void => {
+        stop();
+        reject(new Error(`no reply to ${type}: the socket closed`));
+      };
+      const stop = (): void => {
+        this.socket.removeEventListener("message", onMessage);
+        this.socket.removeEventListener("close", onClose);
+      };
+      this.socket.addEventListener("message", onMessage);
+      this.socket.addEventListener("close", onClose);
+    });
   }
 
   close(): void {

@@ -152,12 +152,31 @@ Deno.test("devices wired over the API take effect without a restart; rewiring D0
   access = await presentCard(admin, "back-reader");
   assert.equal(access.door, back);
   assert.equal(access.granted, false);
-  await new Promise((r) => setTimeout(r, 100));
-  assert.deepEqual(
-    admin.unsolicited.filter((m) => m.type === "event.access").map((m) => (m.content as Json).door),
-    [],
+  // A marker through the same worker: an unknown card on the front reader. The
+  // worker answers it after everything the back read caused, and the server
+  // pushes an event before any reply that follows it; so once the reply is
+  // here, any other event of the back read (at the front door) is too.
+  const marker = encodeCard(H10301, 12, 9999);
+  const markerCardId = cardIdHex(marker.bits, marker.nbBits);
+  ok(
+    await admin.request("hardware.simulate", {
+      action: "card",
+      reader,
+      format: "H10301",
+      facility: 12,
+      number: 9999,
+    }),
   );
-  assert.equal(controller.simLevel(STRIKE), false);
+  const accessEvents = () =>
+    admin.unsolicited.filter((m) => m.type === "event.access").map((m) => m.content as Json);
+  assert.deepEqual(accessEvents().filter((e) => e.card_id !== markerCardId), []);
+  assert.equal(controller.simLevel(STRIKE), false, "the back read did not open the front door");
+  // The marker's own event proves the push path still works: denied at the front.
+  const denied = (await admin.nextUnsolicited((m) => m.type === "event.access")).content as Json;
+  assert.equal(denied.card_id, markerCardId, JSON.stringify(denied));
+  assert.equal(denied.door, front);
+  assert.equal(denied.granted, false);
+  assert.deepEqual(accessEvents(), []);
 
   // An administrator format instead of the catalogue: 34-bit only → bad read;
   // then a definition with H10301's layout → granted again.
