@@ -18,11 +18,17 @@ import { listDoors } from "../store/doors.ts";
 
 /** One GPIO line, resolved from a `gpio` device. */
 export interface LineSpec {
+  /** The `gpio` device id. */
   deviceId: string;
+  /** The device name (for messages). */
   name: string;
+  /** Chip name or path (`gpiochip0`, `/dev/gpiochip1`). */
   chip: string;
+  /** Line offset on the chip. */
   offset: number;
+  /** The line is active when low. */
   activeLow: boolean;
+  /** Input debounce, µs (0 = none). */
   debounceUs: number;
   /** Strike lines: energised (unlocked) when control is lost. */
   failSafe: boolean;
@@ -30,46 +36,73 @@ export interface LineSpec {
 
 /** A Wiegand reader with its lines. */
 export interface ReaderWiring {
+  /** The `wiegand-reader` device id. */
   id: string;
+  /** The device name (for messages). */
   name: string;
+  /** The DATA0 line. */
   d0: LineSpec;
+  /** The DATA1 line. */
   d1: LineSpec;
+  /** The green LED line, or null. */
   led: LineSpec | null;
+  /** The buzzer line, or null. */
   buzzer: LineSpec | null;
+  /** How the keypad sends keys (from the Leosac reader mode). */
   keypad: KeypadMode;
   /** Catalogue format names and administrator definitions; empty = the whole catalogue. */
   formats: FormatItem[];
+  /** Inter-bit silence that ends a frame, ms. */
   silenceMs: number;
+  /** End a frame at this many bits, or null. */
   fixedLength: number | null;
 }
 
 /** An access point and its reader. */
 export interface AccessPointWiring {
+  /** The access point id. */
   id: number;
+  /** How credentials combine (card, PIN, both, either). */
   readerMode: ReaderMode;
+  /** Entry, exit or none (anti-passback). */
   direction: Direction;
+  /** How long a card waits for its PIN (card_and_pin). */
   pinTimeoutMs: number;
+  /** The reader, or null when missing or unusable (see the warnings). */
   reader: ReaderWiring | null;
 }
 
 /** A door and everything wired to it. */
 export interface DoorWiring {
+  /** The door id. */
   id: number;
+  /** The door alias. */
   alias: string;
+  /** The stored door mode. */
   mode: DoorMode;
+  /** How long a grant unlocks the strike, ms. */
   unlockMs: number;
+  /** How long the door may stay open before the held-open alarm, ms. */
   heldOpenMs: number;
+  /** A schedule during which the door stays unlocked, or null. */
   unlockScheduleId: number | null;
+  /** During that schedule, stay locked until the first granted card. */
   unlockAfterFirstCard: boolean;
+  /** The strike line, or null. */
   strike: LineSpec | null;
+  /** The door contact line, or null. */
   contact: LineSpec | null;
+  /** The request-to-exit line, or null. */
   rex: LineSpec | null;
+  /** The access point, or null. */
   accessPoint: AccessPointWiring | null;
 }
 
 /** The whole installation. */
 export interface Wiring {
+  /** Every door, by id. */
   doors: DoorWiring[];
+  /** Problems found while reading (missing or unusable devices). */
   warnings: string[];
 }
 

@@ -58,9 +58,13 @@ export interface GpioConfig {
   offset: number | null;
   /** Null when unstated (rows written outside the API): accepted for both uses. */
   direction: "in" | "out" | null;
+  /** Initial level of an output line. */
   defaultValue: boolean;
+  /** The line is active when low. */
   activeLow: boolean;
+  /** Input debounce, µs (0 = none). */
   debounceUs: number;
+  /** Which edges an input line reports. */
   interruptMode: InterruptMode;
   /** Strike lines: energised (unlocked) when control is lost. */
   failSafe: boolean;
@@ -68,12 +72,15 @@ export interface GpioConfig {
 
 /** A `wiegand-reader` device; references are device ids or null. */
 export interface ReaderConfig {
+  /** Leosac reader mode (how the keypad sends keys). */
   mode: ReaderModeName;
   /** D0. */
   gpioLowId: string | null;
   /** D1. */
   gpioHighId: string | null;
+  /** The green LED (a `led` device). */
   greenLedId: string | null;
+  /** The buzzer (a `buzzer` device). */
   buzzerId: string | null;
   /** Accepted formats in matching order; empty means the whole catalogue. */
   formats: FormatItem[];
@@ -85,18 +92,23 @@ export interface ReaderConfig {
 
 /** A `led` or `buzzer` device: an output gpio and its blink defaults. */
 export interface IndicatorConfig {
+  /** The output gpio that drives it. */
   gpioId: string | null;
-  /** ms */
+  /** Default blink duration, ms. */
   defaultBlinkDuration: number;
-  /** ms */
+  /** Default blink period, ms. */
   defaultBlinkSpeed: number;
 }
 
 /** The configuration of each device type. */
 export interface DeviceConfigs {
+  /** A GPIO line. */
   "gpio": GpioConfig;
+  /** A Wiegand reader. */
   "wiegand-reader": ReaderConfig;
+  /** A LED. */
   "led": IndicatorConfig;
+  /** A buzzer. */
   "buzzer": IndicatorConfig;
 }
 
@@ -266,7 +278,7 @@ export function parseDeviceConfig(type: DeviceType, stored: unknown): TypedConfi
  * spelling (`fail_safe` only when true, so lines that are not strikes do not
  * carry it). `parseDeviceConfig(type, storedConfig(typed))` gives `typed` back.
  */
-export function storedConfig(typed: TypedConfig): Doc {
+export function storedConfig(typed: TypedConfig): Record<string, unknown> {
   switch (typed.type) {
     case "gpio": {
       const c = typed.config;

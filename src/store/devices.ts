@@ -17,7 +17,7 @@ import {
 } from "./device_config.ts";
 import { bool, int, oneOf, rowReader, text } from "./rows.ts";
 
-export { DEVICE_TYPES, type DeviceType };
+export { DEVICE_TYPES, type DeviceType, type TypedConfig };
 
 /** Leosac `DeviceClass` values (wire `device-class`). */
 export const DEVICE_CLASS = {
@@ -51,7 +51,9 @@ export interface DeviceHead {
   id: string;
   /** Unique, non-empty. */
   name: string;
+  /** Leosac device class (wire `device-class`). */
   deviceClass: DeviceClass;
+  /** Disabled devices are not wired. */
   enabled: boolean;
 }
 
@@ -60,13 +62,15 @@ export type Device = DeviceHead & TypedConfig;
 
 /** Fields for creating a device. */
 export interface NewDevice {
-  /** @default crypto.randomUUID() */
+  /** UUID string. @default crypto.randomUUID() */
   id?: string;
+  /** Unique, non-empty. */
   name: string;
+  /** The device type (it cannot change later). */
   type: DeviceType;
-  /** @default deviceClassOf(type) */
+  /** Leosac device class. @default deviceClassOf(type) */
   deviceClass?: DeviceClass;
-  /** @default true */
+  /** Whether the controller wires it. @default true */
   enabled?: boolean;
   /**
    * A config document in the stored spelling (snake_case keys); absent keys
@@ -81,9 +85,13 @@ export interface NewDevice {
  * one; its absent keys take their defaults.
  */
 export interface DevicePatch {
+  /** Unique, non-empty. */
   name?: string;
+  /** Leosac device class. */
   deviceClass?: DeviceClass;
+  /** Whether the controller wires it. */
   enabled?: boolean;
+  /** A config document in the stored spelling. */
   config?: Record<string, unknown>;
 }
 

@@ -30,6 +30,7 @@ export type ColumnReader<T> = (value: unknown) => T;
 export class ColumnMismatch extends Error {
   /** What the column should hold, e.g. "an integer". */
   readonly expected: string;
+  /** A mismatch; `expected` says what the column should hold, e.g. "an integer". */
   constructor(expected: string) {
     super(`expected ${expected}`);
     this.name = "ColumnMismatch";

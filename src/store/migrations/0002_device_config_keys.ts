@@ -124,7 +124,7 @@ KEYS.buzzer = KEYS.led!;
  * );
  * ```
  */
-export function canonicalDeviceConfig(type: string, old: unknown): Doc {
+export function canonicalDeviceConfig(type: string, old: unknown): Record<string, unknown> {
   const keys = KEYS[type];
   if (keys === undefined || !isObject(old)) return isObject(old) ? { ...old } : {};
   const out: Doc = { ...old };
