@@ -5,7 +5,9 @@
  * uses it on every row it reads and every config it writes, the API builds
  * its write on it, and the controller's wiring reads the typed result.
  * Databases written before this shape (aliases such as `d0`, `line`,
- * dasherized keys) are rewritten by migration 2.
+ * dasherized keys) are rewritten by migration 2. (A little over 300 lines:
+ * the four kinds' types, defaults, reader and writer are kept together so a
+ * key changes in one file.)
  *
  * | type             | stored keys (→ field)                                                                                                                                                                         |
  * | ---------------- | --------------------------------------------------------------------------------------------------------------------------------------------------------------------------------------------- |
