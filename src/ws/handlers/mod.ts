@@ -58,6 +58,11 @@ import { antipassbackForgive } from "./antipassback/forgive.ts";
 import { eventsSubscribe } from "./events/subscribe.ts";
 import { eventsUnsubscribe } from "./events/unsubscribe.ts";
 import { hardwareSimulate } from "./hardware/simulate.ts";
+import { accessOverviewEndpoint } from "./access/overview.ts";
+import { buzzerRead, gpioRead, ledRead, wiegandReaderRead } from "./device/read.ts";
+import { buzzerCreate, gpioCreate, ledCreate, wiegandReaderCreate } from "./device/create.ts";
+import { buzzerUpdate, gpioUpdate, ledUpdate, wiegandReaderUpdate } from "./device/update.ts";
+import { buzzerDelete, gpioDelete, ledDelete, wiegandReaderDelete } from "./device/delete.ts";
 
 /** The declarations, in documentation order. */
 export const DECLARATIONS: readonly AnyEndpoint[] = [
@@ -112,4 +117,21 @@ export const DECLARATIONS: readonly AnyEndpoint[] = [
   eventsSubscribe,
   eventsUnsubscribe,
   hardwareSimulate,
+  accessOverviewEndpoint,
+  gpioRead,
+  gpioCreate,
+  gpioUpdate,
+  gpioDelete,
+  wiegandReaderRead,
+  wiegandReaderCreate,
+  wiegandReaderUpdate,
+  wiegandReaderDelete,
+  ledRead,
+  ledCreate,
+  ledUpdate,
+  ledDelete,
+  buzzerRead,
+  buzzerCreate,
+  buzzerUpdate,
+  buzzerDelete,
 ];

@@ -1,5 +1,5 @@
 /**
- * Hardware devices over the API, in the shapes the Leosac web client uses
+ * What the device endpoints share. Hardware devices over the API, in the shapes the Leosac web client uses
  * (Leosac §7.10 and the client's models): `gpio.*` and `libgpiod.gpio.*`
  * (id key `gpio_id`, type `libgpiod-gpio`), `wiegand-reader.*` (`reader_id`),
  * `led.*` (`led_id`), `buzzer.*` (`buzzer_id`); each with `create`, `read`,
@@ -19,28 +19,24 @@
  * - Reads need HARDWARE_READ (supervisor), writes HARDWARE_WRITE (admin).
  *   Writes append a DEVICE_CREATED / UPDATED / DELETED audit row (kind
  *   `Leosac::Audit::DeviceEvent`, the device id in `data.device_id`) and
- *   make the controller reload its wiring before the reply (after_write.ts).
+ *   make the controller reload its wiring before the reply (`wiring: true`).
  *
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
-import { BadRequestError, NotFoundError, ValidationError } from "../../errors.ts";
-import { appendAudit, AUDIT_EVENT, AUDIT_KIND, auditMask } from "../../store/audit.ts";
-import { transaction } from "../../store/db.ts";
-import { type GpioConfig, parseDeviceConfig, storedConfig } from "../../store/device_config.ts";
+import { BadRequestError, NotFoundError, ValidationError } from "../../../errors.ts";
+import { AUDIT_EVENT, AUDIT_KIND, auditMask } from "../../../store/audit.ts";
+import { type GpioConfig, parseDeviceConfig, storedConfig } from "../../../store/device_config.ts";
 import {
-  createDevice,
-  deleteDevice,
   type Device,
   type DeviceType,
   getDevice,
   getDeviceByName,
   listDevicesByType,
-  updateDevice,
-} from "../../store/devices.ts";
-import { type Endpoint, endpoint, type RequestContext } from "../context.ts";
-import type { Decoder } from "../validate.ts";
-import { READER_ROLES, resolveRef, usesOf } from "./_device_refs.ts";
+} from "../../../store/devices.ts";
+import type { EndpointContext } from "../../endpoint.ts";
+import type { Decoder } from "../../validate.ts";
+import { READER_ROLES, resolveRef, usesOf } from "../_device_refs.ts";
 import {
   ATTR,
   configPatch,
@@ -51,10 +47,11 @@ import {
   READER_REFS,
   REL,
   serializeDevice,
-} from "./_device_wire.ts";
-import { attributesOf } from "./_entity_attrs.ts";
+} from "../_device_wire.ts";
+import { attributesOf } from "../_entity_attrs.ts";
 
-type Obj = Record<string, unknown>;
+/** An attributes object. */
+export type Obj = Record<string, unknown>;
 
 /** What a new device's config starts from: a gpio created over the API is an input (Leosac's 0). */
 function initialConfig(type: DeviceType): Obj {
@@ -63,7 +60,7 @@ function initialConfig(type: DeviceType): Obj {
 }
 
 /** A request id: a UUID string, or null for `0` / `"0"` / `""` / `null`. */
-function deviceId(idKey: string): Decoder<{ id: string | null; attributes: unknown }> {
+export function deviceId(idKey: string): Decoder<{ id: string | null }> {
   return (value) => {
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
       throw new BadRequestError("Invalid value for `content`: expected an object");
@@ -75,11 +72,27 @@ function deviceId(idKey: string): Decoder<{ id: string | null; attributes: unkno
     if (raw === null || raw === 0 || raw === "" || raw === "0") id = null;
     else if (typeof raw === "string" && raw.length <= 128) id = raw;
     else throw new BadRequestError(`Invalid value for \`${idKey}\`: expected a UUID string`);
-    return { id, attributes: source.attributes };
+    return { id };
   };
 }
 
-function find(db: DatabaseSync, kind: DeviceKind, id: string | null): Device {
+/** An update request: the device id and its attributes. */
+export function deviceUpdate(idKey: string): Decoder<{ id: string | null; attributes: Obj }> {
+  const decodeId = deviceId(idKey);
+  return (value, path) => ({
+    ...decodeId(value, path),
+    attributes: attributesOf((value as Obj).attributes),
+  });
+}
+
+/** A create request: its attributes (any other content reads as none, as Leosac). */
+export function deviceCreate(value: unknown): { attributes: Obj } {
+  const source = typeof value === "object" && value !== null ? value as Obj : {};
+  return { attributes: attributesOf(source.attributes) };
+}
+
+/** The device `id` of `kind`, or ENTITY_NOT_FOUND. */
+export function find(db: DatabaseSync, kind: DeviceKind, id: string | null): Device {
   const device = id === null ? undefined : getDevice(db, id);
   if (device === undefined || device.type !== kind.type) {
     throw new NotFoundError(kind.entity, id ?? "0");
@@ -87,14 +100,20 @@ function find(db: DatabaseSync, kind: DeviceKind, id: string | null): Device {
   return device;
 }
 
-function serialize(db: DatabaseSync, device: Device): Record<string, unknown> {
+/** The JSON:API resource of a device. */
+export function serialize(db: DatabaseSync, device: Device): Record<string, unknown> {
   return serializeDevice(device, (id) => {
     const target = getDevice(db, id);
     return target === undefined ? null : DEVICE_KINDS[target.type].wireType;
   });
 }
 
-function checkName(db: DatabaseSync, attrs: Obj, self: Device | undefined): string | undefined {
+/** The device name to store (unique, non-empty), or undefined to keep it. */
+export function checkName(
+  db: DatabaseSync,
+  attrs: Obj,
+  self: Device | undefined,
+): string | undefined {
   const name = attrs.name;
   if ((name === undefined || name === null) && self !== undefined) return undefined;
   if (typeof name !== "string" || name.trim() === "") {
@@ -139,7 +158,7 @@ function checkGpio(db: DatabaseSync, config: GpioConfig, self: Device | undefine
  * attributes over `self`'s config, references resolved, checked by
  * {@linkcode parseDeviceConfig}.
  */
-function buildConfig(db: DatabaseSync, type: DeviceType, attrs: Obj, self?: Device): Obj {
+export function buildConfig(db: DatabaseSync, type: DeviceType, attrs: Obj, self?: Device): Obj {
   const doc: Obj = {
     ...(self === undefined ? initialConfig(type) : storedConfig(self)),
     ...configPatch(type, attrs),
@@ -173,26 +192,26 @@ function buildConfig(db: DatabaseSync, type: DeviceType, attrs: Obj, self?: Devi
   return doc;
 }
 
-function boolAttr(attrs: Obj, key: string): boolean | undefined {
+/** A boolean attribute, or undefined when absent. */
+export function boolAttr(attrs: Obj, key: string): boolean | undefined {
   const value = attrs[key];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "boolean") throw new ValidationError("Must be a boolean.", ATTR + key);
   return value;
 }
 
-function audit(
-  ctx: RequestContext,
-  authorId: number,
+/** Appends a device change's audit row (inside the change's transaction). */
+export function auditDevice(
+  ctx: EndpointContext<"HARDWARE_WRITE">,
   event: "CREATED" | "UPDATED" | "DELETED",
   device: Device,
   before: Device | null,
   after: Device | null,
 ): void {
-  appendAudit(ctx.deps.store.db, {
+  ctx.audit({
     kind: AUDIT_KIND.DEVICE,
     mask: auditMask(AUDIT_EVENT[`DEVICE_${event}`]),
-    authorId,
-    timestamp: ctx.now,
+    authorId: ctx.require("HARDWARE_WRITE").userId,
     targetId: null,
     description: `Device ${device.name} (${device.type}) has been ${event.toLowerCase()}.`,
     data: { device_id: device.id, device_type: device.type },
@@ -201,88 +220,21 @@ function audit(
   });
 }
 
-/** The four endpoints of `kind` under `prefix` (`gpio`, `libgpiod.gpio`, `led` …). */
-function crud(prefix: string, kind: DeviceKind): Record<string, Endpoint> {
-  const decode = deviceId(kind.idKey);
-  return {
-    [`${prefix}.read`]: endpoint(decode, {
-      auth: "logged_in",
-      handle(ctx, { id }) {
-        ctx.require("HARDWARE_READ");
-        const db = ctx.deps.store.db;
-        if (id === null) {
-          return { data: listDevicesByType(db, kind.type).map((d) => serialize(db, d)) };
-        }
-        return { data: serialize(db, find(db, kind, id)) };
-      },
-    }),
-    [`${prefix}.create`]: endpoint((v: unknown) => v as Obj | null, {
-      auth: "logged_in",
-      handle(ctx, request) {
-        const actor = ctx.require("HARDWARE_WRITE");
-        const db = ctx.deps.store.db;
-        const attrs = attributesOf(request?.attributes);
-        const device = transaction(db, () => {
-          const name = checkName(db, attrs, undefined)!;
-          const config = buildConfig(db, kind.type, attrs, undefined);
-          const enabled = boolAttr(attrs, "enabled") ?? true;
-          const created = createDevice(db, { name, type: kind.type, enabled, config });
-          audit(ctx, actor.userId, "CREATED", created, null, created);
-          return created;
-        });
-        return { data: serialize(db, device) };
-      },
-    }),
-    [`${prefix}.update`]: endpoint(decode, {
-      auth: "logged_in",
-      handle(ctx, request) {
-        const actor = ctx.require("HARDWARE_WRITE");
-        const db = ctx.deps.store.db;
-        const attrs = attributesOf(request.attributes);
-        const device = transaction(db, () => {
-          const before = find(db, kind, request.id);
-          const name = checkName(db, attrs, before);
-          const config = buildConfig(db, kind.type, attrs, before);
-          const enabled = boolAttr(attrs, "enabled");
-          const updated = updateDevice(db, before.id, {
-            ...(name === undefined ? {} : { name }),
-            ...(enabled === undefined ? {} : { enabled }),
-            config,
-          })!;
-          audit(ctx, actor.userId, "UPDATED", updated, before, updated);
-          return updated;
-        });
-        return { data: serialize(db, device) };
-      },
-    }),
-    [`${prefix}.delete`]: endpoint(decode, {
-      auth: "logged_in",
-      handle(ctx, request) {
-        const actor = ctx.require("HARDWARE_WRITE");
-        const db = ctx.deps.store.db;
-        transaction(db, () => {
-          const device = find(db, kind, request.id);
-          const uses = usesOf(db, device.id);
-          if (uses.length > 0) {
-            throw new ValidationError(
-              `Device "${device.name}" is in use: ${uses.map((u) => u.label).join(", ")}.`,
-              "",
-            );
-          }
-          deleteDevice(db, device.id);
-          audit(ctx, actor.userId, "DELETED", device, device, null);
-        });
-        return null;
-      },
-    }),
-  };
-}
+/** The wire prefixes of each kind: gpio is also `libgpiod.gpio` (the web client's name). */
+export const DEVICE_FAMILIES: ReadonlyArray<
+  { prefixes: readonly [string, ...string[]]; kind: DeviceKind }
+> = [
+  { prefixes: ["gpio", "libgpiod.gpio"], kind: DEVICE_KINDS.gpio },
+  { prefixes: ["wiegand-reader"], kind: DEVICE_KINDS["wiegand-reader"] },
+  { prefixes: ["led"], kind: DEVICE_KINDS.led },
+  { prefixes: ["buzzer"], kind: DEVICE_KINDS.buzzer },
+];
 
-/** Every device endpoint, by wire name. */
-export const DEVICE_ENDPOINTS: Record<string, Endpoint> = {
-  ...crud("gpio", DEVICE_KINDS.gpio),
-  ...crud("libgpiod.gpio", DEVICE_KINDS.gpio),
-  ...crud("wiegand-reader", DEVICE_KINDS["wiegand-reader"]),
-  ...crud("led", DEVICE_KINDS.led),
-  ...crud("buzzer", DEVICE_KINDS.buzzer),
-};
+/** The wire names of `verb` for a family. */
+export function namesOf(
+  family: { prefixes: readonly [string, ...string[]] },
+  verb: string,
+): [string, ...string[]] {
+  const [first, ...rest] = family.prefixes;
+  return [`${first}.${verb}`, ...rest.map((p) => `${p}.${verb}`)];
+}

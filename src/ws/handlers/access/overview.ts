@@ -17,17 +17,17 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
-import { getCredential } from "../../store/credentials.ts";
-import { listDoors } from "../../store/doors.ts";
-import { listMembershipsOfGroup } from "../../store/memberships.ts";
+import { getCredential } from "../../../store/credentials.ts";
+import { listDoors } from "../../../store/doors.ts";
+import { listMembershipsOfGroup } from "../../../store/memberships.ts";
 import {
   listMappingsOfSchedule,
   listSchedules,
   type ScheduleMapping,
-} from "../../store/schedules.ts";
-import { zonesContainingDoor } from "../../store/zones.ts";
-import { type Endpoint, endpoint } from "../context.ts";
-import { ignored } from "../validate.ts";
+} from "../../../store/schedules.ts";
+import { zonesContainingDoor } from "../../../store/zones.ts";
+import { defineEndpoint } from "../../endpoint.ts";
+import { ignored } from "../../validate.ts";
 
 /** One row of the overview. */
 export interface DoorAccess {
@@ -68,13 +68,14 @@ export function accessOverview(db: DatabaseSync): DoorAccess[] | null {
   });
 }
 
-/** The access overview endpoint, by wire name. */
-export const ACCESS_OVERVIEW_ENDPOINTS: Record<string, Endpoint> = {
-  "access_overview": endpoint(ignored, {
-    auth: "logged_in",
-    handle(ctx) {
-      ctx.require("ACCESS_OVERVIEW");
-      return accessOverview(ctx.deps.store.db);
-    },
-  }),
-};
+/** The declaration. */
+export const accessOverviewEndpoint = defineEndpoint({
+  names: ["access_overview"],
+  session: "required",
+  permission: { action: "ACCESS_OVERVIEW" },
+  access: "read",
+  audit: "failures",
+  wiring: false,
+  decode: ignored,
+  handle: (ctx) => accessOverview(ctx.store.db),
+});

@@ -1,0 +1,52 @@
+/**
+ * `gpio.create` (also `libgpiod.gpio.create`), `wiegand-reader.create`,
+ * `led.create`, `buzzer.create`: a new device with a unique name and a
+ * configuration checked against the lines and devices it references.
+ *
+ * @module
+ */
+import { createDevice } from "../../../store/devices.ts";
+import { defineEndpoint } from "../../endpoint.ts";
+import {
+  auditDevice,
+  boolAttr,
+  buildConfig,
+  checkName,
+  DEVICE_FAMILIES,
+  deviceCreate,
+  namesOf,
+  serialize,
+} from "./_device.ts";
+
+const [gpio, reader, led, buzzer] = DEVICE_FAMILIES.map((family) =>
+  defineEndpoint({
+    names: namesOf(family, "create"),
+    session: "required",
+    permission: { action: "HARDWARE_WRITE" },
+    access: "write",
+    audit: "always",
+    wiring: true,
+    decode: deviceCreate,
+    handle(ctx, { attributes }) {
+      const db = ctx.store.db;
+      const device = ctx.transaction(() => {
+        const name = checkName(db, attributes, undefined)!;
+        const config = buildConfig(db, family.kind.type, attributes, undefined);
+        const enabled = boolAttr(attributes, "enabled") ?? true;
+        const created = createDevice(db, { name, type: family.kind.type, enabled, config });
+        auditDevice(ctx, "CREATED", created, null, created);
+        return created;
+      });
+      return { data: serialize(db, device) };
+    },
+  })
+);
+
+/** `gpio.create`, `libgpiod.gpio.create`. */
+export const gpioCreate = gpio!;
+/** `wiegand-reader.create`. */
+export const wiegandReaderCreate = reader!;
+/** `led.create`. */
+export const ledCreate = led!;
+/** `buzzer.create`. */
+export const buzzerCreate = buzzer!;

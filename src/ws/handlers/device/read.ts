@@ -1,0 +1,39 @@
+/**
+ * `gpio.read` (also `libgpiod.gpio.read`), `wiegand-reader.read`,
+ * `led.read`, `buzzer.read`: one device by its UUID, or every device of the
+ * kind for `0`, `"0"`, `""` or `null`.
+ *
+ * @module
+ */
+import { listDevicesByType } from "../../../store/devices.ts";
+import { defineEndpoint } from "../../endpoint.ts";
+import { DEVICE_FAMILIES, deviceId, find, namesOf, serialize } from "./_device.ts";
+
+const [gpio, reader, led, buzzer] = DEVICE_FAMILIES.map((family) => {
+  const decode = deviceId(family.kind.idKey);
+  return defineEndpoint({
+    names: namesOf(family, "read"),
+    session: "required",
+    permission: { action: "HARDWARE_READ" },
+    access: "read",
+    audit: "failures",
+    wiring: false,
+    decode,
+    handle(ctx, { id }) {
+      const db = ctx.store.db;
+      if (id === null) {
+        return { data: listDevicesByType(db, family.kind.type).map((d) => serialize(db, d)) };
+      }
+      return { data: serialize(db, find(db, family.kind, id)) };
+    },
+  });
+});
+
+/** `gpio.read`, `libgpiod.gpio.read`. */
+export const gpioRead = gpio!;
+/** `wiegand-reader.read`. */
+export const wiegandReaderRead = reader!;
+/** `led.read`. */
+export const ledRead = led!;
+/** `buzzer.read`. */
+export const buzzerRead = buzzer!;

@@ -1,0 +1,60 @@
+/**
+ * `gpio.update` (also `libgpiod.gpio.update`), `wiegand-reader.update`,
+ * `led.update`, `buzzer.update`: the attributes sent over the device's
+ * configuration, checked as on create; a gpio in use keeps a direction its
+ * users can work with.
+ *
+ * @module
+ */
+import { updateDevice } from "../../../store/devices.ts";
+import { defineEndpoint } from "../../endpoint.ts";
+import {
+  auditDevice,
+  boolAttr,
+  buildConfig,
+  checkName,
+  DEVICE_FAMILIES,
+  deviceUpdate,
+  find,
+  namesOf,
+  serialize,
+} from "./_device.ts";
+
+const [gpio, reader, led, buzzer] = DEVICE_FAMILIES.map((family) => {
+  const decode = deviceUpdate(family.kind.idKey);
+  return defineEndpoint({
+    names: namesOf(family, "update"),
+    session: "required",
+    permission: { action: "HARDWARE_WRITE" },
+    access: "write",
+    audit: "always",
+    wiring: true,
+    decode,
+    handle(ctx, { id, attributes }) {
+      const db = ctx.store.db;
+      const device = ctx.transaction(() => {
+        const before = find(db, family.kind, id);
+        const name = checkName(db, attributes, before);
+        const config = buildConfig(db, family.kind.type, attributes, before);
+        const enabled = boolAttr(attributes, "enabled");
+        const updated = updateDevice(db, before.id, {
+          ...(name === undefined ? {} : { name }),
+          ...(enabled === undefined ? {} : { enabled }),
+          config,
+        })!;
+        auditDevice(ctx, "UPDATED", updated, before, updated);
+        return updated;
+      });
+      return { data: serialize(db, device) };
+    },
+  });
+});
+
+/** `gpio.update`, `libgpiod.gpio.update`. */
+export const gpioUpdate = gpio!;
+/** `wiegand-reader.update`. */
+export const wiegandReaderUpdate = reader!;
+/** `led.update`. */
+export const ledUpdate = led!;
+/** `buzzer.update`. */
+export const buzzerUpdate = buzzer!;
