@@ -93,9 +93,10 @@ export type AuditKind = typeof AUDIT_KIND[keyof typeof AUDIT_KIND];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AUDIT_EVENT, auditMask } from "./audit.ts";
- * console.assert(auditMask(AUDIT_EVENT.USER_EDITED, AUDIT_EVENT.USER_PASSWORD_CHANGED) === 24);
- * console.assert(auditMask(AUDIT_EVENT.LOGIN_FAILED) === 2 ** 50);
+ * assert.equal(auditMask(AUDIT_EVENT.USER_EDITED, AUDIT_EVENT.USER_PASSWORD_CHANGED), 24);
+ * assert.equal(auditMask(AUDIT_EVENT.LOGIN_FAILED), 2 ** 50);
  * ```
  */
 export function auditMask(...events: AuditEvent[]): number {
@@ -203,9 +204,10 @@ const SECRET_KEYS: ReadonlySet<string> = new Set([
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { redactSecrets } from "./audit.ts";
  * const copy = redactSecrets({ username: "a", Password: "x", nested: [{ pin: "1234" }] });
- * console.assert(JSON.stringify(copy) === '{"username":"a","nested":[{}]}');
+ * assert.equal(JSON.stringify(copy), '{"username":"a","nested":[{}]}');
  * ```
  */
 export function redactSecrets<T>(value: T): T {

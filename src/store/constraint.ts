@@ -38,8 +38,9 @@ function errcode(error: unknown): number | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isUniqueViolation } from "./constraint.ts";
- * console.assert(!isUniqueViolation(new Error("other")));
+ * assert.ok(!isUniqueViolation(new Error("other")));
  * ```
  */
 export function isUniqueViolation(error: unknown): boolean {

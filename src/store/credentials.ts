@@ -134,10 +134,11 @@ function toCredentials(rows: unknown[]): Credential[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { normalizeCardId } from "./credentials.ts";
- * console.assert(normalizeCardId("AA:BB:cc:dd") === "aa:bb:cc:dd");
- * console.assert(normalizeCardId("aabbccdd") === "aa:bb:cc:dd");
- * console.assert(normalizeCardId("a:bb") === null);
+ * assert.equal(normalizeCardId("AA:BB:cc:dd"), "aa:bb:cc:dd");
+ * assert.equal(normalizeCardId("aabbccdd"), "aa:bb:cc:dd");
+ * assert.equal(normalizeCardId("a:bb"), null);
  * ```
  */
 export function normalizeCardId(text: string): string | null {
@@ -158,8 +159,9 @@ export function normalizeCardId(text: string): string | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cardIdFromBits } from "./credentials.ts";
- * console.assert(cardIdFromBits(0x20200cen, 26) === "80:80:33:80");
+ * assert.equal(cardIdFromBits(0x20200cen, 26), "80:80:33:80");
  * ```
  */
 export function cardIdFromBits(bits: bigint, nbBits: number): string {
@@ -185,8 +187,9 @@ export function cardIdFromBits(bits: bigint, nbBits: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bitsFromCardId } from "./credentials.ts";
- * console.assert(bitsFromCardId("80:80:33:80", 26) === 0x20200cen);
+ * assert.equal(bitsFromCardId("80:80:33:80", 26), 0x20200cen);
  * ```
  */
 export function bitsFromCardId(cardId: string, nbBits: number): bigint {

@@ -47,9 +47,10 @@ function toHoliday(raw: unknown): Holiday {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isDateString } from "./holidays.ts";
- * console.assert(isDateString("2024-02-29"));
- * console.assert(!isDateString("2023-02-29"));
+ * assert.ok(isDateString("2024-02-29"));
+ * assert.ok(!isDateString("2023-02-29"));
  * ```
  */
 export function isDateString(text: string): boolean {

@@ -40,9 +40,10 @@ function hex(bytes: Uint8Array): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hashPassword, verifyPassword } from "./secrets.ts";
  * const stored = await hashPassword("s3cret");
- * console.assert(await verifyPassword("s3cret", stored));
+ * assert.ok(await verifyPassword("s3cret", stored));
  * ```
  */
 export async function hashPassword(password: string): Promise<string> {
