@@ -20,6 +20,8 @@ import {
   type TestServer,
 } from "../src/testing.ts";
 import { ENDPOINTS } from "../src/ws/router.ts";
+import { DECLARATIONS } from "../src/ws/handlers/mod.ts";
+import { isAllowed, type Relations } from "../src/ws/permissions.ts";
 import type { ServerMessage } from "../src/ws/protocol.ts";
 
 /** Who sends the request: logged out, or a user of that rank. */
@@ -445,6 +447,37 @@ Deno.test("permission matrix: every endpoint × every rank and logged out, then 
       assert.deepEqual(missing, [], "endpoints without a permission row");
       assert.deepEqual(stale, [], "rows for endpoints that do not exist");
     });
+
+    await t.step(
+      "rows agree with the declarations of endpoints checked before their handler",
+      () => {
+        // No relationship holds: a rule checked with an empty target depends on rank alone.
+        const none: Relations = {
+          groupRank: () => undefined,
+          ownsCredential: () => false,
+          scheduleMappedTo: () => false,
+          doorMappedTo: () => false,
+          sharesGroup: () => false,
+        };
+        const disagree: string[] = [];
+        for (const declaration of DECLARATIONS) {
+          const p = declaration.permission;
+          if (p !== null && p.byHandler === true) continue;
+          const expected = WHOS.map((who) => {
+            if (who === "out") return declaration.session !== "required";
+            if (declaration.session === "forbidden") return false;
+            return p === null || isAllowed({ userId: 1_000_000, rank: who }, p.action, {}, none);
+          });
+          for (const name of declaration.names) {
+            const row = ROWS[name];
+            if (row !== undefined && JSON.stringify(row.allow) !== JSON.stringify(expected)) {
+              disagree.push(`${name}: row ${JSON.stringify(row.allow)}, declared ${expected}`);
+            }
+          }
+        }
+        assert.deepEqual(disagree, []);
+      },
+    );
 
     await t.step("matrix", async () => {
       const failures: string[] = [];
