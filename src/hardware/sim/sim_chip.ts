@@ -77,11 +77,14 @@ function monotonicNs(): bigint {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SimChip } from "./sim_chip.ts";
  * await using chip = new SimChip({ lines: ["D0", "D1", "STRIKE"] });
  * const d0 = chip.requestInput(0, { consumer: "reader", edges: "falling", bias: "pull-up" });
- * d0.onEdge((e) => e.rising); // called synchronously by drive()
+ * const edges: boolean[] = [];
+ * d0.onEdge((e) => edges.push(e.rising)); // called synchronously by drive()
  * chip.drive(0, false); // one falling edge
+ * assert.deepEqual(edges, [false]);
  * ```
  */
 export class SimChip implements GpioChip {

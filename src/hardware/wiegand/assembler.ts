@@ -75,11 +75,17 @@ interface PendingBit {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WiegandAssembler } from "./assembler.ts";
  * const asm = new WiegandAssembler({ d0: 0, d1: 1 });
- * asm.push({ offset: 1, rising: false, timestampNs: 0n, seqno: 1 });
- * // ... more edges; then, from a timer set at asm.nextDeadlineNs():
- * const frame = asm.flushIfSilent(30_000_000n);
+ * // Bits 1011, 2 ms apart: a 1 is a falling edge on D1, a 0 on D0.
+ * [1, 0, 1, 1].forEach((bit, i) =>
+ *   asm.push({ offset: bit, rising: false, timestampNs: BigInt(i) * 2_000_000n, seqno: i + 1 })
+ * );
+ * // Then, from a timer set at asm.nextDeadlineNs():
+ * const frame = asm.flushIfSilent(asm.nextDeadlineNs()!);
+ * assert.equal(frame?.bits, 0b1011n);
+ * assert.equal(frame?.nbBits, 4);
  * ```
  */
 export class WiegandAssembler {

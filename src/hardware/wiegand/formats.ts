@@ -207,7 +207,8 @@ function compileParity(
  * parity bit covering a later parity bit, or a duplicate parity bit
  * @example
  * ```ts
- * import { defineFormat } from "./formats.ts";
+ * import assert from "node:assert/strict";
+ * import { decodeFrame, defineFormat, encodeCard } from "./formats.ts";
  * const f = defineFormat({
  *   name: "site-32",
  *   length: 32,
@@ -215,6 +216,11 @@ function compileParity(
  *   number: { start: 9, length: 22 },
  *   parity: [{ bit: 0, kind: "even", start: 1, length: 15 }, { bit: 31, kind: "odd", start: 16, length: 15 }],
  * });
+ * const frame = encodeCard(f, 12, 3456n);
+ * const read = decodeFrame(frame.bits, frame.nbBits, [f]);
+ * assert.ok(read.kind === "card");
+ * assert.equal(read.format, "site-32");
+ * assert.equal(read.number, 3456n);
  * ```
  */
 export function defineFormat(definition: WiegandFormatDefinition): WiegandFormat {
@@ -427,9 +433,10 @@ export function checkParity(format: WiegandFormat, bits: bigint, nbBits: number)
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cardIdHex, parseBitString } from "./formats.ts";
  * const { bits, nbBits } = parseBitString("10000000100000000011001110");
- * cardIdHex(bits, nbBits); // "80:80:33:80"
+ * assert.equal(cardIdHex(bits, nbBits), "80:80:33:80");
  * ```
  */
 export function cardIdHex(bits: bigint, nbBits: number): string {
@@ -453,10 +460,15 @@ export function cardIdHex(bits: bigint, nbBits: number): string {
  * formats of this length exist but none has valid parity
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeFrame, encodeCard, H10301 } from "./formats.ts";
  * const frame = encodeCard(H10301, 123, 45678n);
  * const read = decodeFrame(frame.bits, frame.nbBits, [H10301]);
- * // read: { kind: "card", format: "H10301", facility: 123, number: 45678n, cardIdHex: "bd:d9:37:40", ... }
+ * assert.ok(read.kind === "card");
+ * assert.equal(read.format, "H10301");
+ * assert.equal(read.facility, 123);
+ * assert.equal(read.number, 45678n);
+ * assert.equal(read.cardIdHex, "bd:d9:37:40");
  * ```
  */
 export function decodeFrame(

@@ -50,13 +50,14 @@ export interface InterpretOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { interpretFrame } from "./interpret.ts";
  * import { FORMAT_CATALOGUE } from "./formats.ts";
  * const read = interpretFrame(
  *   { bits: 0b1011n, nbBits: 4, startNs: 0n, endNs: 0n, fault: null },
  *   { formats: FORMAT_CATALOGUE, keypad: "auto" },
  * );
- * // read: { kind: "key", key: "#", nbBits: 4 }
+ * assert.deepEqual(read, { kind: "key", key: "#", nbBits: 4 });
  * ```
  */
 export function interpretFrame(frame: WiegandFrame, options: InterpretOptions): WiegandRead {

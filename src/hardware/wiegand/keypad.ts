@@ -119,11 +119,12 @@ const PIN_DEFAULTS: Required<PinAccumulatorOptions> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PinAccumulator } from "./keypad.ts";
  * const acc = new PinAccumulator({ timeoutMs: 2000 });
- * acc.pushKey("1", 0n);
- * acc.pushKey("2", 1_000_000n);
- * acc.pushKey("#", 2_000_000n); // [{ kind: "pin", pin: "12", endedBy: "key" }]
+ * assert.deepEqual(acc.pushKey("1", 0n), []);
+ * assert.deepEqual(acc.pushKey("2", 1_000_000n), []);
+ * assert.deepEqual(acc.pushKey("#", 2_000_000n), [{ kind: "pin", pin: "12", endedBy: "key" }]);
  * ```
  */
 export class PinAccumulator {
