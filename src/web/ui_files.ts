@@ -9,6 +9,11 @@
  * the UI's `./shared/…` imports resolve the same way on disk and in the
  * browser).
  *
+ * The UI's JavaScript is type-checked (`// @ts-check`, JSDoc types) with the
+ * DOM library: `src/web/ui/` is a workspace member whose `deno.json` sets
+ * `lib`, and `deno task check` checks it in a run of its own (a run that also
+ * has these text imports would check the UI files without the DOM library).
+ *
  * @module
  */
 import indexHtml from "./ui/index.html" with { type: "text" };
@@ -20,12 +25,20 @@ import domJs from "./ui/js/dom.js" with { type: "text" };
 import formatJs from "./ui/js/format.js" with { type: "text" };
 import mainJs from "./ui/js/main.js" with { type: "text" };
 import sessionJs from "./ui/js/session.js" with { type: "text" };
+import typesJs from "./ui/js/types.js" with { type: "text" };
 import wiegandJs from "./ui/js/wiegand.js" with { type: "text" };
 import accessJs from "./ui/js/pages/access.js" with { type: "text" };
 import accountJs from "./ui/js/pages/account.js" with { type: "text" };
 import auditJs from "./ui/js/pages/audit.js" with { type: "text" };
 import dashboardJs from "./ui/js/pages/dashboard.js" with { type: "text" };
 import doorsJs from "./ui/js/pages/doors.js" with { type: "text" };
+import doorsAccessPointJs from "./ui/js/pages/doors/access_point.js" with { type: "text" };
+import doorsCommonJs from "./ui/js/pages/doors/common.js" with { type: "text" };
+import doorsDeviceKindsJs from "./ui/js/pages/doors/device_kinds.js" with { type: "text" };
+import doorsDeviceSpecJs from "./ui/js/pages/doors/device_spec.js" with { type: "text" };
+import doorsDevicesJs from "./ui/js/pages/doors/devices.js" with { type: "text" };
+import doorsDoorJs from "./ui/js/pages/doors/door.js" with { type: "text" };
+import doorsZoneJs from "./ui/js/pages/doors/zone.js" with { type: "text" };
 import loginJs from "./ui/js/pages/login.js" with { type: "text" };
 import peopleJs from "./ui/js/pages/people.js" with { type: "text" };
 import statusJs from "../shared/status.js" with { type: "text" };
@@ -56,12 +69,20 @@ const BODIES: ReadonlyArray<readonly [string, string]> = [
   ["/js/format.js", formatJs],
   ["/js/main.js", mainJs],
   ["/js/session.js", sessionJs],
+  ["/js/types.js", typesJs],
   ["/js/wiegand.js", wiegandJs],
   ["/js/pages/access.js", accessJs],
   ["/js/pages/account.js", accountJs],
   ["/js/pages/audit.js", auditJs],
   ["/js/pages/dashboard.js", dashboardJs],
   ["/js/pages/doors.js", doorsJs],
+  ["/js/pages/doors/access_point.js", doorsAccessPointJs],
+  ["/js/pages/doors/common.js", doorsCommonJs],
+  ["/js/pages/doors/device_kinds.js", doorsDeviceKindsJs],
+  ["/js/pages/doors/device_spec.js", doorsDeviceSpecJs],
+  ["/js/pages/doors/devices.js", doorsDevicesJs],
+  ["/js/pages/doors/door.js", doorsDoorJs],
+  ["/js/pages/doors/zone.js", doorsZoneJs],
   ["/js/pages/login.js", loginJs],
   ["/js/pages/people.js", peopleJs],
   ["/js/shared/status.js", statusJs],

@@ -1,11 +1,39 @@
+// @ts-check
 // Reusable widgets built on dom.js: a multi-value picker and a validity editor.
 
 import { checkbox, clearFormErrors, field, h, replace } from "./dom.js";
 import { dateInputValue, dateToWire } from "./format.js";
 
+/** A select option: `[value, label]`. @typedef {readonly [string | number, string]} Option */
+
+/**
+ * One field of {@link specForm}. `key` is the wire attribute name (so server
+ * errors land on it); `errorKeys` are other attribute names whose errors
+ * belong to this field.
+ * @typedef {object} FieldSpec
+ * @property {string} key
+ * @property {string} label
+ * @property {"text" | "number" | "select" | "check" | "picker" | "textarea"} type
+ * @property {string} [hint]
+ * @property {ReadonlyArray<Option>} [options] select and picker choices
+ * @property {string[]} [errorKeys]
+ * @property {number} [min]
+ * @property {number} [max]
+ * @property {boolean} [required]
+ * @property {boolean} [readonly]
+ * @property {boolean} [wide]
+ * @property {boolean} [numeric] a select whose values are numbers
+ * @property {unknown} [default] the value when `initial` has none
+ */
+
 /**
  * A multi-value picker: chosen items as removable chips plus a `<select>` to
  * add one. `options` are `[id, label]`. Returns `{element, value()}`.
+ * @param {string} label
+ * @param {ReadonlyArray<Option>} options
+ * @param {ReadonlyArray<string | number>} [selected]
+ * @param {{ disabled?: boolean, name?: string }} [settings]
+ * @returns {{ element: HTMLDivElement, value: () => number[] }}
  */
 export function picker(label, options, selected = [], { disabled = false, name } = {}) {
   const chosen = new Set(selected.map(Number));
@@ -55,6 +83,9 @@ export function picker(label, options, selected = [], { disabled = false, name }
 /**
  * The validity fields of users and credentials. Returns `{elements,
  * attributes()}` with the wire attributes.
+ * @param {Record<string, any>} [attributes]
+ * @param {{ disabled?: boolean, enabledLabel?: string }} [settings]
+ * @returns {{ elements: HTMLElement[], attributes: () => Record<string, unknown> }}
  */
 export function validityFields(
   attributes = {},
@@ -84,14 +115,28 @@ export function validityFields(
       enabled,
     ],
     attributes: () => ({
-      "validity-enabled": enabled.querySelector("input").checked,
+      "validity-enabled": checked(enabled),
       "validity-start": dateToWire(start.value, false),
       "validity-end": dateToWire(end.value, true),
     }),
   };
 }
 
-/** A validity summary badge from wire attributes. */
+/**
+ * Whether the checkbox of a {@link checkbox} wrapper is ticked.
+ * @param {HTMLElement} wrapper
+ * @returns {boolean}
+ */
+function checked(wrapper) {
+  return wrapper.querySelector("input")?.checked ?? false;
+}
+
+/**
+ * A validity summary badge from wire attributes.
+ * @param {Record<string, any>} attributes
+ * @param {number} [now]
+ * @returns {HTMLElement}
+ */
 export function validityBadge(attributes, now = Date.now()) {
   if (attributes["validity-enabled"] === false) {
     return h("span", { class: "badge bad" }, "Disabled");
@@ -113,6 +158,11 @@ export function validityBadge(attributes, now = Date.now()) {
  * check | picker | textarea. `key` is the wire attribute name (so server errors
  * land on it). Returns `{form, fields, values()}`; `values()` maps key → value
  * (numbers as numbers, empty numbers as null, pickers as id arrays).
+ * @param {string} label
+ * @param {FieldSpec[]} spec
+ * @param {Record<string, any>} [initial]
+ * @param {{ disabled?: boolean, submitLabel?: string, extra?: import("./dom.js").Child[] }} [settings]
+ * @returns {{ form: HTMLFormElement, submit: HTMLButtonElement, values: () => Record<string, any> }}
  */
 export function specForm(
   label,
@@ -120,6 +170,7 @@ export function specForm(
   initial = {},
   { disabled = false, submitLabel, extra = [] } = {},
 ) {
+  /** @type {[string, () => unknown][]} */
   const readers = [];
   const fields = spec.map((s) => {
     const value = initial[s.key];
@@ -131,20 +182,21 @@ export function specForm(
         disabled,
       });
       box.dataset.keys = ` ${keys.join(" ")} `;
-      readers.push([s.key, () => box.querySelector("input").checked]);
+      readers.push([s.key, () => checked(box)]);
       return box;
     }
     if (s.type === "picker") {
-      const p = picker(s.label, s.options, value ?? [], { disabled, name: s.key });
+      const p = picker(s.label, s.options ?? [], value ?? [], { disabled, name: s.key });
       readers.push([s.key, p.value]);
       return p.element;
     }
+    /** @type {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} */
     let input;
     if (s.type === "select") {
       input = h(
         "select",
         { name: s.key, disabled },
-        s.options.map(([v, text]) =>
+        (s.options ?? []).map(([v, text]) =>
           h("option", {
             value: String(v),
             selected: String(v) === String(value ?? s.default ?? ""),
@@ -185,8 +237,10 @@ export function specForm(
   // (registered later) sends anything: the message goes next to the field.
   form.addEventListener("submit", (event) => {
     clearFormErrors(form);
+    /** @type {HTMLInputElement | null} */
     let first = null;
     for (const s of spec.filter((x) => x.required)) {
+      /** @type {HTMLInputElement | null} */
       const input = form.querySelector(`[name="${CSS.escape(s.key)}"]`);
       if (!input || String(input.value).trim() !== "") continue;
       const wrapper = input.closest(".field");

@@ -1,37 +1,72 @@
+// @ts-check
 // Small DOM helpers: elements are built with h(), never from HTML strings, so
 // server data is always text.
 
 import { ApiError } from "./api.js";
 
-/** Creates an element: `h("button", {class: "x", onclick}, "Label")`. */
+/**
+ * Element properties: `class`, `dataset`, `on<event>` handlers, `value`,
+ * boolean states, else attributes (null, undefined and false are skipped).
+ * @typedef {Record<string, unknown>} Props
+ */
+
+/**
+ * What can be appended: text, numbers, nodes, nested arrays; null,
+ * undefined and false are skipped.
+ * @typedef {string | number | Node | null | undefined | false | ChildList} Child
+ */
+/** @typedef {Child[]} ChildList */
+
+/**
+ * Creates an element: `h("button", {class: "x", onclick}, "Label")`.
+ * @template {string} K
+ * @param {K} tag
+ * @param {Props | null} [props]
+ * @param {...Child} children
+ * @returns {K extends keyof HTMLElementTagNameMap ? HTMLElementTagNameMap[K] : HTMLElement}
+ */
 export function h(tag, props, ...children) {
   const el = document.createElement(tag);
+  // The few properties set directly (not as attributes) exist on form elements.
+  const control = /** @type {HTMLInputElement} */ (el);
   for (const [key, value] of Object.entries(props ?? {})) {
     if (value === undefined || value === null || value === false) continue;
-    if (key === "class") el.className = value;
+    if (key === "class") el.className = String(value);
     else if (key === "dataset") Object.assign(el.dataset, value);
     else if (key.startsWith("on") && typeof value === "function") {
-      el.addEventListener(key.slice(2), value);
-    } else if (key === "value") el.value = value;
+      el.addEventListener(key.slice(2), /** @type {EventListener} */ (value));
+    } else if (key === "value") control.value = String(value);
     else if (key === "checked" || key === "selected" || key === "disabled") {
-      el[key] = Boolean(value);
+      /** @type {any} */ (el)[key] = Boolean(value); // checked, selected, disabled
     } else if (value === true) el.setAttribute(key, "");
     else el.setAttribute(key, String(value));
   }
   append(el, children);
-  return el;
+  return /** @type {any} */ (el);
 }
 
-/** Appends children (strings, nodes, arrays; null and false are skipped). */
+/**
+ * Appends children (strings, nodes, arrays; null and false are skipped).
+ * @template {Element} E
+ * @param {E} parent
+ * @param {Child[]} children
+ * @returns {E}
+ */
 export function append(parent, children) {
-  for (const child of children.flat(Infinity)) {
+  for (const child of /** @type {unknown[]} */ (children).flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     parent.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
   return parent;
 }
 
-/** Replaces the content of `el`. */
+/**
+ * Replaces the content of `el`.
+ * @template {Element} E
+ * @param {E} el
+ * @param {...Child} children
+ * @returns {E}
+ */
 export function replace(el, ...children) {
   el.replaceChildren();
   return append(el, children);
@@ -42,6 +77,10 @@ let fieldCounter = 0;
 /**
  * A labelled form field. `keys` are the attribute names whose server errors
  * belong here (the JSON:API pointer's last segment).
+ * @param {string} label
+ * @param {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} input
+ * @param {{ keys?: string[], hint?: string | undefined, wide?: boolean | undefined }} [options]
+ * @returns {HTMLDivElement}
  */
 export function field(label, input, { keys = [], hint, wide = false } = {}) {
   const id = input.id || `f${++fieldCounter}`;
@@ -65,7 +104,12 @@ export function field(label, input, { keys = [], hint, wide = false } = {}) {
   );
 }
 
-/** A checkbox with its label on the right. */
+/**
+ * A checkbox with its label on the right.
+ * @param {string} label
+ * @param {Props & { name?: string }} [props]
+ * @returns {HTMLDivElement}
+ */
 export function checkbox(label, props = {}) {
   const input = h("input", { type: "checkbox", ...props });
   const id = `f${++fieldCounter}`;
@@ -80,7 +124,13 @@ export function checkbox(label, props = {}) {
   );
 }
 
-/** A `<select>` from `[value, label]` pairs. */
+/**
+ * A `<select>` from `[value, label]` pairs.
+ * @param {Props | null} props
+ * @param {ReadonlyArray<readonly [string | number, string]>} options
+ * @param {unknown} selected
+ * @returns {HTMLSelectElement}
+ */
 export function select(props, options, selected) {
   return h(
     "select",
@@ -91,8 +141,13 @@ export function select(props, options, selected) {
   );
 }
 
-/** The error box of a form (created on demand at its top). */
+/**
+ * The error box of a form (created on demand at its top).
+ * @param {HTMLFormElement} form
+ * @returns {HTMLElement}
+ */
 function formErrorBox(form) {
+  /** @type {HTMLElement | null} */
   let box = form.querySelector(":scope > .form-error");
   if (!box) {
     box = h("div", { class: "form-error", role: "alert" });
@@ -101,28 +156,36 @@ function formErrorBox(form) {
   return box;
 }
 
-/** Clears the messages shown by {@link showFormError}. */
+/**
+ * Clears the messages shown by {@link showFormError}.
+ * @param {HTMLFormElement} form
+ */
 export function clearFormErrors(form) {
   form.querySelector(":scope > .form-error")?.remove();
   for (const el of form.querySelectorAll(".field-error")) el.textContent = "";
   for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
 }
 
-/** Shows a failed request on a form: per-field messages where a field matches, else at the top. */
+/**
+ * Shows a failed request on a form: per-field messages where a field matches, else at the top.
+ * @param {HTMLFormElement} form
+ * @param {unknown} error
+ */
 export function showFormError(form, error) {
   clearFormErrors(form);
+  /** @type {string[]} */
   const unmatched = [];
   if (error instanceof ApiError && error.fieldErrors.length > 0) {
     for (const { key, detail } of error.fieldErrors) {
       const wrapper = key === "" ? null : form.querySelector(`[data-keys~="${CSS.escape(key)}"]`);
       const message = wrapper?.querySelector(".field-error");
-      if (message) {
+      if (wrapper && message) {
         message.textContent = detail;
         wrapper.querySelector("input, select, textarea")?.setAttribute("aria-invalid", "true");
       } else unmatched.push(detail);
     }
     if (unmatched.length === 0) {
-      form.querySelector("[aria-invalid]")?.focus();
+      form.querySelector(/** @type {"input"} */ ("[aria-invalid]"))?.focus();
       return;
     }
   }
@@ -130,7 +193,12 @@ export function showFormError(form, error) {
   replace(box, errorContent(error, unmatched));
 }
 
-/** The text of an error, with its status for integrators. */
+/**
+ * The text of an error, with its status for integrators.
+ * @param {unknown} error
+ * @param {string[]} [details]
+ * @returns {Child}
+ */
 export function errorContent(error, details = []) {
   if (error instanceof ApiError) {
     const text = details.length > 0 ? details.join(" ") : error.message;
@@ -143,7 +211,11 @@ export function errorContent(error, details = []) {
   return h("strong", null, error instanceof Error ? error.message : String(error));
 }
 
-/** A notice at the top of the page that fades after a while. */
+/**
+ * A notice at the top of the page that fades after a while.
+ * @param {unknown} message
+ * @param {"ok" | "error" | "info"} [kind]
+ */
 export function toast(message, kind = "ok") {
   const area = document.getElementById("toasts");
   if (!area) return;
@@ -154,11 +226,15 @@ export function toast(message, kind = "ok") {
   );
   area.append(el);
   // A burst of notices (quick clicks) shows the latest few, not a column of them.
-  while (area.children.length > 3) area.firstElementChild.remove();
+  while (area.children.length > 3) area.firstElementChild?.remove();
   setTimeout(() => el.remove(), kind === "error" ? 8000 : 3500);
 }
 
-/** A modal confirmation; resolves true when confirmed. */
+/**
+ * A modal confirmation; resolves true when confirmed.
+ * @param {{ title: string, message: Child, confirmLabel?: string, danger?: boolean }} options
+ * @returns {Promise<boolean>}
+ */
 export function confirmDialog({ title, message, confirmLabel = "Confirm", danger = false }) {
   return new Promise((resolve) => {
     const dialog = h(
@@ -190,7 +266,14 @@ export function confirmDialog({ title, message, confirmLabel = "Confirm", danger
   });
 }
 
-/** Runs `action` with the button disabled; errors go to `onError` (default: a toast). */
+/**
+ * Runs `action` with the button disabled; errors go to `onError` (default: a toast).
+ * @template T
+ * @param {HTMLButtonElement} button
+ * @param {() => Promise<T>} action
+ * @param {(error: unknown) => void} [onError]
+ * @returns {Promise<T | undefined>} the action's result, undefined when it failed
+ */
 export async function busy(button, action, onError = (e) => toast(e, "error")) {
   button.disabled = true;
   button.setAttribute("aria-busy", "true");
@@ -204,7 +287,13 @@ export async function busy(button, action, onError = (e) => toast(e, "error")) {
   }
 }
 
-/** A page section with a heading and optional header actions. */
+/**
+ * A page section with a heading and optional header actions.
+ * @param {string} title
+ * @param {{ actions?: Child[], id?: string, headingLevel?: number }} [options]
+ * @param {...Child} body
+ * @returns {HTMLElement}
+ */
 export function card(title, { actions = [], id, headingLevel = 2 } = {}, ...body) {
   return h(
     "section",
@@ -219,7 +308,13 @@ export function card(title, { actions = [], id, headingLevel = 2 } = {}, ...body
   );
 }
 
-/** A table from column headers and rows of cells. */
+/**
+ * A table from column headers and rows of cells.
+ * @param {Child[]} headers
+ * @param {Child[][]} rows
+ * @param {{ empty?: string, caption?: string }} [options]
+ * @returns {HTMLElement}
+ */
 export function table(headers, rows, { empty = "Nothing yet.", caption } = {}) {
   if (rows.length === 0) return h("p", { class: "empty" }, empty);
   return h(
@@ -235,17 +330,30 @@ export function table(headers, rows, { empty = "Nothing yet.", caption } = {}) {
   );
 }
 
-/** A loading placeholder. */
+/**
+ * A loading placeholder.
+ * @param {string} [text]
+ * @returns {HTMLElement}
+ */
 export function loading(text = "Loading…") {
   return h("p", { class: "loading", role: "status" }, text);
 }
 
-/** A failure message for a whole page section. */
+/**
+ * A failure message for a whole page section.
+ * @param {unknown} error
+ * @returns {HTMLElement}
+ */
 export function failure(error) {
   return h("div", { class: "form-error", role: "alert" }, errorContent(error));
 }
 
-/** Tabs as links (hash routes). */
+/**
+ * Tabs as links (hash routes): `[href, label, key]`.
+ * @param {ReadonlyArray<readonly [string, string, string]>} items
+ * @param {string} active
+ * @returns {HTMLElement}
+ */
 export function tabs(items, active) {
   return h(
     "nav",

@@ -1,3 +1,4 @@
+// @ts-check
 // Human-readable names and texts for ranks, times, decisions and events.
 
 /** User ranks (Leosac numbers). */
@@ -21,6 +22,7 @@ export const DOOR_MODES = [
   ],
 ];
 
+/** @type {Record<string, string>} */
 const REASONS = {
   GRANTED: "granted",
   GRANTED_DOOR_UNLOCKED: "granted (door already unlocked)",
@@ -45,17 +47,26 @@ const REASONS = {
   BAD_READ: "bad read",
 };
 
-/** A deny or grant reason code as words. */
+/**
+ * A deny or grant reason code as words.
+ * @param {unknown} code
+ * @returns {string}
+ */
 export function reasonText(code) {
-  const text = REASONS[code];
+  const text = typeof code === "string" ? REASONS[code] : undefined;
   return text ?? String(code ?? "").toLowerCase().replaceAll("_", " ");
 }
 
+/** @param {number} n */
 function pad(n) {
   return String(n).padStart(2, "0");
 }
 
-/** `HH:MM:SS` today, else `YYYY-MM-DD HH:MM:SS`, local time. */
+/**
+ * `HH:MM:SS` today, else `YYYY-MM-DD HH:MM:SS`, local time.
+ * @param {number | string | Date} ms
+ * @returns {string}
+ */
 export function formatTime(ms) {
   const d = new Date(ms);
   if (Number.isNaN(d.getTime())) return "";
@@ -65,7 +76,11 @@ export function formatTime(ms) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`;
 }
 
-/** `YYYY-MM-DD HH:MM:SS`, local time. */
+/**
+ * `YYYY-MM-DD HH:MM:SS`, local time.
+ * @param {number | string | Date} ms
+ * @returns {string}
+ */
 export function formatDateTime(ms) {
   const d = new Date(ms);
   if (Number.isNaN(d.getTime())) return "";
@@ -74,7 +89,11 @@ export function formatDateTime(ms) {
   }:${pad(d.getSeconds())}`;
 }
 
-/** A Leosac validity date → `YYYY-MM-DD` (local), or "" when unbounded. */
+/**
+ * A Leosac validity date → `YYYY-MM-DD` (local), or "" when unbounded.
+ * @param {string | null | undefined} text
+ * @returns {string}
+ */
 export function dateInputValue(text) {
   if (!text || text.startsWith("1677-") || text.startsWith("2262-")) return "";
   const ms = Date.parse(
@@ -85,32 +104,48 @@ export function dateInputValue(text) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
-/** `YYYY-MM-DD` (local) → ISO string at the start or end of that day, "" when empty. */
+/**
+ * `YYYY-MM-DD` (local) → ISO string at the start or end of that day, "" when empty.
+ * @param {string} value
+ * @param {boolean} endOfDay
+ * @returns {string}
+ */
 export function dateToWire(value, endOfDay) {
   if (!value) return "";
-  const [y, m, d] = value.split("-").map(Number);
+  const [y = 0, m = 1, d = 1] = value.split("-").map(Number);
   const date = endOfDay ? new Date(y, m - 1, d, 23, 59, 59) : new Date(y, m - 1, d, 0, 0, 0);
   return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-/** `"8:0"` → `"08:00"` (for `<input type="time">`). */
+/**
+ * `"8:0"` → `"08:00"` (for `<input type="time">`).
+ * @param {unknown} text
+ * @returns {string}
+ */
 export function timeInputValue(text) {
   const [hours, minutes] = String(text ?? "0:0").split(":");
   return `${pad(Number(hours) || 0)}:${pad(Number(minutes) || 0)}`;
 }
 
-/** Who did it: a username when known. */
+/**
+ * Who did it: a username when known.
+ * @param {unknown} userId
+ * @param {Map<number, string> | null | undefined} users
+ * @returns {string}
+ */
 export function who(userId, users) {
   if (userId === null || userId === undefined) return "unknown holder";
   const name = users?.get(Number(userId));
   return name ? name : `user #${userId}`;
 }
 
+/** @param {Record<string, any>} content */
 function doorName(content) {
   const alias = content.door_alias;
   return alias ? alias : content.door ? `door #${content.door}` : "a door";
 }
 
+/** @type {Record<string, string>} */
 const DOOR_EVENTS = {
   UNLOCKED: "unlocked",
   RELOCKED: "relocked",
@@ -128,6 +163,10 @@ const DOOR_EVENTS = {
 /**
  * A live event (or an audit row with the same data) as `{kind, title, detail}`;
  * `kind` is granted | denied | door | alarm | info.
+ * @param {string} category
+ * @param {Record<string, any>} content
+ * @param {Map<number, string> | null | undefined} users
+ * @returns {{ kind: "granted" | "denied" | "door" | "alarm" | "info", title: string, detail: string }}
  */
 export function describeEvent(category, content, users) {
   if (category === "access") {
@@ -170,9 +209,14 @@ export function describeEvent(category, content, users) {
   return { kind: "door", title: `${doorName(content)} ${what}`, detail };
 }
 
-/** A short summary of timeframes: `Mon–Fri 08:00–18:00`. */
+/**
+ * A short summary of timeframes: `Mon–Fri 08:00–18:00`.
+ * @param {unknown} frames
+ * @returns {string}
+ */
 export function timeframesSummary(frames) {
   if (!Array.isArray(frames) || frames.length === 0) return "No timeframe";
+  /** @type {Map<string, number[]>} */
   const groups = new Map();
   for (const f of frames) {
     const key = `${timeInputValue(f["start-time"])}–${timeInputValue(f["end-time"])}`;
@@ -181,10 +225,12 @@ export function timeframesSummary(frames) {
   return [...groups].map(([span, days]) => `${daysText(days)} ${span}`).join("; ");
 }
 
+/** @param {number[]} days */
 function daysText(days) {
   const sorted = [...new Set(days)].sort((a, b) => a - b);
-  const short = (d) => DAYS[d]?.slice(0, 3) ?? "?";
-  const contiguous = sorted.every((d, i) => i === 0 || d === sorted[i - 1] + 1);
+  const short = (/** @type {number | undefined} */ d) =>
+    d === undefined ? "?" : DAYS[d]?.slice(0, 3) ?? "?";
+  const contiguous = sorted.every((d, i) => i === 0 || d === (sorted[i - 1] ?? NaN) + 1);
   if (sorted.length === 7) return "Every day";
   if (contiguous && sorted.length > 2) return `${short(sorted[0])}–${short(sorted.at(-1))}`;
   return sorted.map(short).join(", ");

@@ -1,25 +1,44 @@
+// @ts-check
 // Who is logged in, what they may do, and the token kept for reloads.
 
 import { ApiError, cleanStatusString, STATUS } from "./api.js";
+
+/** @typedef {import("./api.js").Api} Api */
 
 const TOKEN_KEY = "leosac.token";
 
 /** Rank numbers. */
 export const RANK = { USER: 0, VIEWER: 1, MANAGER: 2, SUPERVISOR: 3, ADMIN: 4 };
 
+/**
+ * The logged-in user.
+ * @typedef {{ id: number, username: string, firstname: string, lastname: string, email: string, rank: number }} User
+ */
+
+/**
+ * What the UI may show: see {@link Session.can}.
+ * @typedef {"view" | "manage" | "doorControl" | "simulate" | "hardwareRead" | "auditFull" | "hardwareWrite"} Capability
+ */
+
 /** The logged-in user and the server facts the UI needs. */
 export class Session {
+  /** @type {Api} */
   #api;
+  /** @type {Set<() => void>} */
   #listeners = new Set();
-  /** `{id, username, firstname, lastname, email, rank}` or null. */
+  /** @type {User | null} */
   user = null;
-  /** "none" | "sim" | "gpio" (from system_overview). */
+  /**
+   * "none" | "sim" | "gpio" (from system_overview).
+   * @type {string}
+   */
   hardware = "none";
   instanceName = "";
   version = "";
   /** Why the last session ended (shown on the login page). */
   closedReason = "";
 
+  /** @param {Api} api */
   constructor(api) {
     this.#api = api;
     api.on("session_closed", (content) => {
@@ -40,7 +59,11 @@ export class Session {
     };
   }
 
-  /** Calls `fn()` whenever the user logs in or out (or is re-authenticated). */
+  /**
+   * Calls `fn()` whenever the user logs in or out (or is re-authenticated).
+   * @param {() => void} fn
+   * @returns {() => boolean} unsubscribes
+   */
   onChange(fn) {
     this.#listeners.add(fn);
     return () => this.#listeners.delete(fn);
@@ -50,6 +73,7 @@ export class Session {
     for (const fn of this.#listeners) fn();
   }
 
+  /** @param {string} reason */
   #forget(reason) {
     sessionStorage.removeItem(TOKEN_KEY);
     const was = this.user;
@@ -58,11 +82,16 @@ export class Session {
     if (was !== null) this.#emit();
   }
 
+  /** The user's rank, -1 when logged out. */
   get rank() {
     return this.user?.rank ?? -1;
   }
 
-  /** What the UI shows: mirrors the server's permission table (the server still decides). */
+  /**
+   * What the UI shows: mirrors the server's permission table (the server still decides).
+   * @param {Capability} what
+   * @returns {boolean}
+   */
   can(what) {
     const r = this.rank;
     switch (what) {
@@ -83,13 +112,17 @@ export class Session {
     }
   }
 
-  /** Ranks this user may give to others. */
+  /**
+   * Ranks this user may give to others.
+   * @returns {number[]}
+   */
   grantableRanks() {
     if (this.rank >= RANK.ADMIN) return [0, 1, 2, 3, 4];
     if (this.rank >= RANK.MANAGER) return [0, 1];
     return [];
   }
 
+  /** @param {number} userId */
   async #loadUser(userId) {
     const doc = await this.#api.request("user.read", { user_id: userId });
     const a = doc.data.attributes;
@@ -111,6 +144,9 @@ export class Session {
   /**
    * Logs in. Resolves `{ok: true}` or `{ok: false, message}` for a refused
    * login; other failures reject.
+   * @param {string} username
+   * @param {string} password
+   * @returns {Promise<{ ok: true } | { ok: false, message: string }>}
    */
   async login(username, password) {
     let reply;
@@ -134,7 +170,10 @@ export class Session {
     return { ok: true };
   }
 
-  /** Logs in again with the stored token (page reload). Resolves true when it worked. */
+  /**
+   * Logs in again with the stored token (page reload). Resolves true when it worked.
+   * @returns {Promise<boolean>}
+   */
   async restore() {
     const token = sessionStorage.getItem(TOKEN_KEY);
     if (!token) return false;
@@ -152,6 +191,7 @@ export class Session {
     }
   }
 
+  /** Logs out here and on the server. */
   async logout() {
     sessionStorage.removeItem(TOKEN_KEY);
     try {
@@ -164,7 +204,10 @@ export class Session {
     this.#emit();
   }
 
-  /** Loads the server version once (for the footer). */
+  /**
+   * Loads the server version once (for the footer).
+   * @returns {Promise<string>}
+   */
   async loadVersion() {
     try {
       const reply = await this.#api.request("get_leosac_version");

@@ -1,6 +1,12 @@
+// @ts-check
 // 26-bit HID H10301 cards: facility code + card number → the stored card id.
 
-/** Card id text (`aa:bb:cc:dd`) of `nbBits` bits, left-aligned in bytes as the reader stores it. */
+/**
+ * Card id text (`aa:bb:cc:dd`) of `nbBits` bits, left-aligned in bytes as the reader stores it.
+ * @param {bigint | number} bits
+ * @param {number} nbBits
+ * @returns {string}
+ */
 export function cardIdHex(bits, nbBits) {
   const nbBytes = Math.ceil(nbBits / 8);
   const padded = BigInt(bits) << BigInt(nbBytes * 8 - nbBits);
@@ -11,6 +17,10 @@ export function cardIdHex(bits, nbBits) {
   return bytes.join(":");
 }
 
+/**
+ * @param {bigint} bits
+ * @param {number} index
+ */
 function bitAt(bits, index) {
   return (bits >> BigInt(25 - index)) & 1n;
 }
@@ -18,6 +28,9 @@ function bitAt(bits, index) {
 /**
  * The 26-bit H10301 frame of facility (0–255) and number (0–65535), with its
  * parity bits. Throws a RangeError when a value does not fit.
+ * @param {number} facility
+ * @param {number} number
+ * @returns {bigint}
  */
 export function encodeH10301(facility, number) {
   if (!Number.isInteger(facility) || facility < 0 || facility > 255) {
@@ -36,14 +49,23 @@ export function encodeH10301(facility, number) {
   return bits;
 }
 
-/** The card id of an H10301 card. */
+/**
+ * The card id of an H10301 card.
+ * @param {number} facility
+ * @param {number} number
+ * @returns {string}
+ */
 export function h10301CardId(facility, number) {
   return cardIdHex(encodeH10301(facility, number), 26);
 }
 
-/** Normalises typed hex (`AABBCC`, `aa bb cc`, `aa:bb:cc`) to `aa:bb:cc`, or null. */
+/**
+ * Normalises typed hex (`AABBCC`, `aa bb cc`, `aa:bb:cc`) to `aa:bb:cc`, or null.
+ * @param {unknown} text
+ * @returns {string | null}
+ */
 export function normalizeHex(text) {
   const digits = String(text).toLowerCase().replace(/[\s:.-]/g, "");
   if (digits.length === 0 || digits.length % 2 !== 0 || !/^[0-9a-f]+$/.test(digits)) return null;
-  return digits.match(/../g).join(":");
+  return (digits.match(/../g) ?? []).join(":");
 }
