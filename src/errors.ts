@@ -18,6 +18,7 @@ export class AppError extends Error {
   /** Optional reply content (not-found and validation errors carry one). */
   readonly content: unknown;
 
+  /** An error with its wire status, `[Type]` prefix, message and optional reply content. */
   constructor(
     status: Status,
     wireType: string,
@@ -34,13 +35,17 @@ export class AppError extends Error {
 
 /** One JSON:API validation error. */
 export interface FieldError {
+  /** What is wrong, for a person. */
   detail: string;
+  /** JSON pointer of the field (e.g. `/data/attributes/alias`), or `""` for the whole model. */
   pointer: string;
 }
 
 /** A validation failure (status 11), with JSON:API style errors. */
 export class ValidationError extends AppError {
+  /** The field errors, as sent in `content.errors`. */
   readonly errors: FieldError[];
+  /** One error from a string (at `pointer`), or a list of field errors. */
   constructor(errors: FieldError[] | string, pointer = "") {
     const list = typeof errors === "string" ? [{ detail: errors, pointer }] : errors;
     super(
@@ -60,6 +65,7 @@ export class ValidationError extends AppError {
 
 /** An entity that does not exist (status 8). `entityId` is sent as a string. */
 export class NotFoundError extends AppError {
+  /** `entityType` as Leosac names it (e.g. `user`), and the id that was asked for. */
   constructor(entityType: string, entityId: number | string) {
     super(
       STATUS.ENTITY_NOT_FOUND,
@@ -73,6 +79,7 @@ export class NotFoundError extends AppError {
 
 /** The caller may not do this (status 2). */
 export class PermissionDeniedError extends AppError {
+  /** `detail` says what was refused; without it the message is "Permission denied.". */
   constructor(detail?: string) {
     super(
       STATUS.PERMISSION_DENIED,
@@ -85,6 +92,7 @@ export class PermissionDeniedError extends AppError {
 
 /** A request whose arguments are wrong in a way that is not a model error (status 1 or 12). */
 export class BadRequestError extends AppError {
+  /** `status` is GENERAL_FAILURE (1) or INVALID_ARGUMENT (12). */
   constructor(message: string, status: Status = STATUS.GENERAL_FAILURE) {
     super(
       status,
@@ -97,6 +105,7 @@ export class BadRequestError extends AppError {
 
 /** Thrown by the store when the data directory or database cannot be used. */
 export class StoreError extends Error {
+  /** A message for the operator, and the underlying error as `cause`. */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "StoreError";

@@ -16,18 +16,36 @@ export const TEST_ADMIN_PASSWORD = "admin-password-1";
 
 /** A running test server. */
 export interface TestServer extends AsyncDisposable {
+  /** HTTP base URL, ending in `/` (e.g. `http://127.0.0.1:40123/`). */
   url: string;
+  /** The WebSocket endpoint (`ws://…/websocket`). */
   wsUrl: string;
+  /**
+   * The application behind the server, for white-box checks (its sessions,
+   * audit writer, event hub).
+   * @internal
+   */
   app: App;
+  /** The store, on a temporary SQLite file. */
   store: Store;
+  /** The app's clock: a {@linkcode FakeClock} that moves only when the test says so. */
   clock: FakeClock;
+  /** The temporary data directory, removed by {@linkcode TestServer.close}. */
   dataDir: string;
-  /** The real controller worker, when started with `hardware: "sim"`. */
+  /**
+   * The real controller worker, when started with `hardware: "sim"`.
+   * @internal
+   */
   controller: ControllerClient | null;
+  /** Stops the server and the controller, closes the store, removes the data directory. */
   close(): Promise<void>;
 }
 
-/** Options of {@linkcode startTestServer}. */
+/**
+ * Options of {@linkcode startTestServer}: the app's options (`AppOptions` in
+ * `src/app.ts`, except the store) and the simulated controller.
+ * @internal
+ */
 export type TestServerOptions = Partial<Omit<AppOptions, "store">> & {
   /** Start a real controller worker on simulated hardware (wired to the app's events). */
   hardware?: "sim";
@@ -91,11 +109,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
 /** A WebSocket client speaking the Leosac envelope. */
 export class TestClient implements AsyncDisposable {
+  /** The underlying socket (for raw frames and close codes). */
   readonly socket: WebSocket;
   readonly #pending = new Map<string, (m: ServerMessage) => void>();
   /** Frames that matched no pending request (pushes, anonymous errors). */
   readonly unsolicited: ServerMessage[] = [];
   #waiters: Array<() => void> = [];
+  /** Resolves with the close event when the socket closes. */
   readonly closed: Promise<CloseEvent>;
 
   private constructor(socket: WebSocket) {
@@ -173,6 +193,7 @@ export class TestClient implements AsyncDisposable {
     return content.user_id;
   }
 
+  /** Closes the socket and waits until it is closed. */
   async close(): Promise<void> {
     if (
       this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING
@@ -182,6 +203,7 @@ export class TestClient implements AsyncDisposable {
     if (this.socket.readyState !== WebSocket.CLOSED) await this.closed;
   }
 
+  /** Same as {@linkcode TestClient.close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

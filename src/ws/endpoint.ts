@@ -6,8 +6,12 @@
  *
  * @example A whole endpoint module
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defineEndpoint } from "./endpoint.ts";
  * import { object, str } from "./validate.ts";
+ *
+ * // A named decoder, so that `handle` infers the request type from it.
+ * const decode = object({ text: str(64) });
  *
  * export const echo = defineEndpoint({
  *   names: ["demo.echo"],
@@ -16,9 +20,10 @@
  *   access: "read",
  *   audit: "failures",
  *   wiring: false,
- *   decode: object({ text: str(64) }),
+ *   decode,
  *   handle: (_ctx, request) => ({ text: request.text }),
  * });
+ * assert.deepEqual(echo.decode({ text: "hi" }, ""), { text: "hi" });
  * ```
  *
  * @module

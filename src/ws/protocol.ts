@@ -8,17 +8,25 @@ import { AppError, STATUS, type Status } from "../errors.ts";
 
 /** A client request after envelope validation. `content` is decoded later by its endpoint. */
 export interface ClientMessage {
+  /** The endpoint's wire name, e.g. `user.read`. */
   type: string;
+  /** The client's request id, echoed in the reply. */
   uuid: string;
+  /** The request's arguments, not yet decoded. */
   content: unknown;
 }
 
 /** A server frame: a reply or a push. All five keys are always present. */
 export interface ServerMessage {
+  /** The request's type for a reply; the push type (e.g. `event.access`) for a push. */
   type: string;
+  /** The request's uuid for a reply; a new uuid (or `""`) for a push. */
   uuid: string;
+  /** The wire status, 0 on success. */
   status_code: Status;
+  /** `""` on success, else `[Type]: message`. */
   status_string: string;
+  /** The reply or push payload. */
   content: unknown;
 }
 
