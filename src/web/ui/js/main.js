@@ -1,3 +1,4 @@
+// @ts-check
 // Entry point: the connection, the session, the shell and the hash router.
 
 import { Api } from "./api.js";
@@ -12,6 +13,15 @@ import * as doors from "./pages/doors.js";
 import * as audit from "./pages/audit.js";
 import * as account from "./pages/account.js";
 
+/**
+ * A page module: renders into `view`, may return its teardown.
+ * @typedef {{ render: (view: HTMLElement, ctx: import("./types.js").PageContext) => unknown }} Page
+ */
+
+/**
+ * The main navigation: route, label, capability needed (null: everyone), page.
+ * @type {[string, string, import("./session.js").Capability | null, Page][]}
+ */
 const NAV = [
   ["dashboard", "Dashboard", "view", dashboard],
   ["people", "People", "view", people],
@@ -23,10 +33,11 @@ const NAV = [
 
 const api = new Api(Api.defaultUrl());
 const session = new Session(api);
-const root = document.getElementById("app");
+const root = /** @type {HTMLElement} */ (document.getElementById("app"));
 // One notice area for the whole session: a toast shown just before a
 // navigation ("Door created") must survive the re-render.
 const toastArea = h("div", { id: "toasts", class: "toasts" });
+/** @type {(() => void) | null} */
 let cleanup = null;
 let generation = 0;
 
@@ -36,7 +47,10 @@ function currentRoute() {
   return { name, params };
 }
 
-/** Goes to `#/path` (re-renders even when already there). */
+/**
+ * Goes to `#/path` (re-renders even when already there).
+ * @param {string} path
+ */
 function navigate(path) {
   const hash = `#/${path}`;
   if (location.hash === hash) render();
@@ -49,7 +63,7 @@ function homeRoute() {
 
 function connectionBanner() {
   const banner = h("div", { class: "banner", role: "status", hidden: true });
-  const update = (state) => {
+  const update = (/** @type {import("./api.js").ConnectionState} */ state) => {
     banner.hidden = state === "open";
     banner.textContent = state === "closed"
       ? "Connection to the controller lost. Reconnecting…"
@@ -60,8 +74,14 @@ function connectionBanner() {
   return banner;
 }
 
+/**
+ * The page frame: top bar, navigation, `view` as the main content.
+ * @param {string} active
+ * @param {HTMLElement} view
+ * @returns {HTMLElement}
+ */
 function shell(active, view) {
-  const user = session.user;
+  const user = /** @type {import("./session.js").User} */ (session.user);
   const nav = h(
     "nav",
     { class: "sidebar", "aria-label": "Main" },
@@ -119,6 +139,7 @@ function shell(active, view) {
   );
 }
 
+/** @param {Event} event */
 function skipToMain(event) {
   event.preventDefault();
   document.getElementById("main")?.focus();
@@ -136,7 +157,7 @@ async function render() {
     }
     const view = h("div", { class: "login-page" });
     replace(root, view, toastArea);
-    login.render(view, { api, session, navigate, homeRoute, params: route.params });
+    login.render(view, { session, navigate, homeRoute });
     return;
   }
   const entry = NAV.find(([name]) => name === route.name);
@@ -154,8 +175,9 @@ async function render() {
     alive: () => myGeneration === generation,
   };
   const result = await entry[3].render(view, ctx);
-  if (myGeneration === generation) cleanup = result ?? null;
-  else if (typeof result === "function") result();
+  const teardown = typeof result === "function" ? /** @type {() => void} */ (result) : null;
+  if (myGeneration === generation) cleanup = teardown;
+  else teardown?.();
 }
 
 async function start() {

@@ -1,8 +1,13 @@
+// @ts-check
 // The login page: username + password → create_auth_token.
 
 import { errorContent, field, h, replace } from "../dom.js";
 
-/** Renders the login form into `view`. */
+/**
+ * Renders the login form into `view`.
+ * @param {HTMLElement} view
+ * @param {{ session: import("../session.js").Session, navigate: (path: string) => void, homeRoute: () => string }} ctx
+ */
 export function render(view, { session, navigate, homeRoute }) {
   const username = h("input", {
     name: "username",
