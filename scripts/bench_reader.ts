@@ -22,7 +22,7 @@
  */
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { FakeScheduler } from "../src/hardware/scheduler.ts";
+import { FakeClock } from "../src/clock.ts";
 import { SimChip } from "../src/hardware/sim/sim_chip.ts";
 import { WiegandSimulator } from "../src/hardware/sim/wiegand_sim.ts";
 import { type BitsFrame, encodeCard, H10301 } from "../src/hardware/wiegand/formats.ts";
@@ -48,8 +48,8 @@ const FRAME_SPAN_NS = 26n * BIT_NS + FRAME_GAP_NS;
 
 const frames: BitsFrame[] = Array.from({ length: 64 }, (_, i) => encodeCard(H10301, 12, 1000 + i));
 
-/** A scheduler whose timers never fire (fixed-length frames need none). */
-const noTimers = new FakeScheduler();
+/** A clock whose timers never fire (fixed-length frames need none). */
+const noTimers = new FakeClock();
 
 function bitAt(frame: BitsFrame, i: number): 0 | 1 {
   return (frame.bits >> BigInt(frame.nbBits - 1 - i)) & 1n ? 1 : 0;

@@ -14,7 +14,8 @@ import {
   stepDoor,
 } from "../engine/mod.ts";
 import type { Hardware } from "./hardware.ts";
-import type { InputLine, OutputLine, Scheduler } from "../hardware/types.ts";
+import type { Clock } from "../clock.ts";
+import type { InputLine, OutputLine } from "../hardware/types.ts";
 import type { DoorStatus, SafeOutput } from "./protocol.ts";
 import type { DoorWiring, LineSpec } from "./wiring.ts";
 
@@ -22,9 +23,8 @@ import type { DoorWiring, LineSpec } from "./wiring.ts";
 export interface DoorRuntimeOptions {
   wiring: DoorWiring;
   hardware: Hardware;
-  scheduler: Scheduler;
-  /** Wall-clock time in Unix ms. */
-  nowMs: () => number;
+  /** Wall time for the machine, and its timer. */
+  clock: Clock;
   /** Events of steps the runtime takes by itself (edges, timers). */
   onEvents: (door: DoorRuntime, events: DoorEvent[]) => void;
   /** Reader feedback requested by the machine. */
@@ -84,7 +84,7 @@ export class DoorRuntime {
    * timer. Returns the events for the caller to record (nothing is recorded here).
    */
   step(input: DoorInput): DoorStep {
-    const step = stepDoor(this.#state, input, this.#options.nowMs());
+    const step = stepDoor(this.#state, input, this.#options.clock.now());
     this.#state = step.state;
     for (const output of step.outputs) {
       if (output.type === "strike") this.#strike?.set(output.on);
@@ -125,7 +125,7 @@ export class DoorRuntime {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#timer !== null) this.#options.scheduler.clearTimeout(this.#timer);
+    if (this.#timer !== null) this.#options.clock.clearTimeout(this.#timer);
     this.#timer = null;
     await Promise.all(
       [...this.#inputs, ...(this.#strike ? [this.#strike] : [])].map((l) => l.close()),
@@ -139,11 +139,11 @@ export class DoorRuntime {
   }
 
   #arm(deadlineMs: number | null): void {
-    const scheduler = this.#options.scheduler;
+    const scheduler = this.#options.clock;
     if (this.#timer !== null) scheduler.clearTimeout(this.#timer);
     this.#timer = null;
     if (deadlineMs === null || this.#closed) return;
-    const delay = Math.max(0, deadlineMs - this.#options.nowMs());
+    const delay = Math.max(0, deadlineMs - this.#options.clock.now());
     this.#timer = scheduler.setTimeout(() => {
       this.#timer = null;
       this.#stepAndReport({ type: "timer" });

@@ -6,7 +6,8 @@
  * @module
  */
 import { Indicator, signalAccess } from "../hardware/indicator.ts";
-import type { GpioChip, OutputLine, Scheduler } from "../hardware/types.ts";
+import type { Clock } from "../clock.ts";
+import type { GpioChip, OutputLine } from "../hardware/types.ts";
 import {
   defineFormat,
   findFormat,
@@ -27,7 +28,8 @@ export interface ReaderRuntimeOptions {
   reader: ReaderWiring;
   accessPoint: AccessPointWiring;
   hardware: Hardware;
-  scheduler: Scheduler;
+  /** Timers (collector deadlines, the reader's silence, LED and buzzer effects). */
+  clock: Clock;
   /** Something to decide on. */
   onCredential: (reader: ReaderRuntime, collected: Collected) => void;
   /** A frame that is neither a card nor a key. */
@@ -79,7 +81,7 @@ export class ReaderRuntime {
           fixedLength: r.fixedLength,
           activeLow: r.d0.activeLow,
           consumer: `reader-${r.name}`.slice(0, 31),
-          scheduler: options.scheduler,
+          scheduler: options.clock,
           onFrame: (frame) => this.#onFrame(frame),
         });
       } catch (error) {
@@ -134,7 +136,7 @@ export class ReaderRuntime {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#timer !== null) this.#options.scheduler.clearTimeout(this.#timer);
+    if (this.#timer !== null) this.#options.clock.clearTimeout(this.#timer);
     this.#collector.reset();
     this.#led?.dispose();
     this.#buzzer?.dispose();
@@ -172,7 +174,7 @@ export class ReaderRuntime {
   }
 
   #arm(): void {
-    const scheduler = this.#options.scheduler;
+    const scheduler = this.#options.clock;
     if (this.#timer !== null) scheduler.clearTimeout(this.#timer);
     this.#timer = null;
     const deadline = this.#collector.nextDeadlineNs();
@@ -203,7 +205,7 @@ export class ReaderRuntime {
         activeLow: spec.activeLow,
       });
       this.#lines.push(line);
-      return new Indicator(line, { scheduler: this.#options.scheduler });
+      return new Indicator(line, { scheduler: this.#options.clock });
     } catch (error) {
       this.#options.warnings.push(`reader "${this.wiring.name}" ${role}: ${String(error)}`);
       return null;

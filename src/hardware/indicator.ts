@@ -6,7 +6,7 @@
  * @module
  */
 
-import { systemScheduler } from "./scheduler.ts";
+import { systemClock } from "../clock.ts";
 import type { OutputLine, Scheduler } from "./types.ts";
 
 /** One step of a pattern: hold `on` for `ms` milliseconds. */
@@ -20,7 +20,7 @@ export type IndicatorState = "on" | "off" | "effect";
 
 /** Options of {@linkcode Indicator}. */
 export interface IndicatorOptions {
-  /** @default systemScheduler */
+  /** @default systemClock */
   scheduler?: Scheduler;
 }
 
@@ -49,10 +49,10 @@ export function* blinkSteps(durationMs: number, periodMs: number): Generator<Ind
  * @example
  * ```ts
  * import { Indicator } from "./indicator.ts";
- * import { FakeScheduler } from "./scheduler.ts";
+ * import { FakeClock } from "../clock.ts";
  * import { SimChip } from "./sim/sim_chip.ts";
  * const chip = new SimChip({ lines: 1 });
- * const timers = new FakeScheduler();
+ * const timers = new FakeClock();
  * const strike = new Indicator(chip.requestOutput(0, { consumer: "strike", initial: false }), {
  *   scheduler: timers,
  * });
@@ -70,7 +70,7 @@ export class Indicator {
 
   constructor(line: OutputLine, options: IndicatorOptions = {}) {
     this.#line = line;
-    this.#scheduler = options.scheduler ?? systemScheduler;
+    this.#scheduler = options.scheduler ?? systemClock;
     this.#current = line.get();
     this.#steady = this.#current;
   }

@@ -6,12 +6,12 @@ import {
   Indicator,
   signalAccess,
 } from "./indicator.ts";
-import { FakeScheduler } from "./scheduler.ts";
+import { FakeClock } from "../clock.ts";
 import { SimChip } from "./sim/sim_chip.ts";
 
 function setup(initial = false) {
   let nowNs = 0n;
-  const timers = new FakeScheduler();
+  const timers = new FakeClock();
   const chip = new SimChip({ lines: 3, clock: () => nowNs });
   const make = (offset: number) =>
     new Indicator(chip.requestOutput(offset, { consumer: `out${offset}`, initial }), {

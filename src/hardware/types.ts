@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { Clock } from "../clock.ts";
 
 /** Which edges of an input line produce events. */
 export type EdgeDetection = "rising" | "falling" | "both" | "none";
@@ -255,12 +256,7 @@ export function closedError(chip: string, offset?: number): GpioError {
 }
 
 /**
- * A `setTimeout`-like scheduler, injected into code that needs timers so that
- * tests can use a fake one.
+ * The timer half of the one time source, {@linkcode Clock} (`src/clock.ts`):
+ * hardware code takes `systemClock` by default and tests a `FakeClock`.
  */
-export interface Scheduler {
-  /** Runs `fn` once after `ms` milliseconds; returns a handle for {@linkcode Scheduler.clearTimeout}. */
-  setTimeout(fn: () => void, ms: number): unknown;
-  /** Cancels a pending call. Unknown or fired handles are ignored. */
-  clearTimeout(handle: unknown): void;
-}
+export type Scheduler = Pick<Clock, "setTimeout" | "clearTimeout">;

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { systemScheduler } from "../scheduler.ts";
+import { systemClock } from "../../clock.ts";
 import type { Scheduler } from "../types.ts";
 import {
   type BitsFrame,
@@ -86,7 +86,7 @@ export class WiegandSimulator {
     this.#pulseNs = BigInt(Math.round(o.pulseWidthUs * 1000));
     this.#intervalNs = BigInt(Math.round(o.intervalUs * 1000));
     this.#intervalMs = o.intervalUs / 1000;
-    this.#scheduler = o.scheduler ?? systemScheduler;
+    this.#scheduler = o.scheduler ?? systemClock;
     this.idle();
   }
 

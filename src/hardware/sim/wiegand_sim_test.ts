@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeScheduler } from "../scheduler.ts";
+import { FakeClock } from "../../clock.ts";
 import type { EdgeEvent } from "../types.ts";
 import type { WiegandFrame } from "../wiegand/assembler.ts";
 import { decodeFrame, FORMAT_CATALOGUE } from "../wiegand/formats.ts";
@@ -42,7 +42,7 @@ Deno.test("cardFrame() and keypadFrames() build frames by format name", () => {
 
 Deno.test("openWiegandReader() decodes a card played with fake timers", async () => {
   let now = 0n;
-  const timers = new FakeScheduler();
+  const timers = new FakeClock();
   const chip = new SimChip({ lines: 2, clock: () => now });
   const sim = new WiegandSimulator(chip, { d0: 0, d1: 1, scheduler: timers });
   const frames: WiegandFrame[] = [];
@@ -83,7 +83,7 @@ Deno.test("openWiegandReader() decodes a card played in real time", async () => 
 });
 
 Deno.test("WiegandSimulator.send() stops on abort", async () => {
-  const timers = new FakeScheduler();
+  const timers = new FakeClock();
   const chip = new SimChip({ lines: 2 });
   const sim = new WiegandSimulator(chip, { d0: 0, d1: 1, scheduler: timers });
   const controller = new AbortController();
@@ -98,7 +98,7 @@ Deno.test("WiegandSimulator.send() stops on abort", async () => {
 });
 
 Deno.test("WiegandSimulator.send() delivers a late backlog at once, stamped on schedule, so the frame stays whole", async () => {
-  const scheduler = new FakeScheduler();
+  const scheduler = new FakeClock();
   // The chip's clock is the wall clock; the scheduler's timers can run late.
   let wallMs = 0;
   const chip = new SimChip({ lines: 2, clock: () => BigInt(wallMs) * 1_000_000n });

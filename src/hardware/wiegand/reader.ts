@@ -6,7 +6,7 @@
  * @module
  */
 
-import { systemScheduler } from "../scheduler.ts";
+import { systemClock } from "../../clock.ts";
 import type { Bias, EdgeEvent, GpioChip, InputLine, Scheduler } from "../types.ts";
 import { type AssemblerOptions, WiegandAssembler, type WiegandFrame } from "./assembler.ts";
 
@@ -20,7 +20,7 @@ export interface WiegandReaderOptions extends AssemblerOptions {
   bias?: Bias;
   /** Invert the data lines (e.g. inverting level shifters). @default false */
   activeLow?: boolean;
-  /** Timers for the silence deadline. @default systemScheduler */
+  /** Timers for the silence deadline. @default systemClock */
   scheduler?: Scheduler;
 }
 
@@ -46,7 +46,7 @@ export interface WiegandReader extends AsyncDisposable {
  */
 export function openWiegandReader(chip: GpioChip, options: WiegandReaderOptions): WiegandReader {
   const assembler = new WiegandAssembler(options);
-  const scheduler = options.scheduler ?? systemScheduler;
+  const scheduler = options.scheduler ?? systemClock;
   const edge = options.edge ?? "falling";
   const lineOptions = {
     consumer: options.consumer ?? "wiegand",

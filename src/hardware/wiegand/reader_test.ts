@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeScheduler } from "../scheduler.ts";
+import { FakeClock } from "../../clock.ts";
 import { cardFrame } from "../sim/wiegand_sim.ts";
 import type {
   EdgeEvent,
@@ -85,7 +85,7 @@ Deno.test("openWiegandReader() keeps a frame whole when D0's backlog is delivere
   // the 25 ms silence window, between its first two edges.
   const bits = 0b0_11111111111111_0_1010101010n;
   const chip = new QueuedChip();
-  const scheduler = new FakeScheduler();
+  const scheduler = new FakeClock();
   const frames: WiegandFrame[] = [];
   await using _reader = openWiegandReader(chip, {
     d0: 0,
@@ -112,7 +112,7 @@ Deno.test("openWiegandReader() decodes in-order delivery at once, without waitin
     d0: 0,
     d1: 1,
     fixedLength: 26,
-    scheduler: new FakeScheduler(),
+    scheduler: new FakeClock(),
     onFrame: (f) => frames.push(f),
   });
   queueFrame(chip, frame.bits, frame.nbBits, 2_000_000n);
