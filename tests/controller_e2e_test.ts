@@ -114,7 +114,7 @@ Deno.test("controller: a worker that stops answering the heartbeat is replaced",
   const waited = await until(() => controller.restarts === 1, 5000);
   await controller.ready();
   assert.ok(waited < 4000, `replaced after ${waited} ms`);
-  assert.deepEqual(await controller.call({ type: "ping" }), { pong: true });
+  assert.deepEqual(await controller.request({ type: "ping" }), { pong: true });
   const alarms = server.store.db.prepare("SELECT description FROM audit_events WHERE kind = ?")
     .all(AUDIT_KIND.ALARM) as { description: string }[];
   assert.equal(alarms.length, 1);
@@ -124,7 +124,7 @@ Deno.test("controller: a worker that stops answering the heartbeat is replaced",
 Deno.test("controller: an uncaught error in the worker restarts it within 1 s", async () => {
   await using server = await startTestServer({ hardware: "sim" });
   const controller = server.controller!;
-  await controller.call({ type: "debug.crash" });
+  await controller.request({ type: "debug.crash" });
   await until(() => controller.restarts === 1, 2000);
   await controller.ready();
   assert.ok(controller.lastRestartMs! < 1000);

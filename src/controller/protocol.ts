@@ -75,7 +75,7 @@ export type ControllerRequest =
   | { type: "door.open"; doorId: number; authorId: number | null; durationMs?: number }
   | { type: "door.set_mode"; doorId: number; mode: DoorMode; authorId: number | null }
   | { type: "simulate"; simulate: SimulateAction }
-  /** Test hook: throws inside the worker's event loop (uncaught). */
+  /** Test hook: throws inside the worker's event loop (uncaught, reported as `fatal`). */
   | { type: "debug.crash" }
   /** Test hook: blocks the worker's event loop for `ms`. */
   | { type: "debug.hang"; ms: number }
@@ -84,6 +84,25 @@ export type ControllerRequest =
 
 /** A request type name. */
 export type ControllerRequestType = ControllerRequest["type"];
+
+/** A request the controller port's callers may send (`stop` belongs to the supervisor). */
+export type PortRequest = Exclude<ControllerRequest, { type: "stop" }>;
+
+const PORT_REQUEST_TYPES: ReadonlySet<string> = new Set<PortRequest["type"]>([
+  "ping",
+  "reload",
+  "door.status",
+  "door.open",
+  "door.set_mode",
+  "simulate",
+  "debug.crash",
+  "debug.hang",
+]);
+
+/** True when `type` names a {@linkcode PortRequest}. */
+export function isPortRequestType(type: string): type is PortRequest["type"] {
+  return PORT_REQUEST_TYPES.has(type);
+}
 
 /** A request as posted to the worker. */
 export type WorkerRequest = InitRequest | (ControllerRequest & { id: number });
@@ -204,8 +223,20 @@ export interface WorkerWiring {
   safeOutputs: SafeOutput[];
 }
 
+/**
+ * An uncaught error or unhandled rejection inside the worker. The worker
+ * catches it (so the runtime does not print it as an uncaught error), posts
+ * this and stops serving; the supervisor logs it and treats the worker as
+ * dead (terminate, safe state, alarm, restart).
+ */
+export interface WorkerFatal {
+  type: "fatal";
+  /** The error's stack, or its text. */
+  error: string;
+}
+
 /** Everything the worker posts. */
-export type WorkerMessage = WorkerReply | WorkerEvent | WorkerWiring;
+export type WorkerMessage = WorkerReply | WorkerEvent | WorkerWiring | WorkerFatal;
 
 /** An error a request handler throws to produce a failed reply with `code`. */
 export class ControllerError extends Error {

@@ -1,9 +1,11 @@
 /**
- * The main thread's side of the controller: starts the worker, matches
- * replies to requests (with timeouts), forwards events, and supervises.
+ * The main thread's side of the controller: starts the worker, talks to it
+ * through a {@linkcode WorkerChannel} (one per worker instance), forwards its
+ * events, and supervises it.
  *
- * When the worker dies (an uncaught error, or no heartbeat answer within
- * `heartbeatTimeoutMs`), the supervisor:
+ * When the worker dies (it reports an uncaught error, the runtime reports
+ * one, or no heartbeat answer comes within `heartbeatTimeoutMs`), the
+ * supervisor:
  * 1. terminates it and fails its pending requests (`UNAVAILABLE`);
  * 2. drives every output to its safe state (strikes: locked, or unlocked
  *    for fail-safe doors; LEDs and buzzers off). With simulated hardware the
@@ -15,29 +17,37 @@
  * 3. appends an ALARM audit row and publishes it as an `alarm` event;
  * 4. starts a new worker at once (retrying every second if that fails).
  *
+ * Every timer (request timeouts, heartbeat, restart back-off) runs on the
+ * injected {@linkcode Clock}.
+ *
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
+import { type Clock, systemClock } from "../clock.ts";
 import { logger } from "../log.ts";
-import type { ControllerApi } from "../ws/context.ts";
-import { createLineRegistryBuffer } from "../hardware/chardev/line_registry.ts";
+import { abortable, type Unsolicited, WorkerChannel } from "./channel.ts";
 import { createMirror, DEFAULT_SIM_LINES, mirrorLevel } from "./hardware.ts";
-import { defaultSafeState, recordWorkerDeath, type SafeStateDriver } from "./worker_death.ts";
-
-export type { SafeStateDriver };
+import { startHeartbeat } from "./heartbeat.ts";
+import type { ControllerPort } from "./port.ts";
 import {
   CONTROLLER_ERROR,
   ControllerError,
   type ControllerEvent,
-  type ControllerRequest,
-  type ControllerRequestType,
   type HardwareKind,
+  isPortRequestType,
+  type PortRequest,
   type ReloadResult,
   type ReplyValues,
-  type SafeOutput,
   type WorkerLogging,
-  type WorkerMessage,
 } from "./protocol.ts";
+import {
+  defaultSafeState,
+  recordWorkerDeath,
+  type SafeStateDriver,
+  SafeStateGuard,
+} from "./worker_death.ts";
+
+export type { SafeStateDriver };
 
 const log = logger("controller");
 
@@ -48,6 +58,8 @@ export interface ControllerClientOptions {
   hardware: HardwareKind;
   /** The main thread's write connection (for the worker-death alarm row). */
   db: DatabaseSync;
+  /** @default systemClock */
+  clock?: Clock;
   /** @default DEFAULT_SIM_LINES */
   simLines?: number;
   logging?: WorkerLogging;
@@ -57,7 +69,7 @@ export interface ControllerClientOptions {
   heartbeatIntervalMs?: number;
   /** @default 2000 */
   heartbeatTimeoutMs?: number;
-  /** Default request timeout. @default 5000 */
+  /** Default request timeout (`simulate` gets 30 s). @default 5000 */
   requestTimeoutMs?: number;
   /** How long a worker may take to start. @default 10000 */
   startTimeoutMs?: number;
@@ -65,26 +77,13 @@ export interface ControllerClientOptions {
   safeState?: SafeStateDriver;
 }
 
-const KNOWN_REQUESTS: ReadonlySet<string> = new Set<ControllerRequestType>([
-  "ping",
-  "reload",
-  "door.status",
-  "door.open",
-  "door.set_mode",
-  "simulate",
-  "debug.crash",
-  "debug.hang",
-]);
-
-interface Pending {
-  generation: number;
-  resolve(value: unknown): void;
-  reject(error: Error): void;
-  timer: ReturnType<typeof setTimeout>;
-}
+/** How long `simulate` may take (it plays pulse trains in real time). */
+const SIMULATE_TIMEOUT_MS = 30_000;
+/** Delay between two attempts at starting a worker that failed to start. */
+const RESTART_RETRY_MS = 1000;
 
 /** The controller worker, supervised. */
-export class ControllerClient implements ControllerApi {
+export class ControllerClient implements ControllerPort {
   readonly simulated: boolean;
   /** Sim mode: the shared output levels. */
   readonly mirror: SharedArrayBuffer | null;
@@ -97,24 +96,20 @@ export class ControllerClient implements ControllerApi {
     Omit<ControllerClientOptions, "logging" | "utcOffsetMinutes" | "safeState">
   >;
   readonly #options: ControllerClientOptions;
-  readonly #safeState: SafeStateDriver;
+  readonly #clock: Clock;
+  readonly #guard: SafeStateGuard;
   readonly #listeners = new Set<(event: ControllerEvent) => void>();
-  readonly #pending = new Map<number, Pending>();
   #worker: Worker | null = null;
-  #generation = 0;
-  #nextId = 1;
+  #channel: WorkerChannel | null = null;
   #ready: Promise<ReloadResult> | null = null;
-  #heartbeat: ReturnType<typeof setInterval> | null = null;
-  #pingInFlight = false;
-  #safeOutputs: SafeOutput[] = [];
-  /** GPIO mode: the current worker's line registry, and a few retired ones. */
-  #lines: SharedArrayBuffer | null = null;
-  readonly #retiredLines: SharedArrayBuffer[] = [];
+  /** Stops the current worker's heartbeat. */
+  #stopHeartbeat: () => void = () => {};
   #stopping = false;
 
   constructor(options: ControllerClientOptions) {
     this.#options = options;
     this.#o = {
+      clock: systemClock,
       simLines: DEFAULT_SIM_LINES,
       heartbeatIntervalMs: 500,
       heartbeatTimeoutMs: 2000,
@@ -122,9 +117,13 @@ export class ControllerClient implements ControllerApi {
       startTimeoutMs: 10_000,
       ...options,
     };
+    this.#clock = this.#o.clock;
     this.simulated = options.hardware === "sim";
     this.mirror = this.simulated ? createMirror(this.#o.simLines) : null;
-    this.#safeState = options.safeState ?? defaultSafeState(this.mirror);
+    this.#guard = new SafeStateGuard(
+      this.simulated,
+      options.safeState ?? defaultSafeState(this.mirror),
+    );
   }
 
   /** Starts the worker; resolves with its first wiring load. */
@@ -139,26 +138,34 @@ export class ControllerClient implements ControllerApi {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Sends a request (the loose form of {@linkcode ControllerApi}). */
-  request(message: { type: string; [key: string]: unknown }): Promise<unknown> {
-    if (!KNOWN_REQUESTS.has(message.type)) {
-      return Promise.reject(
-        new ControllerError(CONTROLLER_ERROR.BAD_REQUEST, `Unknown request "${message.type}"`),
-      );
+  /**
+   * Sends a request and waits for its reply (waiting first for a restarting
+   * worker). Typed by `protocol.ts` when the request is; a loose message is
+   * checked against the known request types (`BAD_REQUEST` otherwise).
+   * `signal` abandons the wait: the promise rejects with its reason.
+   */
+  request<R extends PortRequest>(request: R, signal?: AbortSignal): Promise<ReplyValues[R["type"]]>;
+  request(
+    message: { type: string; [key: string]: unknown },
+    signal?: AbortSignal,
+  ): Promise<unknown>;
+  async request(
+    message: { type: string; [key: string]: unknown },
+    signal?: AbortSignal,
+  ): Promise<unknown> {
+    if (!isPortRequestType(message.type)) {
+      throw new ControllerError(CONTROLLER_ERROR.BAD_REQUEST, `Unknown request "${message.type}"`);
     }
-    return this.call(message as ControllerRequest);
-  }
-
-  /** Sends a typed request and waits for its reply (waits for a restarting worker). */
-  async call<R extends ControllerRequest>(
-    request: R,
-    timeoutMs: number = request.type === "simulate" ? 30_000 : this.#o.requestTimeoutMs,
-  ): Promise<ReplyValues[R["type"]]> {
     if (this.#stopping || this.#ready === null) {
       throw new ControllerError(CONTROLLER_ERROR.UNAVAILABLE, "The controller is not running");
     }
-    await this.#ready;
-    return await this.#post(request, timeoutMs) as ReplyValues[R["type"]];
+    await abortable(this.#ready, signal);
+    const channel = this.#channel;
+    if (channel === null) {
+      throw new ControllerError(CONTROLLER_ERROR.UNAVAILABLE, "The controller is not running");
+    }
+    const timeoutMs = message.type === "simulate" ? SIMULATE_TIMEOUT_MS : this.#o.requestTimeoutMs;
+    return await channel.send(message as PortRequest, timeoutMs, signal);
   }
 
   /** Sim mode: the physical level an output drives on `offset` (null when undriven). */
@@ -179,11 +186,10 @@ export class ControllerClient implements ControllerApi {
   /** Stops the worker cleanly (releases its lines) and stops supervising. */
   async stop(): Promise<void> {
     if (this.#stopping) return;
-    const worker = this.#worker;
-    if (worker !== null && this.#ready !== null) {
+    if (this.#worker !== null && this.#ready !== null) {
       try {
         await this.#ready;
-        await this.#post({ type: "stop" }, 2000);
+        await this.#channel?.send({ type: "stop" }, 2000);
       } catch {
         // stopping anyway
       }
@@ -192,27 +198,27 @@ export class ControllerClient implements ControllerApi {
     this.#stopHeartbeat();
     this.#worker?.terminate();
     this.#worker = null;
-    this.#failPending("The controller stopped");
+    this.#channel?.close("The controller stopped");
     // Lines a worker that did not stop cleanly still holds.
-    if (this.#lines !== null) await this.#safeState(this.#safeOutputs, this.#lines);
+    if (this.#guard.holdsLines) await this.#guard.force();
   }
 
   async #spawn(): Promise<ReloadResult> {
-    const generation = ++this.#generation;
-    const lines = this.#newLineRegistry();
+    const lines = this.#guard.nextLineRegistry();
     const worker = new Worker(
       new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url),
       { type: "module" },
     );
+    const channel = new WorkerChannel(worker, this.#clock, (m) => this.#onUnsolicited(worker, m));
     this.#worker = worker;
-    worker.onmessage = (event: MessageEvent<WorkerMessage>) =>
-      this.#onMessage(generation, event.data);
+    this.#channel = channel;
     worker.onerror = (event: ErrorEvent) => {
+      // The worker reports its own uncaught errors (`fatal`); this is the fallback.
       event.preventDefault();
-      if (generation === this.#generation) this.#onDeath(`error: ${event.message}`);
+      if (this.#worker === worker) this.#onDeath(`error: ${event.message}`);
     };
     const o = this.#options;
-    const result = await this.#post({
+    const result = await channel.send({
       type: "init",
       databasePath: o.databasePath,
       secret: o.secret,
@@ -222,56 +228,25 @@ export class ControllerClient implements ControllerApi {
       ...(lines === null ? {} : { lineRegistry: lines }),
       ...(o.logging === undefined ? {} : { logging: o.logging }),
       ...(o.utcOffsetMinutes === undefined ? {} : { utcOffsetMinutes: o.utcOffsetMinutes }),
-    }, this.#o.startTimeoutMs) as ReloadResult;
-    this.#startHeartbeat();
+    }, this.#o.startTimeoutMs);
+    this.#startHeartbeat(channel);
     return result;
   }
 
-  #post(
-    request: Omit<ControllerRequest, "id"> | { type: "init"; [k: string]: unknown },
-    timeoutMs: number,
-  ): Promise<unknown> {
-    const worker = this.#worker;
-    if (worker === null) {
-      return Promise.reject(
-        new ControllerError(CONTROLLER_ERROR.UNAVAILABLE, "The controller is restarting"),
-      );
-    }
-    const id = this.#nextId++;
-    const generation = this.#generation;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(
-          new ControllerError(
-            CONTROLLER_ERROR.TIMEOUT,
-            `No reply to ${request.type} in ${timeoutMs} ms`,
-          ),
-        );
-      }, timeoutMs);
-      this.#pending.set(id, { generation, resolve, reject, timer });
-      worker.postMessage({ ...request, id });
-    });
-  }
-
-  #onMessage(generation: number, message: WorkerMessage): void {
-    if (generation !== this.#generation) return;
+  #onUnsolicited(worker: Worker, message: Unsolicited): void {
     switch (message.type) {
-      case "reply": {
-        const pending = this.#pending.get(message.id);
-        if (pending === undefined) return;
-        this.#pending.delete(message.id);
-        clearTimeout(pending.timer);
-        if (message.ok) pending.resolve(message.value);
-        else pending.reject(new ControllerError(message.code, message.message));
-        return;
-      }
       case "event":
         this.#emit(message.event);
         return;
       case "wiring":
-        this.#safeOutputs = message.safeOutputs;
+        this.#guard.outputs = message.safeOutputs;
         return;
+      case "fatal": {
+        log.error("Controller worker failed: {error}", { error: message.error });
+        const first = message.error.split("\n", 1)[0];
+        if (this.#worker === worker) this.#onDeath(`uncaught ${first}`);
+        return;
+      }
     }
   }
 
@@ -285,73 +260,30 @@ export class ControllerClient implements ControllerApi {
     }
   }
 
-  #startHeartbeat(): void {
+  #startHeartbeat(channel: WorkerChannel): void {
     this.#stopHeartbeat();
-    const generation = this.#generation;
-    this.#heartbeat = setInterval(() => {
-      if (this.#pingInFlight || generation !== this.#generation) return;
-      this.#pingInFlight = true;
-      this.#post({ type: "ping" }, this.#o.heartbeatTimeoutMs).then(
-        () => (this.#pingInFlight = false),
-        (error: unknown) => {
-          this.#pingInFlight = false;
-          if (generation !== this.#generation) return;
-          if (error instanceof ControllerError && error.code === CONTROLLER_ERROR.TIMEOUT) {
-            this.#onDeath(`no heartbeat answer within ${this.#o.heartbeatTimeoutMs} ms`);
-          }
-        },
-      );
-    }, this.#o.heartbeatIntervalMs);
-  }
-
-  #stopHeartbeat(): void {
-    if (this.#heartbeat !== null) clearInterval(this.#heartbeat);
-    this.#heartbeat = null;
-    this.#pingInFlight = false;
-  }
-
-  #failPending(message: string): void {
-    for (const [id, pending] of this.#pending) {
-      clearTimeout(pending.timer);
-      pending.reject(new ControllerError(CONTROLLER_ERROR.UNAVAILABLE, message));
-      this.#pending.delete(id);
-    }
+    const timeoutMs = this.#o.heartbeatTimeoutMs;
+    this.#stopHeartbeat = startHeartbeat(
+      channel,
+      this.#clock,
+      { intervalMs: this.#o.heartbeatIntervalMs, timeoutMs },
+      () => this.#onDeath(`no heartbeat answer within ${timeoutMs} ms`),
+    );
   }
 
   #onDeath(reason: string): void {
     if (this.#stopping || this.#worker === null) return;
-    const diedAt = performance.now();
+    const diedAt = this.#clock.monotonic();
     this.#stopHeartbeat();
     this.#worker.terminate();
     this.#worker = null;
-    this.#generation++;
-    this.#failPending(`The controller worker died (${reason})`);
+    this.#channel?.close(`The controller worker died (${reason})`);
     log.error("Controller worker died ({reason}); forcing outputs to their safe state", { reason });
-    let safe: Promise<void>;
-    try {
-      safe = Promise.resolve(this.#safeState(this.#safeOutputs, this.#lines));
-    } catch (error) {
-      safe = Promise.reject(error);
-    }
-    safe = safe.catch((error: unknown) => {
-      log.error("Cannot force the safe state: {error}", { error: String(error) });
-    });
-    this.#emit(recordWorkerDeath(this.#options.db, reason, this.#safeOutputs));
+    const safe = this.#guard.force();
+    this.#emit(recordWorkerDeath(this.#options.db, reason, this.#guard.outputs, this.#clock.now()));
     this.restarts++;
     this.#ready = this.#restart(diedAt, safe);
     this.#ready.catch(() => {});
-  }
-
-  /**
-   * GPIO mode: a fresh line registry for the next worker. Old ones stay
-   * referenced for a while: a dead worker's `poll` may still write into one.
-   */
-  #newLineRegistry(): SharedArrayBuffer | null {
-    if (this.simulated) return null;
-    if (this.#lines !== null) this.#retiredLines.push(this.#lines);
-    if (this.#retiredLines.length > 8) this.#retiredLines.shift();
-    this.#lines = createLineRegistryBuffer();
-    return this.#lines;
   }
 
   async #restart(diedAt: number, safe: Promise<void>): Promise<ReloadResult> {
@@ -360,15 +292,16 @@ export class ControllerClient implements ControllerApi {
       if (this.#stopping) throw new ControllerError(CONTROLLER_ERROR.UNAVAILABLE, "Stopped");
       try {
         const result = await this.#spawn();
-        this.lastRestartMs = performance.now() - diedAt;
+        this.lastRestartMs = this.#clock.monotonic() - diedAt;
         log.info("Controller worker restarted in {ms} ms", { ms: Math.round(this.lastRestartMs) });
         return result;
       } catch (error) {
         log.error("Controller worker failed to start: {error}", { error: String(error) });
         this.#worker?.terminate();
         this.#worker = null;
-        await Promise.resolve(this.#safeState(this.#safeOutputs, this.#lines)).catch(() => {});
-        await new Promise((r) => setTimeout(r, 1000));
+        this.#channel?.close("The controller worker failed to start");
+        await this.#guard.force();
+        await new Promise((r) => this.#clock.setTimeout(() => r(undefined), RESTART_RETRY_MS));
       }
     }
   }

@@ -9,10 +9,12 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
+import { systemClock } from "../clock.ts";
 import { systemOffsetProvider } from "../engine/mod.ts";
 import { logger, setupLogging } from "../log.ts";
 import { openDatabase } from "../store/db.ts";
 import { Controller } from "./controller.ts";
+import { handleRequest } from "./requests.ts";
 import { createHardware, DEFAULT_SIM_LINES, type Hardware } from "./hardware.ts";
 import {
   CONTROLLER_ERROR,
@@ -32,6 +34,11 @@ export const EVENTS_BUSY_TIMEOUT_MS = 200;
 interface WorkerScope {
   postMessage(message: WorkerMessage): void;
   onmessage: ((event: MessageEvent<WorkerRequest>) => void) | null;
+  addEventListener(type: "error", listener: (event: ErrorEvent) => void): void;
+  addEventListener(
+    type: "unhandledrejection",
+    listener: (event: PromiseRejectionEvent) => void,
+  ): void;
 }
 
 interface Running {
@@ -96,13 +103,14 @@ async function handle(request: WorkerRequest, post: WorkerScope["postMessage"]):
     case "stop":
       return await stop();
     case "debug.crash":
+      // An uncaught error on purpose: the supervisor's death path (see reportFatal).
       setTimeout(() => {
-        throw new Error("Simulated controller crash (debug.crash)");
+        throw new Error("Simulated controller crash (debug.crash test hook)");
       }, 0);
       return null;
     case "debug.hang": {
-      const until = performance.now() + request.ms;
-      while (performance.now() < until) {
+      const until = systemClock.monotonic() + request.ms;
+      while (systemClock.monotonic() < until) {
         // Deliberately blocks the event loop (heartbeat test).
       }
       return null;
@@ -111,12 +119,38 @@ async function handle(request: WorkerRequest, post: WorkerScope["postMessage"]):
       if (running === null) {
         throw new ControllerError(CONTROLLER_ERROR.UNAVAILABLE, "The controller is not started");
       }
-      return await running.controller.handle(request);
+      return await handleRequest(running.controller, request);
   }
+}
+
+/**
+ * Reports uncaught errors and unhandled rejections to the supervisor as a
+ * `fatal` message (which terminates this worker and starts a new one) and
+ * stops serving. Handling them here keeps the runtime from printing them as
+ * uncaught: the supervisor logs them through the process logger.
+ */
+function reportFatal(scope: WorkerScope): void {
+  let reported = false;
+  const fatal = (error: unknown): void => {
+    scope.onmessage = null;
+    if (reported) return;
+    reported = true;
+    const text = error instanceof Error ? error.stack ?? String(error) : String(error);
+    scope.postMessage({ type: "fatal", error: text });
+  };
+  scope.addEventListener("error", (event) => {
+    event.preventDefault();
+    fatal(event.error ?? event.message);
+  });
+  scope.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    fatal(event.reason);
+  });
 }
 
 /** Installs the message handler on the worker scope. */
 function serve(scope: WorkerScope): void {
+  reportFatal(scope);
   const post = (message: WorkerMessage): void => scope.postMessage(message);
   // Requests run one at a time, in order (a reload finishes before the next
   // request sees the wiring); pings and test hooks bypass the queue.

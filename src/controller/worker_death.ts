@@ -5,6 +5,7 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
+import { createLineRegistryBuffer } from "../hardware/chardev/line_registry.ts";
 import { reclaimLines } from "../hardware/chardev/reclaim.ts";
 import { logger } from "../log.ts";
 import { appendAudit, AUDIT_EVENT, AUDIT_KIND, auditMask } from "../store/audit.ts";
@@ -22,6 +23,49 @@ export type SafeStateDriver = (
   outputs: readonly SafeOutput[],
   lines: SharedArrayBuffer | null,
 ) => void | Promise<void>;
+
+/**
+ * What the supervisor needs to force the outputs safe: the latest safe-state
+ * plan the worker sent, and (GPIO mode) the line registry of the current
+ * worker. Old registries stay referenced for a while: a dead worker's `poll`
+ * may still write into one.
+ */
+export class SafeStateGuard {
+  /** The outputs and their safe levels (from the worker's last `wiring` notice). */
+  outputs: SafeOutput[] = [];
+  readonly #simulated: boolean;
+  readonly #driver: SafeStateDriver;
+  #lines: SharedArrayBuffer | null = null;
+  readonly #retired: SharedArrayBuffer[] = [];
+
+  constructor(simulated: boolean, driver: SafeStateDriver) {
+    this.#simulated = simulated;
+    this.#driver = driver;
+  }
+
+  /** GPIO mode: a fresh line registry for the next worker (null in sim mode). */
+  nextLineRegistry(): SharedArrayBuffer | null {
+    if (this.#simulated) return null;
+    if (this.#lines !== null) this.#retired.push(this.#lines);
+    if (this.#retired.length > 8) this.#retired.shift();
+    this.#lines = createLineRegistryBuffer();
+    return this.#lines;
+  }
+
+  /** GPIO mode: whether a worker was given a line registry (whose lines may still be held). */
+  get holdsLines(): boolean {
+    return this.#lines !== null;
+  }
+
+  /** Runs the driver on the current plan and registry; never rejects (failures are logged). */
+  async force(): Promise<void> {
+    try {
+      await this.#driver(this.outputs, this.#lines);
+    } catch (error) {
+      log.error("Cannot force the safe state: {error}", { error: String(error) });
+    }
+  }
+}
 
 /**
  * The default safe-state routine: with simulated hardware it writes the safe
@@ -62,14 +106,14 @@ export function defaultSafeState(mirror: SharedArrayBuffer | null): SafeStateDri
 
 /**
  * Appends the ALARM audit row of a worker death (on the main thread's
- * connection) and returns the matching live event.
+ * connection, stamped `timestamp` in Unix ms) and returns the matching live event.
  */
 export function recordWorkerDeath(
   db: DatabaseSync,
   reason: string,
   safeOutputs: readonly SafeOutput[],
+  timestamp: number,
 ): ControllerEvent {
-  const timestamp = Date.now();
   const data = {
     alarm: "worker_died",
     reason,
