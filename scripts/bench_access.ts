@@ -21,6 +21,7 @@
 import { parseArgs } from "node:util";
 
 import { createApp } from "../src/app.ts";
+import { systemClock } from "../src/clock.ts";
 import { Controller } from "../src/controller/controller.ts";
 import { createHardware } from "../src/controller/hardware.ts";
 import { ControllerClient } from "../src/controller/supervisor.ts";
@@ -129,7 +130,7 @@ async function benchSize(store: Store, pop: Population, setupS: number): Promise
     emit: (event) => {
       if (event.category === "access") lastEvent = { at: performance.now(), event };
     },
-    nowMs: () => Date.now() + skewMs,
+    clock: { ...systemClock, now: () => Date.now() + skewMs },
   });
   await controller.reload();
   // Idle Wiegand lines are high (a powered reader); each bit is a low pulse.

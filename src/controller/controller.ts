@@ -1,24 +1,25 @@
 /**
- * The controller: every door and reader at run time, the access decision
- * path (collect → SQL facts → `decideAccess` → strike → audit → event) and
- * the request handlers of the worker protocol. It runs inside the worker
- * (`worker.ts`), but takes all its edges as options, so tests and the
- * benchmark run it in-process with a fake clock.
+ * The controller: every door and reader at run time, kept in step with the
+ * wiring; card reads go down the access path (`access_path.ts`: facts →
+ * `decideAccess` → audit row → strike → events); the door requests of the
+ * worker protocol (`requests.ts` routes them). It runs inside the worker
+ * (`worker.ts`), but takes all its edges as options (time is one injected
+ * {@linkcode Clock}), so tests and the benchmark run it in-process with a
+ * fake clock.
  *
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
+import { type Clock, systemClock } from "../clock.ts";
 import {
-  decideAccess,
   type DoorEvent,
-  isScheduleActive,
+  type DoorMode,
   localTimeOf,
   systemOffsetProvider,
   type TimeZoneOffsetProvider,
 } from "../engine/mod.ts";
 import { logger } from "../log.ts";
-import { systemScheduler } from "../hardware/scheduler.ts";
-import type { Scheduler } from "../hardware/types.ts";
+import { type AccessPath, createAccessPath } from "./access_path.ts";
 import type { Collected } from "./collector.ts";
 import { doorHardwareKey, DoorRuntime } from "./door_runtime.ts";
 import { createAntipassbackWriter, createFactsReader, type FactsReader } from "./facts.ts";
@@ -27,7 +28,6 @@ import {
   CONTROLLER_ERROR,
   ControllerError,
   type ControllerEvent,
-  type ControllerRequest,
   type DoorOpenResult,
   type DoorStatus,
   type ReloadResult,
@@ -35,7 +35,7 @@ import {
 } from "./protocol.ts";
 import { readerHardwareKey, ReaderRuntime } from "./reader_runtime.ts";
 import { createRecorder, type Recorder } from "./recorder.ts";
-import { simulate } from "./simulate.ts";
+import { activeUnlockSchedules } from "./unlock_schedules.ts";
 import { loadWiring } from "./wiring.ts";
 
 const log = logger("controller");
@@ -55,10 +55,8 @@ export interface ControllerOptions {
   emit: (event: ControllerEvent) => void;
   /** Receives the safe-state plan after every reload. */
   onWiring?: (safeOutputs: SafeOutput[]) => void;
-  /** @default systemScheduler */
-  scheduler?: Scheduler;
-  /** Wall clock in Unix ms. @default Date.now */
-  nowMs?: () => number;
+  /** Wall time and timers. @default systemClock */
+  clock?: Clock;
   /** Time zone for schedules and holidays. @default systemOffsetProvider */
   offset?: number | TimeZoneOffsetProvider;
 }
@@ -68,9 +66,8 @@ export class Controller {
   readonly #options: ControllerOptions;
   readonly #facts: FactsReader;
   readonly #recorder: Recorder;
-  readonly #writeAntipassback: ReturnType<typeof createAntipassbackWriter>;
-  readonly #scheduler: Scheduler;
-  readonly #now: () => number;
+  readonly #present: AccessPath;
+  readonly #clock: Clock;
   readonly #offset: number | TimeZoneOffsetProvider;
   #doors = new Map<number, { runtime: DoorRuntime; key: string }>();
   #readers = new Map<string, { runtime: ReaderRuntime; key: string; doorId: number }>();
@@ -80,11 +77,25 @@ export class Controller {
   constructor(options: ControllerOptions) {
     this.#options = options;
     this.#facts = createFactsReader(options.policyDb, options.secret);
-    this.#recorder = createRecorder(options.eventsDb, options.emit);
-    this.#writeAntipassback = createAntipassbackWriter(options.eventsDb);
-    this.#scheduler = options.scheduler ?? systemScheduler;
-    this.#now = options.nowMs ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
+    this.#recorder = createRecorder({
+      db: options.eventsDb,
+      emit: options.emit,
+      clock: this.#clock,
+    });
     this.#offset = options.offset ?? systemOffsetProvider;
+    this.#present = createAccessPath({
+      facts: this.#facts,
+      recorder: this.#recorder,
+      writeAntipassback: createAntipassbackWriter(options.eventsDb),
+      clock: this.#clock,
+      offset: this.#offset,
+    });
+  }
+
+  /** The clock (the simulator paces key presses with it). */
+  get clock(): Clock {
+    return this.#clock;
   }
 
   /** The hardware (the simulator uses its sim chip). */
@@ -129,8 +140,7 @@ export class Controller {
         const runtime = new DoorRuntime({
           wiring: door,
           hardware: this.#options.hardware,
-          scheduler: this.#scheduler,
-          nowMs: this.#now,
+          clock: this.#clock,
           onEvents: (d, events) => this.#record(d, events, null),
           onFeedback: (d, signal) => this.#feedback(d.id, signal === "granted"),
           warnings,
@@ -158,7 +168,7 @@ export class Controller {
         reader: ap.reader,
         accessPoint: ap,
         hardware: this.#options.hardware,
-        scheduler: this.#scheduler,
+        clock: this.#clock,
         onCredential: (r, collected) => this.#onCredential(r, collected),
         onBadRead: (r, reason, nbBits) => this.#onBadRead(r, reason, nbBits),
         warnings,
@@ -191,74 +201,46 @@ export class Controller {
     ];
   }
 
-  /**
-   * Decides on what was presented at a door's access point, drives the door,
-   * then records the decision and the door's events (in that order).
-   */
+  /** Decides on what was presented at a door's access point (see `access_path.ts`). */
   present(doorId: number, accessPointId: number, collected: Collected): void {
     const door = this.door(doorId);
-    if (door === undefined) return;
-    const nowMs = this.#now();
-    const local = localTimeOf(nowMs, this.#offset);
-    const request = { doorId, accessPointId, presented: collected };
-    const facts = this.#facts.gather(request, { ms: nowMs, date: local.date });
-    if (facts === null) return;
-    const decision = decideAccess(request, facts, { ms: nowMs, local });
-    const step = door.step(decision.granted ? { type: "grant" } : { type: "deny" });
-    if (decision.antipassbackUpdates.length > 0) {
-      try {
-        this.#writeAntipassback(decision.antipassbackUpdates);
-      } catch (error) {
-        log.error("Cannot record anti-passback state: {error}", { error: String(error) });
-      }
-    }
-    this.#recorder.access({
-      door: door.wiring,
-      accessPointId,
-      request,
-      decision,
-      atMs: nowMs,
-    });
-    this.#record(door, step.events, null);
+    if (door !== undefined) this.#present(door, accessPointId, collected);
   }
 
-  /** Handles one protocol request (everything but `init`). */
-  async handle(request: ControllerRequest): Promise<unknown> {
-    switch (request.type) {
-      case "ping":
-        return { pong: true };
-      case "reload":
-        return await this.reload();
-      case "door.status":
-        return this.#status(request.doorId);
-      case "door.open":
-        return this.#open(request.doorId, request.authorId, request.durationMs);
-      case "door.set_mode": {
-        const door = this.#requireDoor(request.doorId);
-        this.#record(
-          door,
-          door.step({ type: "set_mode", mode: request.mode }).events,
-          request.authorId,
-        );
-        return door.status();
-      }
-      case "simulate":
-        return await simulate(this, request.simulate);
-      case "debug.crash":
-      case "debug.hang":
-      case "stop":
-        throw new ControllerError(
-          CONTROLLER_ERROR.BAD_REQUEST,
-          `${request.type} is handled by the worker`,
-        );
-    }
+  /** `door.status`: one door, or every door (sorted by id) for id 0. */
+  status(doorId: number): DoorStatus[] {
+    if (doorId !== 0) return [this.#requireDoor(doorId).status()];
+    return [...this.#doors.values()].map((d) => d.runtime.status()).sort((a, b) => a.id - b.id);
+  }
+
+  /** `door.set_mode`: steps the door's machine and records its events. */
+  setMode(doorId: number, mode: DoorMode, authorId: number | null): DoorStatus {
+    const door = this.#requireDoor(doorId);
+    this.#record(door, door.step({ type: "set_mode", mode }).events, authorId);
+    return door.status();
+  }
+
+  /** `door.open`: a remote opening, unless the door's mode refuses it. */
+  open(doorId: number, authorId: number | null, durationMs?: number): DoorOpenResult {
+    const door = this.#requireDoor(doorId);
+    return this.#recorder.hold(() => {
+      const step = door.step(
+        durationMs === undefined
+          ? { type: "remote_open" }
+          : { type: "remote_open", unlockMs: durationMs },
+      );
+      if (step.refused !== undefined) return { opened: false, refused: step.refused };
+      this.#recorder.openedManually(door.wiring, authorId, this.#clock.now());
+      this.#record(door, step.events, authorId);
+      return { opened: true };
+    });
   }
 
   /** Stops the timers and releases every line. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#tick !== null) this.#scheduler.clearTimeout(this.#tick);
+    if (this.#tick !== null) this.#clock.clearTimeout(this.#tick);
     await Promise.all([
       ...[...this.#doors.values()].map((d) => d.runtime.close()),
       ...[...this.#readers.values()].map((r) => r.runtime.close()),
@@ -272,24 +254,6 @@ export class Controller {
     const door = this.door(id);
     if (door === undefined) throw new ControllerError(CONTROLLER_ERROR.NOT_FOUND, `door ${id}`);
     return door;
-  }
-
-  #status(doorId: number): DoorStatus[] {
-    if (doorId !== 0) return [this.#requireDoor(doorId).status()];
-    return [...this.#doors.values()].map((d) => d.runtime.status()).sort((a, b) => a.id - b.id);
-  }
-
-  #open(doorId: number, authorId: number | null, durationMs?: number): DoorOpenResult {
-    const door = this.#requireDoor(doorId);
-    const step = door.step(
-      durationMs === undefined
-        ? { type: "remote_open" }
-        : { type: "remote_open", unlockMs: durationMs },
-    );
-    if (step.refused !== undefined) return { opened: false, refused: step.refused };
-    this.#recorder.openedManually(door.wiring, authorId, this.#now());
-    this.#record(door, step.events, authorId);
-    return { opened: true };
   }
 
   #record(door: DoorRuntime, events: readonly DoorEvent[], authorId: number | null): void {
@@ -321,29 +285,23 @@ export class Controller {
     const door = entry === undefined ? undefined : this.door(entry.doorId);
     if (door === undefined) return;
     door.step({ type: "deny" });
-    this.#recorder.badRead(door.wiring, reader.accessPoint.id, reason, nbBits, this.#now());
+    this.#recorder.badRead(door.wiring, reader.accessPoint.id, reason, nbBits, this.#clock.now());
   }
 
   /** Feeds each door's unlock-schedule status, then re-arms itself. */
   #tickSchedules(): void {
-    if (this.#tick !== null) this.#scheduler.clearTimeout(this.#tick);
+    if (this.#tick !== null) this.#clock.clearTimeout(this.#tick);
     this.#tick = null;
     if (this.#closed) return;
-    const nowMs = this.#now();
-    const local = localTimeOf(nowMs, this.#offset);
-    let holiday: boolean | null = null;
-    for (const { runtime } of this.#doors.values()) {
-      const id = runtime.wiring.unlockScheduleId;
-      let active = false;
-      if (id !== null) {
-        const schedule = this.#facts.schedule(id);
-        holiday ??= this.#facts.isHoliday(local.date);
-        active = schedule !== null && isScheduleActive(schedule, local, holiday);
-      }
-      if (active !== runtime.state.scheduleActive) {
-        this.#record(runtime, runtime.step({ type: "schedule", active }).events, null);
+    const runtimes = [...this.#doors.values()].map((d) => d.runtime);
+    const local = localTimeOf(this.#clock.now(), this.#offset);
+    const active = activeUnlockSchedules(runtimes.map((d) => d.wiring), this.#facts, local);
+    for (const runtime of runtimes) {
+      const on = active.get(runtime.id) ?? false;
+      if (on !== runtime.state.scheduleActive) {
+        this.#record(runtime, runtime.step({ type: "schedule", active: on }).events, null);
       }
     }
-    this.#tick = this.#scheduler.setTimeout(() => this.#tickSchedules(), SCHEDULE_TICK_MS);
+    this.#tick = this.#clock.setTimeout(() => this.#tickSchedules(), SCHEDULE_TICK_MS);
   }
 }

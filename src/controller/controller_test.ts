@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { DatabaseSync } from "node:sqlite";
-import { FakeScheduler } from "../hardware/scheduler.ts";
+import { FakeClock } from "../clock.ts";
 import { cardFrame, keypadFrames, WiegandSimulator } from "../hardware/sim/wiegand_sim.ts";
 import type { BitsFrame } from "../hardware/wiegand/formats.ts";
 import { createAccessPoint } from "../store/access_points.ts";
@@ -24,7 +24,7 @@ interface Rig extends AsyncDisposable {
   db: DatabaseSync;
   controller: Controller;
   hardware: Hardware;
-  timers: FakeScheduler;
+  timers: FakeClock;
   events: ControllerEvent[];
   reader: WiegandSimulator;
   strike(): boolean;
@@ -66,8 +66,10 @@ async function rig(
     userIds: [user],
   });
 
-  const timers = new FakeScheduler();
-  const hardware = createHardware("sim", { clockNs: () => BigInt(timers.nowMs) * 1_000_000n });
+  const timers = new FakeClock(BASE_MS);
+  const hardware = createHardware("sim", {
+    clockNs: () => BigInt(timers.monotonic()) * 1_000_000n,
+  });
   const policy = openDatabase(temp.path, { readOnly: true });
   const events: ControllerEvent[] = [];
   const controller = new Controller({
@@ -76,8 +78,7 @@ async function rig(
     secret: SECRET,
     hardware,
     emit: (event) => events.push(event),
-    scheduler: timers,
-    nowMs: () => BASE_MS + timers.nowMs,
+    clock: timers,
     offset: 0,
   });
   const loaded = await controller.reload();
@@ -93,7 +94,7 @@ async function rig(
     strike: () => hardware.sim!.level(LINE.strike),
     play(frames) {
       for (const frame of frames) {
-        sim.sendInstant(frame, BigInt(timers.nowMs) * 1_000_000n);
+        sim.sendInstant(frame, BigInt(timers.monotonic()) * 1_000_000n);
         timers.advance(frame.nbBits * 2 + 40);
       }
     },

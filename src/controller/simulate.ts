@@ -69,9 +69,11 @@ export async function simulate(
   if (!reader.listening) {
     bad(`reader "${reader.wiring.name}" is not listening (see the wiring warnings)`);
   }
+  const clock = controller.clock;
   const player = new WiegandSimulator(sim, {
     d0: reader.wiring.d0.offset,
     d1: reader.wiring.d1.offset,
+    scheduler: clock,
   });
   let frames: BitsFrame[];
   if (action.action === "card") {
@@ -105,7 +107,11 @@ export async function simulate(
     return { frames: frames.length, bits };
   }
   for (const [i, frame] of frames.entries()) {
-    if (i > 0) await new Promise((r) => setTimeout(r, reader.wiring.silenceMs + KEY_GAP_MS));
+    if (i > 0) {
+      await new Promise((r) =>
+        clock.setTimeout(() => r(null), reader.wiring.silenceMs + KEY_GAP_MS)
+      );
+    }
     await player.send(frame);
   }
   return { frames: frames.length, bits };
