@@ -3,6 +3,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { FakeClock } from "../clock.ts";
 import { cardFrame, keypadFrames, WiegandSimulator } from "../hardware/sim/wiegand_sim.ts";
 import type { BitsFrame } from "../hardware/wiegand/formats.ts";
+import { AUDIT_KIND } from "../store/audit.ts";
 import { createAccessPoint } from "../store/access_points.ts";
 import { createCredential } from "../store/credentials.ts";
 import { openDatabase } from "../store/db.ts";
@@ -15,6 +16,7 @@ import { openTempDatabase } from "../store/_test_db.ts";
 import { Controller } from "./controller.ts";
 import { createHardware, type Hardware } from "./hardware.ts";
 import type { ControllerEvent } from "./protocol.ts";
+import { RETRY_MIN_MS } from "./recorder.ts";
 
 const SECRET = new Uint8Array(32).fill(3);
 const BASE_MS = Date.UTC(2026, 0, 5, 10, 0);
@@ -71,10 +73,12 @@ async function rig(
     clockNs: () => BigInt(timers.monotonic()) * 1_000_000n,
   });
   const policy = openDatabase(temp.path, { readOnly: true });
+  // As in the worker, a write connection of its own, here without busy wait.
+  const eventsDb = openDatabase(temp.path, { migrate: false, busyTimeoutMs: 0 });
   const events: ControllerEvent[] = [];
   const controller = new Controller({
     policyDb: policy,
-    eventsDb: db,
+    eventsDb,
     secret: SECRET,
     hardware,
     emit: (event) => events.push(event),
@@ -103,6 +107,7 @@ async function rig(
       await controller.close();
       await hardware.close();
       policy.close();
+      eventsDb.close();
       temp[Symbol.dispose]();
     },
   };
@@ -180,4 +185,37 @@ Deno.test("Controller: reload keeps a door's state unless its wiring changed", a
   await r.controller.reload();
   assert.equal(r.strike(), false, "lockdown applied as a step");
   assert.ok(r.events.some((e) => e.content.event === "MODE_CHANGED"));
+});
+
+Deno.test("Controller: the decision's row is committed before the strike moves; events follow the strike", async () => {
+  await using r = await rig("card", { mode: "SIMPLE_WIEGAND", fixed_length: 26 });
+  const sim = r.hardware.sim!;
+  const rowsAtStrikeWrite: number[] = [];
+  const countRows = (): number =>
+    (r.db.prepare("SELECT count(*) AS n FROM audit_events WHERE kind = ?").get(AUDIT_KIND.AUTH) as {
+      n: number;
+    }).n;
+  const push = sim.recordedWrites.push.bind(sim.recordedWrites);
+  sim.recordedWrites.push = (...writes) => {
+    if (writes.some((w) => w.offset === LINE.strike && w.value)) {
+      rowsAtStrikeWrite.push(countRows(), r.events.length);
+    }
+    return push(...writes);
+  };
+  r.reader.sendInstant(CARD, 0n);
+  assert.deepEqual(rowsAtStrikeWrite, [1, 0], "row committed, event not yet handed on");
+  assert.equal(r.strike(), true);
+  assert.equal(r.events[0]?.content.reason, "GRANTED");
+});
+
+Deno.test("Controller: a database that refuses the row does not keep the door shut; the row follows", async () => {
+  await using r = await rig("card", { mode: "SIMPLE_WIEGAND", fixed_length: 26 });
+  r.db.exec("BEGIN IMMEDIATE"); // another connection holds the write lock
+  r.reader.sendInstant(CARD, 0n);
+  assert.equal(r.strike(), true, "granted and opened while the row waits");
+  assert.equal(r.events.length, 0, "nothing pushed before its row is committed");
+  r.db.exec("COMMIT");
+  r.timers.advance(RETRY_MIN_MS);
+  const kinds = r.events.map((e) => `${e.category}:${e.content.event ?? e.content.reason}`);
+  assert.deepEqual(kinds, ["access:GRANTED", "door:UNLOCKED"]);
 });

@@ -79,6 +79,8 @@ export interface RecorderOptions {
   emit: (event: ControllerEvent) => void;
   /** Retry timers. */
   clock: Clock;
+  /** Rows kept while the database refuses them. @default MAX_PENDING_ROWS */
+  maxPending?: number;
 }
 
 interface Waiting extends EventRow {
@@ -86,7 +88,9 @@ interface Waiting extends EventRow {
 }
 
 /** Creates a recorder (see the module documentation). */
-export function createRecorder({ db, emit, clock }: RecorderOptions): Recorder {
+export function createRecorder(
+  { db, emit, clock, maxPending = MAX_PENDING_ROWS }: RecorderOptions,
+): Recorder {
   const waiting: Waiting[] = [];
   let retryTimer: TimerHandle | undefined;
   let retryMs = 0;
@@ -122,6 +126,16 @@ export function createRecorder({ db, emit, clock }: RecorderOptions): Recorder {
     };
   }
 
+  /** True (and logged) when `error` is appendAudit's mask check: retrying cannot help. */
+  function invalid(row: EventRow, error: unknown): boolean {
+    if (!(error instanceof RangeError)) return false;
+    log.error("Audit row rejected: {description}: {error}", {
+      description: row.entry.description,
+      error: String(error),
+    });
+    return true;
+  }
+
   function schedule(delayMs: number): void {
     if (retryTimer === undefined && !closed) retryTimer = clock.setTimeout(drain, delayMs);
   }
@@ -134,13 +148,8 @@ export function createRecorder({ db, emit, clock }: RecorderOptions): Recorder {
       try {
         event = commit(next);
       } catch (error) {
-        if (error instanceof RangeError) {
-          // An invalid row (appendAudit's mask check): retrying cannot help.
+        if (invalid(next, error)) {
           waiting.shift();
-          log.error("Audit row rejected: {description}: {error}", {
-            description: next.entry.description,
-            error: String(error),
-          });
           continue;
         }
         retryMs = Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, retryMs * 2));
@@ -165,14 +174,7 @@ export function createRecorder({ db, emit, clock }: RecorderOptions): Recorder {
       try {
         event = commit(item);
       } catch (error) {
-        if (error instanceof RangeError) {
-          // An invalid row (appendAudit's mask check): retrying cannot help.
-          log.error("Audit row rejected: {description}: {error}", {
-            description: row.entry.description,
-            error: String(error),
-          });
-          return;
-        }
+        if (invalid(row, error)) return;
         log.error("Cannot append the audit row for {description} (kept, retrying): {error}", {
           description: row.entry.description,
           error: String(error),
@@ -181,7 +183,7 @@ export function createRecorder({ db, emit, clock }: RecorderOptions): Recorder {
       if (event !== undefined) return handOn(event);
     }
     waiting.push(item);
-    if (waiting.length > MAX_PENDING_ROWS) {
+    if (waiting.length > maxPending) {
       const lost = waiting.shift()!;
       log.error("Audit row dropped (too many waiting): {description}", {
         description: lost.entry.description,
