@@ -1,19 +1,26 @@
 /**
- * Attribute parsing and audit helpers shared by the schedule, door, access
- * point and zone endpoints. Model errors (status 11) name the JSON:API
- * pointer `data/attributes/<key>`; structural errors (a missing key, a value
- * of the wrong JSON type inside an id list) are status 1, as in Leosac.
+ * The one home of JSON:API `attributes` reading, for every endpoint family:
+ * the pointer prefix `data/attributes/`, the `attributes` object itself, and
+ * the per-key readers (text, boolean, integer, enum, id list, validity).
+ *
+ * Model errors (status 11) are {@linkcode ValidationError}s naming the
+ * pointer `data/attributes/<key>`, which the Leosac web client shows next to
+ * the form field; structural errors (a missing key, a value of the wrong JSON
+ * type inside an id list) are status 1, as in Leosac.
  *
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
 import { BadRequestError, NotFoundError, ValidationError } from "../../errors.ts";
-import { appendAudit, type AuditEntry } from "../../store/audit.ts";
-import type { RequestContext } from "../context.ts";
 import { prepared } from "../../store/db.ts";
+import type { Validity } from "../../store/validity.ts";
+import { parseDate } from "../serialize.ts";
 
 /** The pointer prefix of attribute errors. */
 export const ATTR_POINTER = "data/attributes/";
+
+/** An attributes object (`{}` when the request sent none or `null`). */
+export type Attributes = Record<string, unknown>;
 
 /** An entity a request may reference by integer id, and its table. */
 const TABLES = {
@@ -39,12 +46,12 @@ export function entityExists(db: DatabaseSync, kind: EntityKind, entityId: numbe
  *
  * @throws {BadRequestError} when it is not an object.
  */
-export function attributesOf(value: unknown): Record<string, unknown> {
+export function attributesOf(value: unknown): Attributes {
   if (value === undefined || value === null) return {};
   if (typeof value !== "object" || Array.isArray(value)) {
     throw new BadRequestError("`attributes` must be an object.");
   }
-  return value as Record<string, unknown>;
+  return value as Attributes;
 }
 
 /**
@@ -57,21 +64,34 @@ export function requiredKey(source: Record<string, unknown>, key: string): unkno
   return source[key];
 }
 
+/** How {@linkcode textAttr} names the key and words a too-long value. */
+export interface TextOptions {
+  /** The pointer's key when it differs from the attribute's (`cardId` for `card-id`). */
+  readonly pointerKey?: string;
+  /**
+   * The wording of the too-long message, kept per family as clients saw it:
+   * "At most N characters." (default) or "Must be at most N characters.".
+   */
+  readonly wording?: "At most" | "Must be at most";
+}
+
 /**
  * A string attribute of at most `max` characters; absent or `null` gives undefined.
  *
  * @throws {ValidationError} naming the attribute.
  */
 export function textAttr(
-  attrs: Record<string, unknown>,
+  attrs: Attributes,
   key: string,
   max = 256,
+  options: TextOptions = {},
 ): string | undefined {
   const value = attrs[key];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string") throw new ValidationError("Must be a string.", ATTR_POINTER + key);
+  const pointer = ATTR_POINTER + (options.pointerKey ?? key);
+  if (typeof value !== "string") throw new ValidationError("Must be a string.", pointer);
   if (value.length > max) {
-    throw new ValidationError(`At most ${max} characters.`, ATTR_POINTER + key);
+    throw new ValidationError(`${options.wording ?? "At most"} ${max} characters.`, pointer);
   }
   return value;
 }
@@ -81,7 +101,7 @@ export function textAttr(
  *
  * @throws {ValidationError} naming the attribute.
  */
-export function boolAttr(attrs: Record<string, unknown>, key: string): boolean | undefined {
+export function boolAttr(attrs: Attributes, key: string): boolean | undefined {
   const value = attrs[key];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "boolean") {
@@ -90,28 +110,37 @@ export function boolAttr(attrs: Record<string, unknown>, key: string): boolean |
   return value;
 }
 
+/** The range of {@linkcode intAttr}, and how it reads and reports. */
+export interface IntRange {
+  readonly min: number;
+  readonly max: number;
+  /** The error message; "Must be an integer from min to max." by default. */
+  readonly message?: string;
+  /** The pointer's key when it differs from the attribute's. */
+  readonly pointerKey?: string;
+  /** Accept numeric strings ("3"), as Leosac module clients send them. */
+  readonly numericStrings?: boolean;
+}
+
 /**
  * An integer attribute in [min, max]; absent or `null` gives undefined.
  *
  * @throws {ValidationError} naming the attribute.
  */
-export function intAttr(
-  attrs: Record<string, unknown>,
-  key: string,
-  range: { min: number; max: number },
-): number | undefined {
+export function intAttr(attrs: Attributes, key: string, range: IntRange): number | undefined {
   const value = attrs[key];
   if (value === undefined || value === null) return undefined;
-  if (
-    typeof value !== "number" || !Number.isInteger(value) || value < range.min ||
-    value > range.max
-  ) {
+  const n = range.numericStrings === true && typeof value === "string" &&
+      /^-?\d{1,15}$/.test(value)
+    ? Number(value)
+    : value;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < range.min || n > range.max) {
     throw new ValidationError(
-      `Must be an integer from ${range.min} to ${range.max}.`,
-      ATTR_POINTER + key,
+      range.message ?? `Must be an integer from ${range.min} to ${range.max}.`,
+      ATTR_POINTER + (range.pointerKey ?? key),
     );
   }
-  return value;
+  return n;
 }
 
 /**
@@ -120,7 +149,7 @@ export function intAttr(
  * @throws {ValidationError} naming the attribute.
  */
 export function enumAttr<const T extends readonly string[]>(
-  attrs: Record<string, unknown>,
+  attrs: Attributes,
   key: string,
   values: T,
 ): T[number] | undefined {
@@ -174,11 +203,52 @@ export function idList(
   return unique;
 }
 
-/** Appends an audit row authored by the caller at the request time. */
-export function auditChange(
-  ctx: RequestContext,
-  authorId: number,
-  entry: Omit<AuditEntry, "authorId" | "timestamp">,
-): void {
-  appendAudit(ctx.deps.store.db, { ...entry, authorId, timestamp: ctx.now });
+/** The validity attributes sent; a key is set only when sent (a `null` date is unbounded). */
+export interface ValidityPatch {
+  /** `validity-enabled`. */
+  readonly enabled?: boolean;
+  /** `validity-start` (Unix ms), null for unbounded. */
+  readonly start?: number | null;
+  /** `validity-end` (Unix ms), null for unbounded. */
+  readonly end?: number | null;
+}
+
+/**
+ * Reads `validity-enabled`, `validity-start` and `validity-end`; undefined
+ * when none is present (a `null` enabled flag counts as absent, an explicit
+ * `null` date means unbounded). Apply it with {@linkcode applyValidity}.
+ *
+ * @throws {ValidationError} for a non-boolean flag or a bad date.
+ */
+export function validityAttr(attrs: Attributes): ValidityPatch | undefined {
+  const e = attrs["validity-enabled"], s = attrs["validity-start"], n = attrs["validity-end"];
+  if ((e ?? null) === null && s === undefined && n === undefined) return undefined;
+  if (e !== undefined && e !== null && typeof e !== "boolean") {
+    throw new ValidationError("Must be a boolean.", ATTR_POINTER + "validity-enabled");
+  }
+  return {
+    ...(typeof e === "boolean" ? { enabled: e } : {}),
+    ...(s === undefined ? {} : { start: parseDate(s, ATTR_POINTER + "validity-start", "min") }),
+    ...(n === undefined ? {} : { end: parseDate(n, ATTR_POINTER + "validity-end", "max") }),
+  };
+}
+
+/**
+ * `current` with the sent validity keys over it.
+ *
+ * @throws {ValidationError} when the result ends before it starts.
+ */
+export function applyValidity(current: Validity, patch: ValidityPatch): Validity {
+  const validity: Validity = {
+    enabled: patch.enabled ?? current.enabled,
+    start: patch.start !== undefined ? patch.start : current.start,
+    end: patch.end !== undefined ? patch.end : current.end,
+  };
+  if (validity.start !== null && validity.end !== null && validity.end < validity.start) {
+    throw new ValidationError(
+      "The validity end is before its start.",
+      ATTR_POINTER + "validity-end",
+    );
+  }
+  return validity;
 }
