@@ -1,0 +1,42 @@
+/**
+ * `credential.delete` (Leosac §7.5); id 0 deletes nothing and succeeds.
+ *
+ * @module
+ */
+import { AUDIT_EVENT, AUDIT_KIND, auditMask } from "../../../store/audit.ts";
+import { deleteCredential } from "../../../store/credentials.ts";
+import { defineEndpoint } from "../../endpoint.ts";
+import { id, object } from "../../validate.ts";
+import { credentialSnapshot, findCredential } from "./_credential.ts";
+
+/** The request content. */
+const decode = object({ credential_id: id });
+
+/** The declaration. */
+export const credentialDelete = defineEndpoint({
+  names: ["credential.delete"],
+  session: "required",
+  permission: { action: "CREDENTIAL_WRITE" },
+  access: "write",
+  audit: "always",
+  wiring: false,
+  decode,
+  handle(ctx, { credential_id }) {
+    if (credential_id === 0) return null;
+    const actor = ctx.require("CREDENTIAL_WRITE");
+    const db = ctx.store.db;
+    const credential = findCredential(db, credential_id);
+    ctx.transaction(() => {
+      deleteCredential(db, credential.id);
+      ctx.audit({
+        kind: AUDIT_KIND.CREDENTIAL,
+        mask: auditMask(AUDIT_EVENT.CREDENTIAL_DELETED),
+        authorId: actor.userId,
+        targetId: credential.id,
+        description: `Credential ${credential.alias} (${credential.type}) has been deleted.`,
+        before: credentialSnapshot(credential),
+      });
+    });
+    return null;
+  },
+});
