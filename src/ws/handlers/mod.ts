@@ -13,6 +13,22 @@ import { getLeosacVersion } from "./session/get_leosac_version.ts";
 import { logout } from "./session/logout.ts";
 import { passwordChange } from "./session/password_change.ts";
 import { systemOverview } from "./session/system_overview.ts";
+import { userCreate } from "./user/create.ts";
+import { userDelete } from "./user/delete.ts";
+import { userRead } from "./user/read.ts";
+import { userUpdate } from "./user/update.ts";
+import { groupCreate } from "./group/create.ts";
+import { groupDelete } from "./group/delete.ts";
+import { groupRead } from "./group/read.ts";
+import { groupUpdate } from "./group/update.ts";
+import { membershipCreate } from "./membership/create.ts";
+import { membershipDelete } from "./membership/delete.ts";
+import { membershipRead } from "./membership/read.ts";
+import { membershipUpdate } from "./membership/update.ts";
+import { credentialCreate } from "./credential/create.ts";
+import { credentialDelete } from "./credential/delete.ts";
+import { credentialRead } from "./credential/read.ts";
+import { credentialUpdate } from "./credential/update.ts";
 import { scheduleCreate } from "./schedule/create.ts";
 import { scheduleDelete } from "./schedule/delete.ts";
 import { scheduleRead } from "./schedule/read.ts";
@@ -72,6 +88,22 @@ export const DECLARATIONS: readonly AnyEndpoint[] = [
   logout,
   systemOverview,
   passwordChange,
+  userCreate,
+  userRead,
+  userUpdate,
+  userDelete,
+  groupCreate,
+  groupRead,
+  groupUpdate,
+  groupDelete,
+  membershipCreate,
+  membershipRead,
+  membershipUpdate,
+  membershipDelete,
+  credentialCreate,
+  credentialRead,
+  credentialUpdate,
+  credentialDelete,
   scheduleCreate,
   scheduleRead,
   scheduleUpdate,
