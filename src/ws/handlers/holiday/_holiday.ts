@@ -9,8 +9,9 @@ import { ValidationError } from "../../../errors.ts";
 import { AUDIT_EVENT, AUDIT_KIND, auditMask } from "../../../store/audit.ts";
 import type { Holiday, HolidayPatch } from "../../../store/holidays.ts";
 import type { EndpointContext } from "../../endpoint.ts";
+import { ATTR_POINTER } from "../_entity_attrs.ts";
 
-const P = "data/attributes/";
+const P = ATTR_POINTER;
 
 /** Serialises a holiday as a JSON:API resource. */
 export function serializeHoliday(holiday: Holiday): Record<string, unknown> {

@@ -9,6 +9,7 @@ import { AUDIT_EVENT } from "../../../store/audit.ts";
 import { createHoliday } from "../../../store/holidays.ts";
 import { defineEndpoint } from "../../endpoint.ts";
 import { object } from "../../validate.ts";
+import { ATTR_POINTER } from "../_entity_attrs.ts";
 import { auditHoliday, holidayAttributes, serializeHoliday } from "./_holiday.ts";
 
 /** The request content. */
@@ -26,7 +27,7 @@ export const holidayCreate = defineEndpoint({
   handle(ctx, { attributes }) {
     const { date } = attributes;
     if (date === undefined) {
-      throw new ValidationError("A date is required.", "data/attributes/date");
+      throw new ValidationError("A date is required.", ATTR_POINTER + "date");
     }
     const holiday = ctx.transaction(() => {
       const created = createHoliday(ctx.store.db, {

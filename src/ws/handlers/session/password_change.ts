@@ -13,6 +13,7 @@ import { getUser, updateUser } from "../../../store/users.ts";
 import { defineEndpoint } from "../../endpoint.ts";
 import { userSnapshot } from "../../serialize.ts";
 import { id, object, optional, str } from "../../validate.ts";
+import { ATTR_POINTER } from "../_entity_attrs.ts";
 import { MAX_PASSWORD_LENGTH, rateLimited } from "./_login.ts";
 
 /** The request content. */
@@ -60,7 +61,7 @@ export const passwordChange = defineEndpoint({
       }
     }
     if (request.new_password.length === 0) {
-      throw new ValidationError("The password cannot be empty.", "data/attributes/password");
+      throw new ValidationError("The password cannot be empty.", ATTR_POINTER + "password");
     }
     const passwordHash = await hashPassword(request.new_password);
     ctx.transaction(() => {
