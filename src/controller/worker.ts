@@ -104,7 +104,7 @@ async function handle(request: WorkerRequest, post: WorkerScope["postMessage"]):
       return await stop();
     case "debug.crash":
       // An uncaught error on purpose: the supervisor's death path (see reportFatal).
-      setTimeout(() => {
+      systemClock.setTimeout(() => {
         throw new Error("Simulated controller crash (debug.crash test hook)");
       }, 0);
       return null;
