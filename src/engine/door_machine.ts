@@ -24,6 +24,9 @@
  * After `createDoorState()`, drive the strike line to `state.strike`, and feed
  * the current contact level and unlock-schedule status as inputs.
  *
+ * Size: over 300 lines because it is one state machine; its transitions read
+ * best together (splitting by event would scatter the door's rules).
+ *
  * @module
  */
 import type { DoorMode } from "./types.ts";

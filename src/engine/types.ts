@@ -7,6 +7,9 @@
  * - weekdays are 0 = Monday … 6 = Sunday;
  * - minutes of the day are 0 … 1439, local time.
  *
+ * Size: over 300 lines because it is the engine's whole vocabulary (requests,
+ * facts, decisions, reasons) in one place, types and their docs only.
+ *
  * @module
  */
 

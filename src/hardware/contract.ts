@@ -7,6 +7,9 @@
  * A fixture gives the suite a fresh chip plus a way to act as the outside
  * world: drive an input's physical level and observe an output's.
  *
+ * Size: over 300 lines because it is a test suite: one case per behaviour
+ * every driver must share, kept in one file so both runs see the same list.
+ *
  * @module
  */
 

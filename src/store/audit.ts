@@ -5,6 +5,9 @@
  * ordinal k. Ordinals go past 31, so masks are plain numbers built with
  * `2 ** k` (exact up to 2^53), never `1 << k`.
  *
+ * Size: a little over 300 lines: the event table, masks, redaction, append
+ * and query of one table, which must agree with each other.
+ *
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
