@@ -116,11 +116,13 @@ export type JsonObject = Record<string, unknown>;
 
 /** An audit event to record. */
 export interface AuditEntry {
+  /** Which family of event (Leosac's audit class). */
   kind: AuditKind;
   /** Event mask, see {@linkcode auditMask}. */
   mask: number;
   /** The user who caused the event, or null (anonymous, system). */
   authorId: number | null;
+  /** What happened, in a sentence. */
   description: string;
   /** Unix ms. */
   timestamp: number;

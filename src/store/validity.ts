@@ -6,6 +6,7 @@
 
 /** Leosac's `ValidityInfo`: an enabled flag and an optional time window (Unix ms). */
 export interface Validity {
+  /** False disables the account or credential whatever the dates. */
   enabled: boolean;
   /** Start of the window (inclusive), or null for unbounded. */
   start: number | null;

@@ -40,6 +40,28 @@ import type { LoginLimiter } from "./login_limiter.ts";
 import type { EventHub } from "./event_hub.ts";
 import type { RegisteredSession } from "./registry.ts";
 
+// The types an endpoint author meets in the records below, re-exported so
+// this module is the whole surface for writing an endpoint.
+export type {
+  Action,
+  Actor,
+  AuditEntry,
+  ControllerPort,
+  Decoder,
+  EventHub,
+  LoginLimiter,
+  RegisteredSession,
+  ServerMessage,
+  Store,
+  Target,
+  UserRank,
+  Validity,
+};
+export { AUDIT_KIND, type AuditKind, type JsonObject } from "../store/audit.ts";
+export type { EventListener, LiveEvent } from "./event_hub.ts";
+export { PERMISSIONS } from "./permissions.ts";
+export { USER_RANK } from "../store/users.ts";
+
 /** Whether a call needs a logged-in session. */
 export type SessionNeed =
   /** Logged in (PERMISSION_DENIED otherwise). */
@@ -67,8 +89,11 @@ export type CallAudit =
  * lists the further actions the handler may check (rank grants, filters).
  */
 export interface PermissionDeclaration<A extends Action> {
+  /** The endpoint's own action. */
   readonly action: A;
+  /** The handler checks `action` against the entity it loads. */
   readonly byHandler?: boolean;
+  /** Further actions the handler may check. */
   readonly also?: readonly A[];
 }
 
@@ -119,12 +144,15 @@ export interface SessionPort {
 export interface EndpointContext<A extends Action = Action, N extends ServiceName = never> {
   /** Request time (Unix ms), from the injected clock. */
   readonly now: number;
+  /** The request's uuid. */
   readonly uuid: string;
   /** The wire name the call used (one of the declaration's names). */
   readonly type: string;
+  /** The database. */
   readonly store: Store;
   /** The door controller, or null when the process runs without one. */
   readonly controller: ControllerPort | null;
+  /** The caller's own session. */
   readonly session: SessionPort;
   /** The declared services. */
   readonly services: Pick<Services, N>;
@@ -151,11 +179,13 @@ export interface EndpointDeclaration<
 > {
   /** Wire names: the first is the documented one, the others aliases. */
   readonly names: readonly [string, ...string[]];
+  /** Whether a call needs a logged-in session. */
   readonly session: SessionNeed;
   /** The permission checked, or null (session gate only: login, logout, version). */
   readonly permission: PermissionDeclaration<A> | null;
   /** A read changes nothing and runs in one read snapshot. */
   readonly access: "read" | "write";
+  /** Which `WSAPICall` row a call writes. */
   readonly audit: CallAudit;
   /** A successful call changes what the controller wires (it reloads before the reply). */
   readonly wiring: boolean;

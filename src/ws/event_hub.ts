@@ -8,6 +8,7 @@
 export interface LiveEvent {
   /** Event family: "access", "door", "alarm", "hardware". */
   category: string;
+  /** The event's own fields (pushed as the frame's content). */
   [key: string]: unknown;
 }
 

@@ -28,6 +28,7 @@ export class LoginLimiter {
   readonly #options: Required<LoginLimiterOptions>;
   readonly #entries = new Map<string, Entry>();
 
+  /** A limiter with the given limits (named defaults otherwise). */
   constructor(options: LoginLimiterOptions = {}) {
     this.#options = {
       maxFailures: 5,

@@ -21,20 +21,27 @@ import { prepared } from "../store/db.ts";
 
 /** The logged-in caller. */
 export interface Actor {
+  /** The user's id. */
   userId: number;
+  /** The user's rank. */
   rank: UserRank;
 }
 
 /** What an action is about (the ids it concerns). */
 export interface Target {
+  /** The user concerned. */
   userId?: number;
   /** Rank of the target user (for rules that protect higher ranks). */
   userRank?: UserRank;
+  /** The group concerned. */
   groupId?: number;
   /** Membership rank being granted or removed. */
   membershipRank?: number;
+  /** The credential concerned. */
   credentialId?: number;
+  /** The schedule concerned. */
   scheduleId?: number;
+  /** The door concerned. */
   doorId?: number;
 }
 

@@ -7,6 +7,7 @@
 
 /** What the registry needs from a session. */
 export interface RegisteredSession {
+  /** Connection id. */
   readonly id: string;
   /** The logged-in user id, or null. */
   userId(): number | null;
