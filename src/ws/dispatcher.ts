@@ -63,10 +63,17 @@ export class TimeoutError extends AppError {
 export class Dispatcher {
   readonly #deps: DispatchDeps;
   readonly #timeoutMs: number;
+  readonly #endpoints: Readonly<Record<string, AnyEndpoint>>;
 
-  constructor(deps: DispatchDeps, handlerTimeoutMs: number) {
+  /** `endpoints` defaults to every declared endpoint (tests pass their own). */
+  constructor(
+    deps: DispatchDeps,
+    handlerTimeoutMs: number,
+    endpoints: Readonly<Record<string, AnyEndpoint>> = ENDPOINTS,
+  ) {
     this.#deps = deps;
     this.#timeoutMs = handlerTimeoutMs;
+    this.#endpoints = endpoints;
   }
 
   /** The reply to `request`; synchronous endpoints answer without an await. */
@@ -77,7 +84,8 @@ export class Dispatcher {
     const started = this.#deps.clock.monotonic();
     const now = this.#deps.clock.now();
     const author = { id: session.actor?.userId ?? null, name: session.auth.username };
-    const ep = Object.hasOwn(ENDPOINTS, request.type) ? ENDPOINTS[request.type] : undefined;
+    const endpoints = this.#endpoints;
+    const ep = Object.hasOwn(endpoints, request.type) ? endpoints[request.type] : undefined;
     if (ep === undefined) {
       const reply = errorReply(
         request,
