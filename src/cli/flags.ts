@@ -5,23 +5,17 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { LOG_FORMATS, LOG_LEVELS } from "../log.ts";
 import { parseSimulateFlags, type SimulateCommand } from "./simulate_flags.ts";
 import { parseHardwareFlags, type ProbeCommand } from "./probe.ts";
+import { parseCommandLine, UsageError } from "./args.ts";
+
+export { UsageError };
 
 /** Default listen address. */
 export const DEFAULT_LISTEN = "127.0.0.1:8888";
 /** Default data directory. */
 export const DEFAULT_DATA_DIR = "./data";
-
-/** A bad command line: printed with the usage text, exit status 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
 
 /** Options shared by every command that logs. */
 export interface LogFlags {
@@ -112,29 +106,18 @@ export function parseFlags(args: string[], env: CliEnv = {}): Command {
     const hardware = parseHardwareFlags(args.slice(1));
     return hardware.command === "help" ? { command: "help", topic: "hardware" } : hardware;
   }
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        listen: { type: "string" },
-        data: { type: "string" },
-        hardware: { type: "string" },
-        "admin-password": { type: "string" },
-        "allow-origin": { type: "string", multiple: true },
-        durable: { type: "boolean" },
-        "log-level": { type: "string" },
-        "log-format": { type: "string" },
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean", short: "V" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message.split("\n")[0]! : String(error));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandLine(args, {
+    listen: { type: "string" },
+    data: { type: "string" },
+    hardware: { type: "string" },
+    "admin-password": { type: "string" },
+    "allow-origin": { type: "string", multiple: true },
+    durable: { type: "boolean" },
+    "log-level": { type: "string" },
+    "log-format": { type: "string" },
+    help: { type: "boolean", short: "h" },
+    version: { type: "boolean", short: "V" },
+  });
   if (values.help) return { command: "help" };
   if (values.version) return { command: "version" };
   const [command = "serve", ...rest] = positionals;

@@ -12,11 +12,10 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { openChardevChip } from "../hardware/chardev/chardev_chip.ts";
 import { type Libc, loadLibc } from "../hardware/chardev/libc.ts";
 import { type ChipInfo, errnoName, GpioError, type LineInfo } from "../hardware/types.ts";
-import { UsageError } from "./flags.ts";
+import { parseCommandLine, UsageError } from "./args.ts";
 
 /** `leosac hardware probe`. */
 export interface ProbeCommand {
@@ -45,22 +44,11 @@ Options:
  * @throws {UsageError} on an unknown subcommand or flag.
  */
 export function parseHardwareFlags(args: string[]): ProbeCommand | { command: "help" } {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        chip: { type: "string" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message.split("\n")[0]! : String(error));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandLine(args, {
+    chip: { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
   if (values.help) return { command: "help" };
   const [sub, ...rest] = positionals;
   if (sub !== "probe") {

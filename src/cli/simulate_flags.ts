@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import { UsageError } from "./flags.ts";
+import { parseCommandLine, UsageError } from "./args.ts";
 
 /** Default WebSocket URL of a local controller. */
 export const DEFAULT_SIMULATE_URL = "ws://127.0.0.1:8888/websocket";
@@ -74,34 +73,23 @@ export function parseSimulateFlags(
   args: string[],
   env: { LEOSAC_PASSWORD?: string | undefined } = {},
 ): SimulateCommand {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        url: { type: "string" },
-        username: { type: "string" },
-        password: { type: "string" },
-        "timeout-ms": { type: "string" },
-        json: { type: "boolean" },
-        reader: { type: "string" },
-        format: { type: "string" },
-        facility: { type: "string" },
-        number: { type: "string" },
-        "card-id": { type: "string" },
-        bits: { type: "string" },
-        pin: { type: "string" },
-        door: { type: "string" },
-        input: { type: "string" },
-        value: { type: "string" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message.split("\n")[0]! : String(error));
-  }
-  const { values: v, positionals } = parsed;
+  const { values: v, positionals } = parseCommandLine(args, {
+    url: { type: "string" },
+    username: { type: "string" },
+    password: { type: "string" },
+    "timeout-ms": { type: "string" },
+    json: { type: "boolean" },
+    reader: { type: "string" },
+    format: { type: "string" },
+    facility: { type: "string" },
+    number: { type: "string" },
+    "card-id": { type: "string" },
+    bits: { type: "string" },
+    pin: { type: "string" },
+    door: { type: "string" },
+    input: { type: "string" },
+    value: { type: "string" },
+  });
   const [action, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`unexpected argument: "${rest[0]}"`);
   const password = v.password ?? env.LEOSAC_PASSWORD;
