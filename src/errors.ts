@@ -63,6 +63,9 @@ export class ValidationError extends AppError {
   }
 }
 
+/** The JSON:API pointer prefix of an attribute in a {@linkcode ValidationError}. */
+export const ATTR_POINTER = "data/attributes/";
+
 /** An entity that does not exist (status 8). `entityId` is sent as a string. */
 export class NotFoundError extends AppError {
   /** `entityType` as Leosac names it (e.g. `user`), and the id that was asked for. */

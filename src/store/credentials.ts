@@ -9,7 +9,7 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
-import { ValidationError } from "../errors.ts";
+import { ATTR_POINTER, ValidationError } from "../errors.ts";
 import type { Validity } from "./validity.ts";
 import { prepared } from "./db.ts";
 import { bool, int, nullableInt, nullableText, oneOf, rowReader, text } from "./rows.ts";
@@ -221,7 +221,7 @@ function checkNbBits(nbBits: number): void {
 function cardIdOrThrow(text: string): string {
   const cardId = normalizeCardId(text);
   if (cardId === null) {
-    throw new ValidationError("Card id must have aa:bb:cc:11 format.", "data/attributes/cardId");
+    throw new ValidationError("Card id must have aa:bb:cc:11 format.", ATTR_POINTER + "cardId");
   }
   return cardId;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
-import { ValidationError } from "../errors.ts";
+import { ATTR_POINTER, ValidationError } from "../errors.ts";
 import { prepared } from "./db.ts";
 import { bool, int, rowReader, text } from "./rows.ts";
 
@@ -66,7 +66,7 @@ function checkDate(date: string): string {
   if (!isDateString(date)) {
     throw new ValidationError(
       `Invalid date "${date}": expected YYYY-MM-DD`,
-      "data/attributes/date",
+      ATTR_POINTER + "date",
     );
   }
   return date;

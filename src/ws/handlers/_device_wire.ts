@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { ValidationError } from "../../errors.ts";
+import { ATTR_POINTER, ValidationError } from "../../errors.ts";
 import {
   type GpioConfig,
   INTERRUPT_MODES,
@@ -25,8 +25,8 @@ import {
 import type { Device, DeviceType } from "../../store/devices.ts";
 import { parseFormats } from "./_device_formats.ts";
 
-/** Pointer prefixes of attribute and relationship errors. */
-export const ATTR = "data/attributes/";
+/** Pointer prefix of attribute errors. */
+export const ATTR: string = ATTR_POINTER;
 /** Relationship pointer prefix (references to other devices). */
 export const REL = "data/relationships/";
 

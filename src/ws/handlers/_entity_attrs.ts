@@ -11,13 +11,13 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
-import { BadRequestError, NotFoundError, ValidationError } from "../../errors.ts";
+import { ATTR_POINTER, BadRequestError, NotFoundError, ValidationError } from "../../errors.ts";
 import { prepared } from "../../store/db.ts";
 import type { Validity } from "../../store/validity.ts";
 import { parseDate } from "../serialize.ts";
 
-/** The pointer prefix of attribute errors. */
-export const ATTR_POINTER = "data/attributes/";
+/** The pointer prefix of attribute errors (one home: `errors.ts`). */
+export { ATTR_POINTER };
 
 /** An attributes object (`{}` when the request sent none or `null`). */
 export type Attributes = Record<string, unknown>;

@@ -26,7 +26,7 @@ export function serializeHoliday(holiday: Holiday): Record<string, unknown> {
 export function holidayAttributes(value: unknown): HolidayPatch {
   if (value === undefined || value === null) return {};
   if (typeof value !== "object" || Array.isArray(value)) {
-    throw new ValidationError("`attributes` must be an object.", "data/attributes");
+    throw new ValidationError("`attributes` must be an object.", ATTR_POINTER.slice(0, -1));
   }
   const attrs = value as Record<string, unknown>;
   const patch: HolidayPatch = {};
