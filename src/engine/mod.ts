@@ -29,7 +29,7 @@ export {
   systemOffsetProvider,
   type TimeZoneOffsetProvider,
 } from "./schedule.ts";
-export { isPinFormatValid, MAX_PIN_DIGITS, normalizeCardId } from "./credential.ts";
+export { isPinFormatValid, MAX_PIN_DIGITS } from "./credential.ts";
 export {
   createDoorState,
   DOOR_EVENT,

@@ -11,6 +11,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { ATTR_POINTER, ValidationError } from "../errors.ts";
 import type { Validity } from "./validity.ts";
+import { normalizeCardId } from "../shared/card_id.js";
 import { prepared } from "./db.ts";
 import { bool, int, nullableInt, nullableText, oneOf, rowReader, text } from "./rows.ts";
 
@@ -126,97 +127,12 @@ function toCredentials(rows: unknown[]): Credential[] {
 }
 
 /**
- * Normalises a card id to lower-case hex byte pairs joined by `:`.
- * Accepts `AA:BB:cc:dd` (every group exactly two hex digits) or `aabbccdd`
- * (an even number of hex digits). Surrounding whitespace is ignored.
- *
- * @returns the normalised id, or null if `text` is not a card id.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { normalizeCardId } from "./credentials.ts";
- * assert.equal(normalizeCardId("AA:BB:cc:dd"), "aa:bb:cc:dd");
- * assert.equal(normalizeCardId("aabbccdd"), "aa:bb:cc:dd");
- * assert.equal(normalizeCardId("a:bb"), null);
- * ```
+ * The card-id codec the store applies (one home, shared with the decoder and
+ * the UI): `normalizeCardId` gives the stored form of a card id (`AA:BB:cc:dd`
+ * or `aabbccdd` → `aa:bb:cc:dd`, null if not a card id); `cardIdFromBits` and
+ * `bitsFromCardId` convert between raw reader bits and that text.
  */
-export function normalizeCardId(text: string): string | null {
-  const value = text.trim().toLowerCase();
-  if (/^[0-9a-f]{2}(:[0-9a-f]{2})*$/.test(value)) return value;
-  if (/^([0-9a-f]{2})+$/.test(value)) return value.match(/../g)!.join(":");
-  return null;
-}
-
-/**
- * Formats raw reader bits the way Leosac does: MSB first, packed into
- * ceil(nbBits / 8) bytes, the last byte zero-padded on the right, lower-case
- * hex joined by `:`.
- *
- * @param bits the frame as an unsigned integer whose lowest bit is the last bit received.
- * @param nbBits the frame length (> 0).
- * @throws {RangeError} if `nbBits` is not a positive integer or `bits` does not fit.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { cardIdFromBits } from "./credentials.ts";
- * assert.equal(cardIdFromBits(0x20200cen, 26), "80:80:33:80");
- * ```
- */
-export function cardIdFromBits(bits: bigint, nbBits: number): string {
-  checkNbBits(nbBits);
-  if (bits < 0n || bits >> BigInt(nbBits) !== 0n) {
-    throw new RangeError(`Value does not fit in ${nbBits} bits: ${bits}`);
-  }
-  const nbBytes = Math.ceil(nbBits / 8);
-  let packed = bits << BigInt(nbBytes * 8 - nbBits);
-  const bytes: string[] = [];
-  for (let i = 0; i < nbBytes; i++) {
-    bytes.unshift((packed & 0xffn).toString(16).padStart(2, "0"));
-    packed >>= 8n;
-  }
-  return bytes.join(":");
-}
-
-/**
- * The inverse of {@linkcode cardIdFromBits}: the `nbBits` raw bits of a card id.
- *
- * @throws {RangeError} if the id is not a card id, its byte count is not
- * ceil(nbBits / 8), or its padding bits are not zero.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { bitsFromCardId } from "./credentials.ts";
- * assert.equal(bitsFromCardId("80:80:33:80", 26), 0x20200cen);
- * ```
- */
-export function bitsFromCardId(cardId: string, nbBits: number): bigint {
-  checkNbBits(nbBits);
-  const normalized = normalizeCardId(cardId);
-  if (normalized === null) throw new RangeError(`Invalid card id: "${cardId}"`);
-  const bytes = normalized.split(":");
-  const nbBytes = Math.ceil(nbBits / 8);
-  if (bytes.length !== nbBytes) {
-    throw new RangeError(
-      `Card id "${cardId}" has ${bytes.length} bytes, ${nbBits} bits need ${nbBytes}`,
-    );
-  }
-  let packed = 0n;
-  for (const byte of bytes) packed = (packed << 8n) | BigInt(parseInt(byte, 16));
-  const padding = BigInt(nbBytes * 8 - nbBits);
-  if ((packed & ((1n << padding) - 1n)) !== 0n) {
-    throw new RangeError(`Card id "${cardId}" has non-zero padding bits for ${nbBits} bits`);
-  }
-  return packed >> padding;
-}
-
-function checkNbBits(nbBits: number): void {
-  if (!Number.isInteger(nbBits) || nbBits <= 0) {
-    throw new RangeError(`Bit count must be a positive integer: ${nbBits}`);
-  }
-}
+export { bitsFromCardId, cardIdFromBits, normalizeCardId } from "../shared/card_id.js";
 
 function cardIdOrThrow(text: string): string {
   const cardId = normalizeCardId(text);

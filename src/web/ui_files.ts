@@ -42,6 +42,7 @@ import doorsZoneJs from "./ui/js/pages/doors/zone.js" with { type: "text" };
 import loginJs from "./ui/js/pages/login.js" with { type: "text" };
 import peopleJs from "./ui/js/pages/people.js" with { type: "text" };
 import statusJs from "../shared/status.js" with { type: "text" };
+import cardIdJs from "../shared/card_id.js" with { type: "text" };
 
 /** One served file. */
 export interface UiFile {
@@ -86,6 +87,7 @@ const BODIES: ReadonlyArray<readonly [string, string]> = [
   ["/js/pages/login.js", loginJs],
   ["/js/pages/people.js", peopleJs],
   ["/js/shared/status.js", statusJs],
+  ["/js/shared/card_id.js", cardIdJs],
 ];
 
 function contentType(path: string): string {

@@ -1,7 +1,8 @@
 /**
- * Wiegand card formats: the built-in catalogue, administrator-defined formats,
- * parity checking, field extraction ({@linkcode decodeFrame}) and encoding
- * ({@linkcode encodeCard}, used by tests and the simulator).
+ * Wiegand card formats: the built-in catalogue, the validation of
+ * administrator-defined formats, and frame decoding ({@linkcode decodeFrame}).
+ * The codec itself (parity, fields, card-id text, encoding) is
+ * `src/shared/card_id.js`, which the web UI shares.
  *
  * Bits are numbered in transmission order: bit 0 is the first bit received and
  * the most significant bit of the `bits` bigint. Field and parity positions
@@ -9,76 +10,60 @@
  *
  * @module
  */
+import {
+  type BitField,
+  bitMask,
+  type BitsFrame,
+  type CardFormatDefinition,
+  cardIdFromBits,
+  type CardLayout,
+  compileLayout,
+  encodeFields,
+  fieldMask,
+  fieldsOf,
+  H10301_DEFINITION,
+  parityHolds,
+  parityPositions,
+  type ParitySpec,
+} from "../../shared/card_id.js";
 
 /** Longest frame the assembler and decoder accept. */
 export const MAX_FRAME_BITS = 128;
 /** Frames shorter than this are noise. */
 export const MIN_FRAME_BITS = 4;
 
-/** A contiguous run of bits. */
-export interface BitField {
-  /** Position of the first (most significant) bit of the field. */
-  start: number;
-  /** Number of bits. */
-  length: number;
-}
-
-/** Parity kind: the number of ones over the covered bits plus the parity bit is even or odd. */
-export type ParityKind = "even" | "odd";
-
-/** A parity bit covering a contiguous range of bits. */
-export interface ParityRange {
-  /** Position of the parity bit. */
-  bit: number;
-  kind: ParityKind;
-  /** First covered bit. */
-  start: number;
-  /** Number of covered bits. */
-  length: number;
-}
-
-/** A parity bit covering an explicit list of bit positions. */
-export interface ParityPositions {
-  bit: number;
-  kind: ParityKind;
-  positions: readonly number[];
-}
-
-/** One parity check of a format definition. */
-export type ParitySpec = ParityRange | ParityPositions;
+/**
+ * The layout types, defined with the codec in `src/shared/card_id.js`:
+ * {@linkcode BitField}, {@linkcode ParityKind}, {@linkcode ParityRange},
+ * {@linkcode ParityPositions}, {@linkcode ParitySpec}, {@linkcode ParityCheck},
+ * {@linkcode BitsFrame}.
+ */
+export type {
+  BitField,
+  BitsFrame,
+  ParityCheck,
+  ParityKind,
+  ParityPositions,
+  ParityRange,
+  ParitySpec,
+} from "../../shared/card_id.js";
 
 /**
- * A format as an administrator (or the catalogue) writes it. Parity bits are
- * computed in list order when encoding, so a parity bit may cover the parity
- * bits listed before it (HID Corporate 1000 does this), never those after it.
+ * A format as an administrator (or the catalogue) writes it: a name, a frame
+ * length (1..128 bits), an optional facility field, the number field and the
+ * parity checks. Parity bits are computed in list order when encoding, so a
+ * parity bit may cover the parity bits listed before it (HID Corporate 1000
+ * does this), never those after it.
  */
-export interface WiegandFormatDefinition {
-  name: string;
-  /** Frame length in bits (1..128). */
-  length: number;
-  facility?: BitField;
-  number: BitField;
-  parity: readonly ParitySpec[];
-}
+export type WiegandFormatDefinition = CardFormatDefinition;
 
-/** A compiled parity check. */
-export interface ParityCheck {
-  bit: number;
-  kind: ParityKind;
-  /** Covered bits as a mask over the frame value (bit 0 of the frame is the MSB). */
-  mask: bigint;
-}
-
-/** A validated, ready-to-use format. Build with {@linkcode defineFormat} or {@linkcode rawFormat}. */
-export interface WiegandFormat {
-  readonly name: string;
-  /** Frame length, or `null` for a raw format that accepts any length. */
-  readonly length: number | null;
-  readonly facility: BitField | null;
-  /** `null` only for raw formats, whose number is the whole frame. */
-  readonly number: BitField | null;
-  readonly parity: readonly ParityCheck[];
-}
+/**
+ * A validated, ready-to-use format (its `length` is `null` for a raw format
+ * that accepts any length, its `number` `null` only for raw formats, whose
+ * number is the whole frame). Build with {@linkcode defineFormat} or
+ * {@linkcode rawFormat}.
+ */
+export type WiegandFormat = Readonly<CardLayout>;
 
 /** Successful card decode. */
 export interface CardRead {
@@ -109,12 +94,6 @@ export interface BadRead {
 /** Outcome of {@linkcode decodeFrame}. */
 export type DecodeResult = CardRead | BadRead;
 
-/** A frame: its bits (bit 0 first = MSB) and bit count. */
-export interface BitsFrame {
-  bits: bigint;
-  nbBits: number;
-}
-
 /** Thrown by {@linkcode defineFormat} for an invalid definition. */
 export class FormatError extends Error {
   /** The offending field, e.g. `"parity[1].bit"`. */
@@ -124,28 +103,6 @@ export class FormatError extends Error {
     this.name = "FormatError";
     this.field = field;
   }
-}
-
-/** Mask of the single bit at `position` in a frame of `length` bits. */
-export function bitMask(position: number, length: number): bigint {
-  return 1n << BigInt(length - 1 - position);
-}
-
-/** Reads bit `position` of a frame. */
-export function getBit(bits: bigint, position: number, length: number): 0 | 1 {
-  return (bits & bitMask(position, length)) === 0n ? 0 : 1;
-}
-
-/** Reads a field as an unsigned bigint. */
-export function getField(bits: bigint, field: BitField, length: number): bigint {
-  const shift = BigInt(length - field.start - field.length);
-  return (bits >> shift) & ((1n << BigInt(field.length)) - 1n);
-}
-
-function popcount(value: bigint): number {
-  let count = 0;
-  for (let v = value; v > 0n; v &= v - 1n) count++;
-  return count;
 }
 
 function checkField(name: string, label: string, field: BitField, length: number): void {
@@ -174,29 +131,18 @@ function checkPosition(name: string, label: string, position: number, length: nu
   }
 }
 
-function compileParity(
-  name: string,
-  spec: ParitySpec,
-  index: number,
-  length: number,
-): ParityCheck {
+function checkParitySpec(name: string, spec: ParitySpec, index: number, length: number): void {
   const label = `parity[${index}]`;
   checkPosition(name, `${label}.bit`, spec.bit, length);
   if (spec.kind !== "even" && spec.kind !== "odd") {
     throw new FormatError(name, `${label}.kind`, `must be "even" or "odd", got "${spec.kind}"`);
   }
-  let positions: readonly number[];
   if ("positions" in spec) {
-    positions = spec.positions;
-    positions.forEach((p, i) => checkPosition(name, `${label}.positions[${i}]`, p, length));
+    spec.positions.forEach((p, i) => checkPosition(name, `${label}.positions[${i}]`, p, length));
   } else {
     checkField(name, label, spec, length);
-    positions = Array.from({ length: spec.length }, (_, i) => spec.start + i);
   }
-  if (positions.length === 0) throw new FormatError(name, label, "covers no bits");
-  let mask = 0n;
-  for (const p of positions) if (p !== spec.bit) mask |= bitMask(p, length);
-  return { bit: spec.bit, kind: spec.kind, mask };
+  if (parityPositions(spec).length === 0) throw new FormatError(name, label, "covers no bits");
 }
 
 /**
@@ -247,7 +193,9 @@ export function defineFormat(definition: WiegandFormatDefinition): WiegandFormat
   const dataMask = fieldMask(definition.number, length) |
     (facility === null ? 0n : fieldMask(facility, length));
   if (!Array.isArray(definition.parity)) throw new FormatError(name, "parity", "must be an array");
-  const parity = definition.parity.map((spec, i) => compileParity(name, spec, i, length));
+  definition.parity.forEach((spec, i) => checkParitySpec(name, spec, i, length));
+  const layout = compileLayout(definition);
+  const parity = layout.parity;
   parity.forEach((check, i) => {
     const self = bitMask(check.bit, length);
     if ((self & dataMask) !== 0n) {
@@ -266,17 +214,7 @@ export function defineFormat(definition: WiegandFormatDefinition): WiegandFormat
       }
     });
   });
-  return {
-    name,
-    length,
-    facility: facility === null ? null : { ...facility },
-    number: { ...definition.number },
-    parity,
-  };
-}
-
-function fieldMask(field: BitField, length: number): bigint {
-  return ((1n << BigInt(field.length)) - 1n) << BigInt(length - field.start - field.length);
+  return layout;
 }
 
 /**
@@ -306,18 +244,7 @@ function positionsWhere(from: number, to: number, keep: (p: number) => boolean):
 }
 
 /** 26-bit HID H10301: even parity over bits 1-12, odd over 13-24, facility 8, number 16. */
-export const H10301: WiegandFormat = defineFormat({
-  name: "H10301",
-  length: 26,
-  facility: { start: 1, length: 8 },
-  number: { start: 9, length: 16 },
-  parity: [{ bit: 0, kind: "even", start: 1, length: 12 }, {
-    bit: 25,
-    kind: "odd",
-    start: 13,
-    length: 12,
-  }],
-});
+export const H10301: WiegandFormat = defineFormat(H10301_DEFINITION);
 
 /** 34-bit (HID H10306 / N10002 layout): facility 16, number 16, even/odd halves. */
 export const WIEGAND_34: WiegandFormat = defineFormat({
@@ -420,17 +347,15 @@ export function findFormat(name: string): WiegandFormat | undefined {
 }
 
 /** Whether every parity check of `format` holds for `bits`. */
-export function checkParity(format: WiegandFormat, bits: bigint, nbBits: number): boolean {
-  return format.parity.every((check) => {
-    const ones = popcount(bits & check.mask) + getBit(bits, check.bit, nbBits);
-    return (ones % 2 === 0) === (check.kind === "even");
-  });
-}
+export const checkParity: (format: WiegandFormat, bits: bigint, nbBits: number) => boolean =
+  parityHolds;
 
 /**
  * Leosac's card id: the raw bits MSB-first in `ceil(n/8)` bytes, the last byte
- * zero-padded on the right, lowercase hex joined by `:`.
+ * zero-padded on the right, lowercase hex joined by `:` (`cardIdFromBits` of
+ * `src/shared/card_id.js`).
  *
+ * @throws {RangeError} if `nbBits` is not a positive integer or `bits` does not fit.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -439,15 +364,7 @@ export function checkParity(format: WiegandFormat, bits: bigint, nbBits: number)
  * assert.equal(cardIdHex(bits, nbBits), "80:80:33:80");
  * ```
  */
-export function cardIdHex(bits: bigint, nbBits: number): string {
-  const nbBytes = Math.ceil(nbBits / 8);
-  const padded = bits << BigInt(nbBytes * 8 - nbBits);
-  const bytes: string[] = [];
-  for (let i = nbBytes - 1; i >= 0; i--) {
-    bytes.push(((padded >> BigInt(i * 8)) & 0xffn).toString(16).padStart(2, "0"));
-  }
-  return bytes.join(":");
-}
+export const cardIdHex: (bits: bigint, nbBits: number) => string = cardIdFromBits;
 
 /**
  * Decodes a frame against `formats`, tried in order: the first format of the right
@@ -483,13 +400,12 @@ export function decodeFrame(
   for (const format of formats) {
     if (format.length !== null && format.length !== nbBits) continue;
     lengthMatched = true;
-    if (!checkParity(format, value, nbBits)) continue;
+    if (!parityHolds(format, value, nbBits)) continue;
     return {
       kind: "card",
       format: format.name,
-      facility: format.facility === null ? null : Number(getField(value, format.facility, nbBits)),
-      number: format.number === null ? value : getField(value, format.number, nbBits),
-      cardIdHex: cardIdHex(value, nbBits),
+      ...fieldsOf(format, value, nbBits),
+      cardIdHex: cardIdFromBits(value, nbBits),
       nbBits,
       bits: value,
     };
@@ -504,45 +420,11 @@ export function decodeFrame(
  * @param number card number (a raw format needs its `length`, see {@linkcode rawFormat})
  * @throws {RangeError} when a value does not fit its field
  */
-export function encodeCard(
+export const encodeCard: (
   format: WiegandFormat,
   facility: number | null,
   number: bigint | number,
-): BitsFrame {
-  const card = BigInt(number);
-  if (format.length === null) {
-    throw new RangeError(`Cannot encode with format "${format.name}": it has no fixed length`);
-  }
-  const length = format.length;
-  if (format.number === null) {
-    checkFits(format.name, "number", card, length);
-    return { bits: card, nbBits: length };
-  }
-  let bits = 0n;
-  checkFits(format.name, "number", card, format.number.length);
-  bits |= card << BigInt(length - format.number.start - format.number.length);
-  if (format.facility !== null) {
-    const fc = BigInt(facility ?? 0);
-    checkFits(format.name, "facility", fc, format.facility.length);
-    bits |= fc << BigInt(length - format.facility.start - format.facility.length);
-  } else if (facility !== null && facility !== 0) {
-    throw new RangeError(`Format "${format.name}" has no facility code, got ${facility}`);
-  }
-  for (const check of format.parity) {
-    const ones = popcount(bits & check.mask);
-    const needOne = (ones % 2 === 0) !== (check.kind === "even");
-    if (needOne) bits |= bitMask(check.bit, length);
-  }
-  return { bits, nbBits: length };
-}
-
-function checkFits(format: string, field: string, value: bigint, width: number): void {
-  if (value < 0n || value >= 1n << BigInt(width)) {
-    throw new RangeError(
-      `Format "${format}": ${field} ${value} does not fit in ${width} bits`,
-    );
-  }
-}
+) => BitsFrame = encodeFields;
 
 /** Parses a string of `0`/`1` characters (spaces ignored) into a frame. */
 export function parseBitString(text: string): BitsFrame {
