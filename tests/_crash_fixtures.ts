@@ -31,6 +31,8 @@ export class ServerProcess {
   /** Everything it wrote on stdout and stderr (the last 256 KiB). */
   output = "";
   readonly #drained: Promise<void>;
+  /** Called after each chunk of output (see {@linkcode waitForOutput}). */
+  readonly #outputWaiters = new Set<() => void>();
 
   private constructor(child: Deno.ChildProcess, url: string, drained: Promise<void>) {
     this.child = child;
@@ -68,7 +70,10 @@ export class ServerProcess {
         text = (text + decoder.decode(chunk, { stream: true })).slice(-256 * 1024);
         const match = /Listening on (http:\/\/\S+)/.exec(text);
         if (match) resolve(match[1]!);
-        if (server !== null) server.output = text;
+        if (server !== null) {
+          server.output = text;
+          for (const wake of server.#outputWaiters) wake();
+        }
       }
     };
     let server: ServerProcess | null = null;
@@ -99,6 +104,35 @@ export class ServerProcess {
     const status = await this.child.status;
     await this.#drained;
     return status;
+  }
+
+  /**
+   * Resolves with the first match of `pattern` in the output (already written
+   * or still to come); rejects after `timeoutMs` or when the output ends.
+   */
+  async waitForOutput(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpExecArray> {
+    const { promise, resolve, reject } = Promise.withResolvers<RegExpExecArray>();
+    const check = (): void => {
+      const match = pattern.exec(this.output);
+      if (match) resolve(match);
+    };
+    this.#outputWaiters.add(check);
+    const timer = setTimeout(
+      () =>
+        reject(new Error(`no ${pattern} in the output within ${timeoutMs} ms:\n${this.output}`)),
+      timeoutMs,
+    );
+    this.#drained.then(() => {
+      check();
+      reject(new Error(`output ended without ${pattern}:\n${this.output}`));
+    });
+    check();
+    try {
+      return await promise;
+    } finally {
+      clearTimeout(timer);
+      this.#outputWaiters.delete(check);
+    }
   }
 
   /** GET /healthz. */
@@ -232,6 +266,36 @@ export interface Acknowledged {
   reads: number;
   /** Admin changes answered with success. */
   changes: number;
+  /** Dispatches `"change"` after each of the above changes (see {@linkcode untilAcknowledged}). */
+  readonly changed: EventTarget;
+}
+
+/**
+ * Resolves once `enough(ack)` holds (checked now and after each change);
+ * rejects after `timeoutMs`, with what was acknowledged by then.
+ */
+export async function untilAcknowledged(
+  ack: Acknowledged,
+  enough: (ack: Acknowledged) => boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
+  if (enough(ack)) return;
+  const { promise, resolve, reject } = Promise.withResolvers<void>();
+  const check = (): void => {
+    if (enough(ack)) resolve();
+  };
+  ack.changed.addEventListener("change", check);
+  const timer = setTimeout(() => {
+    const { events, groups, reads, changes, eventsWithoutRow } = ack;
+    const seen = { events: events.size, groups: groups.size, reads, changes, eventsWithoutRow };
+    reject(new Error(`not acknowledged within ${timeoutMs} ms: ${JSON.stringify(seen)}`));
+  }, timeoutMs);
+  try {
+    await promise;
+  } finally {
+    clearTimeout(timer);
+    ack.changed.removeEventListener("change", check);
+  }
 }
 
 /** A running load; `stop()` ends it and closes its connections. */
@@ -259,6 +323,7 @@ export async function startLoad(
     const id = (message.content as Json).audit_id;
     if (typeof id === "number" && id > 0) ack.events.add(id);
     else ack.eventsWithoutRow++;
+    ack.changed.dispatchEvent(new Event("change"));
   });
   const admin = await adminClient(server);
   const readerClients: TestClient[] = [];
@@ -274,7 +339,10 @@ export async function startLoad(
       const sent = performance.now();
       const reply = await race(client, client.request("hardware.simulate", cardRequest(reader, n)));
       if (reply === null) return;
-      if (reply.status_code === 0) ack.reads++;
+      if (reply.status_code === 0) {
+        ack.reads++;
+        ack.changed.dispatchEvent(new Event("change"));
+      }
       const wait = READ_INTERVAL_MS - (performance.now() - sent);
       if (wait > 0) await race(client, new Promise((r) => setTimeout(r, wait)));
     }
@@ -289,6 +357,7 @@ export async function startLoad(
       if (reply.status_code === 0) {
         ack.groups.add(Number((reply.content as Json).data.id));
         ack.changes++;
+        ack.changed.dispatchEvent(new Event("change"));
       }
     }
   };
@@ -307,7 +376,14 @@ export async function startLoad(
 
 /** An empty record of acknowledgements. */
 export function newAcknowledged(): Acknowledged {
-  return { events: new Set(), eventsWithoutRow: 0, groups: new Set(), reads: 0, changes: 0 };
+  return {
+    events: new Set(),
+    eventsWithoutRow: 0,
+    groups: new Set(),
+    reads: 0,
+    changes: 0,
+    changed: new EventTarget(),
+  };
 }
 
 /**
