@@ -49,6 +49,7 @@
  *
  * @module
  */
+import { isValidAt, validityProblem } from "../policy/validity.ts";
 import { isPinFormatValid } from "./credential.ts";
 import { isScheduleActive, isWithinTimeframes } from "./schedule.ts";
 import type {
@@ -62,7 +63,6 @@ import type {
   DenyReason,
   MappedSchedule,
   UserFact,
-  Validity,
 } from "./types.ts";
 import { DENY_REASON, GRANT_REASON } from "./types.ts";
 
@@ -78,16 +78,6 @@ type Identification =
     owner: UserFact | null;
     fields: IdentityFields;
   };
-
-/** True when the validity is enabled and `nowMs` lies inside its inclusive window. */
-export function isValidAt(validity: Validity, nowMs: number): boolean {
-  return validity.enabled && isWithinValidity(validity, nowMs);
-}
-
-function isWithinValidity(validity: Validity, nowMs: number): boolean {
-  return (validity.start === null || nowMs >= validity.start) &&
-    (validity.end === null || nowMs <= validity.end);
-}
 
 /**
  * Decides whether a request is granted, following the rule order in this
@@ -260,18 +250,15 @@ function credentialFields(credential: CredentialFact): IdentityFields {
 }
 
 function credentialDenial(credential: CredentialFact, nowMs: number): DenyReason | null {
-  if (!credential.validity.enabled) return DENY_REASON.CREDENTIAL_DISABLED;
-  if (!isWithinValidity(credential.validity, nowMs)) {
-    return DENY_REASON.CREDENTIAL_OUT_OF_VALIDITY;
-  }
-  return null;
+  const problem = validityProblem(credential.validity, nowMs);
+  if (problem === "disabled") return DENY_REASON.CREDENTIAL_DISABLED;
+  return problem === null ? null : DENY_REASON.CREDENTIAL_OUT_OF_VALIDITY;
 }
 
 function ownerDenial(owner: UserFact | null, nowMs: number): DenyReason | null {
-  if (owner === null) return null;
-  if (!owner.validity.enabled) return DENY_REASON.OWNER_DISABLED;
-  if (!isWithinValidity(owner.validity, nowMs)) return DENY_REASON.OWNER_OUT_OF_VALIDITY;
-  return null;
+  const problem = owner === null ? null : validityProblem(owner.validity, nowMs);
+  if (problem === "disabled") return DENY_REASON.OWNER_DISABLED;
+  return problem === null ? null : DENY_REASON.OWNER_OUT_OF_VALIDITY;
 }
 
 /** The owner fact of a credential; undefined when it has an owner the facts lack. */

@@ -18,7 +18,8 @@
  * @module
  */
 export * from "./types.ts";
-export { decideAccess, isValidAt } from "./decide.ts";
+export { decideAccess } from "./decide.ts";
+export { isValidAt, validityProblem } from "../policy/validity.ts";
 export {
   type Holiday,
   intlOffsetProvider,

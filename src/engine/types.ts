@@ -12,6 +12,7 @@
  *
  * @module
  */
+import type { Validity } from "../policy/validity.ts";
 
 /** How an access point's reader identifies people (`access_points.reader_mode`). */
 export type ReaderMode = "card" | "pin" | "card_and_pin" | "card_or_pin";
@@ -35,15 +36,8 @@ export type AntipassbackMode = "off" | "soft" | "hard";
 /** Credential kinds (`credentials.type`). */
 export type CredentialType = "rfid-card" | "pin-code";
 
-/** Leosac's `ValidityInfo`: an enabled flag and an inclusive time window (Unix ms). */
-export interface Validity {
-  /** Leosac's `validity_enabled`: false disables whatever the window says. */
-  enabled: boolean;
-  /** Start of the window (inclusive), or null for unbounded. */
-  start: number | null;
-  /** End of the window (inclusive), or null for unbounded. */
-  end: number | null;
-}
+/** Leosac's `ValidityInfo` (the rule and its type live in `src/policy/validity.ts`). */
+export type { Validity };
 
 /** A card as read by a reader. */
 export interface PresentedCard {

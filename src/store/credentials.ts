@@ -10,7 +10,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { ATTR_POINTER, ValidationError } from "../errors.ts";
-import type { Validity } from "./validity.ts";
+import type { Validity } from "../policy/validity.ts";
 import { normalizeCardId } from "../shared/card_id.js";
 import { prepared } from "./db.ts";
 import { bool, int, nullableInt, nullableText, oneOf, rowReader, text } from "./rows.ts";

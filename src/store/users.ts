@@ -4,7 +4,7 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
-import type { Validity } from "./validity.ts";
+import type { Validity } from "../policy/validity.ts";
 import { prepared } from "./db.ts";
 import { bool, int, nullableInt, nullableText, oneOf, oneOfInt, rowReader, text } from "./rows.ts";
 import { bumpAuthEpoch } from "./auth_epoch.ts";

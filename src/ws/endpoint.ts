@@ -35,7 +35,7 @@ import type { AuditEntry } from "../store/audit.ts";
 import type { ControllerPort } from "../controller/port.ts";
 import type { ServerMessage } from "./protocol.ts";
 import type { UserRank } from "../store/users.ts";
-import type { Validity } from "../store/validity.ts";
+import type { Validity } from "../policy/validity.ts";
 import type { LoginLimiter } from "./login_limiter.ts";
 import type { EventHub } from "./event_hub.ts";
 import type { RegisteredSession } from "./registry.ts";

@@ -6,7 +6,7 @@
  */
 import { ValidationError } from "../errors.ts";
 import type { User } from "../store/users.ts";
-import type { Validity } from "../store/validity.ts";
+import type { Validity } from "../policy/validity.ts";
 
 /** Leosac's "unbounded" dates as it prints them. */
 export const DATE_MIN = "1677-09-21T00:12:43.145224192+0000";

@@ -10,7 +10,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { deleteToken, getTokenByHash, refreshToken, TOKEN_LIFETIME_MS } from "../store/tokens.ts";
 import { getUser, type UserRank } from "../store/users.ts";
-import { isValidAt, type Validity } from "../store/validity.ts";
+import { isValidAt, type Validity } from "../policy/validity.ts";
 import { authEpoch } from "../store/auth_epoch.ts";
 import type { Actor } from "./permissions.ts";
 

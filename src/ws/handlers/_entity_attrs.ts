@@ -13,7 +13,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { ATTR_POINTER, BadRequestError, NotFoundError, ValidationError } from "../../errors.ts";
 import { prepared } from "../../store/db.ts";
-import type { Validity } from "../../store/validity.ts";
+import type { Validity } from "../../policy/validity.ts";
 import { parseDate } from "../serialize.ts";
 
 /** The pointer prefix of attribute errors (one home: `errors.ts`). */

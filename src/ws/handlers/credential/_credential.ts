@@ -26,7 +26,7 @@ import { isUniqueViolation } from "../../../store/constraint.ts";
 import { type Credential, getCredential, normalizeCardId } from "../../../store/credentials.ts";
 import { listScheduleIdsMappedTo } from "../../../store/schedules.ts";
 import { getUser } from "../../../store/users.ts";
-import type { Validity } from "../../../store/validity.ts";
+import type { Validity } from "../../../policy/validity.ts";
 import type { EndpointContext } from "../../endpoint.ts";
 import { toMany, validityAttributes } from "../../serialize.ts";
 import { object, str } from "../../validate.ts";

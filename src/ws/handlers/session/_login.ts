@@ -7,7 +7,7 @@
 import { AppError, STATUS } from "../../../errors.ts";
 import { AUDIT_EVENT, AUDIT_KIND, auditMask } from "../../../store/audit.ts";
 import type { User } from "../../../store/users.ts";
-import { isValidAt } from "../../../store/validity.ts";
+import { isValidAt } from "../../../policy/validity.ts";
 import type { EndpointContext } from "../../endpoint.ts";
 
 /** Longest accepted password. */

@@ -14,7 +14,7 @@ import {
   USER_RANK,
   type UserRank,
 } from "../../../store/users.ts";
-import type { Validity } from "../../../store/validity.ts";
+import type { Validity } from "../../../policy/validity.ts";
 import type { EndpointContext } from "../../endpoint.ts";
 import { toMany, validityAttributes } from "../../serialize.ts";
 import {

@@ -17,7 +17,7 @@ import {
   USER_RANK,
   type UserPatch,
 } from "../../../store/users.ts";
-import { isValidAt, type Validity } from "../../../store/validity.ts";
+import { isValidAt, type Validity } from "../../../policy/validity.ts";
 import { defineEndpoint } from "../../endpoint.ts";
 import { userSnapshot } from "../../serialize.ts";
 import { id, object } from "../../validate.ts";
