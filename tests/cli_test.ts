@@ -7,7 +7,10 @@ interface Running {
   child: Deno.ChildProcess;
   url: string;
   stdoutLines: string[];
+  /** Everything written on stderr, once it is closed. */
   stderr: () => Promise<string>;
+  /** Resolves when stderr (so far or later) matches `pattern`; rejects when it ends first. */
+  stderrMatch: (pattern: RegExp) => Promise<void>;
 }
 
 async function startCli(args: string[], env: Record<string, string> = {}): Promise<Running> {
@@ -34,8 +37,33 @@ async function startCli(args: string[], env: Record<string, string> = {}): Promi
     }
   }
   reader.releaseLock();
-  const stderrText = new Response(child.stderr).text();
-  return { child, url, stdoutLines, stderr: () => stderrText };
+  let stderrSoFar = "";
+  let stderrEnded = false;
+  const stderrWaiters = new Set<() => void>();
+  const stderrText = (async () => {
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      stderrSoFar += chunk;
+      for (const wake of stderrWaiters) wake();
+    }
+    stderrEnded = true;
+    for (const wake of stderrWaiters) wake();
+    return stderrSoFar;
+  })();
+  const stderrMatch = async (pattern: RegExp): Promise<void> => {
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    const check = (): void => {
+      if (pattern.test(stderrSoFar)) resolve();
+      else if (stderrEnded) reject(new Error(`stderr ended without ${pattern}:\n${stderrSoFar}`));
+    };
+    stderrWaiters.add(check);
+    check();
+    try {
+      await promise;
+    } finally {
+      stderrWaiters.delete(check);
+    }
+  };
+  return { child, url, stdoutLines, stderr: () => stderrText, stderrMatch };
 }
 
 async function stop(
@@ -187,21 +215,15 @@ Deno.test("leosac serve: the restart call restarts in-process on the same port",
     };
     const replies = await wsRequest(wsUrl, [login, { type: "restart", content: {} }]);
     assert.equal(replies[1]!.status_code, 0);
-    let after: Array<{ status_code: number; content: unknown }> = [];
-    for (let attempt = 0; attempt < 50 && after.length === 0; attempt++) {
-      await new Promise((r) => setTimeout(r, 200));
-      after = await wsRequest(wsUrl, [login]).catch(() => []);
-    }
+    // The new server says it listens (on the same address) once it does.
+    await run.stderrMatch(
+      new RegExp(`Restarted; listening on ${run.url.replaceAll(".", "\\.")}`),
+    );
+    const after = await wsRequest(wsUrl, [login]);
     assert.equal((after[0]?.content as { status: number }).status, 0, "serves again after restart");
-    for (let attempt = 0; attempt < 50; attempt++) {
-      await new Promise((r) => setTimeout(r, 100));
-      const again = await wsRequest(wsUrl, [login]).catch(() => []);
-      if (again.length === 1) break;
-    }
     assert.equal((await stop(run)).code, 0);
     const logs = await run.stderr();
-    assert.match(logs, /Restarting on request/);
-    assert.match(logs, new RegExp(`Restarted; listening on ${run.url.replaceAll(".", "\\.")}`));
+    assert.match(logs, /Restarting on request[\s\S]*Restarted; listening on/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
