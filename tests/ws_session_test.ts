@@ -178,9 +178,7 @@ Deno.test("WebSocket upgrades beyond the session bound get HTTP 503, and succeed
   await b.request("get_leosac_version");
   await assert.rejects(TestClient.connect(server.wsUrl));
   await b.close();
-  for (let i = 0; i < 50 && server.app.deps.sessions.size >= 2; i++) {
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await server.app.deps.sessions.whenAtMost(1);
   await using c = await TestClient.connect(server.wsUrl);
   assert.equal((await c.request("get_leosac_version")).status_code, 0);
 });

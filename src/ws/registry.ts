@@ -20,13 +20,31 @@ export interface RegisteredSession {
 /** The set of open sessions. */
 export class SessionRegistry {
   readonly #sessions = new Map<string, RegisteredSession>();
+  /** Called after each removal (see {@linkcode whenAtMost}). */
+  readonly #onRemove = new Set<() => void>();
 
+  /** Registers an open session. */
   add(session: RegisteredSession): void {
     this.#sessions.set(session.id, session);
   }
 
+  /** Forgets a closed session. */
   remove(session: RegisteredSession): void {
     this.#sessions.delete(session.id);
+    for (const wake of this.#onRemove) wake();
+  }
+
+  /** Resolves once at most `count` sessions are open (at once if that is already so). */
+  whenAtMost(count: number): Promise<void> {
+    if (this.#sessions.size <= count) return Promise.resolve();
+    const { promise, resolve } = Promise.withResolvers<void>();
+    const check = (): void => {
+      if (this.#sessions.size > count) return;
+      this.#onRemove.delete(check);
+      resolve();
+    };
+    this.#onRemove.add(check);
+    return promise;
   }
 
   /** Every session logged in as `userId`, except `exceptId`. */
@@ -39,6 +57,7 @@ export class SessionRegistry {
     for (const session of this.#sessions.values()) session.close(code, reason);
   }
 
+  /** How many sessions are open. */
   get size(): number {
     return this.#sessions.size;
   }
