@@ -7,6 +7,7 @@ import { type EdgeEvent, GpioError } from "../types.ts";
 import { EVENT_BATCH, EventPump } from "./event_pump.ts";
 import { type Libc, loadLibc } from "./libc.ts";
 import { LINE_EVENT_ID, OFFSET, SIZEOF } from "./uapi.ts";
+import { untilBlockedInPoll } from "./testdata/in_poll.ts";
 
 function withPipe(fn: (libc: Libc, readFd: number, writeFd: number) => Promise<void>) {
   return async () => {
@@ -50,33 +51,29 @@ function encodeEvents(first: number, count: number): Uint8Array<ArrayBuffer> {
   return buffer;
 }
 
-async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error("Timed out waiting");
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
-
 const errorOf = (errno: number, what: string) =>
   new GpioError(errno, `Cannot ${what} 3 of chip "pipe"`, { chip: "pipe", offset: 3 });
 
 Deno.test(
   "EventPump delivers events in batches larger than one read, in order",
   withPipe(async (libc, readFd, writeFd) => {
+    const total = EVENT_BATCH * 2 + 5;
     const events: EdgeEvent[] = [];
     const errors: GpioError[] = [];
+    const { promise: allDelivered, resolve: delivered } = Promise.withResolvers<void>();
     const pump = new EventPump({
       libc,
       fd: readFd,
-      listeners: new Set([(e: EdgeEvent) => events.push(e)]),
+      listeners: new Set([(e: EdgeEvent) => {
+        events.push(e);
+        if (events.length === total) delivered();
+      }]),
       errorOf,
       onError: (e) => errors.push(e),
     });
-    const total = EVENT_BATCH * 2 + 5;
     const bytes = encodeEvents(1, total);
     assert.equal(Number(libc.symbols.write(writeFd, bytes, BigInt(bytes.length))), bytes.length);
-    await waitFor(() => events.length === total);
+    await allDelivered;
     assert.deepEqual(events[0], { offset: 3, rising: false, timestampNs: 1000n, seqno: 1 });
     assert.deepEqual(events[1], { offset: 3, rising: true, timestampNs: 2000n, seqno: 2 });
     assert.ok(events.every((e, i) => e.seqno === i + 1));
@@ -101,7 +98,7 @@ Deno.test(
       errorOf,
       onError: () => {},
     });
-    await new Promise((r) => setTimeout(r, 20));
+    await untilBlockedInPoll(readFd);
     const t0 = performance.now();
     await pump.stop();
     assert.ok(performance.now() - t0 < 1000);
@@ -112,15 +109,19 @@ Deno.test(
   "EventPump reports a hang-up once and stops",
   withPipe(async (libc, readFd, writeFd) => {
     const errors: GpioError[] = [];
+    const { promise: reported, resolve: report } = Promise.withResolvers<void>();
     const pump = new EventPump({
       libc,
       fd: readFd,
       listeners: new Set(),
       errorOf,
-      onError: (e) => errors.push(e),
+      onError: (e) => {
+        errors.push(e);
+        report();
+      },
     });
     libc.symbols.close(writeFd);
-    await waitFor(() => errors.length > 0);
+    await reported;
     await pump.stop();
     assert.equal(errors.length, 1);
     assert.equal(errors[0]?.code, "EIO");

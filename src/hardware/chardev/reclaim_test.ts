@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { createLineRegistryBuffer, LineRegistry, SLOT_KIND, SLOT_STATE } from "./line_registry.ts";
 import { reclaimLines, type ReclaimSyscalls } from "./reclaim.ts";
 import { decodeLineValues, IOCTL, OFFSET } from "./uapi.ts";
+import { untilBlockedInPoll } from "./testdata/in_poll.ts";
 
 interface FakeFd {
   link: string;
@@ -222,8 +223,8 @@ Deno.test({
         return false;
       }
     };
-    // Let the pump enter poll on the blocking pool, then kill the worker.
-    await new Promise((r) => setTimeout(r, 50));
+    // Wait until the pump is blocked in poll on the blocking pool, then kill the worker.
+    await untilBlockedInPoll(readFd);
     worker.terminate();
 
     const readLink = (path: string): string => {
