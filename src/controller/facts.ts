@@ -22,7 +22,15 @@ import type {
   Schedule,
   Timeframe,
   UserFact,
+  Validity,
 } from "../engine/mod.ts";
+import {
+  DOOR_ZONES_SQL,
+  doorCoverage,
+  MAPPING_SCOPE_COLUMNS,
+  MAPPING_ZONES_SQL,
+  type MappingScopeRow,
+} from "../policy/coverage.ts";
 import { hashPin } from "../store/secrets.ts";
 
 interface CredentialRow {
@@ -35,7 +43,6 @@ interface CredentialRow {
 }
 
 interface TimeframeRow {
-  schedule_id: number;
   day: number;
   start_minute: number;
   end_minute: number;
@@ -54,29 +61,20 @@ const SQL = {
   pins: `SELECT ${CREDENTIAL_COLUMNS} FROM credentials
     WHERE pin_hash = ? AND type = 'pin-code' ORDER BY id`,
   user: "SELECT id, validity_enabled, validity_start, validity_end FROM users WHERE id = ?",
-  // Start from the members (small per user), then keep the mappings that
-  // name this door, a zone containing it (any ancestor), or no door and no zone.
   // Schedules: start from the members (a handful of mappings per user), then
-  // keep the mappings that name this door, a zone containing it (any
-  // ancestor), or no door and no zone (= all doors). Several small indexed
-  // statements: one combined query let the planner start from all mappings.
+  // keep the mappings that cover this door (`src/policy/coverage.ts`). Several
+  // small indexed statements: one combined query let the planner start from
+  // all mappings.
   userMappings: "SELECT mapping_id, user_id AS member FROM mapping_users WHERE user_id = ?",
   groupMappings: `SELECT mg.mapping_id, mg.group_id AS member
     FROM memberships ms JOIN mapping_groups mg ON mg.group_id = ms.group_id
     WHERE ms.user_id = ?`,
   credentialMappings: `SELECT mapping_id, credential_id AS member FROM mapping_credentials
     WHERE credential_id = ?`,
-  mapping: `SELECT m.schedule_id, s.applies_on_holidays,
-      EXISTS (SELECT 1 FROM mapping_doors WHERE mapping_id = m.id AND door_id = ?) AS this_door,
-      EXISTS (SELECT 1 FROM mapping_doors WHERE mapping_id = m.id) AS any_door,
-      EXISTS (SELECT 1 FROM mapping_zones WHERE mapping_id = m.id) AS any_zone
+  mapping: `SELECT m.id, m.schedule_id, s.applies_on_holidays, ${MAPPING_SCOPE_COLUMNS}
     FROM schedule_mappings m JOIN schedules s ON s.id = m.schedule_id WHERE m.id = ?`,
-  mappingZones: "SELECT zone_id FROM mapping_zones WHERE mapping_id = ?",
-  doorZones: `WITH RECURSIVE door_zones(id) AS (
-      SELECT zone_id FROM zone_doors WHERE door_id = ?
-      UNION
-      SELECT c.parent_id FROM zone_children c JOIN door_zones z ON c.child_id = z.id
-    ) SELECT id FROM door_zones`,
+  mappingZones: MAPPING_ZONES_SQL,
+  doorZones: DOOR_ZONES_SQL,
   timeframes: `SELECT schedule_id, day, start_minute, end_minute FROM schedule_timeframes
     WHERE schedule_id = ? ORDER BY position`,
   schedule: "SELECT id, applies_on_holidays FROM schedules WHERE id = ?",
@@ -122,30 +120,19 @@ export function createFactsReader(db: DatabaseSync, secret: Uint8Array): FactsRe
       .map(([key, sql]) => [key, db.prepare(sql)]),
   ) as Record<Exclude<keyof typeof SQL, "antipassbackUpsert">, StatementSync>;
 
-  function timeframesOf(ids: number[]): Map<number, Timeframe[]> {
-    const byId = new Map<number, Timeframe[]>(ids.map((id) => [id, []]));
-    for (const id of ids) {
-      for (const row of statements.timeframes.all(id) as unknown as TimeframeRow[]) {
-        byId.get(id)!.push({
-          day: row.day,
-          startMinute: row.start_minute,
-          endMinute: row.end_minute,
-        });
-      }
-    }
-    return byId;
+  function timeframesOf(id: number): Timeframe[] {
+    return (statements.timeframes.all(id) as unknown as TimeframeRow[]).map((row) => ({
+      day: row.day,
+      startMinute: row.start_minute,
+      endMinute: row.end_minute,
+    }));
   }
 
   function schedule(id: number): Schedule | null {
-    const row = statements.schedule.get(id) as
-      | { id: number; applies_on_holidays: number }
-      | undefined;
-    if (row === undefined) return null;
-    return {
-      id,
-      appliesOnHolidays: row.applies_on_holidays === 1,
-      timeframes: timeframesOf([id]).get(id) ?? [],
-    };
+    const row = statements.schedule.get(id) as { applies_on_holidays: number } | undefined;
+    return row === undefined
+      ? null
+      : { id, appliesOnHolidays: row.applies_on_holidays === 1, timeframes: timeframesOf(id) };
   }
 
   function isHoliday(date: string): boolean {
@@ -171,7 +158,6 @@ export function createFactsReader(db: DatabaseSync, secret: Uint8Array): FactsRe
     const ownerId = card !== null ? card.ownerId : sharedOwner(pinMatches);
     const owner = ownerId === null ? null : userFact(statements.user.get(ownerId));
     const credentialIds = [...(card ? [card.id] : []), ...pinMatches.map((c) => c.id)];
-    const isHolidayToday = isHoliday(time.date);
     return {
       door: {
         id: door.id,
@@ -189,7 +175,7 @@ export function createFactsReader(db: DatabaseSync, secret: Uint8Array): FactsRe
       pinMatches,
       owner,
       schedules: mappedSchedules(door.id, owner?.id ?? null, credentialIds),
-      isHoliday: isHolidayToday,
+      isHoliday: isHoliday(time.date),
       zones: zonesOf(door.id, owner?.id ?? null),
     };
   }
@@ -216,20 +202,14 @@ export function createFactsReader(db: DatabaseSync, secret: Uint8Array): FactsRe
         });
       }
     }
-    let doorZones: Set<number> | null = null;
+    const covers = doorCoverage(statements, doorId);
     const mappings = new Map<number, MappingRow | null>();
     const byId = new Map<number, { appliesOnHolidays: boolean; grantedVia: GrantSource[] }>();
     for (const { mapping, source } of members) {
       let row = mappings.get(mapping);
       if (row === undefined) {
         row = statements.mapping.get(doorId, mapping) as MappingRow | undefined ?? null;
-        if (row !== null && row.this_door === 0 && (row.any_door === 1 || row.any_zone === 1)) {
-          doorZones ??= new Set(
-            (statements.doorZones.all(doorId) as { id: number }[]).map((z) => z.id),
-          );
-          const zones = statements.mappingZones.all(mapping) as { zone_id: number }[];
-          if (!zones.some((z) => doorZones!.has(z.zone_id))) row = null;
-        }
+        if (row !== null && !covers(row)) row = null;
         mappings.set(mapping, row);
       }
       if (row === null) continue;
@@ -238,8 +218,7 @@ export function createFactsReader(db: DatabaseSync, secret: Uint8Array): FactsRe
       entry.grantedVia.push(source);
       byId.set(row.schedule_id, entry);
     }
-    const frames = timeframesOf([...byId.keys()]);
-    return [...byId].map(([id, entry]) => ({ id, ...entry, timeframes: frames.get(id) ?? [] }));
+    return [...byId].map(([id, entry]) => ({ id, ...entry, timeframes: timeframesOf(id) }));
   }
 
   function zonesOf(doorId: number, userId: number | null): AccessFacts["zones"] {
@@ -285,12 +264,9 @@ interface MemberRow {
   member: number;
 }
 
-interface MappingRow {
+interface MappingRow extends MappingScopeRow {
   schedule_id: number;
   applies_on_holidays: number;
-  this_door: number;
-  any_door: number;
-  any_zone: number;
 }
 
 interface ZoneRow {
@@ -301,30 +277,20 @@ interface ZoneRow {
   at: number | null;
 }
 
+type ValidityRow = Pick<CredentialRow, "validity_enabled" | "validity_start" | "validity_end">;
+
+function validityOf(row: ValidityRow): Validity {
+  return { enabled: row.validity_enabled === 1, start: row.validity_start, end: row.validity_end };
+}
+
 function credentialFact(row: CredentialRow): CredentialFact {
-  return {
-    id: row.id,
-    type: row.type,
-    ownerId: row.owner_id,
-    validity: {
-      enabled: row.validity_enabled === 1,
-      start: row.validity_start,
-      end: row.validity_end,
-    },
-  };
+  return { id: row.id, type: row.type, ownerId: row.owner_id, validity: validityOf(row) };
 }
 
 function userFact(row: unknown): UserFact | null {
   if (row === undefined) return null;
-  const user = row as Omit<CredentialRow, "type" | "owner_id">;
-  return {
-    id: user.id,
-    validity: {
-      enabled: user.validity_enabled === 1,
-      start: user.validity_start,
-      end: user.validity_end,
-    },
-  };
+  const user = row as ValidityRow & { id: number };
+  return { id: user.id, validity: validityOf(user) };
 }
 
 /** The owner all the PIN matches share, else null (none, or several owners). */

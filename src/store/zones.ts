@@ -5,6 +5,7 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
+import { DOOR_ZONES_SQL } from "../policy/coverage.ts";
 import { prepared, transaction } from "./db.ts";
 import { int, oneOf, oneOfInt, rowReader, text } from "./rows.ts";
 
@@ -187,12 +188,7 @@ export function zonesContainingDoor(db: DatabaseSync, doorId: number): Zone[] {
     db,
     prepared(
       db,
-      `WITH RECURSIVE containing(id) AS (
-         SELECT zone_id FROM zone_doors WHERE door_id = ?
-         UNION
-         SELECT c.parent_id FROM zone_children c JOIN containing ON c.child_id = containing.id
-       )
-       SELECT z.* FROM zones z WHERE z.id IN (SELECT id FROM containing) ORDER BY z.id`,
+      `SELECT z.* FROM zones z WHERE z.id IN (${DOOR_ZONES_SQL}) ORDER BY z.id`,
     ).all(doorId),
   );
 }

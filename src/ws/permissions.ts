@@ -18,6 +18,14 @@ import type { DatabaseSync } from "node:sqlite";
 import { PermissionDeniedError } from "../errors.ts";
 import { USER_RANK, type UserRank } from "../store/users.ts";
 import { prepared } from "../store/db.ts";
+import {
+  DOOR_ZONES_SQL,
+  doorCoverage,
+  MAPPING_SCOPE_COLUMNS,
+  MAPPING_USERS_SQL,
+  MAPPING_ZONES_SQL,
+  type MappingScopeRow,
+} from "../policy/coverage.ts";
 
 /** The logged-in caller. */
 export interface Actor {
@@ -189,38 +197,22 @@ export function sqlRelations(db: DatabaseSync): Relations {
     scheduleMappedTo(userId, scheduleId) {
       return prepared(
         db,
-        `SELECT 1 FROM schedule_mappings m WHERE m.schedule_id = ? AND (
-           EXISTS (SELECT 1 FROM mapping_users WHERE mapping_id = m.id AND user_id = ?)
-        OR EXISTS (SELECT 1 FROM mapping_groups mg JOIN memberships ms ON ms.group_id = mg.group_id
-                   WHERE mg.mapping_id = m.id AND ms.user_id = ?)
-        OR EXISTS (SELECT 1 FROM mapping_credentials mc JOIN credentials c ON c.id = mc.credential_id
-                   WHERE mc.mapping_id = m.id AND c.owner_id = ?))`,
-      ).get(scheduleId, userId, userId, userId) !== undefined;
+        `SELECT 1 FROM schedule_mappings m WHERE m.schedule_id = ?
+           AND m.id IN (SELECT mapping_id FROM (${MAPPING_USERS_SQL}) WHERE user_id = ?)`,
+      ).get(scheduleId, userId) !== undefined;
     },
     doorMappedTo(userId, doorId) {
-      // The access engine's rule: a mapping covers the door when it names the
-      // door, a zone containing it (through any chain of parent zones), or no
-      // door and no zone at all ("every door").
-      return prepared(
+      // The access engine's door rule and the overview's user rule: src/policy/coverage.ts.
+      const covers = doorCoverage({
+        doorZones: prepared(db, DOOR_ZONES_SQL),
+        mappingZones: prepared(db, MAPPING_ZONES_SQL),
+      }, doorId);
+      const mappings = prepared(
         db,
-        `WITH RECURSIVE containing(id) AS (
-           SELECT zone_id FROM zone_doors WHERE door_id = ?
-           UNION
-           SELECT c.parent_id FROM zone_children c JOIN containing ON c.child_id = containing.id
-         )
-         SELECT 1 FROM schedule_mappings m
-         WHERE (EXISTS (SELECT 1 FROM mapping_doors WHERE mapping_id = m.id AND door_id = ?)
-             OR EXISTS (SELECT 1 FROM mapping_zones mz WHERE mz.mapping_id = m.id
-                        AND mz.zone_id IN (SELECT id FROM containing))
-             OR (NOT EXISTS (SELECT 1 FROM mapping_doors WHERE mapping_id = m.id)
-                 AND NOT EXISTS (SELECT 1 FROM mapping_zones WHERE mapping_id = m.id)))
-           AND (EXISTS (SELECT 1 FROM mapping_users WHERE mapping_id = m.id AND user_id = ?)
-             OR EXISTS (SELECT 1 FROM mapping_groups mg JOIN memberships ms ON ms.group_id = mg.group_id
-                        WHERE mg.mapping_id = m.id AND ms.user_id = ?)
-             OR EXISTS (SELECT 1 FROM mapping_credentials mc JOIN credentials c ON c.id = mc.credential_id
-                        WHERE mc.mapping_id = m.id AND c.owner_id = ?))
-         LIMIT 1`,
-      ).get(doorId, doorId, userId, userId, userId) !== undefined;
+        `SELECT m.id, ${MAPPING_SCOPE_COLUMNS} FROM schedule_mappings m
+         WHERE m.id IN (SELECT mapping_id FROM (${MAPPING_USERS_SQL}) WHERE user_id = ?)`,
+      ).all(doorId, userId) as unknown as MappingScopeRow[];
+      return mappings.some(covers);
     },
     sharesGroup(userId, otherUserId) {
       return prepared(

@@ -2,14 +2,13 @@
  * `access_overview` (Leosac §6.3): for every door, the users some schedule
  * mapping gives access to it. Needs ACCESS_OVERVIEW (viewer rank and up).
  *
- * A mapping concerns a door when it names the door, names a zone that
- * contains the door (directly or through child zones), or names neither
- * doors nor zones (which the access engine reads as "every door"). Leosac
- * 0.8 counted only mappings naming the door itself; we follow the engine so
- * the overview shows who can really get in. A mapping's users are the users
- * it names, the members of the groups it names, and the owners of the
- * credentials it names. Schedule timeframes and validity are ignored, as in
- * Leosac.
+ * Which doors and users a mapping reaches is the policy's rule
+ * (`src/policy/coverage.ts`): a door it names, a door inside a zone it names
+ * (through parent zones), or every door when it names neither; the users it
+ * names, the members of its groups, the owners of its credentials. Leosac 0.8
+ * counted only mappings naming the door itself; we follow the access engine
+ * so the overview shows who can really get in. Schedule timeframes and
+ * validity are ignored, as in Leosac.
  *
  * Reply: `[{"door_id": int, "user_ids": [int, …]}]` by door id with sorted
  * user ids, or `null` when there is no door (Leosac's quirk).
@@ -17,14 +16,9 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
-import { getCredential } from "../../../store/credentials.ts";
+import { mappingCoversDoor, usersByMapping } from "../../../policy/coverage.ts";
 import { listDoors } from "../../../store/doors.ts";
-import { listMembershipsOfGroup } from "../../../store/memberships.ts";
-import {
-  listMappingsOfSchedule,
-  listSchedules,
-  type ScheduleMapping,
-} from "../../../store/schedules.ts";
+import { listMappingsOfSchedule, listSchedules } from "../../../store/schedules.ts";
 import { zonesContainingDoor } from "../../../store/zones.ts";
 import { defineEndpoint } from "../../endpoint.ts";
 import { ignored } from "../../validate.ts";
@@ -35,34 +29,18 @@ export interface DoorAccess {
   user_ids: number[];
 }
 
-function mappingUsers(db: DatabaseSync, mapping: ScheduleMapping): number[] {
-  const users = new Set(mapping.userIds);
-  for (const groupId of mapping.groupIds) {
-    for (const m of listMembershipsOfGroup(db, groupId)) users.add(m.userId);
-  }
-  for (const credentialId of mapping.credentialIds) {
-    const ownerId = getCredential(db, credentialId)?.ownerId ?? null;
-    if (ownerId !== null) users.add(ownerId);
-  }
-  return [...users];
-}
-
-function concernsDoor(mapping: ScheduleMapping, doorId: number, zoneIds: Set<number>): boolean {
-  if (mapping.doorIds.length === 0 && mapping.zoneIds.length === 0) return true;
-  return mapping.doorIds.includes(doorId) || mapping.zoneIds.some((z) => zoneIds.has(z));
-}
-
 /** Computes the overview; null when there is no door. */
 export function accessOverview(db: DatabaseSync): DoorAccess[] | null {
   const doors = listDoors(db);
   if (doors.length === 0) return null;
-  const mappings = listSchedules(db).flatMap((s) => listMappingsOfSchedule(db, s.id))
-    .map((mapping) => ({ mapping, users: mappingUsers(db, mapping) }));
+  const usersOf = usersByMapping(db);
+  const mappings = listSchedules(db).flatMap((s) => listMappingsOfSchedule(db, s.id));
   return doors.map((door) => {
     const zoneIds = new Set(zonesContainingDoor(db, door.id).map((z) => z.id));
     const users = new Set<number>();
-    for (const { mapping, users: ids } of mappings) {
-      if (concernsDoor(mapping, door.id, zoneIds)) { for (const u of ids) users.add(u); }
+    for (const mapping of mappings) {
+      if (!mappingCoversDoor(mapping, door.id, zoneIds)) continue;
+      for (const u of usersOf.get(mapping.id) ?? []) users.add(u);
     }
     return { door_id: door.id, user_ids: [...users].sort((a, b) => a - b) };
   });
