@@ -231,7 +231,7 @@ export function bitMask(position, length) {
  * @param {number} length
  * @returns {0 | 1}
  */
-export function getBit(bits, position, length) {
+function getBit(bits, position, length) {
   return (bits & bitMask(position, length)) === 0n ? 0 : 1;
 }
 
@@ -242,7 +242,7 @@ export function getBit(bits, position, length) {
  * @param {number} length the frame length.
  * @returns {bigint}
  */
-export function getField(bits, field, length) {
+function getField(bits, field, length) {
   const shift = BigInt(length - field.start - field.length);
   return (bits >> shift) & ((1n << BigInt(field.length)) - 1n);
 }
