@@ -32,6 +32,61 @@ export async function until(predicate: () => boolean, timeoutMs = 3000): Promise
   return performance.now() - start;
 }
 
+const ALL_WEEK = [0, 1, 2, 3, 4, 5, 6].map((day) => ({
+  day,
+  "start-time": "0:0",
+  "end-time": "23:59",
+}));
+
+/**
+ * Creates alice (password `alice-pw-1`) with her H10301 card (facility 12,
+ * number 3456) and an all-week schedule `always` whose mapping `mappingAlias`
+ * lets her through `doors`. Returns her user id.
+ */
+export async function grantAlice(
+  admin: TestClient,
+  doors: number[],
+  mappingAlias = "m",
+): Promise<number> {
+  const userId = ok(
+    await admin.request("user.create", {
+      attributes: { username: "alice", password: "alice-pw-1" },
+    }),
+  ).data.id;
+  const frame = encodeCard(H10301, 12, 3456);
+  ok(
+    await admin.request("credential.create", {
+      "credential-type": "rfid-card",
+      attributes: {
+        alias: "alice-card",
+        owner_id: userId,
+        "card-id": cardIdHex(frame.bits, frame.nbBits),
+        "nb-bits": 26,
+      },
+    }),
+  );
+  const scheduleId = ok(
+    await admin.request("schedule.create", {
+      attributes: { name: "always", timeframes: ALL_WEEK },
+    }),
+  ).data.id;
+  ok(
+    await admin.request("schedule.update", {
+      schedule_id: scheduleId,
+      attributes: { name: "always", timeframes: ALL_WEEK },
+      mapping: [{
+        alias: mappingAlias,
+        users: [userId],
+        groups: [],
+        credentials: [],
+        doors,
+        zones: [],
+      }],
+    }),
+  );
+  return userId;
+}
+
 /** Devices through the repository (no hardware endpoints yet), the rest through the API. */
 export async function configureDoor(server: TestServer, admin: TestClient): Promise<{
   doorId: number;
@@ -56,23 +111,6 @@ export async function configureDoor(server: TestServer, admin: TestClient): Prom
     config: { mode: "SIMPLE_WIEGAND", gpio_low_id: d0, gpio_high_id: d1, green_led_id: led },
   }).id;
 
-  const userId = ok(
-    await admin.request("user.create", {
-      attributes: { username: "alice", password: "alice-pw-1" },
-    }),
-  ).data.id;
-  const frame = encodeCard(H10301, 12, 3456);
-  ok(
-    await admin.request("credential.create", {
-      "credential-type": "rfid-card",
-      attributes: {
-        alias: "alice-card",
-        owner_id: userId,
-        "card-id": cardIdHex(frame.bits, frame.nbBits),
-        "nb-bits": 26,
-      },
-    }),
-  );
   const apId = ok(
     await admin.request("access_point.create", {
       attributes: {
@@ -95,27 +133,6 @@ export async function configureDoor(server: TestServer, admin: TestClient): Prom
       },
     }),
   ).data.id;
-  const allWeek = [0, 1, 2, 3, 4, 5, 6].map((day) => ({
-    day,
-    "start-time": "0:0",
-    "end-time": "23:59",
-  }));
-  const scheduleId = ok(
-    await admin.request("schedule.create", { attributes: { name: "always", timeframes: allWeek } }),
-  ).data.id;
-  ok(
-    await admin.request("schedule.update", {
-      schedule_id: scheduleId,
-      attributes: { name: "always", timeframes: allWeek },
-      mapping: [{
-        alias: "front",
-        users: [userId],
-        groups: [],
-        credentials: [],
-        doors: [doorId],
-        zones: [],
-      }],
-    }),
-  );
+  const userId = await grantAlice(admin, [doorId], "front");
   return { doorId, userId };
 }

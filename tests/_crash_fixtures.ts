@@ -7,21 +7,14 @@
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { cardIdHex, encodeCard, H10301 } from "../src/hardware/wiegand/formats.ts";
 import { TestClient } from "../src/testing.ts";
 import type { ServerMessage } from "../src/ws/protocol.ts";
+import { grantAlice, type Json, ok } from "./_controller_fixtures.ts";
 
 export const ADMIN_PASSWORD = "crash-admin-pw-1";
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
-// Replies are JSON documents checked field by field.
-// deno-lint-ignore no-explicit-any
-export type Json = any;
-
-export function ok(reply: ServerMessage): Json {
-  assert.equal(reply.status_code, 0, JSON.stringify(reply));
-  return reply.content as Json;
-}
+export { type Json, ok };
 
 /** A `leosac serve` subprocess. */
 export class ServerProcess {
@@ -149,16 +142,10 @@ export async function adminClient(server: ServerProcess): Promise<TestClient> {
   return client;
 }
 
-const ALL_WEEK = [0, 1, 2, 3, 4, 5, 6].map((day) => ({
-  day,
-  "start-time": "0:0",
-  "end-time": "23:59",
-}));
-
 /**
  * Wires `count` doors over the API (door i: D0/D1 on lines 3i/3i+1, strike on
  * 3i+2, its own reader and access point) and alice's H10301 card (12/3456),
- * allowed at every door all week. Returns the readers' names.
+ * allowed at every door all week ({@linkcode grantAlice}). Returns the readers' names.
  */
 export async function wireDoors(admin: TestClient, count: number): Promise<string[]> {
   const gpio = async (name: string, offset: number, direction: 0 | 1): Promise<string> =>
@@ -203,35 +190,7 @@ export async function wireDoors(admin: TestClient, count: number): Promise<strin
     );
     readers.push(name);
   }
-  const userId = ok(
-    await admin.request("user.create", {
-      attributes: { username: "alice", password: "alice-pw-1" },
-    }),
-  ).data.id;
-  const frame = encodeCard(H10301, 12, 3456);
-  ok(
-    await admin.request("credential.create", {
-      "credential-type": "rfid-card",
-      attributes: {
-        alias: "alice-card",
-        owner_id: userId,
-        "card-id": cardIdHex(frame.bits, frame.nbBits),
-        "nb-bits": 26,
-      },
-    }),
-  );
-  const scheduleId = ok(
-    await admin.request("schedule.create", {
-      attributes: { name: "always", timeframes: ALL_WEEK },
-    }),
-  ).data.id;
-  ok(
-    await admin.request("schedule.update", {
-      schedule_id: scheduleId,
-      attributes: { name: "always", timeframes: ALL_WEEK },
-      mapping: [{ alias: "m", users: [userId], groups: [], credentials: [], doors, zones: [] }],
-    }),
-  );
+  await grantAlice(admin, doors);
   return readers;
 }
 

@@ -4,9 +4,8 @@
  *
  * @module
  */
-import assert from "node:assert/strict";
 import { createUserViaApi, startTestServer, TestClient, type TestServer } from "../src/testing.ts";
-import type { ServerMessage } from "../src/ws/protocol.ts";
+import { assertModelError, assertNotFound, failed, ok } from "./_replies.ts";
 
 /** A server with three logged-in connections. */
 export interface CrudWorld extends AsyncDisposable {
@@ -47,34 +46,7 @@ export async function startCrudWorld(): Promise<CrudWorld> {
   };
 }
 
-/** Asserts success and returns the content. */
-// deno-lint-ignore no-explicit-any
-export function ok(reply: ServerMessage): any {
-  assert.equal(reply.status_code, 0, `expected success, got ${JSON.stringify(reply)}`);
-  assert.equal(reply.status_string, "");
-  return reply.content;
-}
-
-/** Asserts a status code and returns the content. */
-// deno-lint-ignore no-explicit-any
-export function failed(reply: ServerMessage, status: number): any {
-  assert.equal(reply.status_code, status, `expected ${status}, got ${JSON.stringify(reply)}`);
-  return reply.content;
-}
-
-/** Asserts ENTITY_NOT_FOUND for `entityType` and `entityId`. */
-export function assertNotFound(reply: ServerMessage, entityType: string, entityId: unknown): void {
-  assert.deepEqual(failed(reply, 8), { entity_id: String(entityId), entity_type: entityType });
-}
-
-/** Asserts a MODEL_EXCEPTION whose first error has `pointer`. */
-export function assertModelError(reply: ServerMessage, pointer: string): string {
-  const content = failed(reply, 11) as {
-    errors: { detail: string; source: { pointer: string } }[];
-  };
-  assert.equal(content.errors[0]?.source.pointer, pointer);
-  return content.errors[0]!.detail;
-}
+export { assertModelError, assertNotFound, failed, ok };
 
 /** The audit rows of `kind` with bit `event` set, oldest first, as (target, mask) pairs. */
 export function auditRows(

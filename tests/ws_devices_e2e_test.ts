@@ -12,7 +12,7 @@ import { cardIdHex, encodeCard, H10301 } from "../src/hardware/wiegand/formats.t
 import type { TestClient } from "../src/testing.ts";
 import { ok } from "./_crud_fixtures.ts";
 import { createDevice, createGpio, startDeviceWorld } from "./_device_fixtures.ts";
-import { type Json, until } from "./_controller_fixtures.ts";
+import { grantAlice, type Json, until } from "./_controller_fixtures.ts";
 
 const BUILTIN = "LEOSAC-BUILTIN-ACCESS-POINT";
 const STRIKE = 2, LED = 5;
@@ -33,49 +33,6 @@ async function door(admin: TestClient, alias: string, reader: string, strike?: s
       },
     }),
   ).data.id as number;
-}
-
-async function grantAliceAt(admin: TestClient, doorId: number): Promise<number> {
-  const userId = ok(
-    await admin.request("user.create", {
-      attributes: { username: "alice", password: "alice-pw-1" },
-    }),
-  ).data.id;
-  const frame = encodeCard(H10301, 12, 3456);
-  ok(
-    await admin.request("credential.create", {
-      "credential-type": "rfid-card",
-      attributes: {
-        alias: "alice-card",
-        owner_id: userId,
-        "card-id": cardIdHex(frame.bits, frame.nbBits),
-        "nb-bits": 26,
-      },
-    }),
-  );
-  const allWeek = [0, 1, 2, 3, 4, 5, 6].map((day) => ({
-    day,
-    "start-time": "0:0",
-    "end-time": "23:59",
-  }));
-  const scheduleId = ok(
-    await admin.request("schedule.create", { attributes: { name: "always", timeframes: allWeek } }),
-  ).data.id;
-  ok(
-    await admin.request("schedule.update", {
-      schedule_id: scheduleId,
-      attributes: { name: "always", timeframes: allWeek },
-      mapping: [{
-        alias: "m",
-        users: [userId],
-        groups: [],
-        credentials: [],
-        doors: [doorId],
-        zones: [],
-      }],
-    }),
-  );
-  return userId;
 }
 
 async function presentCard(admin: TestClient, reader: string): Promise<Json> {
@@ -112,7 +69,7 @@ Deno.test("devices wired over the API take effect without a restart; rewiring D0
     formats: ["H10301"],
   });
   const front = await door(admin, "Front", reader, strike);
-  const userId = await grantAliceAt(admin, front);
+  const userId = await grantAlice(admin, [front]);
 
   // Granted: strike on, and the green LED blinks.
   let access = await presentCard(admin, "front-reader");
