@@ -1,3 +1,5 @@
+// The codec lives in src/shared/ (the browser loads it too); its tests live here, outside the
+// folder the web UI links to, so the UI's DOM-only type check never sees Deno.test.
 import assert from "node:assert/strict";
 import {
   bitsFromCardId,
@@ -10,7 +12,7 @@ import {
   normalizeCardId,
   normalizeTypedCardId,
   parityHolds,
-} from "./card_id.js";
+} from "../shared/card_id.js";
 
 Deno.test("normalizeCardId() takes colon pairs or bare pairs only; normalizeTypedCardId() also blanks, '.', '-'", () => {
   assert.equal(normalizeCardId(" AA:0b "), "aa:0b");
