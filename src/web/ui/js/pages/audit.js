@@ -1,12 +1,17 @@
+// @ts-check
 // Audit log: every recorded change, login, access decision and alarm, paged
 // and filtered by type.
 
 import { failure, h, loading, replace, select, table } from "../dom.js";
 import { describeEvent, formatDateTime } from "../format.js";
 
+/** @typedef {import("../types.js").Entity} Entity */
+/** @typedef {import("../types.js").PageContext} PageContext */
+
 /** The default view: every kind except the (numerous) API call rows. */
 const EVENTS = "events";
 
+/** @type {ReadonlyArray<readonly [string, string]>} */
 const TYPES = [
   [EVENTS, "Everything but API calls"],
   ["", "Everything"],
@@ -25,6 +30,7 @@ const TYPES = [
   ["Leosac::Audit::WSAPICall", "API calls"],
 ];
 
+/** Badge label and class per audit row type. @type {Record<string, readonly [string, string]>} */
 const TYPE_LABELS = {
   "audit-auth-event": ["Access", ""],
   "audit-door-event": ["Door", ""],
@@ -42,22 +48,34 @@ const TYPE_LABELS = {
   "audit-update-event": ["Update", ""],
 };
 
+/**
+ * The row's type as a coloured badge.
+ * @param {Entity} row
+ * @returns {HTMLSpanElement}
+ */
 function typeBadge(row) {
-  let [label, kind] = TYPE_LABELS[row.type] ?? [row.type, ""];
+  let [label, kind] = TYPE_LABELS[row.type ?? ""] ?? [row.type, ""];
   if (row.type === "audit-auth-event") kind = row.attributes.granted ? "ok" : "bad";
   if (row.type === "audit-wsapicall-event" && row.attributes["status-code"]) kind = "warn";
   return h("span", { class: `badge ${kind}` }, label);
 }
 
+/** @type {Record<string, string>} */
 const LIVE_KINDS = {
   "audit-auth-event": "access",
   "audit-door-event": "door",
   "audit-alarm-event": "alarm",
 };
 
-/** What happened, in words: decisions and door events as on the dashboard, else the server's text. */
+/**
+ * What happened, in words: decisions and door events as on the dashboard, else the server's text.
+ * @param {Entity} row
+ * @param {Map<number, string>} userNames
+ * @returns {import("../dom.js").Child}
+ */
 function whatHappened(row, userNames) {
-  const category = LIVE_KINDS[row.type];
+  const category = LIVE_KINDS[row.type ?? ""];
+  /** @type {Record<string, any>} */
   const content = {};
   for (const [key, value] of Object.entries(row.attributes)) {
     content[key.replaceAll("-", "_")] = value;
@@ -72,8 +90,14 @@ function whatHappened(row, userNames) {
   ];
 }
 
+/**
+ * The before/after data and the API call's status, folded; null when there is none.
+ * @param {Entity} row
+ * @returns {HTMLDetailsElement | null}
+ */
 function details(row) {
   const a = row.attributes;
+  /** @type {HTMLElement[]} */
   const parts = [];
   if (a.before) parts.push(h("p", { class: "small" }, "Before"), h("pre", null, a.before));
   if (a.after) parts.push(h("p", { class: "small" }, "After"), h("pre", null, a.after));
@@ -92,13 +116,21 @@ function details(row) {
   return h("details", { class: "audit-data" }, h("summary", null, "Details"), parts);
 }
 
-/** Renders the audit log into `view`. */
+/**
+ * Renders the audit log into `view`.
+ * @param {HTMLElement} view
+ * @param {PageContext} ctx
+ * @returns {Promise<void>}
+ */
 export async function render(view, ctx) {
   const { api } = ctx;
+  /** @type {Map<number, string>} */
   let users = new Map();
   try {
     const doc = await api.request("user.read", { user_id: 0 });
-    users = new Map((doc.data ?? []).map((u) => [Number(u.id), u.attributes.username]));
+    users = new Map(
+      (doc.data ?? []).map((/** @type {Entity} */ u) => [Number(u.id), u.attributes.username]),
+    );
   } catch {
     // Authors then show as ids.
   }
@@ -139,7 +171,7 @@ export async function render(view, ctx) {
     pageInfo.textContent = `Page ${state.page} of ${totalPages} · ${doc.meta?.count ?? 0} entries`;
     prev.disabled = state.page <= 1;
     next.disabled = state.page >= totalPages;
-    const rows = (doc.data ?? []).map((row) => {
+    const rows = (doc.data ?? []).map((/** @type {Entity} */ row) => {
       const authorId = row.relationships?.author?.data?.id;
       return [
         h(
@@ -206,6 +238,11 @@ export async function render(view, ctx) {
   await load();
 }
 
+/**
+ * A button that reloads the page.
+ * @param {() => Promise<void>} load
+ * @returns {HTMLButtonElement}
+ */
 function refreshButton(load) {
   return h("button", { type: "button", class: "secondary small", onclick: load }, "Refresh");
 }
