@@ -1,3 +1,4 @@
+// @ts-check
 // My account: who I am, my credentials, and changing my password.
 
 import {
@@ -13,10 +14,20 @@ import {
 } from "../dom.js";
 import { RANKS } from "../format.js";
 
-/** Renders the account page into `view`. */
+/** @typedef {import("../types.js").Entity} Entity */
+/** @typedef {import("../types.js").PageContext} PageContext */
+/** @typedef {import("../session.js").User} User */
+
+/**
+ * Renders the account page into `view`.
+ * @param {HTMLElement} view
+ * @param {PageContext} ctx
+ * @returns {void}
+ */
 export function render(view, ctx) {
   const { api, session } = ctx;
-  const user = session.user;
+  // The router renders pages only while someone is logged in.
+  const user = /** @type {User} */ (session.user);
   const current = h("input", {
     type: "password",
     name: "current_password",
@@ -56,7 +67,10 @@ export function render(view, ctx) {
     event.preventDefault();
     clearFormErrors(form);
     if (next.value.length === 0 || next.value !== again.value) {
-      const msg = form.querySelector(`[data-keys~="password_again"] .field-error`);
+      // field() gives the "password_again" input its error paragraph.
+      const msg = /** @type {HTMLElement} */ (
+        form.querySelector(`[data-keys~="password_again"] .field-error`)
+      );
       msg.textContent = next.value.length === 0
         ? "Type a new password."
         : "The two new passwords differ.";
@@ -101,20 +115,30 @@ export function render(view, ctx) {
     ),
     access,
   );
-  drawAccess(access, ctx);
+  drawAccess(access, ctx, user);
 }
 
-/** My cards and PINs, and the doors mapped to me (what the server lets me read). */
-async function drawAccess(container, ctx) {
-  const { api, session } = ctx;
+/**
+ * My cards and PINs, and the doors mapped to me (what the server lets me read).
+ * @param {HTMLElement} container
+ * @param {PageContext} ctx
+ * @param {User} user the logged-in user
+ * @returns {Promise<void>}
+ */
+async function drawAccess(container, ctx, user) {
+  const { api } = ctx;
   try {
-    const me = (await api.request("user.read", { user_id: session.user.id })).data;
-    const ids = (me.relationships?.credentials?.data ?? []).map((r) => Number(r.id));
+    /** @type {Entity} */
+    const me = (await api.request("user.read", { user_id: user.id })).data;
+    /** @type {number[]} */
+    const ids = (me.relationships?.credentials?.data ?? []).map(
+      (/** @type {{ id: string | number }} */ r) => Number(r.id),
+    );
     const [credentials, doors] = await Promise.all([
       Promise.all(
         ids.map((id) => api.request("credential.read", { credential_id: id }).then((d) => d.data)),
       ),
-      api.request("door.read", { door_id: 0 }).then((d) => d.data ?? []),
+      api.request("door.read", { door_id: 0 }).then((d) => /** @type {Entity[]} */ (d.data ?? [])),
     ]);
     if (!ctx.alive()) return;
     replace(
