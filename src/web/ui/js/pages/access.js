@@ -1,3 +1,4 @@
+// @ts-check
 // Access rules: schedules (weekly timeframes) with their mappings (who →
 // where), and the holidays that suspend them.
 
@@ -21,13 +22,39 @@ import {
 import { picker } from "../components.js";
 import { DAYS, timeframesSummary, timeInputValue } from "../format.js";
 
+/** @typedef {import("../types.js").Entity} Entity */
+/** @typedef {import("../types.js").PageContext} PageContext */
+/** @typedef {import("../api.js").Api} Api */
+/** @typedef {import("../components.js").Option} Option */
+
+/** A weekly timeframe as the wire spells it. @typedef {{ day?: number, "start-time"?: string, "end-time"?: string }} Timeframe */
+/** What a mapping relates. @typedef {"users" | "groups" | "credentials" | "doors" | "zones"} MappingKey */
+
+/**
+ * A schedule mapping (who → where), from a `schedule.read` reply's `included`.
+ * @typedef {object} Mapping
+ * @property {string} id
+ * @property {Record<string, any>} attributes
+ * @property {Record<MappingKey, { data: { id: string | number }[] }>} relationships
+ */
+
+/** What the mapping pickers offer. @typedef {Record<MappingKey, Option[]>} Choices */
+/** A timeframe row that reads its inputs back. @typedef {HTMLTableRowElement & { frame: () => Timeframe }} TimeframeRow */
+/** A mapping editor that reads its fields back. @typedef {HTMLDivElement & { mappingValue: () => Record<string, unknown> }} MappingEditor */
+
+/** @type {ReadonlyArray<readonly [string, string, string]>} */
 const TABS = [["#/access", "Schedules", "schedules"], [
   "#/access/holidays",
   "Holidays",
   "holidays",
 ]];
 
-/** Renders the Access rules section into `view`. */
+/**
+ * Renders the Access rules section into `view`.
+ * @param {HTMLElement} view
+ * @param {PageContext} ctx
+ * @returns {Promise<unknown>}
+ */
 export async function render(view, ctx) {
   const [sub, id] = ctx.params;
   if (sub === "holidays") return await holidays(view, ctx);
@@ -37,14 +64,27 @@ export async function render(view, ctx) {
   return await scheduleList(view, ctx);
 }
 
+/**
+ * The section title and its tabs.
+ * @param {string} active
+ * @returns {HTMLElement[]}
+ */
 function header(active) {
   return [h("h1", null, "Access rules"), tabs(TABS, active)];
 }
 
+/**
+ * The schedule list.
+ * @param {HTMLElement} view
+ * @param {PageContext} ctx
+ */
 async function scheduleList(view, ctx) {
   const { api, session } = ctx;
   replace(view, header("schedules"), loading());
-  let doc, doors;
+  /** @type {any} */
+  let doc;
+  /** @type {Entity[]} */
+  let doors;
   try {
     [doc, doors] = await Promise.all([
       api.request("schedule.read", { schedule_id: 0 }),
@@ -54,10 +94,15 @@ async function scheduleList(view, ctx) {
     return replace(view, header("schedules"), failure(error));
   }
   const doorNames = new Map(doors.map((d) => [Number(d.id), d.attributes.alias]));
-  const mappings = new Map((doc.included ?? []).map((m) => [String(m.id), m]));
-  const rows = (doc.data ?? []).map((s) => {
-    const mine = (s.relationships?.mapping?.data ?? []).map((r) => mappings.get(String(r.id)))
-      .filter(Boolean);
+  /** @type {Map<string, Mapping>} */
+  const mappings = new Map(
+    (doc.included ?? []).map((/** @type {Mapping} */ m) => [String(m.id), m]),
+  );
+  const rows = (doc.data ?? []).map((/** @type {Entity} */ s) => {
+    /** @type {Mapping[]} */
+    const mine = (s.relationships?.mapping?.data ?? []).map(
+      (/** @type {{ id: string | number }} */ r) => mappings.get(String(r.id)),
+    ).filter(Boolean);
     const where = [
       ...new Set(mine.flatMap((m) => m.relationships.doors.data.map((d) => Number(d.id)))),
     ]
@@ -93,17 +138,25 @@ async function scheduleList(view, ctx) {
   );
 }
 
-/** Loads what the mapping pickers offer. */
+/**
+ * Loads what the mapping pickers offer.
+ * @param {Api} api
+ * @returns {Promise<Choices>}
+ */
 async function loadChoices(api) {
-  const [users, groups, credentials, doors, zones] = await Promise.all([
-    api.request("user.read", { user_id: 0 }),
-    api.request("group.read", { group_id: 0 }),
-    api.request("credential.read", { credential_id: 0 }),
-    api.request("door.read", { door_id: 0 }),
-    api.request("zone.read", { zone_id: 0 }),
-  ].map((p) => p.then((d) => d.data ?? [])));
+  // One list per read, in this order.
+  const lists = /** @type {[Entity[], Entity[], Entity[], Entity[], Entity[]]} */ (
+    await Promise.all([
+      api.request("user.read", { user_id: 0 }),
+      api.request("group.read", { group_id: 0 }),
+      api.request("credential.read", { credential_id: 0 }),
+      api.request("door.read", { door_id: 0 }),
+      api.request("zone.read", { zone_id: 0 }),
+    ].map((p) => p.then((d) => d.data ?? [])))
+  );
+  const [users, groups, credentials, doors, zones] = lists;
   const usernames = new Map(users.map((u) => [Number(u.id), u.attributes.username]));
-  const credentialLabel = (c) => {
+  const credentialLabel = (/** @type {Entity} */ c) => {
     const a = c.attributes;
     const owner = usernames.get(Number(c.relationships?.owner?.data?.id));
     const what = c.type === "rfid-card" ? `card ${a["card-id"]}` : "PIN";
@@ -118,6 +171,13 @@ async function loadChoices(api) {
   };
 }
 
+/**
+ * One editable timeframe row.
+ * @param {Timeframe} frame
+ * @param {(row: TimeframeRow) => void} onRemove
+ * @param {boolean} disabled
+ * @returns {TimeframeRow}
+ */
 function timeframeRow(frame, onRemove, disabled) {
   const day = select(
     { "aria-label": "Day", disabled },
@@ -141,26 +201,32 @@ function timeframeRow(frame, onRemove, disabled) {
   const remove = disabled
     ? null
     : h("button", { type: "button", class: "link", "aria-label": "Remove timeframe" }, "Remove");
-  const row = h(
+  const row = /** @type {TimeframeRow} */ (h(
     "tr",
     null,
     h("td", null, day),
     h("td", null, start),
     h("td", null, end),
     h("td", null, remove),
-  );
+  ));
   remove?.addEventListener("click", () => onRemove(row));
   row.frame = () => ({ day: Number(day.value), "start-time": start.value, "end-time": end.value });
   return row;
 }
 
+/**
+ * The weekly timeframes table with its add buttons.
+ * @param {Timeframe[] | undefined} frames
+ * @param {boolean} disabled
+ * @returns {{ element: HTMLFieldSetElement, value: () => Timeframe[] }}
+ */
 function timeframesEditor(frames, disabled) {
   const body = h("tbody");
   const empty = h("p", { class: "empty" }, "No timeframe: this schedule never grants access.");
   const update = () => {
     empty.hidden = body.children.length > 0;
   };
-  const add = (frame) => {
+  const add = (/** @type {Timeframe} */ frame) => {
     body.append(timeframeRow(frame, (row) => {
       row.remove();
       update();
@@ -219,11 +285,23 @@ function timeframesEditor(frames, disabled) {
     buttons,
     h("p", { class: "field-error" }),
   );
-  return { element, value: () => [...body.children].map((row) => row.frame()) };
+  return {
+    element,
+    value: () => [...body.children].map((row) => /** @type {TimeframeRow} */ (row).frame()),
+  };
 }
 
+/**
+ * One mapping's editor: its name, who (users, groups, credentials) and where (doors, zones).
+ * @param {Mapping | null} mapping null for a new one
+ * @param {Choices} choices
+ * @param {boolean} disabled
+ * @param {(element: MappingEditor) => void} onRemove
+ * @returns {MappingEditor}
+ */
 function mappingEditor(mapping, choices, disabled, onRemove) {
-  const rel = (key) => (mapping?.relationships?.[key]?.data ?? []).map((r) => Number(r.id));
+  const rel = (/** @type {MappingKey} */ key) =>
+    (mapping?.relationships?.[key]?.data ?? []).map((r) => Number(r.id));
   const alias = h("input", {
     value: mapping?.attributes?.alias ?? "",
     disabled,
@@ -237,7 +315,7 @@ function mappingEditor(mapping, choices, disabled, onRemove) {
   const remove = disabled
     ? null
     : h("button", { type: "button", class: "link" }, "Remove this mapping");
-  const element = h(
+  const element = /** @type {MappingEditor} */ (h(
     "div",
     { class: "mapping", role: "group", "aria-label": "Mapping" },
     h(
@@ -248,7 +326,7 @@ function mappingEditor(mapping, choices, disabled, onRemove) {
       h("div", { class: "mapping-where" }, doors.element, zones.element),
     ),
     remove,
-  );
+  ));
   remove?.addEventListener("click", () => onRemove(element));
   element.mappingValue = () => ({
     alias: alias.value,
@@ -261,11 +339,20 @@ function mappingEditor(mapping, choices, disabled, onRemove) {
   return element;
 }
 
+/**
+ * A schedule's editor (a new one when `scheduleId` is null).
+ * @param {HTMLElement} view
+ * @param {PageContext} ctx
+ * @param {number | null} scheduleId
+ */
 async function scheduleEditor(view, ctx, scheduleId) {
   const { api, session } = ctx;
   const crumbs = h("p", { class: "crumbs" }, h("a", { href: "#/access" }, "← Schedules"));
   replace(view, crumbs, loading());
-  let doc = null, choices;
+  /** @type {any} */
+  let doc = null;
+  /** @type {Choices} */
+  let choices;
   try {
     [doc, choices] = await Promise.all([
       scheduleId === null ? null : api.request("schedule.read", { schedule_id: scheduleId }),
@@ -293,11 +380,12 @@ async function scheduleEditor(view, ctx, scheduleId) {
   });
   const frames = timeframesEditor(a.timeframes ?? [], disabled);
   const mappingList = h("div", { class: "wide" });
-  const addMapping = (m) =>
+  const addMapping = (/** @type {Mapping | null} */ m) =>
     mappingList.append(mappingEditor(m, choices, disabled, (el) => el.remove()));
-  const existing = (schedule?.relationships?.mapping?.data ?? []).map((r) =>
-    (doc.included ?? []).find((m) => String(m.id) === String(r.id))
-  ).filter(Boolean);
+  const existing = (schedule?.relationships?.mapping?.data ?? []).map((
+    /** @type {{ id: string | number }} */ r,
+  ) => (doc.included ?? []).find((/** @type {Mapping} */ m) => String(m.id) === String(r.id)))
+    .filter(Boolean);
   for (const m of existing) addMapping(m);
   if (schedule === null) addMapping(null);
   const save = h(
@@ -331,15 +419,18 @@ async function scheduleEditor(view, ctx, scheduleId) {
     const attributes = {
       name: name.value.trim(),
       description: description.value,
-      "applies-on-holidays": holidaysBox.querySelector("input").checked,
+      "applies-on-holidays": holidaysBox.querySelector("input")?.checked ?? false,
       timeframes: frames.value(),
     };
     if (attributes.timeframes.some((f) => !f["start-time"] || !f["end-time"])) {
-      form.querySelector(`[data-keys~="timeframes"] .field-error`).textContent =
-        "Every timeframe needs a start and an end time.";
+      // The timeframes fieldset has its error paragraph.
+      /** @type {HTMLElement} */ (form.querySelector(`[data-keys~="timeframes"] .field-error`))
+        .textContent = "Every timeframe needs a start and an end time.";
       return;
     }
-    const mapping = [...mappingList.children].map((el) => el.mappingValue());
+    const mapping = [...mappingList.children].map((el) =>
+      /** @type {MappingEditor} */ (el).mappingValue()
+    );
     busy(save, async () => {
       let id = scheduleId;
       if (id === null) {
@@ -377,9 +468,15 @@ async function scheduleEditor(view, ctx, scheduleId) {
   if (schedule === null) name.focus();
 }
 
+/**
+ * The holiday list and the form that adds one.
+ * @param {HTMLElement} view
+ * @param {PageContext} ctx
+ */
 async function holidays(view, ctx) {
   const { api, session } = ctx;
   replace(view, header("holidays"), loading());
+  /** @type {Entity[]} */
   let list;
   try {
     list = (await api.request("holiday.read", { holiday_id: 0 })).data ?? [];
@@ -418,13 +515,14 @@ async function holidays(view, ctx) {
       remove,
     ];
   });
+  /** @type {HTMLFormElement | null} */
   let form = null;
   if (canWrite) {
     const date = h("input", { type: "date", name: "date", required: true });
     const name = h("input", { name: "name", placeholder: "e.g. New Year's Day" });
     const recurring = checkbox("Every year", { name: "recurring" });
     const submit = h("button", { type: "submit", class: "primary" }, "Add holiday");
-    form = h(
+    const holidayForm = h(
       "form",
       { class: "form", "aria-label": "New holiday", novalidate: true },
       h("h3", null, "Add a holiday"),
@@ -433,11 +531,14 @@ async function holidays(view, ctx) {
       recurring,
       h("div", { class: "actions" }, submit),
     );
-    form.addEventListener("submit", (event) => {
+    form = holidayForm;
+    holidayForm.addEventListener("submit", (event) => {
       event.preventDefault();
-      clearFormErrors(form);
+      clearFormErrors(holidayForm);
       if (!date.value) {
-        form.querySelector(`[data-keys~="date"] .field-error`).textContent = "Pick a date.";
+        // field() gives the date input its error paragraph.
+        /** @type {HTMLElement} */ (holidayForm.querySelector(`[data-keys~="date"] .field-error`))
+          .textContent = "Pick a date.";
         date.setAttribute("aria-invalid", "true");
         date.focus();
         return;
@@ -447,12 +548,12 @@ async function holidays(view, ctx) {
           attributes: {
             date: date.value,
             name: name.value,
-            recurring: recurring.querySelector("input").checked,
+            recurring: recurring.querySelector("input")?.checked ?? false,
           },
         });
         toast("Holiday added");
         ctx.navigate("access/holidays");
-      }, (error) => showFormError(form, error));
+      }, (error) => showFormError(holidayForm, error));
     });
   }
   replace(
