@@ -10,15 +10,10 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type {
   AccessFacts,
   AccessRequest,
-  AntipassbackMode,
   AntipassbackUpdate,
   CredentialFact,
-  CredentialType,
-  Direction,
-  DoorMode,
   GrantSource,
   MappedSchedule,
-  ReaderMode,
   Schedule,
   Timeframe,
   UserFact,
@@ -28,25 +23,14 @@ import {
   DOOR_ZONES_SQL,
   doorCoverage,
   MAPPING_SCOPE_COLUMNS,
+  MAPPING_SCOPE_ROW,
   MAPPING_ZONES_SQL,
-  type MappingScopeRow,
 } from "../policy/coverage.ts";
 import { hashPin } from "../store/secrets.ts";
-
-interface CredentialRow {
-  id: number;
-  type: CredentialType;
-  owner_id: number | null;
-  validity_enabled: number;
-  validity_start: number | null;
-  validity_end: number | null;
-}
-
-interface TimeframeRow {
-  day: number;
-  start_minute: number;
-  end_minute: number;
-}
+import { bool, int, nullableInt, oneOf, rowReader } from "../store/rows.ts";
+import { DIRECTIONS, READER_MODES } from "../store/access_points.ts";
+import { DOOR_MODES } from "../store/doors.ts";
+import { ANTIPASSBACK_MODES } from "../store/zones.ts";
 
 const CREDENTIAL_COLUMNS = "id, type, owner_id, validity_enabled, validity_start, validity_end";
 
@@ -121,7 +105,7 @@ export function createFactsReader(db: DatabaseSync, secret: Uint8Array): FactsRe
   ) as Record<Exclude<keyof typeof SQL, "antipassbackUpsert">, StatementSync>;
 
   function timeframesOf(id: number): Timeframe[] {
-    return (statements.timeframes.all(id) as unknown as TimeframeRow[]).map((row) => ({
+    return readTimeframe.all(statements.timeframes.all(id)).map((row) => ({
       day: row.day,
       startMinute: row.start_minute,
       endMinute: row.end_minute,
@@ -129,10 +113,10 @@ export function createFactsReader(db: DatabaseSync, secret: Uint8Array): FactsRe
   }
 
   function schedule(id: number): Schedule | null {
-    const row = statements.schedule.get(id) as { applies_on_holidays: number } | undefined;
+    const row = readScheduleRow.maybe(statements.schedule.get(id));
     return row === undefined
       ? null
-      : { id, appliesOnHolidays: row.applies_on_holidays === 1, timeframes: timeframesOf(id) };
+      : { id, appliesOnHolidays: row.applies_on_holidays, timeframes: timeframesOf(id) };
   }
 
   function isHoliday(date: string): boolean {
@@ -140,30 +124,28 @@ export function createFactsReader(db: DatabaseSync, secret: Uint8Array): FactsRe
   }
 
   function gather(request: AccessRequest, time: FactsTime): AccessFacts | null {
-    const door = statements.doorAndAccessPoint.get(request.accessPointId, request.doorId) as
-      | DoorRow
-      | undefined;
+    const door = readDoor.maybe(
+      statements.doorAndAccessPoint.get(request.accessPointId, request.doorId),
+    );
     if (door === undefined) return null;
     const cardId = request.presented.card?.cardId;
     const pin = request.presented.pin;
     const cardRow = cardId === undefined
       ? undefined
-      : statements.card.get(cardId) as CredentialRow | undefined;
+      : readCredential.maybe(statements.card.get(cardId));
     const card = cardRow === undefined ? null : credentialFact(cardRow);
     const pinMatches = pin === undefined || pin === ""
       ? []
-      : (statements.pins.all(hashPin(secret, pin)) as unknown as CredentialRow[]).map(
-        credentialFact,
-      );
+      : readCredential.all(statements.pins.all(hashPin(secret, pin))).map(credentialFact);
     const ownerId = card !== null ? card.ownerId : sharedOwner(pinMatches);
-    const owner = ownerId === null ? null : userFact(statements.user.get(ownerId));
+    const owner = ownerId === null ? null : userFact(readUser.maybe(statements.user.get(ownerId)));
     const credentialIds = [...(card ? [card.id] : []), ...pinMatches.map((c) => c.id)];
     return {
       door: {
         id: door.id,
         mode: door.mode,
         unlockSchedule: door.unlock_schedule_id === null ? null : schedule(door.unlock_schedule_id),
-        unlockAfterFirstCard: door.unlock_after_first_card === 1,
+        unlockAfterFirstCard: door.unlock_after_first_card,
       },
       accessPoint: {
         id: door.ap_id ?? request.accessPointId,
@@ -187,15 +169,15 @@ export function createFactsReader(db: DatabaseSync, secret: Uint8Array): FactsRe
   ): MappedSchedule[] {
     const members: { mapping: number; source: GrantSource }[] = [];
     if (userId !== null) {
-      for (const r of statements.userMappings.all(userId) as unknown as MemberRow[]) {
+      for (const r of readMember.all(statements.userMappings.all(userId))) {
         members.push({ mapping: r.mapping_id, source: { kind: "user", userId: r.member } });
       }
-      for (const r of statements.groupMappings.all(userId) as unknown as MemberRow[]) {
+      for (const r of readMember.all(statements.groupMappings.all(userId))) {
         members.push({ mapping: r.mapping_id, source: { kind: "group", groupId: r.member } });
       }
     }
     for (const id of credentialIds) {
-      for (const r of statements.credentialMappings.all(id) as unknown as MemberRow[]) {
+      for (const r of readMember.all(statements.credentialMappings.all(id))) {
         members.push({
           mapping: r.mapping_id,
           source: { kind: "credential", credentialId: r.member },
@@ -208,13 +190,13 @@ export function createFactsReader(db: DatabaseSync, secret: Uint8Array): FactsRe
     for (const { mapping, source } of members) {
       let row = mappings.get(mapping);
       if (row === undefined) {
-        row = statements.mapping.get(doorId, mapping) as MappingRow | undefined ?? null;
+        row = readMapping.maybe(statements.mapping.get(doorId, mapping)) ?? null;
         if (row !== null && !covers(row)) row = null;
         mappings.set(mapping, row);
       }
       if (row === null) continue;
       const entry = byId.get(row.schedule_id) ??
-        { appliesOnHolidays: row.applies_on_holidays === 1, grantedVia: [] };
+        { appliesOnHolidays: row.applies_on_holidays, grantedVia: [] };
       entry.grantedVia.push(source);
       byId.set(row.schedule_id, entry);
     }
@@ -222,7 +204,7 @@ export function createFactsReader(db: DatabaseSync, secret: Uint8Array): FactsRe
   }
 
   function zonesOf(doorId: number, userId: number | null): AccessFacts["zones"] {
-    const rows = statements.zones.all(userId, doorId) as unknown as ZoneRow[];
+    const rows = readZone.all(statements.zones.all(userId, doorId));
     return rows.map((row) => ({
       id: row.id,
       antipassback: row.antipassback,
@@ -248,49 +230,61 @@ export function createAntipassbackWriter(
   };
 }
 
-interface DoorRow {
-  id: number;
-  mode: DoorMode;
-  unlock_schedule_id: number | null;
-  unlock_after_first_card: number;
-  ap_id: number | null;
-  reader_mode: ReaderMode | null;
-  direction: Direction | null;
-  pin_timeout_ms: number | null;
+const readDoor = rowReader("door and access point", {
+  id: int,
+  mode: oneOf(DOOR_MODES),
+  unlock_schedule_id: nullableInt,
+  unlock_after_first_card: bool,
+  ap_id: nullableInt,
+  reader_mode: (v: unknown) => v === null ? null : oneOf(READER_MODES)(v),
+  direction: (v: unknown) => v === null ? null : oneOf(DIRECTIONS)(v),
+  pin_timeout_ms: nullableInt,
+});
+const VALIDITY_COLUMNS = {
+  validity_enabled: bool,
+  validity_start: nullableInt,
+  validity_end: nullableInt,
+};
+const readCredential = rowReader("credentials", {
+  id: int,
+  type: oneOf(["rfid-card", "pin-code"]),
+  owner_id: nullableInt,
+  ...VALIDITY_COLUMNS,
+});
+const readUser = rowReader("users", { id: int, ...VALIDITY_COLUMNS });
+const readMember = rowReader("mapping members", { mapping_id: int, member: int });
+const readMapping = rowReader("schedule_mappings", {
+  schedule_id: int,
+  applies_on_holidays: bool,
+  ...MAPPING_SCOPE_ROW,
+});
+type MappingRow = ReturnType<typeof readMapping>;
+const readZone = rowReader("zones", {
+  id: int,
+  antipassback: oneOf(ANTIPASSBACK_MODES),
+  antipassback_reset_s: int,
+  inside: nullableInt,
+  at: nullableInt,
+});
+const readTimeframe = rowReader("schedule_timeframes", {
+  day: int,
+  start_minute: int,
+  end_minute: int,
+});
+const readScheduleRow = rowReader("schedules", { applies_on_holidays: bool });
+
+function validityOf(
+  row: { validity_enabled: boolean; validity_start: number | null; validity_end: number | null },
+): Validity {
+  return { enabled: row.validity_enabled, start: row.validity_start, end: row.validity_end };
 }
 
-interface MemberRow {
-  mapping_id: number;
-  member: number;
-}
-
-interface MappingRow extends MappingScopeRow {
-  schedule_id: number;
-  applies_on_holidays: number;
-}
-
-interface ZoneRow {
-  id: number;
-  antipassback: AntipassbackMode;
-  antipassback_reset_s: number;
-  inside: number | null;
-  at: number | null;
-}
-
-type ValidityRow = Pick<CredentialRow, "validity_enabled" | "validity_start" | "validity_end">;
-
-function validityOf(row: ValidityRow): Validity {
-  return { enabled: row.validity_enabled === 1, start: row.validity_start, end: row.validity_end };
-}
-
-function credentialFact(row: CredentialRow): CredentialFact {
+function credentialFact(row: ReturnType<typeof readCredential>): CredentialFact {
   return { id: row.id, type: row.type, ownerId: row.owner_id, validity: validityOf(row) };
 }
 
-function userFact(row: unknown): UserFact | null {
-  if (row === undefined) return null;
-  const user = row as ValidityRow & { id: number };
-  return { id: user.id, validity: validityOf(user) };
+function userFact(row: ReturnType<typeof readUser> | undefined): UserFact | null {
+  return row === undefined ? null : { id: row.id, validity: validityOf(row) };
 }
 
 /** The owner all the PIN matches share, else null (none, or several owners). */

@@ -19,6 +19,7 @@
  * @module
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { int, type RowOf, type RowReader, rowReader } from "../store/rows.ts";
 
 /** What a mapping names, as far as one door is concerned. */
 export interface MappingScope {
@@ -80,17 +81,22 @@ export const MAPPING_SCOPE_COLUMNS =
   EXISTS (SELECT 1 FROM mapping_doors WHERE mapping_id = m.id) AS names_doors,
   EXISTS (SELECT 1 FROM mapping_zones WHERE mapping_id = m.id) AS names_zones`;
 
-/** A row of {@linkcode MAPPING_SCOPE_COLUMNS}, with the mapping's id. */
-export interface MappingScopeRow {
-  /** The mapping's id. */
-  id: number;
-  /** 1 when it names the door. */
-  names_door: number;
-  /** 1 when it names a door. */
-  names_doors: number;
-  /** 1 when it names a zone. */
-  names_zones: number;
-}
+/** The columns of a {@linkcode MappingScopeRow}: the mapping's id and its 0/1 flags. */
+export const MAPPING_SCOPE_ROW = {
+  id: int,
+  names_door: int,
+  names_doors: int,
+  names_zones: int,
+} as const;
+
+/** A row of {@linkcode MAPPING_SCOPE_COLUMNS}, with the mapping's id (1: it names the door, a door, a zone). */
+export type MappingScopeRow = RowOf<typeof MAPPING_SCOPE_ROW>;
+
+/** Reads rows of {@linkcode MAPPING_SCOPE_COLUMNS}. */
+export const readMappingScope: RowReader<MappingScopeRow> = rowReader(
+  "schedule_mappings",
+  MAPPING_SCOPE_ROW,
+);
 
 /** The zones containing a door, directly or through parent zones: binds the door id, yields `id`. */
 export const DOOR_ZONES_SQL = `WITH RECURSIVE door_zones(id) AS (

@@ -24,7 +24,7 @@ import {
   MAPPING_SCOPE_COLUMNS,
   MAPPING_USERS_SQL,
   MAPPING_ZONES_SQL,
-  type MappingScopeRow,
+  readMappingScope,
 } from "../policy/coverage.ts";
 
 /** The logged-in caller. */
@@ -207,11 +207,13 @@ export function sqlRelations(db: DatabaseSync): Relations {
         doorZones: prepared(db, DOOR_ZONES_SQL),
         mappingZones: prepared(db, MAPPING_ZONES_SQL),
       }, doorId);
-      const mappings = prepared(
-        db,
-        `SELECT m.id, ${MAPPING_SCOPE_COLUMNS} FROM schedule_mappings m
+      const mappings = readMappingScope.all(
+        prepared(
+          db,
+          `SELECT m.id, ${MAPPING_SCOPE_COLUMNS} FROM schedule_mappings m
          WHERE m.id IN (SELECT mapping_id FROM (${MAPPING_USERS_SQL}) WHERE user_id = ?)`,
-      ).all(doorId, userId) as unknown as MappingScopeRow[];
+        ).all(doorId, userId),
+      );
       return mappings.some(covers);
     },
     sharesGroup(userId, otherUserId) {
