@@ -79,7 +79,7 @@ let fieldCounter = 0;
  * belong here (the JSON:API pointer's last segment).
  * @param {string} label
  * @param {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} input
- * @param {{ keys?: string[], hint?: string | undefined, wide?: boolean | undefined }} [options]
+ * @param {{ keys?: string[], hint?: Child | undefined, wide?: boolean | undefined }} [options]
  * @returns {HTMLDivElement}
  */
 export function field(label, input, { keys = [], hint, wide = false } = {}) {

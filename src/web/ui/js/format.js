@@ -10,7 +10,10 @@ export const GROUP_RANKS = ["Member", "Operator", "Administrator"];
 /** Days of a timeframe (0 = Monday). */
 export const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
-/** Door modes and what they mean. */
+/**
+ * Door modes and what they mean: `[mode, label, hint]`.
+ * @type {ReadonlyArray<readonly [string, string, string]>}
+ */
 export const DOOR_MODES = [
   ["normal", "Normal", "Opens for granted credentials"],
   ["unlocked", "Unlocked", "Strike held open"],

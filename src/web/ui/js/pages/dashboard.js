@@ -1,3 +1,4 @@
+// @ts-check
 // Dashboard: every door with its live state and controls, the live event
 // feed, and (with simulated hardware) a panel to play cards, PINs and inputs.
 
@@ -17,14 +18,44 @@ import {
 import { describeEvent, DOOR_MODES, formatTime } from "../format.js";
 import { normalizeHex } from "../wiegand.js";
 
+/** @typedef {import("../types.js").Entity} Entity */
+/** @typedef {import("../types.js").PageContext} PageContext */
+/** @typedef {import("../api.js").Api} Api */
+
+/**
+ * A door as the dashboard shows it; `reader` is its access point's reader.
+ * @typedef {{ id: number, alias: string, reader: string | null }} DashboardDoor
+ */
+
+/**
+ * A door's live state from `door.status`.
+ * @typedef {object} DoorStatus
+ * @property {number} door_id
+ * @property {string} [mode]
+ * @property {boolean} [locked]
+ * @property {boolean} [open]
+ * @property {string[]} [alarms]
+ * @property {boolean} [wired]
+ */
+
+/** What the dashboard loads once. @typedef {{ doors: DashboardDoor[], users: Map<number, string> }} World */
+
+/** A feed entry from the audit log. @typedef {{ category: string, content: Record<string, any>, timestampMs: number }} FeedEvent */
+
 const FEED_LIMIT = 100;
+/** @type {Record<string, string>} */
 const AUDIT_KINDS = {
   "audit-auth-event": "access",
   "audit-door-event": "door",
   "audit-alarm-event": "alarm",
 };
 
-/** Loads the doors, their access points' readers and the user names. */
+/**
+ * Loads the doors, their access points' readers and the user names.
+ * @param {Api} api
+ * @param {import("../session.js").Session} session
+ * @returns {Promise<World>}
+ */
 async function loadWorld(api, session) {
   const [doorDoc, apDoc, userDoc] = await Promise.all([
     api.request("door.read", { door_id: 0 }),
@@ -32,9 +63,12 @@ async function loadWorld(api, session) {
     api.request("user.read", { user_id: 0 }),
   ]);
   const readers = new Map(
-    (apDoc.data ?? []).map((ap) => [Number(ap.id), ap.attributes.reader ?? null]),
+    (apDoc.data ?? []).map((
+      /** @type {Entity} */ ap,
+    ) => [Number(ap.id), ap.attributes.reader ?? null]),
   );
-  const doors = (doorDoc.data ?? []).map((d) => {
+  /** @type {DashboardDoor[]} */
+  const doors = (doorDoc.data ?? []).map((/** @type {Entity} */ d) => {
     const apId = d.relationships?.["access-point"]?.data?.id;
     return {
       id: Number(d.id),
@@ -42,11 +76,19 @@ async function loadWorld(api, session) {
       reader: apId === undefined ? null : readers.get(Number(apId)) ?? null,
     };
   });
-  const users = new Map((userDoc.data ?? []).map((u) => [Number(u.id), u.attributes.username]));
+  /** @type {Map<number, string>} */
+  const users = new Map(
+    (userDoc.data ?? []).map((/** @type {Entity} */ u) => [Number(u.id), u.attributes.username]),
+  );
   void session;
   return { doors, users };
 }
 
+/**
+ * Locked/unlocked, open/closed, alarms and "not wired" badges.
+ * @param {DoorStatus | undefined} status
+ * @returns {HTMLSpanElement[]}
+ */
 function stateBadges(status) {
   if (!status) return [h("span", { class: "badge" }, "Unknown")];
   const badges = [
@@ -76,8 +118,17 @@ function stateBadges(status) {
   return badges;
 }
 
+/**
+ * One door's card: its mode, state and (for door controllers) its controls.
+ * @param {DashboardDoor} door
+ * @param {DoorStatus | undefined} status
+ * @param {PageContext} ctx
+ * @param {() => void} refresh
+ * @returns {HTMLElement}
+ */
 function doorCard(door, status, ctx, refresh) {
   const mode = status?.mode ?? "normal";
+  /** @type {HTMLElement[]} */
   const controls = [];
   if (ctx.session.can("doorControl")) {
     // The controller refuses remote opening in locked and lockdown modes.
@@ -152,6 +203,14 @@ function doorCard(door, status, ctx, refresh) {
   );
 }
 
+/**
+ * One line of the live feed.
+ * @param {string} category "access" | "door" | "alarm"
+ * @param {Record<string, any>} content
+ * @param {number} timestampMs
+ * @param {Map<number, string>} users
+ * @returns {HTMLLIElement}
+ */
 function feedItem(category, content, timestampMs, users) {
   const e = describeEvent(category, content, users);
   return h(
@@ -168,7 +227,11 @@ function feedItem(category, content, timestampMs, users) {
   );
 }
 
-/** Recent access, door and alarm rows from the audit log (newest first). */
+/**
+ * Recent access, door and alarm rows from the audit log (newest first).
+ * @param {Api} api
+ * @returns {Promise<FeedEvent[]>}
+ */
 async function recentEvents(api) {
   const doc = await api.request("audit.get", {
     p: 1,
@@ -179,9 +242,11 @@ async function recentEvents(api) {
       "Leosac::Audit::AlarmEvent",
     ],
   });
+  /** @type {FeedEvent[]} */
   const events = [];
-  for (const row of doc.data ?? []) {
-    const category = AUDIT_KINDS[row.type];
+  for (const row of /** @type {Entity[]} */ (doc.data ?? [])) {
+    const category = AUDIT_KINDS[row.type ?? ""];
+    /** @type {Record<string, any>} */
     const content = {};
     for (const [key, value] of Object.entries(row.attributes)) {
       content[key.replaceAll("-", "_")] = value;
@@ -193,15 +258,22 @@ async function recentEvents(api) {
   return events;
 }
 
+/**
+ * The simulated-hardware panel: cards, PINs and door inputs.
+ * @param {PageContext} ctx
+ * @param {DashboardDoor[]} doors
+ * @returns {HTMLElement}
+ */
 function simulatePanel(ctx, doors) {
   const { api } = ctx;
   const result = h("div", { class: "sim-result muted", role: "status", "aria-live": "polite" });
-  const show = (text) => {
+  const show = (/** @type {string} */ text) => {
     result.textContent = text;
   };
   /** A refused simulation, with what to check when the reader is not running. */
-  const showError = (error) => {
-    const notListening = /not listening/.test(error?.message ?? "");
+  const showError = (/** @type {unknown} */ error) => {
+    const message = /** @type {{ message?: string } | null | undefined} */ (error)?.message;
+    const notListening = /not listening/.test(message ?? "");
     replace(
       result,
       h("p", null, errorContent(error)),
@@ -337,7 +409,7 @@ function simulatePanel(ctx, doors) {
     }, showError);
   });
 
-  const input = (name, value) =>
+  const input = (/** @type {string} */ name, /** @type {boolean} */ value) =>
     api.request("hardware.simulate", {
       action: "input",
       door: Number(doorSelect.value),
@@ -354,7 +426,9 @@ function simulatePanel(ctx, doors) {
     }, showError));
   const contactOpen = h("button", { type: "button", class: "secondary" }, "Open door contact");
   const contactClose = h("button", { type: "button", class: "secondary" }, "Close door contact");
-  for (const [button, value] of [[contactOpen, true], [contactClose, false]]) {
+  /** @type {[HTMLButtonElement, boolean][]} */
+  const contactButtons = [[contactOpen, true], [contactClose, false]];
+  for (const [button, value] of contactButtons) {
     button.addEventListener("click", () =>
       busy(button, async () => {
         await input("contact", value);
@@ -393,10 +467,16 @@ function simulatePanel(ctx, doors) {
   );
 }
 
-/** Renders the dashboard into `view`; returns its cleanup. */
+/**
+ * Renders the dashboard into `view`; returns its cleanup.
+ * @param {HTMLElement} view
+ * @param {PageContext} ctx
+ * @returns {Promise<import("../types.js").Cleanup>}
+ */
 export async function render(view, ctx) {
   const { api, session } = ctx;
   replace(view, h("h1", null, "Dashboard"), loading());
+  /** @type {World} */
   let world;
   try {
     world = await loadWorld(api, session);
@@ -407,11 +487,15 @@ export async function render(view, ctx) {
   if (!ctx.alive()) return;
 
   const grid = h("div", { class: "door-grid", id: "doors" });
+  /** @type {Map<number, DoorStatus>} */
   let statuses = new Map();
   const drawDoors = () => {
     if (world.doors.length === 0) {
-      const step = (href, text, detail) =>
-        h("li", null, h("a", { href }, text), h("span", { class: "muted" }, ` — ${detail}`));
+      const step = (
+        /** @type {string} */ href,
+        /** @type {string} */ text,
+        /** @type {string} */ detail,
+      ) => h("li", null, h("a", { href }, text), h("span", { class: "muted" }, ` — ${detail}`));
       replace(
         grid,
         h("p", { class: "empty" }, "No door yet."),
@@ -445,13 +529,16 @@ export async function render(view, ctx) {
   const refreshStatus = async () => {
     try {
       const reply = await api.request("door.status", { door_id: 0 });
-      statuses = new Map(reply.doors.map((s) => [Number(s.door_id), s]));
+      statuses = new Map(
+        reply.doors.map((/** @type {DoorStatus} */ s) => [Number(s.door_id), s]),
+      );
       if (ctx.alive()) drawDoors();
     } catch (error) {
       if (ctx.alive()) toast(error, "error");
     }
   };
-  let refreshTimer = null;
+  /** @type {number | undefined} */
+  let refreshTimer = undefined;
   function scheduleRefresh() {
     clearTimeout(refreshTimer);
     refreshTimer = setTimeout(refreshStatus, 150);
@@ -459,7 +546,13 @@ export async function render(view, ctx) {
 
   const feed = h("ol", { class: "feed", id: "event-feed", "aria-live": "polite" });
   const feedEmpty = h("p", { class: "empty", id: "feed-empty" }, "Waiting for events…");
+  /** @type {Set<number>} */
   const seen = new Set();
+  /**
+   * @param {string} category
+   * @param {Record<string, any>} content
+   * @param {number} timestampMs
+   */
   const addEvent = (category, content, timestampMs, prepend = true) => {
     if (content.audit_id !== undefined && content.audit_id >= 0) {
       if (seen.has(content.audit_id)) return;
@@ -469,7 +562,7 @@ export async function render(view, ctx) {
     const item = feedItem(category, content, timestampMs, world.users);
     if (prepend) feed.prepend(item);
     else feed.append(item);
-    while (feed.children.length > FEED_LIMIT) feed.lastElementChild.remove();
+    while (feed.children.length > FEED_LIMIT) feed.lastElementChild?.remove();
     const userId = content.user;
     if (typeof userId === "number" && !world.users.has(userId)) {
       // Someone created since the page loaded: name them once known.
