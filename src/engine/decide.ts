@@ -47,6 +47,10 @@
  * Timeouts between a card and its PIN are the caller's: it calls
  * `decideAccess()` once it has the card, the PIN, or both.
  *
+ * Size: over 300 lines because the rules above are one ordered function
+ * with its identification and anti-passback steps; split, the order would
+ * no longer read from top to bottom.
+ *
  * @module
  */
 import { isValidAt, validityProblem } from "../policy/validity.ts";

@@ -16,6 +16,9 @@
  * of administrator-defined ones) lives in `src/hardware/wiegand/formats.ts`;
  * this module only holds the built-in H10301 layout, which the UI also needs.
  *
+ * Size: over 300 lines, mostly JSDoc types (it is JavaScript): the browser
+ * loads it as one module, and its functions build on each other.
+ *
  * @module
  */
 
