@@ -128,7 +128,7 @@ export function checkbox(label, props = {}) {
  * A `<select>` from `[value, label]` pairs.
  * @param {Props | null} props
  * @param {ReadonlyArray<readonly [string | number, string]>} options
- * @param {unknown} selected
+ * @param {unknown} [selected] the chosen value; without it the first option is chosen
  * @returns {HTMLSelectElement}
  */
 export function select(props, options, selected) {

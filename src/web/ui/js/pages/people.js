@@ -1,3 +1,4 @@
+// @ts-check
 // People: users (account, cards and PINs, group memberships) and groups.
 
 import {
@@ -20,9 +21,30 @@ import { validityBadge, validityFields } from "../components.js";
 import { GROUP_RANKS, RANKS } from "../format.js";
 import { h10301CardId, normalizeHex } from "../wiegand.js";
 
+/** @typedef {import("../types.js").Entity} Entity */
+/** @typedef {import("../types.js").PageContext} PageContext */
+/** @typedef {import("../api.js").Api} Api */
+/** @typedef {import("../session.js").Session} Session */
+/** @typedef {import("../components.js").Option} Option */
+/** A relationship's target: `{ id }`. @typedef {{ id: string | number }} Ref */
+
+/**
+ * A user-group membership resource.
+ * @typedef {object} Membership
+ * @property {string} id
+ * @property {Record<string, any>} attributes
+ * @property {{ user: { data: Ref }, group: { data: Ref } }} relationships
+ */
+
+/** @type {ReadonlyArray<readonly [string, string, string]>} */
 const TABS = [["#/people", "Users", "users"], ["#/people/groups", "Groups", "groups"]];
 
-/** Renders the People section into `view`. */
+/**
+ * Renders the People section into `view`.
+ * @param {HTMLElement} view
+ * @param {PageContext} ctx
+ * @returns {Promise<unknown>}
+ */
 export async function render(view, ctx) {
   const [sub, id] = ctx.params;
   if (sub === "groups") return await groupList(view, ctx);
@@ -32,23 +54,42 @@ export async function render(view, ctx) {
   return await userList(view, ctx);
 }
 
+/**
+ * The section title and its tabs.
+ * @param {string} title
+ * @param {string} active
+ * @param {...import("../dom.js").Child} extra
+ * @returns {import("../dom.js").Child[]}
+ */
 function header(title, active, ...extra) {
   return [h("h1", null, title), tabs(TABS, active), extra];
 }
 
+/**
+ * First and last name, or "".
+ * @param {Record<string, any>} a a user's attributes
+ * @returns {string}
+ */
 function fullName(a) {
   return [a.firstname, a.lastname].filter(Boolean).join(" ");
 }
 
+/**
+ * The user list with its filter.
+ * @param {HTMLElement} view
+ * @param {PageContext} ctx
+ */
 async function userList(view, ctx) {
   const { api, session } = ctx;
   replace(view, header("People", "users"), loading());
+  /** @type {any} */
   let doc;
   try {
     doc = await api.request("user.read", { user_id: 0 });
   } catch (error) {
     return replace(view, header("People", "users"), failure(error));
   }
+  /** @type {Entity[]} */
   const users = doc.data ?? [];
   const filter = h("input", {
     type: "search",
@@ -95,19 +136,32 @@ async function userList(view, ctx) {
   );
 }
 
-/** True when the caller may edit `target` (attributes of a user resource) at all. */
+/**
+ * True when the caller may edit `target` (attributes of a user resource) at all.
+ * @param {Session} session
+ * @param {number} targetId
+ * @param {number} targetRank
+ * @returns {boolean}
+ */
 function mayEdit(session, targetId, targetRank) {
-  if (targetId === session.user.id) return true;
+  if (targetId === session.user?.id) return true;
   if (session.rank >= 4) return true;
   return session.rank >= 2 && targetRank < 2;
 }
 
+/**
+ * A user's account form; for a new user (`user` null) it also fills `view`.
+ * @param {HTMLElement} view
+ * @param {PageContext} ctx
+ * @param {Entity | null} user
+ * @returns {HTMLFormElement}
+ */
 function userForm(view, ctx, user) {
   const { api, session } = ctx;
   const a = user?.attributes ?? {};
   const creating = user === null;
   const editable = creating ? session.can("manage") : mayEdit(session, Number(user.id), a.rank);
-  const self = !creating && Number(user.id) === session.user.id;
+  const self = !creating && Number(user.id) === session.user?.id;
   const disabled = !editable;
   const username = h("input", {
     name: "username",
@@ -120,9 +174,8 @@ function userForm(view, ctx, user) {
   const lastname = h("input", { name: "lastname", value: a.lastname ?? "", disabled });
   const email = h("input", { name: "email", type: "email", value: a.email ?? "", disabled });
   const grantable = session.grantableRanks();
-  const rankOptions = RANKS.map((label, value) => [value, label]).filter(([value]) =>
-    grantable.includes(value) || value === a.rank
-  );
+  const rankOptions = RANKS.map((label, value) => /** @type {[number, string]} */ ([value, label]))
+    .filter(([value]) => grantable.includes(value) || value === a.rank);
   const rankLocked = disabled || self && session.rank < 4 ||
     (!creating && !grantable.includes(a.rank));
   const rank = select({ name: "rank", disabled: rankLocked }, rankOptions, a.rank ?? 0);
@@ -196,11 +249,20 @@ function userForm(view, ctx, user) {
   return form;
 }
 
+/**
+ * A user's page: account, cards and PINs, group memberships.
+ * @param {HTMLElement} view
+ * @param {PageContext} ctx
+ * @param {number} userId
+ */
 async function userDetail(view, ctx, userId) {
   const { api, session } = ctx;
   const crumbs = h("p", { class: "crumbs" }, h("a", { href: "#/people" }, "← People"));
   replace(view, crumbs, loading());
-  let user, groups;
+  /** @type {Entity} */
+  let user;
+  /** @type {Entity[]} */
+  let groups;
   try {
     [user, groups] = await Promise.all([
       api.request("user.read", { user_id: userId }).then((d) => d.data),
@@ -212,7 +274,7 @@ async function userDetail(view, ctx, userId) {
   if (!ctx.alive()) return;
   const a = user.attributes;
   const canManage = session.can("manage");
-  const self = userId === session.user.id;
+  const self = userId === session.user?.id;
   const deleteButton = canManage && !self && mayEdit(session, userId, a.rank)
     ? h("button", { type: "button", class: "danger small" }, "Delete user")
     : null;
@@ -239,19 +301,37 @@ async function userDetail(view, ctx, userId) {
     card("Account", { actions: deleteButton ? [deleteButton] : [] }, userForm(view, ctx, user)),
     h("div", { class: "two-col" }, credentialsCard, membershipsCard),
   );
-  const credentialIds = (user.relationships?.credentials?.data ?? []).map((r) => Number(r.id));
+  /** @type {number[]} */
+  const credentialIds = (user.relationships?.credentials?.data ?? []).map((/** @type {Ref} */ r) =>
+    Number(r.id)
+  );
   await Promise.all([
     drawCredentials(credentialsCard, ctx, userId, credentialIds),
     drawMemberships(membershipsCard, ctx, user, groups),
   ]);
 }
 
+/**
+ * The user resource, read again.
+ * @param {Api} api
+ * @param {number} userId
+ * @returns {Promise<Entity>}
+ */
 async function reloadUser(api, userId) {
   return (await api.request("user.read", { user_id: userId })).data;
 }
 
+/**
+ * The user's cards and PINs, with the forms that add one.
+ * @param {HTMLElement} container
+ * @param {PageContext} ctx
+ * @param {number} userId
+ * @param {number[]} ids the user's credential ids
+ * @returns {Promise<unknown>}
+ */
 async function drawCredentials(container, ctx, userId, ids) {
   const { api, session } = ctx;
+  /** @type {Entity[]} */
   let credentials;
   try {
     credentials = await Promise.all(
@@ -263,7 +343,10 @@ async function drawCredentials(container, ctx, userId, ids) {
   const canWrite = session.can("manage");
   const redraw = async () => {
     const user = await reloadUser(api, userId);
-    const next = (user.relationships?.credentials?.data ?? []).map((r) => Number(r.id));
+    /** @type {number[]} */
+    const next = (user.relationships?.credentials?.data ?? []).map((/** @type {Ref} */ r) =>
+      Number(r.id)
+    );
     await drawCredentials(container, ctx, userId, next);
   };
   const rows = credentials.map((c) => {
@@ -315,6 +398,13 @@ async function drawCredentials(container, ctx, userId, ids) {
   );
 }
 
+/**
+ * The "Add a card" form (H10301 fields or a hexadecimal card id).
+ * @param {PageContext} ctx
+ * @param {number} userId
+ * @param {() => Promise<void>} done called once the card is added
+ * @returns {HTMLFormElement}
+ */
 function addCardForm(ctx, userId, done) {
   const alias = h("input", { name: "alias", autocomplete: "off" });
   const mode = select({ name: "entry" }, [
@@ -338,6 +428,7 @@ function addCardForm(ctx, userId, done) {
     field("Card id", hex, { keys: ["cardId"] }),
     field("Bits", bits, { keys: ["nbBits"] }),
   );
+  /** @returns {string | null | unknown} the card id, null when incomplete, or the range error */
   const computed = () => {
     if (mode.value !== "H10301") return null;
     if (facility.value === "" || number.value === "") return null;
@@ -381,13 +472,18 @@ function addCardForm(ctx, userId, done) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     clearFormErrors(form);
-    let cardId, nbBits;
+    /** @type {unknown} */
+    let cardId;
+    /** @type {number} */
+    let nbBits;
     if (mode.value === "H10301") {
       const id = computed();
       if (!id || id instanceof Error) {
-        form.querySelector(`[data-keys~="cardId"] .field-error`).textContent = id instanceof Error
-          ? id.message
-          : "Type the facility code and the card number.";
+        // The preview block has the cardId error paragraph.
+        /** @type {HTMLElement} */ (form.querySelector(`[data-keys~="cardId"] .field-error`))
+          .textContent = id instanceof Error
+            ? id.message
+            : "Type the facility code and the card number.";
         return;
       }
       cardId = id;
@@ -396,7 +492,10 @@ function addCardForm(ctx, userId, done) {
       cardId = normalizeHex(hex.value);
       nbBits = Number(bits.value);
       if (cardId === null) {
-        const message = raw.querySelector(`[data-keys~="cardId"] .field-error`);
+        // field() gives the card id input its error paragraph.
+        const message = /** @type {HTMLElement} */ (
+          raw.querySelector(`[data-keys~="cardId"] .field-error`)
+        );
         message.textContent = "Type whole bytes in hexadecimal, e.g. 0c:1b:00:40.";
         return;
       }
@@ -413,6 +512,13 @@ function addCardForm(ctx, userId, done) {
   return form;
 }
 
+/**
+ * The "Add a PIN" form.
+ * @param {PageContext} ctx
+ * @param {number} userId
+ * @param {() => Promise<void>} done called once the PIN is added
+ * @returns {HTMLFormElement}
+ */
 function addPinForm(ctx, userId, done) {
   const alias = h("input", { name: "alias", autocomplete: "off" });
   const code = h("input", {
@@ -446,10 +552,22 @@ function addPinForm(ctx, userId, done) {
   return form;
 }
 
+/**
+ * The user's group memberships, with the form that adds one.
+ * @param {HTMLElement} container
+ * @param {PageContext} ctx
+ * @param {Entity} user
+ * @param {Entity[]} groups every group
+ * @returns {Promise<unknown>}
+ */
 async function drawMemberships(container, ctx, user, groups) {
   const { api, session } = ctx;
   const userId = Number(user.id);
-  const ids = (user.relationships?.memberships?.data ?? []).map((r) => Number(r.id));
+  /** @type {number[]} */
+  const ids = (user.relationships?.memberships?.data ?? []).map((/** @type {Ref} */ r) =>
+    Number(r.id)
+  );
+  /** @type {Membership[]} */
   let memberships;
   try {
     memberships = await Promise.all(
@@ -466,7 +584,7 @@ async function drawMemberships(container, ctx, user, groups) {
   const rows = memberships.map((m) => {
     const groupId = Number(m.relationships.group.data.id);
     const name = names.get(groupId) ?? `#${groupId}`;
-    const remove = canWrite || userId === session.user.id
+    const remove = canWrite || userId === session.user?.id
       ? h("button", { type: "button", class: "link", "aria-label": `Leave ${name}` }, "Remove")
       : null;
     remove?.addEventListener("click", () =>
@@ -484,6 +602,7 @@ async function drawMemberships(container, ctx, user, groups) {
   const memberOf = new Set(
     memberships.map((m) => Number(m.relationships.group.data.id)),
   );
+  /** @type {HTMLElement | null} */
   let form = null;
   const available = groups.filter((g) => !memberOf.has(Number(g.id)));
   if (canWrite && available.length === 0) {
@@ -500,14 +619,15 @@ async function drawMemberships(container, ctx, user, groups) {
     );
     const rank = select({ name: "rank" }, GROUP_RANKS.map((l, v) => [v, l]), 0);
     const submit = h("button", { type: "submit", class: "primary" }, "Add to group");
-    form = h(
+    const membershipForm = h(
       "form",
       { class: "form", "aria-label": "Add to a group", novalidate: true },
       field("Group", group),
       field("Role in the group", rank),
       h("div", { class: "actions" }, submit),
     );
-    form.addEventListener("submit", (event) => {
+    form = membershipForm;
+    membershipForm.addEventListener("submit", (event) => {
       event.preventDefault();
       busy(submit, async () => {
         await api.request("user-group-membership.create", {
@@ -515,7 +635,7 @@ async function drawMemberships(container, ctx, user, groups) {
         });
         toast("Added to the group");
         await redraw();
-      }, (error) => showFormError(form, error));
+      }, (error) => showFormError(membershipForm, error));
     });
   }
   replace(
@@ -529,9 +649,15 @@ async function drawMemberships(container, ctx, user, groups) {
   );
 }
 
+/**
+ * The group list and the form that creates one.
+ * @param {HTMLElement} view
+ * @param {PageContext} ctx
+ */
 async function groupList(view, ctx) {
   const { api, session } = ctx;
   replace(view, header("People", "groups"), loading());
+  /** @type {Entity[]} */
   let groups;
   try {
     groups = (await api.request("group.read", { group_id: 0 })).data ?? [];
@@ -578,18 +704,29 @@ async function groupList(view, ctx) {
   );
 }
 
+/**
+ * A group's page: its name and description, and its members.
+ * @param {HTMLElement} view
+ * @param {PageContext} ctx
+ * @param {number} groupId
+ */
 async function groupDetail(view, ctx, groupId) {
   const { api, session } = ctx;
   const crumbs = h("p", { class: "crumbs" }, h("a", { href: "#/people/groups" }, "← Groups"));
   replace(view, crumbs, loading());
-  let group, users, memberships;
+  /** @type {Entity} */
+  let group;
+  /** @type {Entity[]} */
+  let users;
+  /** @type {Membership[]} */
+  let memberships;
   try {
     [group, users] = await Promise.all([
       api.request("group.read", { group_id: groupId }).then((d) => d.data),
       api.request("user.read", { user_id: 0 }).then((d) => d.data ?? []),
     ]);
     memberships = await Promise.all(
-      (group.relationships?.memberships?.data ?? []).map((r) =>
+      (group.relationships?.memberships?.data ?? []).map((/** @type {Ref} */ r) =>
         api.request("user-group-membership.read", { membership_id: Number(r.id) }).then((d) =>
           d.data
         )
@@ -662,6 +799,7 @@ async function groupDetail(view, ctx, groupId) {
     ];
   });
   const inGroup = new Set(memberships.map((m) => Number(m.relationships.user.data.id)));
+  /** @type {HTMLFormElement | null} */
   let addForm = null;
   if (canWrite) {
     const candidates = users.filter((u) => !inGroup.has(Number(u.id)));
@@ -672,14 +810,15 @@ async function groupDetail(view, ctx, groupId) {
       { type: "submit", class: "primary", disabled: candidates.length === 0 },
       "Add member",
     );
-    addForm = h(
+    const memberForm = h(
       "form",
       { class: "form", "aria-label": "Add a member", novalidate: true },
       field("User", who),
       field("Role", rank),
       h("div", { class: "actions" }, add),
     );
-    addForm.addEventListener("submit", (event) => {
+    addForm = memberForm;
+    memberForm.addEventListener("submit", (event) => {
       event.preventDefault();
       busy(add, async () => {
         await api.request("user-group-membership.create", {
@@ -687,7 +826,7 @@ async function groupDetail(view, ctx, groupId) {
         });
         toast("Member added");
         ctx.navigate(`people/group/${groupId}`);
-      }, (error) => showFormError(addForm, error));
+      }, (error) => showFormError(memberForm, error));
     });
   }
   replace(
