@@ -10,19 +10,12 @@
 import type { Clock } from "../clock.ts";
 import { AppError, PermissionDeniedError, STATUS } from "../errors.ts";
 import { logger } from "../log.ts";
-import { appendAudit } from "../store/audit.ts";
-import { transaction } from "../store/db.ts";
 import type { Store } from "../store/store.ts";
 import type { ControllerPort } from "../controller/port.ts";
 import type { AuditWriter } from "./audit_writer.ts";
-import type { AnyEndpoint, EndpointContext, Services, SessionPort } from "./endpoint.ts";
-import {
-  type Action,
-  isAllowed,
-  type Relations,
-  requirePermission,
-  type Target,
-} from "./permissions.ts";
+import { CallContext } from "./call_context.ts";
+import type { AnyEndpoint, Services, SessionPort } from "./endpoint.ts";
+import { type Relations, requirePermission } from "./permissions.ts";
 import {
   type ClientMessage,
   errorReply,
@@ -64,6 +57,7 @@ export class Dispatcher {
   readonly #deps: DispatchDeps;
   readonly #timeoutMs: number;
   readonly #endpoints: Readonly<Record<string, AnyEndpoint>>;
+  readonly #aborts = new WeakMap<DispatchSession, AbortController>();
 
   /** `endpoints` defaults to every declared endpoint (tests pass their own). */
   constructor(
@@ -126,36 +120,22 @@ export class Dispatcher {
         requirePermission(session.actor, ep.permission.action, {}, deps.relations);
       }
       const content = ep.decode(request.content, "");
-      const abort = new AbortController();
-      let checked = false;
-      const ctx: EndpointContext<Action, keyof Services> = {
+      const abort = this.#abortFor(session);
+      const ctx = new CallContext(
         now,
-        uuid: request.uuid,
-        type: request.type,
-        store: deps.store,
-        controller: deps.controller,
+        request.uuid,
+        request.type,
+        deps.store,
+        deps.controller,
         session,
-        services: deps.services,
-        signal: abort.signal,
-        require: (action: Action, target: Target = {}) => {
-          checked = true;
-          return requirePermission(session.actor, action, target, deps.relations);
-        },
-        can: (action: Action, target: Target = {}) => {
-          checked = true;
-          return session.actor !== null &&
-            isAllowed(session.actor, action, target, deps.relations);
-        },
-        transaction: <T>(fn: () => T): T => {
-          abort.signal.throwIfAborted();
-          return transaction(deps.store.db, fn);
-        },
-        audit: (entry) => void appendAudit(deps.store.db, { ...entry, timestamp: now }),
-      };
+        deps.services,
+        abort.signal,
+        deps.relations,
+      );
       const result = ep.access === "read"
         ? inReadSnapshot(deps.store.db, () => ep.handle(ctx, content, abort.signal))
         : ep.handle(ctx, content, abort.signal);
-      const unchecked = () => ep.permission?.byHandler === true && !checked;
+      const unchecked = () => ep.permission?.byHandler === true && !ctx.checked;
       if (result instanceof Promise || ep.wiring) {
         return this.#finish(request, ep, result, abort, unchecked);
       }
@@ -164,6 +144,20 @@ export class Dispatcher {
     } catch (error) {
       return this.#failure(request, error);
     }
+  }
+
+  /**
+   * The session's abort controller: one per session, replaced once it has
+   * fired. A session runs one call at a time, so an unfired controller is
+   * free for its next call; a call that timed out keeps its fired one.
+   */
+  #abortFor(session: DispatchSession): AbortController {
+    let abort = this.#aborts.get(session);
+    if (abort === undefined || abort.signal.aborted) {
+      abort = new AbortController();
+      this.#aborts.set(session, abort);
+    }
+    return abort;
   }
 
   /** The asynchronous end of a call: its handler's promise (with the time limit), the reload. */
