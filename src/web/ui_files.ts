@@ -30,6 +30,7 @@ import wiegandJs from "./ui/js/wiegand.js" with { type: "text" };
 import accessJs from "./ui/js/pages/access.js" with { type: "text" };
 import accountJs from "./ui/js/pages/account.js" with { type: "text" };
 import auditJs from "./ui/js/pages/audit.js" with { type: "text" };
+import pagesCommonJs from "./ui/js/pages/common.js" with { type: "text" };
 import dashboardJs from "./ui/js/pages/dashboard.js" with { type: "text" };
 import doorsJs from "./ui/js/pages/doors.js" with { type: "text" };
 import doorsAccessPointJs from "./ui/js/pages/doors/access_point.js" with { type: "text" };
@@ -41,6 +42,11 @@ import doorsDoorJs from "./ui/js/pages/doors/door.js" with { type: "text" };
 import doorsZoneJs from "./ui/js/pages/doors/zone.js" with { type: "text" };
 import loginJs from "./ui/js/pages/login.js" with { type: "text" };
 import peopleJs from "./ui/js/pages/people.js" with { type: "text" };
+import peopleCommonJs from "./ui/js/pages/people/common.js" with { type: "text" };
+import peopleCredentialsJs from "./ui/js/pages/people/credentials.js" with { type: "text" };
+import peopleGroupJs from "./ui/js/pages/people/group.js" with { type: "text" };
+import peopleMembershipsJs from "./ui/js/pages/people/memberships.js" with { type: "text" };
+import peopleUserJs from "./ui/js/pages/people/user.js" with { type: "text" };
 import statusJs from "../shared/status.js" with { type: "text" };
 import cardIdJs from "../shared/card_id.js" with { type: "text" };
 
@@ -75,6 +81,7 @@ const BODIES: ReadonlyArray<readonly [string, string]> = [
   ["/js/pages/access.js", accessJs],
   ["/js/pages/account.js", accountJs],
   ["/js/pages/audit.js", auditJs],
+  ["/js/pages/common.js", pagesCommonJs],
   ["/js/pages/dashboard.js", dashboardJs],
   ["/js/pages/doors.js", doorsJs],
   ["/js/pages/doors/access_point.js", doorsAccessPointJs],
@@ -86,6 +93,11 @@ const BODIES: ReadonlyArray<readonly [string, string]> = [
   ["/js/pages/doors/zone.js", doorsZoneJs],
   ["/js/pages/login.js", loginJs],
   ["/js/pages/people.js", peopleJs],
+  ["/js/pages/people/common.js", peopleCommonJs],
+  ["/js/pages/people/credentials.js", peopleCredentialsJs],
+  ["/js/pages/people/group.js", peopleGroupJs],
+  ["/js/pages/people/memberships.js", peopleMembershipsJs],
+  ["/js/pages/people/user.js", peopleUserJs],
   ["/js/shared/status.js", statusJs],
   ["/js/shared/card_id.js", cardIdJs],
 ];

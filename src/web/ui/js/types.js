@@ -13,6 +13,16 @@
  * @property {Record<string, { data: any }>} [relationships]
  */
 
+/** A relationship's target: `{ id }`. @typedef {{ id: string | number }} Ref */
+
+/**
+ * A user-group membership resource.
+ * @typedef {object} Membership
+ * @property {string} id
+ * @property {Record<string, any>} attributes
+ * @property {{ user: { data: Ref }, group: { data: Ref } }} relationships
+ */
+
 /**
  * What a page's `render(view, ctx)` gets from the router.
  * @typedef {object} PageContext

@@ -7,21 +7,18 @@ import {
   aliasOf,
   crumbs,
   deleteButton,
-  DIRECTIONS,
-  header,
-  labelOf,
   loadInto,
   newLink,
   readAll,
-  READER_MODES,
   saveOnSubmit,
   showEditor,
-} from "./common.js";
+} from "../common.js";
+import { DIRECTIONS, header, labelOf, READER_MODES } from "./common.js";
 import { deviceField, loadDevices } from "./device_kinds.js";
 
 /** @typedef {import("../../types.js").PageContext} PageContext */
 
-/** @type {import("./common.js").Resource} */
+/** @type {import("../common.js").Resource} */
 const ACCESS_POINT = {
   type: "access_point",
   idKey: "access_point_id",

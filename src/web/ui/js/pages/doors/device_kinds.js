@@ -7,7 +7,7 @@ import { h } from "../../dom.js";
 
 /** @typedef {import("../../types.js").Entity} Entity */
 /** @typedef {import("../../components.js").FieldSpec} FieldSpec */
-/** @typedef {import("./common.js").Resource} Resource */
+/** @typedef {import("../common.js").Resource} Resource */
 /** @typedef {Entity & { kind: DeviceKind }} Device */
 /** @typedef {"gpio" | "wiegand-reader" | "led" | "buzzer"} DeviceKind */
 /**

@@ -6,13 +6,13 @@ import { specForm } from "../../components.js";
 import {
   crumbs,
   deleteButton,
-  header,
   loadInto,
   newLink,
   readAll,
   saveOnSubmit,
   showEditor,
-} from "./common.js";
+} from "../common.js";
+import { header } from "./common.js";
 import {
   DEVICE_KINDS,
   devicesUnavailable,

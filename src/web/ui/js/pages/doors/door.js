@@ -7,21 +7,19 @@ import {
   aliasOf,
   crumbs,
   deleteButton,
-  header,
-  labelOf,
   loadInto,
   newLink,
   readAll,
-  READER_MODES,
   saveOnSubmit,
   showEditor,
-} from "./common.js";
+} from "../common.js";
+import { header, labelOf, READER_MODES } from "./common.js";
 import { deviceField, gpioUsage, loadDevices } from "./device_kinds.js";
 
 /** @typedef {import("../../types.js").PageContext} PageContext */
 /** @typedef {import("../../types.js").Entity} Entity */
 
-/** @type {import("./common.js").Resource} */
+/** @type {import("../common.js").Resource} */
 const DOOR = {
   type: "door",
   idKey: "door_id",

@@ -5,22 +5,20 @@ import { card, h, replace, table } from "../../dom.js";
 import { specForm } from "../../components.js";
 import {
   aliasOf,
-  ANTIPASSBACK,
   crumbs,
   deleteButton,
-  header,
-  labelOf,
   loadInto,
   newLink,
   readAll,
   saveOnSubmit,
   showEditor,
-} from "./common.js";
+} from "../common.js";
+import { ANTIPASSBACK, header, labelOf } from "./common.js";
 
 /** @typedef {import("../../types.js").PageContext} PageContext */
 /** @typedef {import("../../types.js").Entity} Entity */
 
-/** @type {import("./common.js").Resource} */
+/** @type {import("../common.js").Resource} */
 const ZONE = {
   type: "zone",
   idKey: "zone_id",

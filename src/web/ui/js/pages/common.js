@@ -1,0 +1,202 @@
+// @ts-check
+// What the section pages share: the way back, reading a whole resource,
+// loading into the page, and an editor's save and delete wiring.
+
+import {
+  busy,
+  card,
+  confirmDialog,
+  failure,
+  h,
+  loading,
+  replace,
+  showFormError,
+  toast,
+} from "../dom.js";
+
+/** @typedef {import("../types.js").Entity} Entity */
+/** @typedef {import("../types.js").PageContext} PageContext */
+/** @typedef {import("../types.js").Ref} Ref */
+/** @typedef {import("../dom.js").Child} Child */
+/** @typedef {import("../api.js").Api} Api */
+
+/**
+ * A resource with an editor: its wire calls (`<type>.create`, `.update`,
+ * `.delete`, keyed by `idKey`), its names and its editor's route.
+ * @typedef {object} Resource
+ * @property {string} type wire prefix
+ * @property {string} idKey the id's key in update and delete calls
+ * @property {string} label capitalised name ("Access point")
+ * @property {string} noun name inside a sentence ("access point")
+ * @property {string} route editor route without the id ("doors/access-point")
+ * @property {boolean} [textId] ids are strings (devices), else numbers
+ */
+
+/**
+ * A link back to a list.
+ * @param {string} href
+ * @param {string} text
+ * @returns {HTMLElement}
+ */
+export function crumbs(href, text) {
+  return h("p", { class: "crumbs" }, h("a", { href }, `← ${text}`));
+}
+
+/**
+ * Every entity of a resource (`<type>.read` with id 0).
+ * @param {Api} api
+ * @param {string} type door | access_point | zone | schedule | user | group
+ * @returns {Promise<Entity[]>}
+ */
+export function readAll(api, type) {
+  return api.request(`${type}.read`, { [`${type}_id`]: 0 }).then((d) => d.data ?? []);
+}
+
+/**
+ * An entity's alias, or `#<id>` when it has none.
+ * @param {Entity} entity
+ * @returns {string}
+ */
+export function aliasOf(entity) {
+  return entity.attributes.alias || `#${entity.id}`;
+}
+
+/**
+ * The numeric ids of an entity's `name` relationship (none when absent).
+ * @param {Entity} entity
+ * @param {string} name e.g. credentials, memberships
+ * @returns {number[]}
+ */
+export function relatedIds(entity, name) {
+  return (entity.relationships?.[name]?.data ?? []).map((/** @type {Ref} */ r) => Number(r.id));
+}
+
+/**
+ * Shows `top` and a loading line, then runs `load`. On failure shows it under
+ * `top` and resolves null.
+ * @template T
+ * @param {HTMLElement} view
+ * @param {Child[]} top
+ * @param {() => Promise<T>} load
+ * @returns {Promise<T | null>}
+ */
+export async function loadInto(view, top, load) {
+  replace(view, top, loading());
+  try {
+    return await load();
+  } catch (error) {
+    replace(view, top, failure(error));
+    return null;
+  }
+}
+
+/**
+ * A "New …" link for a list card's actions, when the user may create.
+ * @param {boolean} allowed
+ * @param {string} href
+ * @param {string} text
+ * @param {string} [className]
+ * @returns {Child[]}
+ */
+export function newLink(
+  allowed,
+  href,
+  text,
+  className = "button-link primary",
+) {
+  return allowed ? [h("a", { href, class: className }, text)] : [];
+}
+
+/**
+ * Saves the editor's form on submit: creates (then opens the new entity) or
+ * updates `id`. Field errors from the server land on their fields.
+ * @param {PageContext} ctx
+ * @param {Resource} resource
+ * @param {{ form: HTMLFormElement, submit: HTMLButtonElement }} editor
+ * @param {string | null} id null when creating
+ * @param {() => Record<string, unknown>} attributes the wire attributes from the form
+ */
+export function saveOnSubmit(ctx, resource, { form, submit }, id, attributes) {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const values = attributes();
+    busy(submit, async () => {
+      if (id === null) {
+        const doc = await ctx.api.request(`${resource.type}.create`, {
+          attributes: values,
+        });
+        toast(`${resource.label} created`);
+        ctx.navigate(`${resource.route}/${encodeURIComponent(doc.data.id)}`);
+      } else {
+        await ctx.api.request(`${resource.type}.update`, {
+          [resource.idKey]: wireId(resource, id),
+          attributes: values,
+        });
+        toast("Saved");
+      }
+    }, (error) => showFormError(form, error));
+  });
+}
+
+/**
+ * @param {Resource} resource
+ * @param {string} id
+ * @returns {string | number}
+ */
+function wireId(resource, id) {
+  return resource.textId ? id : Number(id);
+}
+
+/**
+ * A "Delete …" button that asks first, deletes `id`, says `done` and goes to
+ * `back`.
+ * @param {PageContext} ctx
+ * @param {Resource} resource
+ * @param {string} id
+ * @param {{ title: string, message: string, back: string, done?: string }} texts
+ * @returns {HTMLButtonElement}
+ */
+export function deleteButton(ctx, resource, id, { title, message, back, done = "Deleted" }) {
+  const button = h(
+    "button",
+    { type: "button", class: "danger small" },
+    `Delete ${resource.noun}`,
+  );
+  button.addEventListener("click", async () => {
+    if (
+      !(await confirmDialog({
+        title,
+        message,
+        confirmLabel: "Delete",
+        danger: true,
+      }))
+    ) return;
+    await busy(button, async () => {
+      await ctx.api.request(`${resource.type}.delete`, {
+        [resource.idKey]: wireId(resource, id),
+      });
+      toast(done);
+      ctx.navigate(back);
+    });
+  });
+  return button;
+}
+
+/**
+ * Shows an editor page: the way back, its title, an optional notice, and
+ * the form in a card with the delete button.
+ * @param {HTMLElement} view
+ * @param {{ back: HTMLElement, title: string, resource: Resource, form: HTMLFormElement, remove: HTMLButtonElement | null, notice?: Child }} page
+ */
+export function showEditor(
+  view,
+  { back, title, resource, form, remove, notice = null },
+) {
+  replace(
+    view,
+    back,
+    h("h1", null, title),
+    notice,
+    card(resource.label, { actions: remove ? [remove] : [] }, form),
+  );
+}
