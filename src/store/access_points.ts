@@ -36,13 +36,15 @@ export interface AccessPoint {
   pinTimeoutMs: number;
   /** The door linked to this access point, or null (read-only here: set it on the door). */
   doorId: number | null;
+  /** Bumped by every update (optimistic concurrency). */
+  version: number;
 }
 
 /** Fields for creating an access point; absent fields take the schema defaults. */
-export type NewAccessPoint = Partial<Omit<AccessPoint, "id" | "doorId">>;
+export type NewAccessPoint = Partial<Omit<AccessPoint, "id" | "doorId" | "version">>;
 
 /** Fields that an update may change; absent fields keep their value. */
-export type AccessPointPatch = Partial<Omit<AccessPoint, "id" | "doorId">>;
+export type AccessPointPatch = Partial<Omit<AccessPoint, "id" | "doorId" | "version">>;
 
 const readAccessPoint = rowReader("access_points", {
   id: int,
@@ -54,6 +56,7 @@ const readAccessPoint = rowReader("access_points", {
   direction: oneOf(DIRECTIONS),
   pin_timeout_ms: int,
   door_id: nullableInt,
+  version: int,
 });
 const readId = rowReader("access_points", { id: int });
 
@@ -72,6 +75,7 @@ function toAccessPoint(raw: unknown): AccessPoint {
     direction: row.direction,
     pinTimeoutMs: row.pin_timeout_ms,
     doorId: row.door_id,
+    version: row.version,
   };
 }
 
@@ -139,7 +143,7 @@ export function updateAccessPoint(
   prepared(
     db,
     `UPDATE access_points SET alias = ?, description = ?, controller_module = ?, reader_id = ?,
-       reader_mode = ?, direction = ?, pin_timeout_ms = ?
+       reader_mode = ?, direction = ?, pin_timeout_ms = ?, version = version + 1
      WHERE id = ?`,
   ).run(
     next.alias,

@@ -30,6 +30,7 @@ Deno.test("createAccessPoint() applies the schema defaults", () => {
     direction: "none",
     pinTimeoutMs: 10000,
     doorId: null,
+    version: 1,
   };
   assert.deepEqual(ap, expected);
   assert.deepEqual(getAccessPoint(t.db, ap.id), ap);
@@ -83,7 +84,7 @@ Deno.test("updateAccessPoint() applies a patch and keeps absent fields", () => {
   const reader = createDevice(t.db, { name: "r1", type: "wiegand-reader" });
   const ap = createAccessPoint(t.db, { alias: "a", readerId: reader.id });
   const updated = updateAccessPoint(t.db, ap.id, { readerMode: "pin", direction: "exit" });
-  assert.deepEqual(updated, { ...ap, readerMode: "pin", direction: "exit" });
+  assert.deepEqual(updated, { ...ap, readerMode: "pin", direction: "exit", version: 2 });
   assert.equal(updateAccessPoint(t.db, ap.id, { readerId: null })?.readerId, null);
   assert.equal(updateAccessPoint(t.db, 99, { alias: "x" }), undefined);
   assert.throws(

@@ -8,13 +8,18 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { StoreError } from "../errors.ts";
 import { MIGRATION_0001 } from "./migrations/0001_init.ts";
 import { MIGRATION_0002 } from "./migrations/0002_device_config_keys.ts";
+import { MIGRATION_0003 } from "./migrations/0003_entity_versions.ts";
 import { int, rowReader } from "./rows.ts";
 
 /** One migration: SQL to execute, or a function that rewrites rows (inside the transaction). */
 export type Migration = string | ((db: DatabaseSync) => void);
 
 /** The migrations, in order; migration N is `MIGRATIONS[N - 1]`. */
-export const MIGRATIONS: readonly Migration[] = [MIGRATION_0001, MIGRATION_0002];
+export const MIGRATIONS: readonly Migration[] = [
+  MIGRATION_0001,
+  MIGRATION_0002,
+  MIGRATION_0003,
+];
 
 /** The schema version this build writes. */
 export const SCHEMA_VERSION: number = MIGRATIONS.length;

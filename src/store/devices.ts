@@ -55,6 +55,8 @@ export interface DeviceHead {
   deviceClass: DeviceClass;
   /** Disabled devices are not wired. */
   enabled: boolean;
+  /** Bumped by every update (optimistic concurrency). */
+  version: number;
 }
 
 /** A stored device: `type` narrows `config` (see `device_config.ts`). */
@@ -102,6 +104,7 @@ const readDevice = rowReader("devices", {
   device_class: int,
   enabled: bool,
   config: text,
+  version: int,
 });
 
 /** Parses a config document; a bad one names the device. */
@@ -127,6 +130,7 @@ function toDevice(raw: unknown): Device {
     name: row.name,
     deviceClass: row.device_class as DeviceClass,
     enabled: row.enabled,
+    version: row.version,
     ...typedConfig(row.id, row.type, config),
   };
 }
@@ -200,7 +204,8 @@ export function updateDevice(
     : configJson(id, current.type, patch.config);
   const row = prepared(
     db,
-    `UPDATE devices SET name = ?, device_class = ?, enabled = ?, config = ?
+    `UPDATE devices SET name = ?, device_class = ?, enabled = ?, config = ?,
+       version = version + 1
      WHERE id = ? RETURNING *`,
   ).get(
     patch.name ?? current.name,

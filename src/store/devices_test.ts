@@ -40,6 +40,7 @@ Deno.test("createDevice() stores a device with a UUID and a typed config", () =>
     type: "gpio",
     deviceClass: DEVICE_CLASS.GPIO,
     enabled: true,
+    version: 1,
     config: {
       ...DEVICE_DEFAULTS.gpio,
       chip: "gpiochip1",
@@ -142,6 +143,7 @@ Deno.test("updateDevice() applies a patch and replaces the config", () => {
   assert.deepEqual(updated, {
     ...device,
     enabled: false,
+    version: 2,
     config: { ...DEVICE_DEFAULTS.gpio, offset: 2 },
   });
   const renamed = updateDevice(t.db, device.id, { name: "h" });

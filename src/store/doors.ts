@@ -30,13 +30,15 @@ export interface Door {
   unlockScheduleId: number | null;
   /** During the unlock schedule, stay locked until the first granted card. */
   unlockAfterFirstCard: boolean;
+  /** Bumped by every update, a mode change included (optimistic concurrency). */
+  version: number;
 }
 
 /** Fields for creating a door; absent fields take the schema defaults. `accessPointId` 0 means none. */
-export type NewDoor = Partial<Omit<Door, "id">>;
+export type NewDoor = Partial<Omit<Door, "id" | "version">>;
 
 /** Fields that an update may change; absent fields keep their value. `accessPointId` 0 or null clears it. */
-export type DoorPatch = Partial<Omit<Door, "id">>;
+export type DoorPatch = Partial<Omit<Door, "id" | "version">>;
 
 const readDoor = rowReader("doors", {
   id: int,
@@ -51,9 +53,10 @@ const readDoor = rowReader("doors", {
   held_open_ms: int,
   unlock_schedule_id: nullableInt,
   unlock_after_first_card: bool,
+  version: int,
 });
 
-const DEFAULTS: Omit<Door, "id"> = {
+const DEFAULTS: Omit<Door, "id" | "version"> = {
   alias: "",
   description: "",
   accessPointId: null,
@@ -82,6 +85,7 @@ function toDoor(raw: unknown): Door {
     heldOpenMs: row.held_open_ms,
     unlockScheduleId: row.unlock_schedule_id,
     unlockAfterFirstCard: row.unlock_after_first_card,
+    version: row.version,
   };
 }
 
@@ -89,7 +93,7 @@ function toDoors(rows: unknown[]): Door[] {
   return rows.map(toDoor);
 }
 
-function values(door: Omit<Door, "id">): (string | number | null)[] {
+function values(door: Omit<Door, "id" | "version">): (string | number | null)[] {
   return [
     door.alias,
     door.description,
@@ -107,7 +111,7 @@ function values(door: Omit<Door, "id">): (string | number | null)[] {
 
 const COLUMNS = `alias = ?, description = ?, access_point_id = ?, mode = ?, strike_gpio_id = ?,
   contact_gpio_id = ?, rex_gpio_id = ?, unlock_ms = ?, held_open_ms = ?, unlock_schedule_id = ?,
-  unlock_after_first_card = ?`;
+  unlock_after_first_card = ?, version = version + 1`;
 
 /**
  * Inserts a door and returns it.
@@ -160,7 +164,10 @@ export function updateDoor(db: DatabaseSync, id: number, patch: DoorPatch): Door
 
 /** Sets a door's mode. Returns the updated door, or undefined if missing. */
 export function setDoorMode(db: DatabaseSync, id: number, mode: DoorMode): Door | undefined {
-  const row = prepared(db, "UPDATE doors SET mode = ? WHERE id = ? RETURNING *").get(mode, id);
+  const row = prepared(
+    db,
+    "UPDATE doors SET mode = ?, version = version + 1 WHERE id = ? RETURNING *",
+  ).get(mode, id);
   return row && toDoor(row);
 }
 

@@ -33,6 +33,7 @@ Deno.test("createDoor() applies the schema defaults", () => {
     heldOpenMs: 30000,
     unlockScheduleId: null,
     unlockAfterFirstCard: false,
+    version: 1,
   });
   assert.deepEqual(getDoor(t.db, door.id), door);
   assert.equal(getDoor(t.db, 99), undefined);
@@ -86,7 +87,7 @@ Deno.test("updateDoor() applies a patch; its own access point is not a conflict"
   const ap = createAccessPoint(t.db);
   const door = createDoor(t.db, { alias: "Front", description: "Main", accessPointId: ap.id });
   const updated = updateDoor(t.db, door.id, { alias: "Entrance", unlockMs: 7000 });
-  assert.deepEqual(updated, { ...door, alias: "Entrance", unlockMs: 7000 });
+  assert.deepEqual(updated, { ...door, alias: "Entrance", unlockMs: 7000, version: 2 });
   assert.equal(updateDoor(t.db, door.id, { accessPointId: ap.id })?.accessPointId, ap.id);
   assert.equal(updateDoor(t.db, door.id, { accessPointId: 0 })?.accessPointId, null);
   assert.equal(updateDoor(t.db, door.id, { accessPointId: ap.id })?.accessPointId, ap.id);
@@ -105,7 +106,11 @@ Deno.test("updateDoor() rejects another door's access point", () => {
 Deno.test("setDoorMode() changes only the mode", () => {
   using t = openTempDatabase();
   const door = createDoor(t.db, { alias: "Front" });
-  assert.deepEqual(setDoorMode(t.db, door.id, "lockdown"), { ...door, mode: "lockdown" });
+  assert.deepEqual(setDoorMode(t.db, door.id, "lockdown"), {
+    ...door,
+    mode: "lockdown",
+    version: 2,
+  });
   assert.equal(setDoorMode(t.db, 99, "locked"), undefined);
 });
 

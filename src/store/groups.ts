@@ -13,6 +13,8 @@ export interface Group {
   /** Unique (case-sensitive, as Leosac's `UNIQUE` column). */
   name: string;
   description: string;
+  /** Bumped by every update (optimistic concurrency). */
+  version: number;
 }
 
 /** Fields for creating a group. */
@@ -22,17 +24,18 @@ export interface NewGroup {
 }
 
 /** Fields that an update may change; absent fields keep their value. */
-export type GroupPatch = Partial<Omit<Group, "id">>;
+export type GroupPatch = Partial<Omit<Group, "id" | "version">>;
 
 const readGroup = rowReader("groups", {
   id: int,
   name: text,
   description: text,
+  version: int,
 });
 
 function toGroup(raw: unknown): Group {
   const row = readGroup(raw);
-  return { id: row.id, name: row.name, description: row.description };
+  return { id: row.id, name: row.name, description: row.description, version: row.version };
 }
 
 function toGroups(rows: unknown[]): Group[] {
@@ -89,7 +92,10 @@ export function updateGroup(db: DatabaseSync, id: number, patch: GroupPatch): Gr
   const current = getGroup(db, id);
   if (!current) return undefined;
   const next = { ...current, ...patch };
-  const row = prepared(db, "UPDATE groups SET name = ?, description = ? WHERE id = ? RETURNING *")
+  const row = prepared(
+    db,
+    "UPDATE groups SET name = ?, description = ?, version = version + 1 WHERE id = ? RETURNING *",
+  )
     .get(next.name, next.description, id);
   return toGroup(row);
 }

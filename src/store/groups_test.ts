@@ -17,7 +17,7 @@ import { createUser } from "./users.ts";
 Deno.test("createGroup() stores a group that getGroup() and getGroupByName() read back", () => {
   using t = openTempDatabase();
   const group = createGroup(t.db, { name: "staff", description: "Employees" });
-  assert.deepEqual(group, { id: 1, name: "staff", description: "Employees" });
+  assert.deepEqual(group, { id: 1, name: "staff", description: "Employees", version: 1 });
   assert.deepEqual(getGroup(t.db, group.id), group);
   assert.deepEqual(getGroupByName(t.db, "staff"), group);
   assert.equal(getGroup(t.db, 99), undefined);
@@ -38,6 +38,7 @@ Deno.test("updateGroup() applies a patch and keeps absent fields", () => {
     id: group.id,
     name: "staff",
     description: "All staff",
+    version: 2,
   });
   assert.equal(updateGroup(t.db, group.id, { name: "crew" })?.description, "All staff");
   assert.equal(updateGroup(t.db, 99, { name: "x" }), undefined);

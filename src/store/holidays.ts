@@ -17,6 +17,8 @@ export interface Holiday {
   name: string;
   /** Every year on the same month and day. */
   recurring: boolean;
+  /** Bumped by every update (optimistic concurrency). */
+  version: number;
 }
 
 /** Fields for creating a holiday. */
@@ -28,18 +30,25 @@ export interface NewHoliday {
 }
 
 /** Fields that an update may change; absent fields keep their value. */
-export type HolidayPatch = Partial<Omit<Holiday, "id">>;
+export type HolidayPatch = Partial<Omit<Holiday, "id" | "version">>;
 
 const readHoliday = rowReader("holidays", {
   id: int,
   date: text,
   name: text,
   recurring: bool,
+  version: int,
 });
 
 function toHoliday(raw: unknown): Holiday {
   const row = readHoliday(raw);
-  return { id: row.id, date: row.date, name: row.name, recurring: row.recurring };
+  return {
+    id: row.id,
+    date: row.date,
+    name: row.name,
+    recurring: row.recurring,
+    version: row.version,
+  };
 }
 
 /**
@@ -116,7 +125,7 @@ export function updateHoliday(
   const next = { ...current, ...patch };
   const row = prepared(
     db,
-    "UPDATE holidays SET date = ?, name = ?, recurring = ? WHERE id = ? RETURNING *",
+    "UPDATE holidays SET date = ?, name = ?, recurring = ?, version = version + 1 WHERE id = ? RETURNING *",
   ).get(checkDate(next.date), next.name, next.recurring ? 1 : 0, id);
   return toHoliday(row);
 }

@@ -22,7 +22,13 @@ Deno.test("isDateString() accepts only real YYYY-MM-DD dates", () => {
 Deno.test("createHoliday() stores a holiday that reads back", () => {
   using t = openTempDatabase();
   const h = createHoliday(t.db, { date: "2025-12-25", name: "Christmas", recurring: true });
-  assert.deepEqual(h, { id: 1, date: "2025-12-25", name: "Christmas", recurring: true });
+  assert.deepEqual(h, {
+    id: 1,
+    date: "2025-12-25",
+    name: "Christmas",
+    recurring: true,
+    version: 1,
+  });
   assert.deepEqual(getHoliday(t.db, h.id), h);
   assert.equal(getHoliday(t.db, 99), undefined);
   assert.deepEqual(createHoliday(t.db, { date: "2025-05-01" }), {
@@ -30,6 +36,7 @@ Deno.test("createHoliday() stores a holiday that reads back", () => {
     date: "2025-05-01",
     name: "",
     recurring: false,
+    version: 1,
   });
 });
 
@@ -58,7 +65,11 @@ Deno.test("listHolidays() sorts by date", () => {
 Deno.test("updateHoliday() applies a patch and validates a new date", () => {
   using t = openTempDatabase();
   const h = createHoliday(t.db, { date: "2025-12-25", name: "Xmas" });
-  assert.deepEqual(updateHoliday(t.db, h.id, { recurring: true }), { ...h, recurring: true });
+  assert.deepEqual(updateHoliday(t.db, h.id, { recurring: true }), {
+    ...h,
+    recurring: true,
+    version: 2,
+  });
   assert.equal(updateHoliday(t.db, h.id, { date: "2026-12-25" })?.name, "Xmas");
   assert.throws(() => updateHoliday(t.db, h.id, { date: "2026-12-32" }), ValidationError);
   assert.equal(updateHoliday(t.db, 99, { name: "x" }), undefined);

@@ -21,6 +21,8 @@ export interface Membership {
   rank: GroupRank;
   /** When the user joined, Unix ms. */
   timestamp: number;
+  /** Bumped by every update (optimistic concurrency). */
+  version: number;
 }
 
 /** Fields for creating a membership. */
@@ -39,6 +41,7 @@ const readMembership = rowReader("memberships", {
   group_id: int,
   rank: oneOfInt(Object.values(GROUP_RANK)),
   timestamp: int,
+  version: int,
 });
 
 function toMembership(raw: unknown): Membership {
@@ -49,6 +52,7 @@ function toMembership(raw: unknown): Membership {
     groupId: row.group_id,
     rank: row.rank,
     timestamp: row.timestamp,
+    version: row.version,
   };
 }
 
@@ -118,7 +122,10 @@ export function updateMembershipRank(
   id: number,
   rank: GroupRank,
 ): Membership | undefined {
-  const row = prepared(db, "UPDATE memberships SET rank = ? WHERE id = ? RETURNING *")
+  const row = prepared(
+    db,
+    "UPDATE memberships SET rank = ?, version = version + 1 WHERE id = ? RETURNING *",
+  )
     .get(rank, id);
   return row && toMembership(row);
 }

@@ -31,6 +31,7 @@ Deno.test("createMembership() stores a membership that reads back by id and by p
     groupId: group.id,
     rank: 2,
     timestamp: 1_700_000_000_123,
+    version: 1,
   });
   assert.deepEqual(getMembership(t.db, m.id), m);
   assert.deepEqual(getMembershipOf(t.db, user.id, group.id), m);
@@ -93,7 +94,11 @@ Deno.test("updateMembershipRank() changes only the rank", () => {
   const user = createUser(t.db, { username: "alice" });
   const group = createGroup(t.db, { name: "staff" });
   const m = createMembership(t.db, { userId: user.id, groupId: group.id, timestamp: 7 });
-  assert.deepEqual(updateMembershipRank(t.db, m.id, GROUP_RANK.OPERATOR), { ...m, rank: 1 });
+  assert.deepEqual(updateMembershipRank(t.db, m.id, GROUP_RANK.OPERATOR), {
+    ...m,
+    rank: 1,
+    version: 2,
+  });
   assert.equal(updateMembershipRank(t.db, 99, GROUP_RANK.ADMIN), undefined);
   assert.throws(() => updateMembershipRank(t.db, m.id, 7 as GroupRank), isCheckViolation);
 });

@@ -32,10 +32,12 @@ export interface Zone {
   childIds: number[];
   /** Direct doors, ascending. */
   doorIds: number[];
+  /** Bumped by every update, links included (optimistic concurrency). */
+  version: number;
 }
 
 /** Fields for creating a zone; absent fields take the schema defaults (LOGICAL, off, no links). */
-export type NewZone = Partial<Omit<Zone, "id" | "childIds" | "doorIds">> & {
+export type NewZone = Partial<Omit<Zone, "id" | "childIds" | "doorIds" | "version">> & {
   childIds?: readonly number[];
   doorIds?: readonly number[];
 };
@@ -51,6 +53,7 @@ const readZone = rowReader("zones", {
   type: oneOfInt(Object.values(ZONE_TYPE)),
   antipassback: oneOf(ANTIPASSBACK_MODES),
   antipassback_reset_s: int,
+  version: int,
 });
 
 function ids(db: DatabaseSync, sql: string, id: number): number[] {
@@ -72,6 +75,7 @@ function toZone(db: DatabaseSync, raw: unknown): Zone {
       row.id,
     ),
     doorIds: ids(db, "SELECT door_id AS id FROM zone_doors WHERE zone_id = ? ORDER BY 1", row.id),
+    version: row.version,
   };
 }
 
@@ -146,7 +150,7 @@ export function updateZone(db: DatabaseSync, id: number, patch: ZonePatch): Zone
     const row = prepared(
       db,
       `UPDATE zones SET alias = ?, description = ?, type = ?, antipassback = ?,
-         antipassback_reset_s = ?
+         antipassback_reset_s = ?, version = version + 1
        WHERE id = ? RETURNING *`,
     ).get(
       patch.alias ?? current.alias,

@@ -29,6 +29,7 @@ Deno.test("createZone() applies the defaults (logical, no anti-passback, no link
     antipassbackResetS: 0,
     childIds: [],
     doorIds: [],
+    version: 1,
   });
   assert.deepEqual(getZone(t.db, zone.id), zone);
   assert.equal(getZone(t.db, 99), undefined);
@@ -73,7 +74,7 @@ Deno.test("updateZone() patches fields and replaces given link lists wholesale",
   const c2 = createZone(t.db);
   const zone = createZone(t.db, { alias: "z", childIds: [c1.id], doorIds: [d1.id] });
   const renamed = updateZone(t.db, zone.id, { alias: "zz", antipassback: "soft" });
-  assert.deepEqual(renamed, { ...zone, alias: "zz", antipassback: "soft" });
+  assert.deepEqual(renamed, { ...zone, alias: "zz", antipassback: "soft", version: 2 });
   const relinked = updateZone(t.db, zone.id, { childIds: [c2.id], doorIds: [d2.id] });
   assert.deepEqual(relinked?.childIds, [c2.id]);
   assert.deepEqual(relinked?.doorIds, [d2.id]);
