@@ -6,6 +6,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { ATTR_POINTER, ValidationError } from "../errors.ts";
+import { isDateString, isoDateProblem } from "../policy/calendar.ts";
 import { prepared } from "./db.ts";
 import { bool, int, rowReader, text } from "./rows.ts";
 
@@ -51,30 +52,16 @@ function toHoliday(raw: unknown): Holiday {
   };
 }
 
-/**
- * True when `text` is a real calendar date written `YYYY-MM-DD`.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { isDateString } from "./holidays.ts";
- * assert.ok(isDateString("2024-02-29"));
- * assert.ok(!isDateString("2023-02-29"));
- * ```
- */
-export function isDateString(text: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (!match) return false;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 &&
-    date.getUTCDate() === day;
-}
+/** True when `text` is a real calendar date written `YYYY-MM-DD` (the rule: `policy/calendar.ts`). */
+export { isDateString };
 
 function checkDate(date: string): string {
   if (!isDateString(date)) {
+    const problem = /^\d{4}-\d\d-\d\d$/.test(date)
+      ? isoDateProblem(date)
+      : null;
     throw new ValidationError(
-      `Invalid date "${date}": expected YYYY-MM-DD`,
+      `Invalid date "${date}": ${problem ?? "expected YYYY-MM-DD"}`,
       ATTR_POINTER + "date",
     );
   }
@@ -132,7 +119,9 @@ export function updateHoliday(
 
 /** Deletes a holiday. True if a row was deleted. */
 export function deleteHoliday(db: DatabaseSync, id: number): boolean {
-  return Number(prepared(db, "DELETE FROM holidays WHERE id = ?").run(id).changes) > 0;
+  return Number(
+    prepared(db, "DELETE FROM holidays WHERE id = ?").run(id).changes,
+  ) > 0;
 }
 
 /**

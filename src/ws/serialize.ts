@@ -7,6 +7,7 @@
 import { ValidationError } from "../errors.ts";
 import type { User } from "../store/users.ts";
 import type { Validity } from "../policy/validity.ts";
+import { isoDateProblem } from "../policy/calendar.ts";
 
 /** Leosac's "unbounded" dates as it prints them. */
 export const DATE_MIN = "1677-09-21T00:12:43.145224192+0000";
@@ -35,7 +36,9 @@ const CLIENT_MAX_MS = Date.UTC(2100, 0, 1);
  * client's clamp for that side of the range: a start (`"min"`) at or before
  * 1800-01-01 or an end (`"max"`) at or after 2100-01-01.
  *
- * @throws {ValidationError} naming `pointer` when the text is not a date.
+ * @throws {ValidationError} naming `pointer` when the text is not a date, or
+ * names one that does not exist (`2025-02-29`, `2026-04-31`, month 13, hour
+ * 24, minute or second 60: see `src/policy/calendar.ts`).
  */
 export function parseDate(
   value: unknown,
@@ -56,6 +59,8 @@ export function parseDate(
   if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(text)) {
     throw new ValidationError("Invalid date: expected YYYY-MM-DDTHH:MM:SSZ.", pointer);
   }
+  const problem = isoDateProblem(text); // Date.parse would roll 2026-02-30 over to March
+  if (problem !== null) throw new ValidationError(`Invalid date: ${problem}.`, pointer);
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) throw new ValidationError("Invalid date.", pointer);
   if (unbounded === "min" && ms <= CLIENT_MIN_MS) return null;
