@@ -3,12 +3,20 @@
  * the sim chip's D0/D1 lines (so the assembler and decoder run exactly as on
  * hardware), or drives a door's contact / REX input.
  *
+ * Card and PIN calls on one reader, from any session, are queued
+ * ({@linkcode ReaderPlayQueue}) and played one after the other with the
+ * reader's inter-frame gap, as a real reader leaves silence between two
+ * cards: a burst of N calls gives N reads in order, never one merged bad read.
+ *
  * @module
  */
 import { cardFrame, keypadFrames, WiegandSimulator } from "../hardware/sim/wiegand_sim.ts";
+import type { Clock } from "../clock.ts";
 import type { BitsFrame } from "../hardware/wiegand/formats.ts";
 import { bitsFromCardId } from "../store/credentials.ts";
 import type { Controller } from "./controller.ts";
+import type { ReaderRuntime } from "./reader_runtime.ts";
+import { ReaderPlayQueue } from "./sim_queue.ts";
 import {
   CONTROLLER_ERROR,
   ControllerError,
@@ -16,8 +24,21 @@ import {
   type SimulateResult,
 } from "./protocol.ts";
 
-/** Extra silence after each keypad frame, on top of the reader's silence timeout. */
-const KEY_GAP_MS = 10;
+/**
+ * Silence the simulator leaves after a frame beyond the reader's silence
+ * timeout (between two keys of a PIN, and between two queued calls). The
+ * reader ends a frame when its silence timer fires, armed for one
+ * millisecond past the timeout, on millisecond timers that may run late; the
+ * margin puts the next frame's first edge clearly after that end, so each
+ * frame is ended by silence as behind a real reader (a person takes far
+ * longer than this to present the next card).
+ */
+export const FRAME_GAP_MARGIN_MS = 10;
+
+/** The gap the simulator leaves after a frame on `reader`, ms. */
+export function interFrameGapMs(reader: ReaderRuntime): number {
+  return reader.wiring.silenceMs + FRAME_GAP_MARGIN_MS;
+}
 /** The simulator's default bit interval (2 ms). */
 const BIT_INTERVAL_NS = 2_000_000n;
 
@@ -39,12 +60,27 @@ function cardFrameOf(action: Extract<SimulateAction, { action: "card" }>): BitsF
   }
 }
 
+/** The queues, one set per controller (the worker runs one). */
+const queues = new WeakMap<Controller, ReaderPlayQueue>();
+
+function queueOf(controller: Controller): ReaderPlayQueue {
+  let queue = queues.get(controller);
+  if (queue === undefined) {
+    queue = new ReaderPlayQueue(controller.clock);
+    queues.set(controller, queue);
+  }
+  return queue;
+}
+
 /**
- * Runs one simulated action; resolves once the last edge has been played
- * (the access decision follows on its own, as an event).
+ * Runs one simulated action. A card or PIN is checked at once, then queued
+ * on its reader; it resolves once its frames have been played and the
+ * reader's inter-frame gap has passed (so the frame has been ended by
+ * silence and decided; the decision itself arrives as an event).
  *
  * @throws {ControllerError} `NOT_SIMULATED` without a sim chip, `NOT_FOUND`
- * for an unknown reader or door, `BAD_REQUEST` for impossible values.
+ * for an unknown reader or door, `BAD_REQUEST` for impossible values or
+ * when the reader already has too many calls waiting.
  */
 export async function simulate(
   controller: Controller,
@@ -62,59 +98,98 @@ export async function simulate(
     sim.drive(spec.offset, action.value !== spec.activeLow);
     return { frames: 0, bits: 0 };
   }
-  const reader =
-    controller.readers().find((r) =>
-      r.wiring.id === action.reader || r.wiring.name === action.reader
-    ) ?? notFound(`reader "${action.reader}"`);
+  const reader = listeningReader(
+    controller,
+    (r) => r.wiring.id === action.reader || r.wiring.name === action.reader,
+    `reader "${action.reader}"`,
+  );
+  const frames = action.action === "card" ? [cardFrameOf(action)] : pinFrames(reader, action.pin);
+  const bits = frames.reduce((sum, frame) => sum + frame.nbBits, 0);
+  const instant = action.instant === true;
+  const id = reader.wiring.id;
+  await queueOf(controller).enqueue(id, reader.wiring.name, {
+    gapMs: interFrameGapMs(reader),
+    ...(instant ? { backdateMs: Number(spanNs(frames, reader)) / 1e6 } : {}),
+    // The reader may have been rewired (or removed) while the call waited.
+    play: () => {
+      const current = listeningReader(controller, (r) => r.wiring.id === id, `reader "${id}"`);
+      const player = new WiegandSimulator(sim, {
+        d0: current.wiring.d0.offset,
+        d1: current.wiring.d1.offset,
+        scheduler: controller.clock,
+      });
+      return instant
+        ? playInstant(player, sim.nowNs(), current, frames)
+        : playRealTime(player, controller.clock, current, frames);
+    },
+  });
+  return { frames: frames.length, bits };
+}
+
+function listeningReader(
+  controller: Controller,
+  match: (reader: ReaderRuntime) => boolean,
+  what: string,
+): ReaderRuntime {
+  const reader = controller.readers().find(match) ?? notFound(what);
   if (!reader.listening) {
     bad(`reader "${reader.wiring.name}" is not listening (see the wiring warnings)`);
   }
-  const clock = controller.clock;
-  const player = new WiegandSimulator(sim, {
-    d0: reader.wiring.d0.offset,
-    d1: reader.wiring.d1.offset,
-    scheduler: clock,
-  });
-  let frames: BitsFrame[];
-  if (action.action === "card") {
-    frames = [cardFrameOf(action)];
-  } else {
-    const keypad = reader.wiring.keypad;
-    if (keypad === "none") {
-      bad(`reader "${reader.wiring.name}" has no keypad (mode SIMPLE_WIEGAND)`);
-    }
-    if (!/^[0-9*#]{1,32}$/.test(action.pin)) bad("pin must be 1 to 32 of 0-9, * and #");
-    const keys = keypad === "buffered" || action.pin.endsWith("#") ? action.pin : `${action.pin}#`;
-    try {
-      frames = keypadFrames(keys, keypad === "auto" ? "4bit" : keypad);
-    } catch (error) {
-      return bad(error instanceof Error ? error.message : String(error));
-    }
+  return reader;
+}
+
+/** The keypad frames of `pin` on `reader` (a `#` is added unless buffered). */
+function pinFrames(reader: ReaderRuntime, pin: string): BitsFrame[] {
+  const keypad = reader.wiring.keypad;
+  if (keypad === "none") {
+    bad(`reader "${reader.wiring.name}" has no keypad (mode SIMPLE_WIEGAND)`);
   }
-  const bits = frames.reduce((sum, frame) => sum + frame.nbBits, 0);
-  if (action.instant === true) {
-    // The same edges, stamped as if played in real time and ending now.
-    const gapNs = BigInt(reader.wiring.silenceMs + KEY_GAP_MS) * 1_000_000n;
-    const spanNs = frames.reduce(
-      (sum, frame, i) => sum + BigInt(frame.nbBits) * BIT_INTERVAL_NS + (i > 0 ? gapNs : 0n),
-      0n,
-    );
-    let t = sim.nowNs() - spanNs;
-    for (const frame of frames) {
-      player.sendInstant(frame, t);
-      t += BigInt(frame.nbBits) * BIT_INTERVAL_NS + gapNs;
-    }
-    return { frames: frames.length, bits };
+  if (!/^[0-9*#]{1,32}$/.test(pin)) bad("pin must be 1 to 32 of 0-9, * and #");
+  const keys = keypad === "buffered" || pin.endsWith("#") ? pin : `${pin}#`;
+  try {
+    return keypadFrames(keys, keypad === "auto" ? "4bit" : keypad);
+  } catch (error) {
+    return bad(error instanceof Error ? error.message : String(error));
   }
+}
+
+/** How long `frames` take played in real time, with the gaps between them. */
+function spanNs(frames: BitsFrame[], reader: ReaderRuntime): bigint {
+  const gapNs = BigInt(interFrameGapMs(reader)) * 1_000_000n;
+  return frames.reduce(
+    (sum, frame, i) => sum + BigInt(frame.nbBits) * BIT_INTERVAL_NS + (i > 0 ? gapNs : 0n),
+    0n,
+  );
+}
+
+/** The same edges as in real time, played at once, stamped as ending at `nowNs`. */
+function playInstant(
+  player: WiegandSimulator,
+  nowNs: bigint,
+  reader: ReaderRuntime,
+  frames: BitsFrame[],
+): void {
+  const gapNs = BigInt(interFrameGapMs(reader)) * 1_000_000n;
+  let t = nowNs - spanNs(frames, reader);
+  for (const frame of frames) {
+    player.sendInstant(frame, t);
+    t += BigInt(frame.nbBits) * BIT_INTERVAL_NS + gapNs;
+  }
+}
+
+/** Plays `frames` in real time on the controller's clock, with the gap between keys. */
+async function playRealTime(
+  player: WiegandSimulator,
+  clock: Clock,
+  reader: ReaderRuntime,
+  frames: BitsFrame[],
+): Promise<void> {
   for (const [i, frame] of frames.entries()) {
     if (i > 0) {
-      await new Promise((r) =>
-        clock.setTimeout(() => r(null), reader.wiring.silenceMs + KEY_GAP_MS)
-      );
+      await new Promise((r) => clock.setTimeout(() => r(null), interFrameGapMs(reader)));
     }
     await player.send(frame);
   }
-  return { frames: frames.length, bits };
 }
 
 function notFound(what: string): never {
