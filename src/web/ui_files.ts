@@ -28,6 +28,11 @@ import sessionJs from "./ui/js/session.js" with { type: "text" };
 import typesJs from "./ui/js/types.js" with { type: "text" };
 import wiegandJs from "./ui/js/wiegand.js" with { type: "text" };
 import accessJs from "./ui/js/pages/access.js" with { type: "text" };
+import accessCommonJs from "./ui/js/pages/access/common.js" with { type: "text" };
+import accessHolidaysJs from "./ui/js/pages/access/holidays.js" with { type: "text" };
+import accessMappingsJs from "./ui/js/pages/access/mappings.js" with { type: "text" };
+import accessScheduleJs from "./ui/js/pages/access/schedule.js" with { type: "text" };
+import accessTimeframesJs from "./ui/js/pages/access/timeframes.js" with { type: "text" };
 import accountJs from "./ui/js/pages/account.js" with { type: "text" };
 import auditJs from "./ui/js/pages/audit.js" with { type: "text" };
 import pagesCommonJs from "./ui/js/pages/common.js" with { type: "text" };
@@ -82,6 +87,11 @@ const BODIES: ReadonlyArray<readonly [string, string]> = [
   ["/js/types.js", typesJs],
   ["/js/wiegand.js", wiegandJs],
   ["/js/pages/access.js", accessJs],
+  ["/js/pages/access/common.js", accessCommonJs],
+  ["/js/pages/access/holidays.js", accessHolidaysJs],
+  ["/js/pages/access/mappings.js", accessMappingsJs],
+  ["/js/pages/access/schedule.js", accessScheduleJs],
+  ["/js/pages/access/timeframes.js", accessTimeframesJs],
   ["/js/pages/account.js", accountJs],
   ["/js/pages/audit.js", auditJs],
   ["/js/pages/common.js", pagesCommonJs],
