@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { parseFlags, UsageError } from "../src/cli/flags.ts";
+import { cardIdHex, encodeCard, H10301 } from "../src/hardware/wiegand/formats.ts";
 import { runSimulate } from "../src/cli/simulate.ts";
 import { parseSimulateFlags, type SimulateCommand } from "../src/cli/simulate_flags.ts";
 import { startTestServer, TEST_ADMIN_PASSWORD, TestClient } from "../src/testing.ts";
@@ -84,4 +85,46 @@ Deno.test("runSimulate() prints the decision and exits 0 when granted, 1 when de
   const badLogin = { ...granted, password: "wrong-password" };
   assert.equal(await runSimulate(badLogin, io), 1);
   assert.match(lines.at(-1)!, /^E leosac: login as "admin" failed/);
+});
+
+Deno.test("runSimulate() run at once on one reader: each reports its own card's decision", async () => {
+  await using server = await startTestServer({ hardware: "sim" });
+  await using admin = await TestClient.connect(server.wsUrl);
+  await admin.login();
+  await configureDoor(server, admin);
+  const base = parseSimulateFlags(
+    [
+      "card",
+      "--reader",
+      "front-reader",
+      "--facility",
+      "12",
+      "--number",
+      "3456",
+      "--url",
+      server.wsUrl,
+    ],
+    { LEOSAC_PASSWORD: TEST_ADMIN_PASSWORD },
+  );
+  // The controller plays them one after the other; a later one sees the earlier
+  // decisions pushed while it waits, and must not report them as its own.
+  const numbers = [9, 10, 3456, 11];
+  const outputs = await Promise.all(numbers.map(async (number) => {
+    const lines: string[] = [];
+    const io = { print: (l: string) => lines.push(l), error: (l: string) => lines.push(`E ${l}`) };
+    const command = {
+      ...base,
+      json: true,
+      content: { action: "card" as const, reader: "front-reader", facility: 12, number },
+    };
+    const status = await runSimulate(command, io);
+    return { status, event: JSON.parse(lines.at(-1)!) };
+  }));
+  for (const [i, number] of numbers.entries()) {
+    const { status, event } = outputs[i]!;
+    const frame = encodeCard(H10301, 12, number);
+    assert.equal(event.card_id, cardIdHex(frame.bits, frame.nbBits), JSON.stringify(outputs));
+    assert.equal(status, number === 3456 ? 0 : 1);
+    assert.equal(event.reason, number === 3456 ? "GRANTED" : "UNKNOWN_CREDENTIAL");
+  }
 });

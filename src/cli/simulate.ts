@@ -3,9 +3,15 @@
  * WebSocket API, subscribes to access events, sends `hardware.simulate` and
  * reports the decision.
  *
+ * The controller plays calls on one reader one after the other, so the
+ * decision of a card that waited behind another client's card may come after
+ * that card's: a card's decision is the access event with its card id.
+ *
  * @module
  */
-import type { SimulateCommand } from "./simulate_flags.ts";
+import { cardFrame } from "../hardware/sim/wiegand_sim.ts";
+import { cardIdHex } from "../hardware/wiegand/formats.ts";
+import type { SimulateCommand, SimulateContent } from "./simulate_flags.ts";
 
 /** Output of the command (injected for tests). */
 export interface SimulateIo {
@@ -65,11 +71,17 @@ class Connection {
     return reply;
   }
 
-  /** The next push of `type`, or null after `timeoutMs`. */
-  async nextPush(type: string, timeoutMs: number): Promise<Frame | null> {
+  /** The next push of `type` that `match` accepts, or null after `timeoutMs`. */
+  async nextPush(
+    type: string,
+    timeoutMs: number,
+    match: (content: Record<string, unknown>) => boolean = () => true,
+  ): Promise<Frame | null> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const index = this.#pushes.findIndex((f) => f.type === type);
+      const index = this.#pushes.findIndex((f) =>
+        f.type === type && match(f.content as Record<string, unknown>)
+      );
       if (index >= 0) return this.#pushes.splice(index, 1)[0]!;
       const remaining = deadline - Date.now();
       if (remaining <= 0) return null;
@@ -89,6 +101,32 @@ class Connection {
     this.#socket.close();
     return closed;
   }
+}
+
+/** What the decision of a presented card carries (null for a PIN or an unencodable card). */
+function presentedCard(content: SimulateContent): { cardId: string; nbBits: number } | null {
+  if (content.action !== "card") return null;
+  if ("card_id" in content) {
+    return { cardId: content.card_id.toLowerCase(), nbBits: content.nb_bits };
+  }
+  try {
+    const frame = cardFrame(content.format ?? "H10301", content.facility ?? 0, content.number);
+    return { cardId: cardIdHex(frame.bits, frame.nbBits), nbBits: frame.nbBits };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether an access event can be the decision of `card`: its card id, or a
+ * bad read (no card id) of the card's length.
+ */
+function isDecisionOf(card: { cardId: string; nbBits: number } | null) {
+  return (event: Record<string, unknown>): boolean =>
+    card === null ||
+    (event.card_id === undefined
+      ? event.nb_bits === undefined || event.nb_bits === card.nbBits
+      : event.card_id === card.cardId);
 }
 
 function describe(content: Record<string, unknown>): string {
@@ -140,7 +178,11 @@ export async function runSimulate(command: SimulateCommand, io: SimulateIo): Pro
       io.print(command.json ? JSON.stringify(reply.content) : "done");
       return 0;
     }
-    const event = await connection.nextPush("event.access", command.timeoutMs);
+    const event = await connection.nextPush(
+      "event.access",
+      command.timeoutMs,
+      isDecisionOf(presentedCard(command.content)),
+    );
     if (event === null) {
       io.error(`leosac: no access decision within ${command.timeoutMs} ms`);
       return 1;
