@@ -1,6 +1,13 @@
 // @ts-check
 // Small DOM helpers: elements are built with h(), never from HTML strings, so
 // server data is always text.
+//
+// Over 300 lines on purpose: these are the UI's DOM primitives (building
+// elements, form fields and their errors, notices, dialogs, cards, tables),
+// imported by every page through this one path. They lean on each other:
+// the form errors, toast() and failure() share errorContent(), and field()
+// and checkbox() share the id counter, so a forms module would import back
+// from here (a cycle) or move those shared pieces apart from their users.
 
 import { ApiError } from "./api.js";
 
