@@ -50,6 +50,7 @@ Deno.test("access_point.create makes a builtin access point and access_point.rea
       "reader-mode": "card",
       direction: "none",
       "pin-timeout": 10000,
+      version: 1,
     },
   });
   const list = ok(await w.admin.request("access_point.read", { access_point_id: 0 }));

@@ -61,6 +61,7 @@ Deno.test("gpio.* and libgpiod.gpio.*: create, read, update, delete, audit", asy
       debounce: 0,
       "interrupt-mode": "none",
       "fail-safe": false,
+      version: 1,
     },
   });
   // Both families read the same rows; 0, "0" and null list them all.
@@ -170,6 +171,7 @@ Deno.test("led.* and buzzer.*: output gpio, blink defaults, relationships", asyn
         enabled: true,
         "default-blink-duration": 1000,
         "default-blink-speed": 250,
+        version: 1,
       },
       relationships: {
         gpio: { data: family === "led" ? { id: out, type: "libgpiod-gpio" } : null },

@@ -52,6 +52,7 @@ Deno.test("door.create applies defaults and door.read returns the door", async (
       "rex-gpio": null,
       "unlock-schedule": null,
       "unlock-after-first-card": false,
+      version: 1,
     },
   });
   const rows = auditRows(w.server, AUDIT_KIND.DOOR, AUDIT_EVENT.DOOR_CREATED);
@@ -132,6 +133,7 @@ Deno.test("door hardware attributes: gpios, schedule, timings; mode is read-only
     "rex-gpio": null,
     "unlock-schedule": schedule,
     "unlock-after-first-card": true,
+    version: 2,
   });
   const cleared = ok(
     await w.admin.request("door.update", {

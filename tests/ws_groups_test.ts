@@ -19,7 +19,7 @@ Deno.test("group.create makes the creator an ADMIN member and audits both events
   );
   const group = content.data;
   assert.equal(group.type, "group");
-  assert.deepEqual(group.attributes, { name: "night-shift", description: "N" });
+  assert.deepEqual(group.attributes, { name: "night-shift", description: "N", version: 1 });
   assert.equal(group.relationships.memberships.data.length, 1);
   assert.deepEqual(group.relationships.schedules, { data: null });
   const membershipId = group.relationships.memberships.data[0].id;
@@ -114,11 +114,15 @@ Deno.test("group.update is for managers and group admins and returns the group",
       attributes: { name: "team-2", description: null },
     }),
   ).data;
-  assert.deepEqual(updated.attributes, { name: "team-2", description: "" });
+  assert.deepEqual(updated.attributes, { name: "team-2", description: "", version: 2 });
   const desc = ok(
     await w.admin.request("group.update", { group_id: group.id, attributes: { description: "d" } }),
   ).data;
-  assert.deepEqual(desc.attributes, { name: "team-2", description: "d" }, "patch semantics");
+  assert.deepEqual(
+    desc.attributes,
+    { name: "team-2", description: "d", version: 3 },
+    "patch semantics",
+  );
   failed(await w.viewer.request("group.update", { group_id: group.id, attributes: {} }), 2);
   const { client: bob } = await w.connectAs("bob", 0);
   failed(await bob.request("group.update", { group_id: group.id, attributes: {} }), 2);

@@ -35,6 +35,7 @@ Deno.test("user-group-membership.create returns Leosac's shape with a timestamp 
   assert.deepEqual(data.attributes, {
     rank: 1,
     timestamp: Math.floor(w.server.clock.now() / 1000),
+    version: 1,
   });
   assert.deepEqual(data.relationships, {
     user: { data: { id: w.userId, type: "user" } },

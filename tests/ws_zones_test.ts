@@ -57,6 +57,7 @@ Deno.test("zone.create then zone.read lists the zone (Python test_create_zone)",
       type: 0,
       antipassback: "off",
       "antipassback-reset": 0,
+      version: 1,
     },
     relationships: { children: { data: [] }, doors: { data: [] }, parent: { data: [] } },
   });

@@ -162,12 +162,16 @@ export function updateDoor(db: DatabaseSync, id: number, patch: DoorPatch): Door
   return toDoor(row);
 }
 
-/** Sets a door's mode. Returns the updated door, or undefined if missing. */
+/**
+ * Sets a door's mode (a new mode bumps the version). Returns the updated
+ * door, or undefined if missing.
+ */
 export function setDoorMode(db: DatabaseSync, id: number, mode: DoorMode): Door | undefined {
+  // Setting the mode it already has is not a change: the version stays.
   const row = prepared(
     db,
-    "UPDATE doors SET mode = ?, version = version + 1 WHERE id = ? RETURNING *",
-  ).get(mode, id);
+    "UPDATE doors SET version = version + (mode <> ?), mode = ? WHERE id = ? RETURNING *",
+  ).get(mode, mode, id);
   return row && toDoor(row);
 }
 

@@ -86,7 +86,12 @@ export function serializeDevice(
   device: Device,
   typeOf: (id: string) => string | null,
 ): Record<string, unknown> {
-  const head = { name: device.name, "device-class": device.deviceClass, enabled: device.enabled };
+  const head = {
+    name: device.name,
+    "device-class": device.deviceClass,
+    enabled: device.enabled,
+    version: device.version,
+  };
   const link = (id: string | null) => {
     const type = id === null ? null : typeOf(id);
     return ref(type === null ? null : id, type ?? "");

@@ -1,20 +1,28 @@
 /**
  * The one home of JSON:API `attributes` reading, for every endpoint family:
  * the pointer prefix `data/attributes/`, the `attributes` object itself, and
- * the per-key readers (text, boolean, integer, enum, id list, validity).
+ * the per-key readers (text, boolean, integer, enum, id list, validity), and
+ * the `version` a client read with the stale-version check that every
+ * family's update and delete uses.
  *
  * Model errors (status 11) are {@linkcode ValidationError}s naming the
  * pointer `data/attributes/<key>`, which the Leosac web client shows next to
  * the form field; structural errors (a missing key, a value of the wrong JSON
  * type inside an id list) are status 1, as in Leosac.
  *
+ * Size: over 300 lines because it is the one home of attribute reading for
+ * every family (the issue asks for one place, so that the API, the UI and
+ * the imports check alike); the readers are short and independent.
+ *
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
 import { ATTR_POINTER, BadRequestError, NotFoundError, ValidationError } from "../../errors.ts";
 import { prepared } from "../../store/db.ts";
+import { int, rowReader } from "../../store/rows.ts";
 import type { Validity } from "../../policy/validity.ts";
 import { parseDate } from "../serialize.ts";
+import type { Decoder } from "../validate.ts";
 
 /** The pointer prefix of attribute errors (one home: `errors.ts`). */
 export { ATTR_POINTER };
@@ -251,4 +259,127 @@ export function applyValidity(current: Validity, patch: ValidityPatch): Validity
     );
   }
   return validity;
+}
+
+// ---------------------------------------------------------------------------
+// Optimistic concurrency: the `version` a client read, checked on write.
+
+/** The entities whose updates and deletes check `version`: table and the sentence's subject. */
+const VERSIONED = {
+  "user": { table: "users", subject: "This person" },
+  "rfid-card": { table: "credentials", subject: "This card" },
+  "pin-code": { table: "credentials", subject: "This PIN code" },
+  "schedule": { table: "schedules", subject: "This schedule" },
+  "group": { table: "groups", subject: "This group" },
+  "user-group-membership": { table: "memberships", subject: "This membership" },
+  "door": { table: "doors", subject: "This door" },
+  "access-point": { table: "access_points", subject: "This access point" },
+  "zone": { table: "zones", subject: "This zone" },
+  "holiday": { table: "holidays", subject: "This holiday" },
+  "device": { table: "devices", subject: "This device" },
+} as const;
+
+/** An entity kind whose writes may carry `version` (credentials by their wire type). */
+export type VersionedKind = keyof typeof VERSIONED;
+
+/** The pointer of a version error (updates and deletes alike). */
+export const VERSION_POINTER: string = ATTR_POINTER + "version";
+
+/**
+ * What a person reads when their write was refused because someone else
+ * changed the entity after they read it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { staleVersionMessage } from "./_entity_attrs.ts";
+ * assert.equal(
+ *   staleVersionMessage("user"),
+ *   "This person was changed by someone else after you opened it. Reload to see their change.",
+ * );
+ * ```
+ */
+export function staleVersionMessage(kind: VersionedKind): string {
+  return `${VERSIONED[kind].subject} was changed by someone else after you opened it. ` +
+    "Reload to see their change.";
+}
+
+/**
+ * A sent `version`: absent or `null` gives undefined (no check: last writer
+ * wins); a non-negative integer (or its digits as a string) otherwise.
+ *
+ * @throws {ValidationError} naming `data/attributes/version`.
+ */
+export function versionValue(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const n = typeof value === "string" && /^\d{1,15}$/.test(value) ? Number(value) : value;
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) {
+    throw new ValidationError("The version must be a non-negative integer.", VERSION_POINTER);
+  }
+  return n;
+}
+
+/** A decoded request and the `version` it carried (undefined: none sent). */
+export type WithVersion<T> = T & { readonly version?: number };
+
+/**
+ * Wraps a request decoder so that it also reads the `version` the client
+ * read: from `attributes.version` for an update, from the content's own
+ * `version` key for a delete. A create does not use it (a version sent on
+ * create is ignored). Check it with {@linkcode checkVersion}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { id, object } from "../validate.ts";
+ * import { withVersion } from "./_entity_attrs.ts";
+ * const decodeUpdate = withVersion(object({ door_id: id }), "attributes");
+ * assert.deepEqual(decodeUpdate({ door_id: 3, attributes: { version: 2 } }, ""), {
+ *   door_id: 3,
+ *   version: 2,
+ * });
+ * const decodeDelete = withVersion(object({ door_id: id }), "content");
+ * assert.deepEqual(decodeDelete({ door_id: 3 }, ""), { door_id: 3 });
+ * ```
+ */
+export function withVersion<T extends object>(
+  decode: Decoder<T>,
+  from: "attributes" | "content",
+): Decoder<WithVersion<T>> {
+  return (value, path) => {
+    const decoded = decode(value, path);
+    const content = value as Record<string, unknown>; // an object: `decode` checked it
+    const source = from === "content" ? content : content.attributes;
+    const sent = typeof source === "object" && source !== null && !Array.isArray(source)
+      ? versionValue((source as Record<string, unknown>).version)
+      : undefined;
+    return sent === undefined ? decoded : { ...decoded, version: sent };
+  };
+}
+
+const readVersion = rowReader("version", { version: int });
+
+/**
+ * Refuses a write whose sent `version` is not the stored one. Call it inside
+ * the write's transaction, before writing: the check and the write then see
+ * the same row. Nothing is checked when no version was sent, or when the
+ * entity does not exist (the handler reports that).
+ *
+ * @throws {ValidationError} MODEL_EXCEPTION with {@linkcode staleVersionMessage}
+ * and pointer `data/attributes/version`.
+ */
+export function checkVersion(
+  db: DatabaseSync,
+  kind: VersionedKind,
+  entityId: number | string,
+  sent: number | undefined,
+): void {
+  if (sent === undefined) return;
+  if (!db.isTransaction) throw new Error("checkVersion() runs inside the write's transaction");
+  const row = prepared(db, `SELECT version FROM ${VERSIONED[kind].table} WHERE id = ?`)
+    .get(entityId);
+  if (row === undefined) return;
+  if (readVersion(row).version !== sent) {
+    throw new ValidationError(staleVersionMessage(kind), VERSION_POINTER);
+  }
 }

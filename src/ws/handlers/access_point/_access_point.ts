@@ -43,6 +43,7 @@ export function serializeAccessPoint(ap: AccessPoint): Record<string, unknown> {
       "reader-mode": ap.readerMode,
       direction: ap.direction,
       "pin-timeout": ap.pinTimeoutMs,
+      version: ap.version,
     },
   };
   if (ap.doorId !== null) {

@@ -8,9 +8,10 @@ import { AUDIT_EVENT } from "../../../store/audit.ts";
 import { defineEndpoint } from "../../endpoint.ts";
 import { id, object } from "../../validate.ts";
 import { auditAccessPoint, findAccessPoint } from "./_access_point.ts";
+import { checkVersion, withVersion } from "../_entity_attrs.ts";
 
 /** The request content. */
-const decode = object({ access_point_id: id });
+const decode = withVersion(object({ access_point_id: id }), "content");
 
 /** The declaration. */
 export const accessPointDelete = defineEndpoint({
@@ -21,10 +22,11 @@ export const accessPointDelete = defineEndpoint({
   audit: "always",
   wiring: true,
   decode,
-  handle(ctx, { access_point_id }) {
+  handle(ctx, { access_point_id, version }) {
     const db = ctx.store.db;
     const ap = findAccessPoint(db, access_point_id);
     ctx.transaction(() => {
+      checkVersion(db, "access-point", ap.id, version);
       deleteAccessPoint(db, ap.id);
       auditAccessPoint(ctx, AUDIT_EVENT.ACCESS_POINT_DELETED, ap, null);
     });

@@ -16,9 +16,13 @@ import {
   findAccessPoint,
   serializeAccessPoint,
 } from "./_access_point.ts";
+import { checkVersion, withVersion } from "../_entity_attrs.ts";
 
 /** The request content. */
-const decode = object({ access_point_id: id, attributes: accessPointAttributes });
+const decode = withVersion(
+  object({ access_point_id: id, attributes: accessPointAttributes }),
+  "attributes",
+);
 
 /** The declaration. */
 export const accessPointUpdate = defineEndpoint({
@@ -29,12 +33,13 @@ export const accessPointUpdate = defineEndpoint({
   audit: "always",
   wiring: true,
   decode,
-  handle(ctx, { access_point_id, attributes }) {
+  handle(ctx, { access_point_id, attributes, version }) {
     const db = ctx.store.db;
     const ap = findAccessPoint(db, access_point_id);
     checkBackend(ap.controllerModule);
     checkReader(db, attributes);
     const after = ctx.transaction(() => {
+      checkVersion(db, "access-point", ap.id, version);
       const updated = updateAccessPoint(db, ap.id, attributes)!;
       auditAccessPoint(ctx, AUDIT_EVENT.ACCESS_POINT_UPDATED, ap, updated);
       return updated;

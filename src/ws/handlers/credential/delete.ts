@@ -8,9 +8,10 @@ import { deleteCredential } from "../../../store/credentials.ts";
 import { defineEndpoint } from "../../endpoint.ts";
 import { id, object } from "../../validate.ts";
 import { credentialSnapshot, findCredential } from "./_credential.ts";
+import { checkVersion, withVersion } from "../_entity_attrs.ts";
 
 /** The request content. */
-const decode = object({ credential_id: id });
+const decode = withVersion(object({ credential_id: id }), "content");
 
 /** The declaration. */
 export const credentialDelete = defineEndpoint({
@@ -21,12 +22,13 @@ export const credentialDelete = defineEndpoint({
   audit: "always",
   wiring: false,
   decode,
-  handle(ctx, { credential_id }) {
+  handle(ctx, { credential_id, version }) {
     if (credential_id === 0) return null;
     const actor = ctx.require("CREDENTIAL_WRITE");
     const db = ctx.store.db;
     const credential = findCredential(db, credential_id);
     ctx.transaction(() => {
+      checkVersion(db, credential.type, credential.id, version);
       deleteCredential(db, credential.id);
       ctx.audit({
         kind: AUDIT_KIND.CREDENTIAL,

@@ -10,9 +10,10 @@ import { deleteDevice } from "../../../store/devices.ts";
 import { defineEndpoint } from "../../endpoint.ts";
 import { usesOf } from "../_device_refs.ts";
 import { auditDevice, DEVICE_FAMILIES, deviceId, find, namesOf } from "./_device.ts";
+import { checkVersion, withVersion } from "../_entity_attrs.ts";
 
 const [gpio, reader, led, buzzer] = DEVICE_FAMILIES.map((family) => {
-  const decode = deviceId(family.kind.idKey);
+  const decode = withVersion(deviceId(family.kind.idKey), "content");
   return defineEndpoint({
     names: namesOf(family, "delete"),
     session: "required",
@@ -21,10 +22,11 @@ const [gpio, reader, led, buzzer] = DEVICE_FAMILIES.map((family) => {
     audit: "always",
     wiring: true,
     decode,
-    handle(ctx, { id }) {
+    handle(ctx, { id, version }) {
       const db = ctx.store.db;
       ctx.transaction(() => {
         const device = find(db, family.kind, id);
+        checkVersion(db, "device", device.id, version);
         const uses = usesOf(db, device.id);
         if (uses.length > 0) {
           throw new ValidationError(

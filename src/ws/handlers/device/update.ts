@@ -19,9 +19,10 @@ import {
   namesOf,
   serialize,
 } from "./_device.ts";
+import { checkVersion, withVersion } from "../_entity_attrs.ts";
 
 const [gpio, reader, led, buzzer] = DEVICE_FAMILIES.map((family) => {
-  const decode = deviceUpdate(family.kind.idKey);
+  const decode = withVersion(deviceUpdate(family.kind.idKey), "attributes");
   return defineEndpoint({
     names: namesOf(family, "update"),
     session: "required",
@@ -30,10 +31,11 @@ const [gpio, reader, led, buzzer] = DEVICE_FAMILIES.map((family) => {
     audit: "always",
     wiring: true,
     decode,
-    handle(ctx, { id, attributes }) {
+    handle(ctx, { id, attributes, version }) {
       const db = ctx.store.db;
       const device = ctx.transaction(() => {
         const before = find(db, family.kind, id);
+        checkVersion(db, "device", before.id, version);
         const name = checkName(db, attributes, before);
         const config = buildConfig(db, family.kind.type, attributes, before);
         const enabled = boolAttr(attributes, "enabled");

@@ -44,6 +44,7 @@ export function serializeDoor(db: DatabaseSync, door: Door): Record<string, unkn
       "rex-gpio": door.rexGpioId,
       "unlock-schedule": door.unlockScheduleId,
       "unlock-after-first-card": door.unlockAfterFirstCard,
+      version: door.version,
     },
   };
   const ap = door.accessPointId === null ? undefined : getAccessPoint(db, door.accessPointId);

@@ -9,9 +9,10 @@ import { deleteDoor } from "../../../store/doors.ts";
 import { defineEndpoint } from "../../endpoint.ts";
 import { id, object } from "../../validate.ts";
 import { auditDoor, findDoor } from "./_door.ts";
+import { checkVersion, withVersion } from "../_entity_attrs.ts";
 
 /** The request content. */
-const decode = object({ door_id: id });
+const decode = withVersion(object({ door_id: id }), "content");
 
 /** The declaration. */
 export const doorDelete = defineEndpoint({
@@ -22,10 +23,11 @@ export const doorDelete = defineEndpoint({
   audit: "always",
   wiring: true,
   decode,
-  handle(ctx, { door_id }) {
+  handle(ctx, { door_id, version }) {
     const db = ctx.store.db;
     const door = findDoor(db, door_id);
     ctx.transaction(() => {
+      checkVersion(db, "door", door.id, version);
       deleteDoor(db, door.id);
       auditDoor(ctx, AUDIT_EVENT.DOOR_DELETED, door, null);
     });

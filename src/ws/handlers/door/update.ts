@@ -14,9 +14,10 @@ import {
   findDoor,
   serializeDoor,
 } from "./_door.ts";
+import { checkVersion, withVersion } from "../_entity_attrs.ts";
 
 /** The request content. */
-const decode = object({ door_id: id, attributes: doorAttributes });
+const decode = withVersion(object({ door_id: id, attributes: doorAttributes }), "attributes");
 
 /** The declaration. */
 export const doorUpdate = defineEndpoint({
@@ -27,11 +28,12 @@ export const doorUpdate = defineEndpoint({
   audit: "always",
   wiring: true,
   decode,
-  handle(ctx, { door_id, attributes }) {
+  handle(ctx, { door_id, attributes, version }) {
     const db = ctx.store.db;
     const door = findDoor(db, door_id);
     checkDoorReferences(db, attributes, door.id);
     const after = ctx.transaction(() => {
+      checkVersion(db, "door", door.id, version);
       const updated = updateDoor(db, door.id, attributes)!;
       auditDoor(ctx, AUDIT_EVENT.DOOR_UPDATED, door, updated);
       return updated;

@@ -47,7 +47,7 @@ export function serializeGroup(
   return {
     id: group.id,
     type: "group",
-    attributes: { name: group.name, description: group.description },
+    attributes: { name: group.name, description: group.description, version: group.version },
     relationships: {
       memberships: toMany(memberships, true),
       schedules: toMany(schedules, true),

@@ -9,9 +9,10 @@ import { deleteGroup } from "../../../store/groups.ts";
 import { defineEndpoint } from "../../endpoint.ts";
 import { id, object } from "../../validate.ts";
 import { findGroup, groupSnapshot } from "./_group.ts";
+import { checkVersion, withVersion } from "../_entity_attrs.ts";
 
 /** The request content. */
-const decode = object({ group_id: id });
+const decode = withVersion(object({ group_id: id }), "content");
 
 /** The declaration. */
 export const groupDelete = defineEndpoint({
@@ -22,11 +23,12 @@ export const groupDelete = defineEndpoint({
   audit: "always",
   wiring: false,
   decode,
-  handle(ctx, { group_id }) {
+  handle(ctx, { group_id, version }) {
     const db = ctx.store.db;
     const group = findGroup(db, group_id);
     const actor = ctx.require("GROUP_DELETE", { groupId: group.id });
     ctx.transaction(() => {
+      checkVersion(db, "group", group.id, version);
       const before = groupSnapshot(db, group);
       deleteGroup(db, group.id);
       ctx.audit({

@@ -16,9 +16,10 @@ import {
   serializeGroup,
   uniqueName,
 } from "./_group.ts";
+import { checkVersion, withVersion } from "../_entity_attrs.ts";
 
 /** The request content. */
-const decode = object({ group_id: id, attributes: groupAttributes });
+const decode = withVersion(object({ group_id: id, attributes: groupAttributes }), "attributes");
 
 /** The declaration. */
 export const groupUpdate = defineEndpoint({
@@ -29,11 +30,12 @@ export const groupUpdate = defineEndpoint({
   audit: "always",
   wiring: false,
   decode,
-  handle(ctx, { group_id, attributes }) {
+  handle(ctx, { group_id, attributes, version }) {
     const db = ctx.store.db;
     const group = findGroup(db, group_id);
     const actor = ctx.require("GROUP_UPDATE", { groupId: group.id });
     const after = ctx.transaction(() => {
+      checkVersion(db, "group", group.id, version);
       const before = groupSnapshot(db, group);
       const updated = uniqueName(attributes.name, () => updateGroup(db, group.id, attributes)!);
       ctx.audit({

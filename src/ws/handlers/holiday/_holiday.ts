@@ -18,7 +18,12 @@ export function serializeHoliday(holiday: Holiday): Record<string, unknown> {
   return {
     id: holiday.id,
     type: "holiday",
-    attributes: { date: holiday.date, name: holiday.name, recurring: holiday.recurring },
+    attributes: {
+      date: holiday.date,
+      name: holiday.name,
+      recurring: holiday.recurring,
+      version: holiday.version,
+    },
   };
 }
 

@@ -9,9 +9,10 @@ import { deleteHoliday, getHoliday } from "../../../store/holidays.ts";
 import { defineEndpoint } from "../../endpoint.ts";
 import { id, object } from "../../validate.ts";
 import { auditHoliday } from "./_holiday.ts";
+import { checkVersion, withVersion } from "../_entity_attrs.ts";
 
 /** The request content. */
-const decode = object({ holiday_id: id });
+const decode = withVersion(object({ holiday_id: id }), "content");
 
 /** The declaration. */
 export const holidayDelete = defineEndpoint({
@@ -22,8 +23,9 @@ export const holidayDelete = defineEndpoint({
   audit: "always",
   wiring: false,
   decode,
-  handle(ctx, { holiday_id }) {
+  handle(ctx, { holiday_id, version }) {
     ctx.transaction(() => {
+      checkVersion(ctx.store.db, "holiday", holiday_id, version);
       const before = getHoliday(ctx.store.db, holiday_id);
       if (before === undefined) throw new NotFoundError("holiday", holiday_id);
       deleteHoliday(ctx.store.db, holiday_id);

@@ -9,9 +9,10 @@ import { getHoliday, updateHoliday } from "../../../store/holidays.ts";
 import { defineEndpoint } from "../../endpoint.ts";
 import { id, object } from "../../validate.ts";
 import { auditHoliday, holidayAttributes, serializeHoliday } from "./_holiday.ts";
+import { checkVersion, withVersion } from "../_entity_attrs.ts";
 
 /** The request content. */
-const decode = object({ holiday_id: id, attributes: holidayAttributes });
+const decode = withVersion(object({ holiday_id: id, attributes: holidayAttributes }), "attributes");
 
 /** The declaration. */
 export const holidayUpdate = defineEndpoint({
@@ -22,9 +23,10 @@ export const holidayUpdate = defineEndpoint({
   audit: "always",
   wiring: false,
   decode,
-  handle(ctx, { holiday_id, attributes }) {
+  handle(ctx, { holiday_id, attributes, version }) {
     const db = ctx.store.db;
     const holiday = ctx.transaction(() => {
+      checkVersion(db, "holiday", holiday_id, version);
       const before = getHoliday(db, holiday_id);
       if (before === undefined) throw new NotFoundError("holiday", holiday_id);
       const after = updateHoliday(db, holiday_id, attributes)!;

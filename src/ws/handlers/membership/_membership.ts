@@ -35,7 +35,11 @@ export function serializeMembership(membership: Membership): Record<string, unkn
   return {
     id: membership.id,
     type: "user-group-membership",
-    attributes: { rank: membership.rank, timestamp: Math.floor(membership.timestamp / 1000) },
+    attributes: {
+      rank: membership.rank,
+      timestamp: Math.floor(membership.timestamp / 1000),
+      version: membership.version,
+    },
     relationships: {
       user: { data: { id: membership.userId, type: "user" } },
       group: { data: { id: membership.groupId, type: "group" } },

@@ -8,9 +8,10 @@ import { deleteMembership } from "../../../store/memberships.ts";
 import { defineEndpoint } from "../../endpoint.ts";
 import { id, object } from "../../validate.ts";
 import { describeMembership, findMembership, membershipSnapshot } from "./_membership.ts";
+import { checkVersion, withVersion } from "../_entity_attrs.ts";
 
 /** The request content. */
-const decode = object({ membership_id: id });
+const decode = withVersion(object({ membership_id: id }), "content");
 
 /** The declaration. */
 export const membershipDelete = defineEndpoint({
@@ -21,7 +22,7 @@ export const membershipDelete = defineEndpoint({
   audit: "always",
   wiring: false,
   decode,
-  handle(ctx, { membership_id }) {
+  handle(ctx, { membership_id, version }) {
     const db = ctx.store.db;
     const membership = findMembership(db, membership_id);
     const actor = ctx.require("MEMBERSHIP_DELETE", {
@@ -30,6 +31,7 @@ export const membershipDelete = defineEndpoint({
       membershipRank: membership.rank,
     });
     ctx.transaction(() => {
+      checkVersion(db, "user-group-membership", membership.id, version);
       const names = describeMembership(db, membership);
       deleteMembership(db, membership.id);
       ctx.audit({

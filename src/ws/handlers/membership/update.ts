@@ -9,6 +9,7 @@ import { AUDIT_EVENT, AUDIT_KIND, auditMask } from "../../../store/audit.ts";
 import { updateMembershipRank } from "../../../store/memberships.ts";
 import { defineEndpoint } from "../../endpoint.ts";
 import { id, object } from "../../validate.ts";
+import { checkVersion, withVersion } from "../_entity_attrs.ts";
 import {
   describeMembership,
   findMembership,
@@ -18,7 +19,10 @@ import {
 } from "./_membership.ts";
 
 /** The request content. */
-const decode = object({ membership_id: id, attributes: membershipAttributes });
+const decode = withVersion(
+  object({ membership_id: id, attributes: membershipAttributes }),
+  "attributes",
+);
 
 /** The declaration. */
 export const membershipUpdate = defineEndpoint({
@@ -29,7 +33,7 @@ export const membershipUpdate = defineEndpoint({
   audit: "always",
   wiring: false,
   decode,
-  handle(ctx, { membership_id, attributes: { rank } }) {
+  handle(ctx, { membership_id, attributes: { rank }, version }) {
     const db = ctx.store.db;
     const membership = findMembership(db, membership_id);
     const actor = ctx.require("MEMBERSHIP_UPDATE", {
@@ -37,10 +41,9 @@ export const membershipUpdate = defineEndpoint({
       groupId: membership.groupId,
       membershipRank: rank ?? membership.rank,
     });
-    if (rank === undefined || rank === membership.rank) {
-      return { data: serializeMembership(membership) };
-    }
     const updated = ctx.transaction(() => {
+      checkVersion(db, "user-group-membership", membership.id, version);
+      if (rank === undefined || rank === membership.rank) return membership;
       const after = updateMembershipRank(db, membership.id, rank);
       if (!after) throw new NotFoundError("user-group-membership", membership.id);
       const names = describeMembership(db, membership);

@@ -9,9 +9,10 @@ import { deleteSchedule, listMappingsOfSchedule } from "../../../store/schedules
 import { defineEndpoint } from "../../endpoint.ts";
 import { id, object } from "../../validate.ts";
 import { auditSchedule, findSchedule } from "./_schedule.ts";
+import { checkVersion, withVersion } from "../_entity_attrs.ts";
 
 /** The request content. */
-const decode = object({ schedule_id: id });
+const decode = withVersion(object({ schedule_id: id }), "content");
 
 /** The declaration. */
 export const scheduleDelete = defineEndpoint({
@@ -22,11 +23,12 @@ export const scheduleDelete = defineEndpoint({
   audit: "always",
   wiring: false,
   decode,
-  handle(ctx, { schedule_id }) {
+  handle(ctx, { schedule_id, version }) {
     if (schedule_id === 0) return null;
     const db = ctx.store.db;
     const schedule = findSchedule(db, schedule_id);
     ctx.transaction(() => {
+      checkVersion(db, "schedule", schedule.id, version);
       const mappings = listMappingsOfSchedule(db, schedule.id);
       deleteSchedule(db, schedule.id);
       auditSchedule(ctx, AUDIT_EVENT.SCHEDULE_DELETED, { schedule, mappings }, null);

@@ -15,13 +15,17 @@ import { defineEndpoint } from "../../endpoint.ts";
 import { id, object } from "../../validate.ts";
 import { auditSchedule, findSchedule, scheduleAttributes, scheduleDocument } from "./_schedule.ts";
 import { mappingsOf, scheduleMappings } from "./_schedule_wire.ts";
+import { checkVersion, withVersion } from "../_entity_attrs.ts";
 
 /** The request content. */
-const decode = object({
-  schedule_id: id,
-  attributes: scheduleAttributes,
-  mapping: scheduleMappings,
-});
+const decode = withVersion(
+  object({
+    schedule_id: id,
+    attributes: scheduleAttributes,
+    mapping: scheduleMappings,
+  }),
+  "attributes",
+);
 
 /** The declaration. */
 export const scheduleUpdate = defineEndpoint({
@@ -32,11 +36,12 @@ export const scheduleUpdate = defineEndpoint({
   audit: "always",
   wiring: false,
   decode,
-  handle(ctx, { schedule_id, attributes, mapping }) {
+  handle(ctx, { schedule_id, attributes, mapping, version }) {
     const db = ctx.store.db;
     const schedule = findSchedule(db, schedule_id);
     const mappings = mappingsOf(db, mapping);
     const updated = ctx.transaction(() => {
+      checkVersion(db, "schedule", schedule.id, version);
       const before = listMappingsOfSchedule(db, schedule.id);
       const after = updateSchedule(db, schedule.id, attributes)!;
       const created = replaceMappings(db, schedule.id, mappings);

@@ -13,9 +13,10 @@ import { defineEndpoint } from "../../endpoint.ts";
 import { userSnapshot } from "../../serialize.ts";
 import { id, object } from "../../validate.ts";
 import { findUser } from "./_user.ts";
+import { checkVersion, withVersion } from "../_entity_attrs.ts";
 
 /** The request content. */
-const decode = object({ user_id: id });
+const decode = withVersion(object({ user_id: id }), "content");
 
 /** The declaration. */
 export const userDelete = defineEndpoint({
@@ -27,11 +28,12 @@ export const userDelete = defineEndpoint({
   wiring: false,
   uses: ["sessions"],
   decode,
-  handle(ctx, { user_id }) {
+  handle(ctx, { user_id, version }) {
     const db = ctx.store.db;
     const user = findUser(db, user_id);
     const actor = ctx.require("USER_DELETE", { userId: user.id, userRank: user.rank });
     ctx.transaction(() => {
+      checkVersion(db, "user", user.id, version);
       if (
         user.rank === USER_RANK.ADMIN &&
         countUsableUsersWithRank(db, USER_RANK.ADMIN, ctx.now, user.id) === 0

@@ -21,11 +21,11 @@ import { isValidAt, type Validity } from "../../../policy/validity.ts";
 import { defineEndpoint } from "../../endpoint.ts";
 import { userSnapshot } from "../../serialize.ts";
 import { id, object } from "../../validate.ts";
-import { applyValidity, ATTR_POINTER } from "../_entity_attrs.ts";
+import { applyValidity, ATTR_POINTER, checkVersion, withVersion } from "../_entity_attrs.ts";
 import { findUser, userAttributes } from "./_user.ts";
 
 /** The request content. */
-const decode = object({ user_id: id, attributes: userAttributes });
+const decode = withVersion(object({ user_id: id, attributes: userAttributes }), "attributes");
 
 function sameValidity(a: Validity, b: Validity): boolean {
   return a.enabled === b.enabled && a.start === b.start && a.end === b.end;
@@ -50,7 +50,7 @@ export const userUpdate = defineEndpoint({
   wiring: false,
   uses: ["sessions"],
   decode,
-  async handle(ctx, { user_id, attributes }) {
+  async handle(ctx, { user_id, attributes, version }) {
     const db = ctx.store.db;
     const user = findUser(db, user_id);
     const target = { userId: user.id, userRank: user.rank };
@@ -91,6 +91,7 @@ export const userUpdate = defineEndpoint({
     }
     const passwordChanged = patch.passwordHash !== undefined;
     ctx.transaction(() => {
+      checkVersion(db, "user", user.id, version);
       // Some other administrator must still be able to log in afterwards.
       const losesAdmin = user.rank === USER_RANK.ADMIN &&
         ((patch.rank !== undefined && patch.rank < USER_RANK.ADMIN) ||

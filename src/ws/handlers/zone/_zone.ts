@@ -44,6 +44,7 @@ export function serializeZone(db: DatabaseSync, zone: Zone): Record<string, unkn
       type: zone.type,
       antipassback: zone.antipassback,
       "antipassback-reset": zone.antipassbackResetS,
+      version: zone.version,
     },
     relationships: {
       children: refs(zone.childIds, "zone"),

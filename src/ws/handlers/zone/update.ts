@@ -11,9 +11,10 @@ import { defineEndpoint } from "../../endpoint.ts";
 import { id, object } from "../../validate.ts";
 import { auditZone, findZone, serializeZone, zoneAttributes, zonePatch } from "./_zone.ts";
 import { checkZoneGraph } from "./_zone_graph.ts";
+import { checkVersion, withVersion } from "../_entity_attrs.ts";
 
 /** The request content. */
-const decode = object({ zone_id: id, attributes: zoneAttributes });
+const decode = withVersion(object({ zone_id: id, attributes: zoneAttributes }), "attributes");
 
 /** The declaration. */
 export const zoneUpdate = defineEndpoint({
@@ -24,11 +25,12 @@ export const zoneUpdate = defineEndpoint({
   audit: "always",
   wiring: true,
   decode,
-  handle(ctx, { zone_id, attributes }) {
+  handle(ctx, { zone_id, attributes, version }) {
     const db = ctx.store.db;
     const zone = findZone(db, zone_id);
     const patch = zonePatch(db, attributes);
     const after = ctx.transaction(() => {
+      checkVersion(db, "zone", zone.id, version);
       const updated = updateZone(db, zone.id, patch)!;
       checkZoneGraph(listZones(db));
       auditZone(ctx, AUDIT_EVENT.ZONE_UPDATED, zone, updated);
