@@ -80,25 +80,25 @@ Deno.test("credential.create validates type, card id, bit count, alias, owner", 
   );
   assertModelError(await card(w, {}), P + "cardId");
   assertModelError(await card(w, { "card-id": 12 }), P + "cardId");
-  assertModelError(await card(w, { "card-id": "aa:bb", "nb-bits": 0 }), P + "nbBits");
-  assertModelError(await card(w, { "card-id": "aa:bb", "nb-bits": 129 }), P + "nbBits");
-  assertModelError(await card(w, { "card-id": "aa:bb", "nb-bits": null }), P + "nbBits");
-  assertModelError(await card(w, { "card-id": "aa:bb", alias: "x".repeat(51) }), P + "alias");
+  assertModelError(await card(w, { "card-id": "aa:bb:cc:dd", "nb-bits": 0 }), P + "nbBits");
+  assertModelError(await card(w, { "card-id": "aa:bb:cc:dd", "nb-bits": 129 }), P + "nbBits");
+  assertModelError(await card(w, { "card-id": "aa:bb:cc:dd", "nb-bits": null }), P + "nbBits");
+  assertModelError(await card(w, { "card-id": "aa:bb:cc:dd", alias: "x".repeat(51) }), P + "alias");
   assertModelError(
-    await card(w, { "card-id": "aa:bb", "validity-start": "tomorrow" }),
+    await card(w, { "card-id": "aa:bb:cc:dd", "validity-start": "tomorrow" }),
     P + "validity-start",
   );
-  assertNotFound(await card(w, { "card-id": "aa:bb", owner_id: 999 }), "user", 999);
-  ok(await card(w, { "card-id": "aa:bb" }));
-  assertModelError(await card(w, { "card-id": "AABB" }), P + "cardId");
+  assertNotFound(await card(w, { "card-id": "aa:bb:cc:dd", owner_id: 999 }), "user", 999);
+  ok(await card(w, { "card-id": "aa:bb:cc:dd" }));
+  assertModelError(await card(w, { "card-id": "AABBCCDD" }), P + "cardId");
   failed(await w.admin.request("credential.create", { attributes: {} }), 1);
 });
 
 Deno.test("credential.create, .update and .delete are manager-only", async () => {
   await using w = await startWorld();
-  const id = ok(await card(w, { "card-id": "01:02" })).data.id;
+  const id = ok(await card(w, { "card-id": "00:00:01:02" })).data.id;
   for (const client of [w.user, w.viewer]) {
-    const create = { "credential-type": "rfid-card", attributes: { "card-id": "0a:0b" } };
+    const create = { "credential-type": "rfid-card", attributes: { "card-id": "00:00:0a:0b" } };
     failed(await client.request("credential.create", create), 2);
     failed(await client.request("credential.update", { credential_id: id, attributes: {} }), 2);
     failed(await client.request("credential.delete", { credential_id: id }), 2);
@@ -107,8 +107,8 @@ Deno.test("credential.create, .update and .delete are manager-only", async () =>
 
 Deno.test("credential.read: id 0 lists what the caller may read; others' credentials are denied", async () => {
   await using w = await startWorld();
-  const mine = ok(await card(w, { "card-id": "01:01", owner_id: w.userId })).data.id;
-  const theirs = ok(await card(w, { "card-id": "02:02", owner_id: w.viewerId })).data.id;
+  const mine = ok(await card(w, { "card-id": "00:00:01:01", owner_id: w.userId })).data.id;
+  const theirs = ok(await card(w, { "card-id": "00:00:02:02", owner_id: w.viewerId })).data.id;
   const ids = async (client: World["user"]) =>
     ok(await client.request("credential.read", { credential_id: 0 })).data.map(
       (c: { id: number }) => c.id,
@@ -125,21 +125,21 @@ Deno.test("credential.read: id 0 lists what the caller may read; others' credent
 
 Deno.test("credential.update patches, returns null and is audited", async () => {
   await using w = await startWorld();
-  const id = ok(await card(w, { "card-id": "01:02:03:04", owner_id: w.userId })).data.id;
-  ok(await card(w, { "card-id": "09:09" }));
+  const id = ok(await card(w, { "card-id": "01:02:03:00", owner_id: w.userId })).data.id;
+  ok(await card(w, { "card-id": "00:00:09:09" }));
   const update = (attributes: Record<string, unknown>) =>
     w.admin.request("credential.update", { credential_id: id, attributes });
   assert.equal(ok(await update({ alias: "renamed", "card-id": null })), null);
   let data = ok(await w.admin.request("credential.read", { credential_id: id })).data;
   assert.equal(data.attributes.alias, "renamed");
-  assert.equal(data.attributes["card-id"], "01:02:03:04");
+  assert.equal(data.attributes["card-id"], "01:02:03:00");
   assert.equal(data.attributes.version, 2);
   assert.equal(data.relationships.owner.data.id, w.userId);
   ok(await update({ owner_id: 0, "nb-bits": 26 }));
   data = ok(await w.admin.request("credential.read", { credential_id: id })).data;
   assert.equal(data.relationships.owner, undefined);
   assert.equal(data.attributes["nb-bits"], 26);
-  assertModelError(await update({ "card-id": "09:09" }), P + "cardId");
+  assertModelError(await update({ "card-id": "00:00:09:09" }), P + "cardId");
   assertModelError(await update({ "card-id": "zz" }), P + "cardId");
   assertNotFound(
     await w.admin.request("credential.update", { credential_id: 404, attributes: {} }),
@@ -155,7 +155,7 @@ Deno.test("credential.update patches, returns null and is audited", async () => 
 
 Deno.test("credential.delete returns null (id 0 does nothing) and is audited", async () => {
   await using w = await startWorld();
-  const id = ok(await card(w, { "card-id": "01:02" })).data.id;
+  const id = ok(await card(w, { "card-id": "00:00:01:02" })).data.id;
   assert.equal(ok(await w.admin.request("credential.delete", { credential_id: 0 })), null);
   assert.equal(ok(await w.admin.request("credential.delete", { credential_id: id })), null);
   assertNotFound(
@@ -170,7 +170,7 @@ Deno.test("credential.delete returns null (id 0 does nothing) and is audited", a
 
 Deno.test("credential schedules relationship lists the schedules mapped to the credential", async () => {
   await using w = await startWorld();
-  const id = ok(await card(w, { "card-id": "01:02", owner_id: w.userId })).data.id;
+  const id = ok(await card(w, { "card-id": "00:00:01:02", owner_id: w.userId })).data.id;
   const db = w.server.store.db;
   const schedule = createSchedule(db, { name: "office" });
   createMapping(db, schedule.id, { credentialIds: [id] });

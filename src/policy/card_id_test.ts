@@ -5,6 +5,7 @@ import {
   bitsFromCardId,
   cardIdFromBits,
   cardIdFromFields,
+  cardIdProblem,
   compileLayout,
   encodeFields,
   fieldsOf,
@@ -87,5 +88,41 @@ Deno.test("a parity bit listed later may cover an earlier one (encoded in list o
     const frame = encodeFields(layout, null, n);
     assert.equal(parityHolds(layout, frame.bits, 6), true, `number ${n}`);
     assert.equal(fieldsOf(layout, frame.bits, 6).number, BigInt(n));
+  }
+});
+
+Deno.test("cardIdProblem(): exactly ceil(bits/8) bytes with the padding bits zero, agreeing with bitsFromCardId()", () => {
+  const cases: [string, number, string | null][] = [
+    ["80:80:33:80", 26, null],
+    ["ff:ff:ff:c0", 26, null],
+    ["FF:FF:FF:C0", 26, null],
+    ["ff:ff:ff:ff", 26, "A 26-bit card id has 4 bytes (aa:bb:cc:dd) with the last 6 bits zero."],
+    ["ff:ff:ff:e0", 26, "A 26-bit card id has 4 bytes (aa:bb:cc:dd) with the last 6 bits zero."],
+    ["a1:b2", 32, "A 32-bit card id has 4 bytes (aa:bb:cc:dd), not 2."],
+    ["01:02:03:04:05", 8, "An 8-bit card id has 1 byte (aa), not 5."],
+    ["ff:80", 9, null],
+    ["fe", 7, null],
+    ["ff:c0", 9, "A 9-bit card id has 2 bytes (aa:bb) with the last 7 bits zero."],
+    ["ff", 7, "A 7-bit card id has 1 byte (aa) with the last bit zero."],
+    ["01:02:03:04:05:06:07:08", 64, null],
+    ["01:02:03:04:05:06:07", 64, "A 64-bit card id has 8 bytes (aa:bb:cc:…), not 7."],
+    ["a:bb", 8, "Card id must have aa:bb:cc:11 format."],
+  ];
+  for (const [cardId, nbBits, problem] of cases) {
+    assert.equal(cardIdProblem(cardId, nbBits), problem, `${cardId}/${nbBits}`);
+    if (normalizeCardId(cardId) === null) continue;
+    const decodes = (() => {
+      try {
+        bitsFromCardId(cardId, nbBits);
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    assert.equal(decodes, problem === null, `bitsFromCardId agrees for ${cardId}/${nbBits}`);
+  }
+  for (let nbBits = 1; nbBits <= 40; nbBits++) {
+    const all = (1n << BigInt(nbBits)) - 1n;
+    assert.equal(cardIdProblem(cardIdFromBits(all, nbBits), nbBits), null, String(nbBits));
   }
 });

@@ -217,6 +217,63 @@ export function bitsFromCardId(cardId, nbBits) {
   return packed >> padding;
 }
 
+const SAMPLE_BYTES = ["aa", "bb", "cc", "dd", "ee", "ff"];
+
+/**
+ * The card-id rule for a bit count, as a person reads it: `"A 26-bit card id
+ * has 4 bytes (aa:bb:cc:dd) with the last 6 bits zero."`.
+ * @param {number} nbBits a positive integer.
+ * @returns {string}
+ */
+export function cardIdRule(nbBits) {
+  const nbBytes = Math.ceil(nbBits / 8);
+  const padding = nbBytes * 8 - nbBits;
+  const sample = nbBytes <= SAMPLE_BYTES.length
+    ? SAMPLE_BYTES.slice(0, nbBytes).join(":")
+    : `${SAMPLE_BYTES.slice(0, 3).join(":")}:…`;
+  const spokenWithVowel = nbBits === 11 || nbBits === 18 || String(nbBits).startsWith("8");
+  const article = spokenWithVowel ? "An" : "A";
+  const bytes = nbBytes === 1 ? "1 byte" : `${nbBytes} bytes`;
+  const zero = padding === 0
+    ? ""
+    : ` with the last ${padding === 1 ? "bit" : `${padding} bits`} zero`;
+  return `${article} ${nbBits}-bit card id has ${bytes} (${sample})${zero}.`;
+}
+
+/**
+ * Why `cardId` cannot be read from a card of `nbBits` bits, for a person, or
+ * null when it can: the rule of {@linkcode bitsFromCardId} (ceil(nbBits / 8)
+ * bytes, the unused low bits of the last byte zero). The server's decoder and
+ * the UI's hex entry both use it.
+ *
+ * @param {string} cardId any form {@linkcode normalizeCardId} accepts.
+ * @param {number} nbBits
+ * @returns {string | null}
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cardIdProblem } from "./card_id.js";
+ * assert.equal(cardIdProblem("80:80:33:80", 26), null);
+ * assert.equal(
+ *   cardIdProblem("ff:ff:ff:ff", 26),
+ *   "A 26-bit card id has 4 bytes (aa:bb:cc:dd) with the last 6 bits zero.",
+ * );
+ * assert.equal(cardIdProblem("a1:b2", 32), "A 32-bit card id has 4 bytes (aa:bb:cc:dd), not 2.");
+ * ```
+ */
+export function cardIdProblem(cardId, nbBits) {
+  const normalized = normalizeCardId(cardId);
+  if (normalized === null) return "Card id must have aa:bb:cc:11 format.";
+  if (!Number.isInteger(nbBits) || nbBits <= 0) return "Number of bits must be a positive integer.";
+  const nbBytes = normalized.split(":").length;
+  const rule = cardIdRule(nbBits);
+  if (nbBytes !== Math.ceil(nbBits / 8)) return `${rule.slice(0, -1)}, not ${nbBytes}.`;
+  const last = parseInt(normalized.slice(-2), 16);
+  const padding = nbBytes * 8 - nbBits;
+  return (last & ((1 << padding) - 1)) === 0 ? null : rule;
+}
+
 /**
  * Mask of the single bit at `position` in a frame of `length` bits.
  * @param {number} position

@@ -15,6 +15,13 @@
  * - a PIN must be 4 to 12 digits (Leosac: any digits), `nb-bits` at most 128;
  * - an unknown `owner_id` is ENTITY_NOT_FOUND (`user`), not a database error;
  * - a duplicate card id is a model error on `data/attributes/cardId`;
+ * - a card id must fit its bit count, as a reader would produce it
+ *   (ceil(nb-bits / 8) bytes, the unused low bits of the last byte zero;
+ *   `cardIdProblem` in `src/shared/card_id.js`, which the UI uses too):
+ *   otherwise a model error on `data/attributes/cardId` that shows the
+ *   expected length. An update is checked only when it changes the pair, so
+ *   a card stored before this rule keeps loading and can still be edited.
+ *   Credentials name no format, so parity is not checked;
  * - the permission is checked before the credential is looked up for
  *   update and delete (manager-only actions reveal no ids).
  *
@@ -23,7 +30,13 @@
 import type { DatabaseSync } from "node:sqlite";
 import { BadRequestError, NotFoundError, ValidationError } from "../../../errors.ts";
 import { isUniqueViolation } from "../../../store/constraint.ts";
-import { type Credential, getCredential, normalizeCardId } from "../../../store/credentials.ts";
+import {
+  type Credential,
+  getCredential,
+  normalizeCardId,
+  type RfidCard,
+} from "../../../store/credentials.ts";
+import { cardIdProblem } from "../../../shared/card_id.js";
 import { listScheduleIdsMappedTo } from "../../../store/schedules.ts";
 import { getUser } from "../../../store/users.ts";
 import type { Validity } from "../../../policy/validity.ts";
@@ -232,7 +245,29 @@ export function newCredentialContent(value: unknown, path: string): NewCredentia
     : applyValidity(UNBOUNDED, common.validity);
   if (type === "pin-code") return { type, common, validity, code: pinAttribute(attrs, true)! };
   const { cardId, nbBits } = cardAttributes(attrs, true);
-  return { type, common, validity, cardId: cardId!, nbBits: nbBits! };
+  return { type, common, validity, cardId: fitting(cardId!, nbBits!), nbBits: nbBits! };
+}
+
+/** @throws {ValidationError} on `cardId` when the card id does not fit `nbBits`. */
+function fitting(cardId: string, nbBits: number): string {
+  const problem = cardIdProblem(cardId, nbBits);
+  if (problem !== null) throw new ValidationError(problem, ATTR_POINTER + "cardId");
+  return cardId;
+}
+
+/**
+ * The card part of an update of `card`: what was sent, after checking that
+ * the resulting pair (the new card id with the stored bit count, or the
+ * other way round) fits. A pair equal to the stored one is not checked: a
+ * card stored before the rule can still have its other attributes edited
+ * (the web client sends `card-id` and `nb-bits` back unchanged).
+ *
+ * @throws {ValidationError} on `cardId` when the new pair does not fit.
+ */
+export function cardChange(card: RfidCard, sent: CardAttributes): CardAttributes {
+  const cardId = sent.cardId ?? card.cardId, nbBits = sent.nbBits ?? card.nbBits;
+  if (cardId !== card.cardId || nbBits !== card.nbBits) fitting(cardId, nbBits);
+  return sent;
 }
 
 /**

@@ -13,6 +13,7 @@ import { defineEndpoint } from "../../endpoint.ts";
 import { id, object } from "../../validate.ts";
 import { applyValidity } from "../_entity_attrs.ts";
 import {
+  cardChange,
   credentialAttributes,
   credentialSnapshot,
   findCredential,
@@ -45,7 +46,7 @@ export const credentialUpdate = defineEndpoint({
     if (validity !== undefined) patch.validity = applyValidity(credential.validity, validity);
     if (ownerId !== undefined) patch.ownerId = ownerOf(db, ownerId);
     if (credential.type === "rfid-card") {
-      Object.assign(patch, valueOf(attributes.card));
+      Object.assign(patch, cardChange(credential, valueOf(attributes.card)));
     } else {
       const code = valueOf(attributes.code);
       if (code !== undefined) patch.pinHash = hashPin(secret, code);
