@@ -11,7 +11,7 @@ import { type CredentialPatch, updateCredential } from "../../../store/credentia
 import { hashPin } from "../../../store/secrets.ts";
 import { defineEndpoint } from "../../endpoint.ts";
 import { id, object } from "../../validate.ts";
-import { applyValidity } from "../_entity_attrs.ts";
+import { applyValidity, checkVersion, withVersion } from "../_entity_attrs.ts";
 import {
   cardChange,
   credentialAttributes,
@@ -23,7 +23,10 @@ import {
 } from "./_credential.ts";
 
 /** The request content. */
-const decode = object({ credential_id: id, attributes: credentialAttributes });
+const decode = withVersion(
+  object({ credential_id: id, attributes: credentialAttributes }),
+  "attributes",
+);
 
 /** The declaration. */
 export const credentialUpdate = defineEndpoint({
@@ -34,7 +37,7 @@ export const credentialUpdate = defineEndpoint({
   audit: "always",
   wiring: false,
   decode,
-  handle(ctx, { credential_id, attributes }) {
+  handle(ctx, { credential_id, attributes, version }) {
     const actor = ctx.require("CREDENTIAL_WRITE");
     const { db, secret } = ctx.store;
     const credential = findCredential(db, credential_id);
@@ -52,6 +55,7 @@ export const credentialUpdate = defineEndpoint({
       if (code !== undefined) patch.pinHash = hashPin(secret, code);
     }
     ctx.transaction(() => {
+      checkVersion(db, credential.type, credential.id, version);
       const after = uniqueCard(patch.cardId, () => updateCredential(db, credential.id, patch));
       if (!after) throw new NotFoundError("credential", credential.id);
       const pinChanged = patch.pinHash !== undefined ? " Its PIN code was changed." : "";
