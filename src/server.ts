@@ -5,16 +5,32 @@
  *
  * @module
  */
+import type { DatabaseSync } from "node:sqlite";
 import { createApp } from "./app.ts";
 import { ControllerClient } from "./controller/supervisor.ts";
 import type { ServeCommand } from "./cli/flags.ts";
 import { logger } from "./log.ts";
 import { ensureAdministrator } from "./store/bootstrap.ts";
+import { groupNameClashes } from "./store/groups.ts";
 import { openStore } from "./store/store.ts";
 import { purgeExpiredTokens } from "./store/tokens.ts";
 import { VERSION } from "./version.ts";
 
 const log = logger("server");
+
+/**
+ * Group names are unique regardless of case since issue 16; a database from
+ * before may hold names that differ only by case. They keep working: one
+ * warning names them, and renaming one of each is the way out.
+ */
+function warnGroupNameClashes(db: DatabaseSync): void {
+  const clashes = groupNameClashes(db);
+  if (clashes.length === 0) return;
+  log.warn(
+    "Group names that differ only by case: {groups}. Rename all but one of each so that names are unique regardless of case",
+    { groups: clashes.map((names) => names.join(" / ")).join(", ") },
+  );
+}
 
 /** A running controller. */
 export interface RunningServer {
@@ -44,6 +60,7 @@ export async function startServer(command: ServeCommand, io: ServeIo): Promise<R
   try {
     // Expired tokens can never log anyone in again: drop them at each start.
     purgeExpiredTokens(store.db, Date.now());
+    warnGroupNameClashes(store.db);
     const result = await ensureAdministrator(store.db, command.adminPassword);
     if (result.created) {
       if (result.generatedPassword !== null) {

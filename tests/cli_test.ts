@@ -228,3 +228,36 @@ Deno.test("leosac serve: the restart call restarts in-process on the same port",
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("leosac serve: group names differing only by case (Staff, staff) still load, with one warning; renaming one is the way out", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { openStore } = await import("../src/store/store.ts");
+    const store = openStore(dir);
+    store.db.exec("INSERT INTO groups (name, description) VALUES ('Staff', ''), ('staff', '')");
+    store.close();
+    const run = await startCli(["--data", dir, "--listen", "127.0.0.1:0"], {
+      LEOSAC_ADMIN_PASSWORD: "case-password",
+    });
+    const login = {
+      type: "create_auth_token",
+      content: { username: "admin", password: "case-password" },
+    };
+    const replies = await wsRequest(run.url.replace("http", "ws") + "websocket", [
+      login,
+      { type: "group.update", content: { group_id: 2, attributes: { name: "STAFF" } } },
+      { type: "group.update", content: { group_id: 2, attributes: { name: "staff-2" } } },
+      { type: "group.read", content: { group_id: 0 } },
+    ]);
+    assert.deepEqual(replies.map((r) => r.status_code), [0, 11, 0, 0]);
+    const names = (replies[3]!.content as { data: { attributes: { name: string } }[] }).data
+      .map((g) => g.attributes.name);
+    assert.deepEqual(names, ["Staff", "staff-2"]);
+    assert.equal((await stop(run)).code, 0);
+    const warnings = (await run.stderr()).split("\n").filter((l) => /differ only by case/.test(l));
+    assert.equal(warnings.length, 1, warnings.join("\n"));
+    assert.match(warnings[0]!, /WARNING.*Staff \/ staff\. Rename all but one/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -98,3 +98,44 @@ Deno.test("credential.update checks the resulting pair; a stored card that does 
   assertModelError(await update(legacy, { "nb-bits": 27 }), P + "cardId");
   ok(await update(legacy, { "nb-bits": 32 }));
 });
+
+Deno.test("group names are unique regardless of case: the same error as an exact duplicate", async () => {
+  await using w = await startWorld();
+  const create = (name: string) =>
+    w.admin.request("group.create", { attributes: { name, description: "" } });
+  const staff = ok(await create("Staff")).data.id;
+  const exact = await create("Staff");
+  const byCase = await create("staff");
+  assert.equal(assertModelError(exact, P + "name"), "A group named Staff already exists.");
+  assert.deepEqual(byCase.content, exact.content);
+  assert.equal(byCase.status_string, exact.status_string);
+  const crew = ok(await create("crew")).data.id;
+  const rename = (group_id: number, name: string) =>
+    w.admin.request("group.update", { group_id, attributes: { name } });
+  assertModelError(await rename(crew, "STAFF"), P + "name");
+  ok(await rename(staff, "STAFF"));
+  const names = ok(await w.admin.request("group.read", { group_id: 0 })).data.map(
+    (g: { attributes: { name: string } }) => g.attributes.name,
+  );
+  assert.deepEqual(names.sort(), ["STAFF", "crew"]);
+});
+
+Deno.test("a database with Staff and staff keeps serving both; renaming one is the way out", async () => {
+  await using w = await startWorld();
+  w.server.store.db.exec(
+    "INSERT INTO groups (name, description) VALUES ('Staff', ''), ('staff', '')",
+  );
+  const groups = ok(await w.admin.request("group.read", { group_id: 0 })).data;
+  const id = (name: string) =>
+    groups.find((g: { attributes: { name: string } }) => g.attributes.name === name).id;
+  const update = (group_id: number, attributes: Record<string, unknown>) =>
+    w.admin.request("group.update", { group_id, attributes });
+  // the web client sends the name back unchanged with every save
+  ok(await update(id("staff"), { name: "staff", description: "night shift" }));
+  assertModelError(await update(id("staff"), { name: "STAFF" }), P + "name");
+  ok(await update(id("staff"), { name: "staff-night" }));
+  assertModelError(
+    await w.admin.request("group.create", { attributes: { name: "STAFF" } }),
+    P + "name",
+  );
+});

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { openTempDatabase } from "./_test_db.ts";
-import { isUniqueViolation } from "./constraint.ts";
+import { ValidationError } from "../errors.ts";
 import {
   createGroup,
   deleteGroup,
   getGroup,
   getGroupByName,
+  groupNameClashes,
   listGroups,
   listGroupsOfUser,
   searchGroups,
@@ -25,10 +26,38 @@ Deno.test("createGroup() stores a group that getGroup() and getGroupByName() rea
   assert.equal(createGroup(t.db, { name: "bare" }).description, "");
 });
 
-Deno.test("createGroup() rejects a duplicate name", () => {
+/** The error for a taken name: status 11 on the name, naming the group that has it. */
+function taken(name: string): (error: unknown) => boolean {
+  return (error) =>
+    error instanceof ValidationError &&
+    error.errors[0]?.pointer === "data/attributes/name" &&
+    error.errors[0].detail === `A group named ${name} already exists.`;
+}
+
+Deno.test("createGroup() rejects a name another group has, regardless of case", () => {
   using t = openTempDatabase();
   createGroup(t.db, { name: "staff" });
-  assert.throws(() => createGroup(t.db, { name: "staff" }), isUniqueViolation);
+  assert.throws(() => createGroup(t.db, { name: "staff" }), taken("staff"));
+  assert.throws(() => createGroup(t.db, { name: "Staff" }), taken("staff"));
+  assert.throws(() => createGroup(t.db, { name: "STAFF" }), taken("staff"));
+  assert.deepEqual(listGroups(t.db).map((g) => g.name), ["staff"]);
+});
+
+Deno.test("a database holding names that differ only by case keeps working; renaming one is the way out", () => {
+  using t = openTempDatabase();
+  t.db.exec("INSERT INTO groups (name) VALUES ('Staff'), ('staff'), ('STAFF'), ('crew'), ('Ops')");
+  assert.deepEqual(groupNameClashes(t.db), [["STAFF", "Staff", "staff"]]);
+  const id = (name: string) => listGroups(t.db).find((g) => g.name === name)!.id;
+  const [upper, mixed, lower] = [id("STAFF"), id("Staff"), id("staff")];
+  // an edit that sends the current name back is not a rename
+  assert.equal(updateGroup(t.db, lower, { name: "staff", description: "x" })?.description, "x");
+  assert.throws(() => updateGroup(t.db, lower, { name: "sTaFf" }), taken("Staff"));
+  assert.equal(updateGroup(t.db, lower, { name: "staff-old" })?.name, "staff-old");
+  assert.equal(updateGroup(t.db, upper, { name: "staff-2" })?.name, "staff-2");
+  assert.deepEqual(groupNameClashes(t.db), []);
+  // a group may change the case of its own name
+  assert.equal(updateGroup(t.db, mixed, { name: "STAFF" })?.name, "STAFF");
+  assert.throws(() => createGroup(t.db, { name: "staff" }), taken("STAFF"));
 });
 
 Deno.test("updateGroup() applies a patch and keeps absent fields", () => {
@@ -43,7 +72,8 @@ Deno.test("updateGroup() applies a patch and keeps absent fields", () => {
   assert.equal(updateGroup(t.db, group.id, { name: "crew" })?.description, "All staff");
   assert.equal(updateGroup(t.db, 99, { name: "x" }), undefined);
   createGroup(t.db, { name: "other" });
-  assert.throws(() => updateGroup(t.db, group.id, { name: "other" }), isUniqueViolation);
+  assert.throws(() => updateGroup(t.db, group.id, { name: "other" }), taken("other"));
+  assert.throws(() => updateGroup(t.db, group.id, { name: "Other" }), taken("other"));
 });
 
 Deno.test("deleteGroup() removes the group and its memberships", () => {

@@ -2,7 +2,8 @@
  * What the group endpoints share (Leosac §7.3): the JSON:API shape (empty
  * `memberships` / `schedules` relationships are `{"data": null}`, and only
  * what the caller may read is listed), the name rules (3–50 characters of
- * `[A-Za-z0-9_.-]`, unique: status 11 with pointer `data/attributes/name`
+ * `[A-Za-z0-9_.-]`, unique regardless of case (enforced by the store):
+ * status 11 with pointer `data/attributes/name`
  * and Leosac's messages), the attributes decoders, the audit snapshot and
  * the lookup.
  *
@@ -11,7 +12,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { NotFoundError, ValidationError } from "../../../errors.ts";
 import { isUniqueViolation } from "../../../store/constraint.ts";
-import { getGroup, type Group, type GroupPatch } from "../../../store/groups.ts";
+import { getGroup, type Group, groupNameTaken, type GroupPatch } from "../../../store/groups.ts";
 import { listMembershipsOfGroup } from "../../../store/memberships.ts";
 import { listScheduleIdsMappedTo } from "../../../store/schedules.ts";
 import type { EndpointContext } from "../../endpoint.ts";
@@ -110,7 +111,7 @@ export function uniqueName<T>(name: string | undefined, write: () => T): T {
     return write();
   } catch (error) {
     if (isUniqueViolation(error)) {
-      throw new ValidationError(`A group named ${name} already exists.`, NAME_POINTER);
+      throw groupNameTaken(name ?? "");
     }
     throw error;
   }
