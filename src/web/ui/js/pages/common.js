@@ -2,6 +2,7 @@
 // What the section pages share: the way back, reading a whole resource,
 // loading into the page, and an editor's save and delete wiring.
 
+import { ApiError } from "../api.js";
 import {
   busy,
   card,
@@ -109,14 +110,18 @@ export function newLink(
 
 /**
  * Saves the editor's form on submit: creates (then opens the new entity) or
- * updates `id`. Field errors from the server land on their fields.
+ * updates `id`. Field errors from the server land on their fields. An update
+ * sends the `version` the page read (and then the one the save returned), so
+ * a save over someone else's change is refused: see {@link showSaveError}.
  * @param {PageContext} ctx
  * @param {Resource} resource
  * @param {{ form: HTMLFormElement, submit: HTMLButtonElement }} editor
  * @param {string | null} id null when creating
  * @param {() => Record<string, unknown>} attributes the wire attributes from the form
+ * @param {number} [version] the entity's version as read (none: last writer wins)
  */
-export function saveOnSubmit(ctx, resource, { form, submit }, id, attributes) {
+export function saveOnSubmit(ctx, resource, { form, submit }, id, attributes, version) {
+  let current = version;
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const values = attributes();
@@ -128,14 +133,53 @@ export function saveOnSubmit(ctx, resource, { form, submit }, id, attributes) {
         toast(`${resource.label} created`);
         ctx.navigate(`${resource.route}/${encodeURIComponent(doc.data.id)}`);
       } else {
-        await ctx.api.request(`${resource.type}.update`, {
+        const doc = await ctx.api.request(`${resource.type}.update`, {
           [resource.idKey]: wireId(resource, id),
-          attributes: values,
+          attributes: withVersion(values, current),
         });
+        current = doc?.data?.attributes?.version ?? current;
         toast("Saved");
       }
-    }, (error) => showFormError(form, error));
+    }, (error) => showSaveError(ctx, form, error));
   });
+}
+
+/**
+ * `attributes` with the version the page read, when it has one.
+ * @param {Record<string, unknown>} attributes
+ * @param {number | undefined} version
+ * @returns {Record<string, unknown>}
+ */
+export function withVersion(attributes, version) {
+  return typeof version === "number" ? { ...attributes, version } : attributes;
+}
+
+/**
+ * True when a save was refused because someone else changed the entity
+ * after it was read (the server's error on `data/attributes/version`).
+ * @param {unknown} error
+ * @returns {boolean}
+ */
+export function isStaleVersion(error) {
+  return error instanceof ApiError && error.fieldErrors.some((e) => e.key === "version");
+}
+
+/**
+ * Shows a save's error on its form. When someone else saved first, the
+ * server's sentence ("This door was changed by someone else after you opened
+ * it. Reload to see their change.") comes with a Reload button, and the form
+ * keeps what the person typed until they press it.
+ * @param {PageContext} ctx
+ * @param {HTMLFormElement} form
+ * @param {unknown} error
+ */
+export function showSaveError(ctx, form, error) {
+  showFormError(form, error);
+  if (!isStaleVersion(error)) return;
+  const box = form.querySelector(":scope > .form-error");
+  const reload = h("button", { type: "button", class: "small" }, "Reload");
+  reload.addEventListener("click", () => ctx.navigate(location.hash.replace(/^#\//, "")));
+  box?.append(" ", reload);
 }
 
 /**

@@ -171,7 +171,7 @@ export async function accessPointEditor(view, ctx, id) {
     if (attributes.reader === "") attributes.reader = null;
     if (devices === null) delete attributes.reader; // read-only: a missing key keeps it
     return attributes;
-  });
+  }, a.version);
   showEditor(view, {
     back,
     title: creating ? "New access point" : `Access point ${a.alias}`,

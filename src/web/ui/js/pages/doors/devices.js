@@ -209,7 +209,7 @@ export async function deviceEditor(view, ctx, kind, rawId) {
       if (attributes[key] === "") attributes[key] = 0;
     }
     return attributes;
-  });
+  }, device?.attributes.version);
   showEditor(view, {
     back,
     title: device ? device.attributes.name : `New ${k.label}`,

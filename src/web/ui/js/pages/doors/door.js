@@ -229,7 +229,7 @@ export async function doorEditor(view, ctx, id) {
       for (const key of LINE_KEYS) delete attributes[key];
     }
     return attributes;
-  });
+  }, a.version);
   showEditor(view, {
     back,
     title: creating ? "New door" : `Door ${a.alias}`,

@@ -168,7 +168,7 @@ export async function zoneEditor(view, ctx, id) {
       submitLabel: creating ? "Create zone" : "Save",
     },
   );
-  saveOnSubmit(ctx, ZONE, editor, creating ? null : String(id), editor.values);
+  saveOnSubmit(ctx, ZONE, editor, creating ? null : String(id), editor.values, a.version);
   showEditor(view, {
     back,
     title: creating ? "New zone" : `Zone ${a.alias}`,

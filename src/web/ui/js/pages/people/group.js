@@ -102,7 +102,7 @@ export async function groupDetail(view, ctx, groupId) {
   saveOnSubmit(ctx, GROUP, { form, submit: save }, String(groupId), () => ({
     name: name.value.trim(),
     description: description.value,
-  }));
+  }), group.attributes.version);
   const remove = canWrite
     ? deleteButton(ctx, GROUP, String(groupId), {
       title: `Delete group ${group.attributes.name}?`,
