@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { cardIdHex, encodeCard, H10301 } from "../src/hardware/wiegand/formats.ts";
 import { startTestServer, TestClient } from "../src/testing.ts";
 import { configureDoor, type Json, ok } from "./_controller_fixtures.ts";
+import { createDevice, createGpio, startDeviceWorld } from "./_device_fixtures.ts";
 
 const NUMBERS = [3456, 1, 2, 3, 4] as const;
 
@@ -104,4 +105,56 @@ Deno.test("cards sent at once from several connections on one reader are read on
     NUMBERS.map(cardId).sort(),
     JSON.stringify(events),
   );
+});
+
+Deno.test("another reader does not wait for a burst on the first one", async () => {
+  await using w = await startDeviceWorld({ hardware: "sim" });
+  const { admin } = w;
+  for (const [name, d0, d1] of [["a", 0, 1], ["b", 10, 11]] as const) {
+    const reader = await createDevice(admin, "wiegand-reader", {
+      name: `reader-${name}`,
+      mode: "SIMPLE_WIEGAND",
+      gpio_low_id: await createGpio(admin, `${name}-d0`, d0, 0),
+      gpio_high_id: await createGpio(admin, `${name}-d1`, d1, 0),
+    });
+    const ap = ok(
+      await admin.request("access_point.create", {
+        attributes: {
+          alias: `ap-${name}`,
+          "controller-module": "LEOSAC-BUILTIN-ACCESS-POINT",
+          reader,
+          "reader-mode": "card",
+        },
+      }),
+    ).data.id;
+    ok(await admin.request("door.create", { attributes: { alias: name, access_point_id: ap } }));
+  }
+  ok(await admin.request("events.subscribe", { categories: ["access"] }));
+  const card = (reader: string, number: number) => ({
+    action: "card",
+    reader,
+    facility: 12,
+    number,
+  });
+  // Five connections: the worker has the five calls on reader-a at once.
+  const clients = await Promise.all(NUMBERS.map(() => TestClient.connect(w.server.wsUrl)));
+  try {
+    for (const client of clients) await client.login();
+    const answered: string[] = [];
+    const burst = clients.map((client, i) =>
+      client.request("hardware.simulate", card("reader-a", NUMBERS[i]!)).then((reply) => {
+        ok(reply);
+        answered.push(`a${i}`);
+      })
+    );
+    // Once reader-a's first card is read, the other four wait on reader-a;
+    // reader-b plays its card at once and answers before reader-a's last.
+    await admin.nextUnsolicited((m) => m.type === "event.access");
+    ok(await admin.request("hardware.simulate", card("reader-b", 77)));
+    answered.push("b");
+    await Promise.all(burst);
+    assert.ok(answered.indexOf("b") < answered.length - 1, answered.join(" "));
+  } finally {
+    for (const client of clients) await client.close();
+  }
 });

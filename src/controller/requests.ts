@@ -8,7 +8,25 @@ import type { Controller } from "./controller.ts";
 import { CONTROLLER_ERROR, ControllerError, type ControllerRequest } from "./protocol.ts";
 import { simulate } from "./simulate.ts";
 
-/** Handles one request; the reply value is the resolved value. */
+/**
+ * A reply that comes later: the worker's serial request queue moves on as
+ * soon as the request has been accepted, and replies once `settled` settles.
+ */
+export class LaterReply {
+  /** The reply value (or the error to reply with). */
+  readonly settled: Promise<unknown>;
+
+  constructor(settled: Promise<unknown>) {
+    this.settled = settled;
+    // Handled when the worker replies; until then it must not count as unhandled.
+    settled.catch(() => {});
+  }
+}
+
+/**
+ * Handles one request; the reply value is the resolved value, or what a
+ * {@linkcode LaterReply} settles with.
+ */
 export async function handleRequest(
   controller: Controller,
   request: ControllerRequest,
@@ -25,7 +43,10 @@ export async function handleRequest(
     case "door.set_mode":
       return controller.setMode(request.doorId, request.mode, request.authorId);
     case "simulate":
-      return await simulate(controller, request.simulate);
+      // Checked and queued on its reader at once (in order with reloads); the
+      // pulses are played on the reader's own queue, so other requests and
+      // other readers do not wait for them.
+      return new LaterReply(simulate(controller, request.simulate));
     case "debug.crash":
     case "debug.hang":
     case "stop":

@@ -14,7 +14,7 @@ import { systemOffsetProvider } from "../engine/mod.ts";
 import { logger, setupLogging } from "../log.ts";
 import { openDatabase } from "../store/db.ts";
 import { Controller } from "./controller.ts";
-import { handleRequest } from "./requests.ts";
+import { handleRequest, LaterReply } from "./requests.ts";
 import { createHardware, DEFAULT_SIM_LINES, type Hardware } from "./hardware.ts";
 import {
   CONTROLLER_ERROR,
@@ -158,8 +158,10 @@ function serve(scope: WorkerScope): void {
   scope.onmessage = (event) => {
     const request = event.data;
     const bypass = request.type === "ping" || request.type.startsWith("debug.");
-    const result = bypass ? handle(request, post) : queue.then(() => handle(request, post));
-    if (!bypass) queue = result.catch(() => {});
+    const turn = bypass ? handle(request, post) : queue.then(() => handle(request, post));
+    if (!bypass) queue = turn.catch(() => {});
+    // A simulation holds the queue only until it is queued on its reader.
+    const result = turn.then((value) => value instanceof LaterReply ? value.settled : value);
     result.then(
       (value) => post({ type: "reply", id: request.id, ok: true, value: value ?? null }),
       (error: unknown) => {

@@ -2,8 +2,11 @@
  * `hardware.simulate` (manager, simulated hardware only): present a card,
  * type a PIN, open a door or press its request-to-exit button. The worker's
  * simulator plays real Wiegand pulse trains on the sim chip, so the whole
- * path (edges → frame → decode → decide → strike) runs as on hardware. The
- * reply comes once the pulses are played; the decision arrives as an
+ * path (edges → frame → decode → decide → strike) runs as on hardware. Calls
+ * on one reader, from any session, are queued in the worker and played one
+ * after the other with the reader's inter-frame gap (at most 32 waiting;
+ * beyond: status 1), so a burst gives one read per call. The reply comes once
+ * the pulses are played and the gap has passed; the decision arrives as an
  * `event.access` push.
  *
  * Content: `{action: "card", reader, format?, facility?, number?}` or
