@@ -7,7 +7,12 @@
  */
 import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { startTestServer, TEST_ADMIN_PASSWORD, TestClient } from "../src/testing.ts";
+import {
+  createUserViaApi,
+  startTestServer,
+  TEST_ADMIN_PASSWORD,
+  TestClient,
+} from "../src/testing.ts";
 import { ok } from "./_replies.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -33,8 +38,8 @@ function hasChromium(): boolean {
 const STALE_DOOR =
   "This door was changed by someone else after you opened it. Reload to see their change.";
 
-/** A new browser context (its own session storage), logged in as admin, on the door's editor. */
-async function openDoor(browser: Browser, url: string, doorId: number): Promise<Page> {
+/** A new browser context (its own session storage), logged in as admin, on `route`. */
+async function openPage(browser: Browser, url: string, route: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
@@ -43,7 +48,12 @@ async function openDoor(browser: Browser, url: string, doorId: number): Promise<
   await page.getByLabel("Password").fill(TEST_ADMIN_PASSWORD);
   await page.getByRole("button", { name: "Log in" }).click();
   await page.getByRole("heading", { name: "Dashboard" }).waitFor();
-  await page.goto(`${url}#/doors/door/${doorId}`);
+  await page.goto(`${url}#/${route}`);
+  return page;
+}
+
+async function openDoor(browser: Browser, url: string, doorId: number): Promise<Page> {
+  const page = await openPage(browser, url, `doors/door/${doorId}`);
   await page.getByRole("heading", { name: "Door Front" }).waitFor();
   return page;
 }
@@ -101,6 +111,53 @@ Deno.test({
       await first.getByRole("alert").getByText(STALE_DOOR).waitFor();
       assert.equal(await storedAlias(admin, doorId), "South");
       assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "web UI: two pages save the same person; the second gets the sentence and keeps its typing",
+  ignore: !hasChromium(),
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using server = await startTestServer();
+    await using admin = await TestClient.connect(server.wsUrl);
+    await admin.login();
+    const userId = await createUserViaApi(admin, "carol", 0);
+    const firstname = async () =>
+      ok(await admin.request("user.read", { user_id: userId })).data.attributes.firstname;
+
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    try {
+      const [first, second] = [
+        await openPage(browser, server.url, `people/user/${userId}`),
+        await openPage(browser, server.url, `people/user/${userId}`),
+      ];
+      const field = (page: Page) => page.getByLabel("First name");
+      await field(first).waitFor();
+      await field(second).waitFor();
+
+      await field(first).fill("Carol");
+      await first.getByRole("button", { name: "Save" }).click();
+      await first.getByText("Saved").waitFor();
+
+      await field(second).fill("Caroline");
+      await second.getByRole("button", { name: "Save" }).click();
+      await second.getByRole("alert").getByText(
+        "This person was changed by someone else after you opened it. Reload to see their change.",
+      ).waitFor();
+      assert.equal(await field(second).inputValue(), "Caroline");
+      assert.equal(await firstname(), "Carol");
+
+      // The first page's own second save carries the version its first save moved on to.
+      await first.getByText("Saved").waitFor({ state: "detached" }); // the first notice is gone
+      await field(first).fill("Caro");
+      await first.getByRole("button", { name: "Save" }).click();
+      await first.getByText("Saved").waitFor();
+      assert.equal(await firstname(), "Caro");
     } finally {
       await browser.close();
     }

@@ -10,13 +10,21 @@ import {
   h,
   replace,
   select,
-  showFormError,
   table,
   toast,
 } from "../../dom.js";
 import { validityBadge, validityFields } from "../../components.js";
 import { RANKS } from "../../format.js";
-import { crumbs, deleteButton, loadInto, newLink, readAll, relatedIds } from "../common.js";
+import {
+  crumbs,
+  deleteButton,
+  loadInto,
+  newLink,
+  readAll,
+  relatedIds,
+  showSaveError,
+  withVersion,
+} from "../common.js";
 import { fullName, header, mayEdit, USER } from "./common.js";
 import { drawCredentials } from "./credentials.js";
 import { drawMemberships } from "./memberships.js";
@@ -143,6 +151,10 @@ export function userForm(view, ctx, user) {
     validity.elements,
     editable ? h("div", { class: "actions" }, save) : null,
   );
+  // The version this page read: user.update replies null, and a save that
+  // carried it moved it on by one.
+  /** @type {number | undefined} */
+  let version = user?.attributes.version;
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     clearFormErrors(form);
@@ -162,11 +174,15 @@ export function userForm(view, ctx, user) {
         toast(`User ${doc.data.attributes.username} created`);
         ctx.navigate(`people/user/${doc.data.id}`);
       } else {
-        await api.request("user.update", { user_id: Number(user.id), attributes });
+        await api.request("user.update", {
+          user_id: Number(user.id),
+          attributes: withVersion(attributes, version),
+        });
+        if (typeof version === "number") version += 1;
         password.value = "";
         toast("Saved");
       }
-    }, (error) => showFormError(form, error));
+    }, (error) => showSaveError(ctx, form, error));
   });
   if (creating) {
     replace(
