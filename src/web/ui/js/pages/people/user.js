@@ -2,17 +2,7 @@
 // Users: the list with its filter, the account form (new user or existing),
 // and a user's page (account, cards and PINs, group memberships).
 
-import {
-  busy,
-  card,
-  clearFormErrors,
-  field,
-  h,
-  replace,
-  select,
-  table,
-  toast,
-} from "../../dom.js";
+import { busy, card, clearFormErrors, field, h, replace, select, table, toast } from "../../dom.js";
 import { validityBadge, validityFields } from "../../components.js";
 import { RANKS } from "../../format.js";
 import {
