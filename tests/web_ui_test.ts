@@ -227,6 +227,20 @@ Deno.test({
       await page.getByRole("button", { name: "Create user" }).click();
       await page.getByRole("heading", { name: "Carol Danvers (carol)" }).waitFor();
       const cardForm = page.getByRole("form", { name: "Add a card" });
+      // The hexadecimal entry is checked as it is typed, with the server's rule.
+      await cardForm.getByLabel("Entry").selectOption("raw");
+      await cardForm.getByLabel("Card id").fill("ff:ff:ff:ff");
+      const hexError = cardForm.locator('[data-keys~="cardId"] .field-error').first();
+      await hexError.getByText(
+        "A 26-bit card id has 4 bytes (aa:bb:cc:dd) with the last 6 bits zero.",
+      ).waitFor();
+      await cardForm.getByLabel("Bits").fill("32");
+      await hexError.waitFor({ state: "hidden" }); // ff:ff:ff:ff fits 32 bits
+      await cardForm.getByLabel("Card id").fill("a1:b2");
+      await hexError.getByText("A 32-bit card id has 4 bytes (aa:bb:cc:dd), not 2.").waitFor();
+      await cardForm.getByRole("button", { name: "Add card" }).click();
+      await hexError.getByText("not 2.").waitFor();
+      await cardForm.getByLabel("Entry").selectOption("H10301");
       await cardForm.getByLabel("Alias").fill("badge 3456");
       await cardForm.getByLabel("Facility code").fill("12");
       await cardForm.getByLabel("Card number").fill("3456");

@@ -1,6 +1,11 @@
 // @ts-check
 // Card ids typed or computed in the UI, through the shared codec (`./shared/card_id.js`).
-import { cardIdFromFields, H10301_LAYOUT, normalizeTypedCardId } from "./shared/card_id.js";
+import {
+  cardIdFromFields,
+  cardIdProblem,
+  H10301_LAYOUT,
+  normalizeTypedCardId,
+} from "./shared/card_id.js";
 
 /**
  * The card id of an H10301 card: facility (0–255) and number (0–65535).
@@ -15,3 +20,20 @@ export function h10301CardId(facility, number) {
 
 /** Normalises typed hex (`AABBCC`, `aa bb cc`, `aa:bb:cc`) to `aa:bb:cc`, or null. */
 export const normalizeHex = normalizeTypedCardId;
+
+/**
+ * What is wrong with a typed card id for a card of `nbBits` bits, or null
+ * when the server will take it: whole bytes of hex, then the server's own rule
+ * (`cardIdProblem`: ceil(nbBits / 8) bytes, the padding bits zero).
+ * @param {string} text
+ * @param {number} nbBits
+ * @returns {string | null}
+ */
+export function typedCardIdProblem(text, nbBits) {
+  const cardId = normalizeTypedCardId(text);
+  if (cardId === null) return "Type whole bytes in hexadecimal, e.g. 0c:1b:00:40.";
+  if (!Number.isInteger(nbBits) || nbBits < 1 || nbBits > 128) {
+    return "The number of bits must be a whole number from 1 to 128.";
+  }
+  return cardIdProblem(cardId, nbBits);
+}

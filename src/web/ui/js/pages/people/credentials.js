@@ -17,7 +17,7 @@ import {
   toast,
 } from "../../dom.js";
 import { validityBadge } from "../../components.js";
-import { h10301CardId, normalizeHex } from "../../wiegand.js";
+import { h10301CardId, normalizeHex, typedCardIdProblem } from "../../wiegand.js";
 import { relatedIds } from "../common.js";
 import { reloadUser } from "./common.js";
 
@@ -146,6 +146,19 @@ function addCardForm(ctx, userId, done) {
       : "";
   };
   for (const input of [facility, number]) input.addEventListener("input", updatePreview);
+  // The hexadecimal entry is checked as it is typed, with the server's rule (shared codec).
+  const hexError =
+    () => /** @type {HTMLElement} */ (raw.querySelector(`[data-keys~="cardId"] .field-error`));
+  const checkHex = () => {
+    const problem = hex.value.trim() === ""
+      ? null
+      : typedCardIdProblem(hex.value, Number(bits.value));
+    hexError().textContent = problem ?? "";
+    if (problem === null) hex.removeAttribute("aria-invalid");
+    else hex.setAttribute("aria-invalid", "true");
+    return problem;
+  };
+  for (const input of [hex, bits]) input.addEventListener("input", checkHex);
   mode.addEventListener("change", () => {
     h10301.hidden = mode.value !== "H10301";
     raw.hidden = mode.value === "H10301";
@@ -190,12 +203,10 @@ function addCardForm(ctx, userId, done) {
     } else {
       cardId = normalizeHex(hex.value);
       nbBits = Number(bits.value);
-      if (cardId === null) {
-        // field() gives the card id input its error paragraph.
-        const message = /** @type {HTMLElement} */ (
-          raw.querySelector(`[data-keys~="cardId"] .field-error`)
-        );
-        message.textContent = "Type whole bytes in hexadecimal, e.g. 0c:1b:00:40.";
+      // field() gives the card id input its error paragraph.
+      const problem = typedCardIdProblem(hex.value, nbBits);
+      if (problem !== null) {
+        hexError().textContent = problem;
         return;
       }
     }
