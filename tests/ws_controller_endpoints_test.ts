@@ -21,6 +21,7 @@ Deno.test("holiday.* CRUD with audit rows; viewers read, users are denied", asyn
     date: "2026-12-25",
     name: "Christmas",
     recurring: true,
+    version: 1,
   });
   assert.equal(created.data.type, "holiday");
   const id = created.data.id;

@@ -52,6 +52,7 @@ Deno.test("wiegand-reader.*: mode, lines, LED, buzzer, formats", async () => {
       formats: ["H10301", site26],
       "silence-timeout": 30,
       "fixed-length": 26,
+      version: 1,
     },
     relationships: {
       "gpio-high": { data: { id: d1, type: "libgpiod-gpio" } },
