@@ -59,7 +59,7 @@ interface Entry {
 
 interface Lane {
   readonly entries: Entry[];
-  /** A job is playing or in its gap. */
+  /** A job is playing. */
   busy: boolean;
   /** Monotonic ms from which the reader is silent long enough for a new frame. */
   idleAt: number;
@@ -77,7 +77,7 @@ export class ReaderPlayQueue {
     this.#maxPending = maxPending;
   }
 
-  /** Calls queued or playing on `key` (including one in its gap). */
+  /** Calls queued or playing on `key`. */
   pending(key: string): number {
     const lane = this.#lanes.get(key);
     return lane === undefined ? 0 : lane.entries.length + (lane.busy ? 1 : 0);
@@ -86,9 +86,8 @@ export class ReaderPlayQueue {
   /**
    * Queues `job` on reader `key` (`label` names it in errors). It plays once
    * every earlier job on the reader has played and the gap after the last
-   * one has passed; the promise settles with `play`'s outcome once the job's
-   * own gap has passed too, so the frame has been ended by silence (and
-   * decided) by then.
+   * one has passed; the promise settles with `play`'s outcome (once the last
+   * edge is driven, as a call that did not wait).
    *
    * @throws {ControllerError} `BAD_REQUEST` when the reader already has
    * {@linkcode MAX_PENDING_PER_READER} calls pending
@@ -135,14 +134,12 @@ export class ReaderPlayQueue {
     } catch (error) {
       played = Promise.reject(error);
     }
+    // The call is answered once played; the next one waits for the gap.
     const settle = (outcome: () => void): void => {
       lane.idleAt = this.#clock.monotonic() + entry.job.gapMs;
-      lane.timer = this.#clock.setTimeout(() => {
-        lane.timer = null;
-        lane.busy = false;
-        outcome();
-        this.#pump(key, lane);
-      }, entry.job.gapMs);
+      lane.busy = false;
+      outcome();
+      this.#pump(key, lane);
     };
     played.then(
       (value) => settle(() => entry.resolve(value)),

@@ -74,9 +74,9 @@ function queueOf(controller: Controller): ReaderPlayQueue {
 
 /**
  * Runs one simulated action. A card or PIN is checked at once, then queued
- * on its reader; it resolves once its frames have been played and the
- * reader's inter-frame gap has passed (so the frame has been ended by
- * silence and decided; the decision itself arrives as an event).
+ * on its reader; it resolves once its frames have been played (the
+ * decision follows on its own, as an event; the next call on the reader
+ * waits for the inter-frame gap).
  *
  * @throws {ControllerError} `NOT_SIMULATED` without a sim chip, `NOT_FOUND`
  * for an unknown reader or door, `BAD_REQUEST` for impossible values or

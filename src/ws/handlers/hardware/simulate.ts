@@ -6,8 +6,7 @@
  * on one reader, from any session, are queued in the worker and played one
  * after the other with the reader's inter-frame gap (at most 32 waiting;
  * beyond: status 1), so a burst gives one read per call. The reply comes once
- * the pulses are played and the gap has passed; the decision arrives as an
- * `event.access` push.
+ * its pulses are played; the decision arrives as an `event.access` push.
  *
  * Content: `{action: "card", reader, format?, facility?, number?}` or
  * `{action: "card", reader, card_id, nb_bits}`, `{action: "pin", reader, pin}`,
