@@ -57,9 +57,7 @@ export { isDateString };
 
 function checkDate(date: string): string {
   if (!isDateString(date)) {
-    const problem = /^\d{4}-\d\d-\d\d$/.test(date)
-      ? isoDateProblem(date)
-      : null;
+    const problem = /^\d{4}-\d\d-\d\d$/.test(date) ? isoDateProblem(date) : null;
     throw new ValidationError(
       `Invalid date "${date}": ${problem ?? "expected YYYY-MM-DD"}`,
       ATTR_POINTER + "date",
@@ -119,9 +117,7 @@ export function updateHoliday(
 
 /** Deletes a holiday. True if a row was deleted. */
 export function deleteHoliday(db: DatabaseSync, id: number): boolean {
-  return Number(
-    prepared(db, "DELETE FROM holidays WHERE id = ?").run(id).changes,
-  ) > 0;
+  return Number(prepared(db, "DELETE FROM holidays WHERE id = ?").run(id).changes) > 0;
 }
 
 /**
