@@ -214,14 +214,14 @@ Deno.test({
       await cardForm.getByLabel("Facility code").fill("12");
       await cardForm.getByLabel("Card number").fill("3456");
       await cardForm.getByRole("button", { name: "Add card" }).click();
-      await page.locator("#credentials").getByText("06:06:c0:40 (26 bits)").waitFor();
+      await page.locator("#credentials table").getByText("06:06:c0:40 (26 bits)").waitFor();
       const pinForm = page.getByRole("form", { name: "Add a PIN" });
       await pinForm.getByLabel("PIN", { exact: true }).fill("12");
       await pinForm.getByRole("button", { name: "Add PIN" }).click();
       await pinForm.locator('[data-keys~="code"] .field-error:not(:empty)').waitFor();
       await pinForm.getByLabel("PIN", { exact: true }).fill("4821");
       await pinForm.getByRole("button", { name: "Add PIN" }).click();
-      await page.locator("#credentials").getByText("PIN set (never shown)").waitFor();
+      await page.locator("#credentials table").getByText("PIN set (never shown)").waitFor();
       const memberForm = page.getByRole("form", { name: "Add to a group" });
       await memberForm.getByLabel("Group", { exact: true }).selectOption({ label: "staff" });
       await memberForm.getByRole("button", { name: "Add to group" }).click();

@@ -246,12 +246,15 @@ Deno.test({
       await cardForm.getByLabel("Card number").fill("3456");
       await cardForm.getByText(`Stored card id: ${h10301CardId(12, 3456)} (26 bits)`).waitFor();
       await cardForm.getByRole("button", { name: "Add card" }).click();
-      await page.locator("#credentials").getByText(h10301CardId(12, 3456)).waitFor();
+      // The card's row in the table, not the form's "Stored card id" preview (which shows the
+      // same id before the save): the forms are redrawn once the card is saved, so filling the
+      // PIN form before then would type into a form about to be replaced.
+      await page.locator("#credentials table").getByText(h10301CardId(12, 3456)).waitFor();
       const pinForm = page.getByRole("form", { name: "Add a PIN" });
       await pinForm.getByLabel("Alias").fill("keypad");
       await pinForm.getByLabel("PIN", { exact: true }).fill("4821");
       await pinForm.getByRole("button", { name: "Add PIN" }).click();
-      await page.locator("#credentials").getByText("PIN set (never shown)").waitFor();
+      await page.locator("#credentials table").getByText("PIN set (never shown)").waitFor();
       assert.equal(await page.content().then((html) => html.includes("4821")), false);
       await shot(page, "04-user-detail");
 
