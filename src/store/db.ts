@@ -9,6 +9,7 @@ import { StoreError } from "../errors.ts";
 import { MIGRATION_0001 } from "./migrations/0001_init.ts";
 import { MIGRATION_0002 } from "./migrations/0002_device_config_keys.ts";
 import { MIGRATION_0003 } from "./migrations/0003_entity_versions.ts";
+import { MIGRATION_0004 } from "./migrations/0004_autoincrement_ids.ts";
 import { int, rowReader } from "./rows.ts";
 
 /** One migration: SQL to execute, or a function that rewrites rows (inside the transaction). */
@@ -19,6 +20,7 @@ export const MIGRATIONS: readonly Migration[] = [
   MIGRATION_0001,
   MIGRATION_0002,
   MIGRATION_0003,
+  MIGRATION_0004,
 ];
 
 /** The schema version this build writes. */
@@ -88,22 +90,40 @@ function checkVersion(db: DatabaseSync): number {
 /**
  * Applies every migration newer than the file's version, all in one
  * transaction: either the whole upgrade lands or nothing changes.
+ *
+ * Foreign key enforcement is off during the transaction (SQLite ignores the
+ * pragma inside one, so it is switched before and restored after): a table
+ * rebuild drops a parent table, which with enforcement on would first delete
+ * its rows and cascade to the children. `PRAGMA foreign_key_check` must
+ * find no more violations before the commit than before the migrations.
  */
 export function migrate(db: DatabaseSync): void {
   const from = checkVersion(db);
   if (from === SCHEMA_VERSION) return;
-  db.exec("BEGIN IMMEDIATE");
+  const enforced = (db.prepare("PRAGMA foreign_keys").get() as { foreign_keys: number })
+    .foreign_keys;
+  db.exec("PRAGMA foreign_keys = OFF");
   try {
-    for (let v = from; v < SCHEMA_VERSION; v++) {
-      const migration = MIGRATIONS[v]!;
-      if (typeof migration === "string") db.exec(migration);
-      else migration(db);
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      const brokenBefore = db.prepare("PRAGMA foreign_key_check").all().length;
+      for (let v = from; v < SCHEMA_VERSION; v++) {
+        const migration = MIGRATIONS[v]!;
+        if (typeof migration === "string") db.exec(migration);
+        else migration(db);
+      }
+      const broken = db.prepare("PRAGMA foreign_key_check").all();
+      if (broken.length > brokenBefore) {
+        throw new Error(`foreign key violations: ${JSON.stringify(broken.slice(0, 3))}`);
+      }
+      db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+      db.exec("COMMIT");
+    } catch (cause) {
+      if (db.isTransaction) db.exec("ROLLBACK");
+      throw new StoreError(`Migration from schema ${from} failed: ${errorText(cause)}`, { cause });
     }
-    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
-    db.exec("COMMIT");
-  } catch (cause) {
-    db.exec("ROLLBACK");
-    throw new StoreError(`Migration from schema ${from} failed: ${errorText(cause)}`, { cause });
+  } finally {
+    db.exec(`PRAGMA foreign_keys = ${enforced ? "ON" : "OFF"}`);
   }
 }
 
