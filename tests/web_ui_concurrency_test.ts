@@ -1,9 +1,11 @@
 /**
- * Two people edit the same door in the web UI (two browser pages, real
- * Chromium via playwright-core): the first save wins; the second gets the
- * server's sentence with a Reload button, and the form keeps what they typed
- * until they press it. After reloading they see the first person's change,
- * and their next save (with the new version) wins.
+ * Two people edit the same door (person, schedule) in the web UI (two browser
+ * pages, real Chromium via playwright-core): the first save wins; the second
+ * gets the server's sentence with a Reload button, and the form keeps what
+ * they typed until they press it. After reloading they see the first
+ * person's change, and their next save (with the new version) wins. A delete
+ * button sends the version too: deleting a door someone else changed
+ * meanwhile shows the sentence instead of deleting.
  */
 import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -13,7 +15,7 @@ import {
   TEST_ADMIN_PASSWORD,
   TestClient,
 } from "../src/testing.ts";
-import { ok } from "./_replies.ts";
+import { failed, ok } from "./_replies.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
@@ -37,6 +39,8 @@ function hasChromium(): boolean {
 
 const STALE_DOOR =
   "This door was changed by someone else after you opened it. Reload to see their change.";
+const STALE_SCHEDULE =
+  "This schedule was changed by someone else after you opened it. Reload to see their change.";
 
 /** A new browser context (its own session storage), logged in as admin, on `route`. */
 async function openPage(browser: Browser, url: string, route: string): Promise<Page> {
@@ -158,6 +162,125 @@ Deno.test({
       await first.getByRole("button", { name: "Save" }).click();
       await first.getByText("Saved").waitFor();
       assert.equal(await firstname(), "Caro");
+    } finally {
+      await browser.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "web UI: two pages save the same schedule; the second gets the sentence and keeps its typing",
+  ignore: !hasChromium(),
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using server = await startTestServer();
+    await using admin = await TestClient.connect(server.wsUrl);
+    await admin.login();
+    const scheduleId: number = ok(
+      await admin.request("schedule.create", {
+        attributes: { name: "office", description: "", timeframes: [] },
+      }),
+    ).data.id;
+    const stored = async () =>
+      ok(await admin.request("schedule.read", { schedule_id: scheduleId })).data.attributes;
+
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const problems: string[] = [];
+    try {
+      const open = async () => {
+        const page = await openPage(browser, server.url, `access/schedule/${scheduleId}`);
+        await page.getByRole("heading", { name: "Schedule office" }).waitFor();
+        return page;
+      };
+      const first = await open();
+      const second = await open();
+      second.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+      const save = (page: Page) => page.getByRole("button", { name: "Save schedule" }).click();
+      const frames = (page: Page) => page.locator("table.timeframes tbody tr");
+
+      // The first person renames the schedule: it wins.
+      await first.getByLabel("Name", { exact: true }).fill("day");
+      await save(first);
+      await first.getByText("Schedule saved").waitFor();
+      assert.equal((await stored()).name, "day");
+
+      // The second person describes it and adds a timeframe in the form they opened before:
+      // refused, what they typed is kept.
+      const description = second.getByLabel("Description");
+      await description.fill("night shift");
+      await second.getByRole("button", { name: "Add Mon–Fri 08:00–18:00" }).click();
+      await save(second);
+      await second.getByRole("alert").getByText(STALE_SCHEDULE).waitFor();
+      assert.equal(await description.inputValue(), "night shift");
+      assert.equal(await frames(second).count(), 5, "the timeframes they added are still there");
+      assert.equal(await second.getByLabel("Name", { exact: true }).inputValue(), "office");
+      const refused = await stored();
+      assert.deepEqual([refused.name, refused.description, refused.timeframes], ["day", "", []]);
+
+      // Reload shows the first person's change; saving again now wins.
+      await second.getByRole("button", { name: "Reload" }).click();
+      await second.getByRole("heading", { name: "Schedule day" }).waitFor();
+      assert.equal(await description.inputValue(), "");
+      assert.equal(await frames(second).count(), 0);
+      await description.fill("night shift");
+      await save(second);
+      await second.getByText("Schedule saved").waitFor();
+      const won = await stored();
+      assert.deepEqual([won.name, won.description], ["day", "night shift"]);
+
+      // The first page's next save carries a version that is now stale.
+      await first.getByLabel("Description").fill("early");
+      await save(first);
+      await first.getByRole("alert").getByText(STALE_SCHEDULE).waitFor();
+      assert.equal((await stored()).description, "night shift");
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "web UI: deleting a door someone else changed meanwhile shows the sentence, not a delete",
+  ignore: !hasChromium(),
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using server = await startTestServer();
+    await using admin = await TestClient.connect(server.wsUrl);
+    await admin.login();
+    const doorId: number = ok(
+      await admin.request("door.create", { attributes: { alias: "Front", access_point_id: 0 } }),
+    ).data.id;
+
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    try {
+      const first = await openDoor(browser, server.url, doorId);
+      const second = await openDoor(browser, server.url, doorId);
+      const remove = async (page: Page) => {
+        await page.getByRole("button", { name: "Delete door" }).click();
+        await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+      };
+
+      // The first person renames the door.
+      await first.getByLabel("Name", { exact: true }).fill("North");
+      await first.getByRole("button", { name: "Save" }).click();
+      await first.getByText("Saved").waitFor();
+
+      // The second person deletes the door as they saw it: refused, the door stays.
+      await remove(second);
+      await second.getByRole("alert").getByText(STALE_DOOR).waitFor();
+      assert.equal(await storedAlias(admin, doorId), "North");
+      await second.getByRole("button", { name: "Reload" }).click();
+      await second.getByRole("heading", { name: "Door North" }).waitFor();
+
+      // The first page holds the version its own save returned: its delete goes through.
+      await remove(first);
+      await first.getByRole("status").getByText("Deleted", { exact: true }).waitFor();
+      await first.getByRole("heading", { name: "Doors & readers" }).waitFor();
+      failed(await admin.request("door.read", { door_id: doorId }), 8);
     } finally {
       await browser.close();
     }

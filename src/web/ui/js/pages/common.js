@@ -119,6 +119,7 @@ export function newLink(
  * @param {string | null} id null when creating
  * @param {() => Record<string, unknown>} attributes the wire attributes from the form
  * @param {number} [version] the entity's version as read (none: last writer wins)
+ * @returns {() => number | undefined} the version the page holds now (for its delete button)
  */
 export function saveOnSubmit(ctx, resource, { form, submit }, id, attributes, version) {
   let current = version;
@@ -142,6 +143,7 @@ export function saveOnSubmit(ctx, resource, { form, submit }, id, attributes, ve
       }
     }, (error) => showSaveError(ctx, form, error));
   });
+  return () => current;
 }
 
 /**
@@ -192,15 +194,34 @@ function wireId(resource, id) {
 }
 
 /**
+ * A delete's content: the id, and the version the page holds, when it has one.
+ * @param {string} idKey
+ * @param {string | number} id
+ * @param {number | undefined} version
+ * @returns {Record<string, unknown>}
+ */
+export function deleteContent(idKey, id, version) {
+  return typeof version === "number" ? { [idKey]: id, version } : { [idKey]: id };
+}
+
+/**
  * A "Delete …" button that asks first, deletes `id`, says `done` and goes to
- * `back`.
+ * `back`. It sends the version the page holds (`version`, e.g. what
+ * {@link saveOnSubmit} returns), so deleting a record someone else changed
+ * meanwhile is refused: the server's sentence then shows on the editor's form
+ * (the one in the button's card) with a Reload button.
  * @param {PageContext} ctx
  * @param {Resource} resource
  * @param {string} id
- * @param {{ title: string, message: string, back: string, done?: string }} texts
+ * @param {{ title: string, message: string, back: string, done?: string, version?: () => number | undefined }} texts
  * @returns {HTMLButtonElement}
  */
-export function deleteButton(ctx, resource, id, { title, message, back, done = "Deleted" }) {
+export function deleteButton(
+  ctx,
+  resource,
+  id,
+  { title, message, back, done = "Deleted", version = () => undefined },
+) {
   const button = h(
     "button",
     { type: "button", class: "danger small" },
@@ -216,11 +237,16 @@ export function deleteButton(ctx, resource, id, { title, message, back, done = "
       }))
     ) return;
     await busy(button, async () => {
-      await ctx.api.request(`${resource.type}.delete`, {
-        [resource.idKey]: wireId(resource, id),
-      });
+      await ctx.api.request(
+        `${resource.type}.delete`,
+        deleteContent(resource.idKey, wireId(resource, id), version()),
+      );
       toast(done);
       ctx.navigate(back);
+    }, (error) => {
+      const form = button.closest(".card")?.querySelector("form");
+      if (isStaleVersion(error) && form) showSaveError(ctx, form, error);
+      else toast(error, "error");
     });
   });
   return button;

@@ -15,7 +15,7 @@ import {
   table,
   toast,
 } from "../../dom.js";
-import { loadInto, readAll } from "../common.js";
+import { deleteContent, loadInto, readAll } from "../common.js";
 import { header } from "./common.js";
 
 /** @typedef {import("../../types.js").PageContext} PageContext */
@@ -49,7 +49,10 @@ export async function holidays(view, ctx) {
       });
       if (!ok) return;
       await busy(remove, async () => {
-        await api.request("holiday.delete", { holiday_id: Number(item.id) });
+        await api.request(
+          "holiday.delete",
+          deleteContent("holiday_id", Number(item.id), a.version),
+        );
         toast("Holiday deleted");
         ctx.navigate("access/holidays");
       });

@@ -10,12 +10,19 @@ import {
   field,
   h,
   replace,
-  showFormError,
   table,
   toast,
 } from "../../dom.js";
 import { timeframesSummary } from "../../format.js";
-import { crumbs, deleteButton, loadInto, newLink, readAll } from "../common.js";
+import {
+  crumbs,
+  deleteButton,
+  loadInto,
+  newLink,
+  readAll,
+  showSaveError,
+  withVersion,
+} from "../common.js";
 import { header } from "./common.js";
 import { loadChoices, mappingEditor } from "./mappings.js";
 import { timeframesEditor } from "./timeframes.js";
@@ -157,6 +164,10 @@ export async function scheduleEditor(view, ctx, scheduleId) {
     ),
     disabled ? null : h("div", { class: "actions" }, save),
   );
+  // The version this page holds: the one read, then the one each save returns.
+  // Timeframes and mappings are saved with the schedule, under its version.
+  /** @type {number | undefined} */
+  let version = a.version;
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     clearFormErrors(form);
@@ -180,11 +191,17 @@ export async function scheduleEditor(view, ctx, scheduleId) {
       if (id === null) {
         const created = await api.request("schedule.create", { attributes });
         id = Number(created.data.id);
+        version = created.data.attributes?.version;
       }
-      await api.request("schedule.update", { schedule_id: id, attributes, mapping });
+      const doc = await api.request("schedule.update", {
+        schedule_id: id,
+        attributes: withVersion(attributes, version),
+        mapping,
+      });
+      version = doc?.data?.attributes?.version ?? version;
       toast(scheduleId === null ? "Schedule created" : "Schedule saved");
       if (scheduleId === null) ctx.navigate(`access/schedule/${id}`);
-    }, (error) => showFormError(form, error));
+    }, (error) => showSaveError(ctx, form, error));
   });
   const remove = schedule && !disabled
     ? deleteButton(ctx, SCHEDULE, String(scheduleId), {
@@ -192,6 +209,7 @@ export async function scheduleEditor(view, ctx, scheduleId) {
       message: "Everyone it lets through loses that access immediately.",
       back: "access",
       done: "Schedule deleted",
+      version: () => version,
     })
     : null;
   replace(

@@ -165,7 +165,7 @@ export async function accessPointEditor(view, ctx, id) {
       submitLabel: creating ? "Create access point" : "Save",
     },
   );
-  saveOnSubmit(ctx, ACCESS_POINT, editor, creating ? null : String(id), () => {
+  const version = saveOnSubmit(ctx, ACCESS_POINT, editor, creating ? null : String(id), () => {
     /** @type {Record<string, unknown>} */
     const attributes = { ...editor.values(), "controller-module": "LEOSAC-BUILTIN-ACCESS-POINT" };
     if (attributes.reader === "") attributes.reader = null;
@@ -182,6 +182,7 @@ export async function accessPointEditor(view, ctx, id) {
         title: `Delete access point ${a.alias}?`,
         message: "Its door no longer reads cards until another access point is set.",
         back: "doors/access-points",
+        version,
       })
       : null,
   });

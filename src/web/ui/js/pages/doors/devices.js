@@ -203,7 +203,7 @@ export async function deviceEditor(view, ctx, kind, rawId) {
     disabled: !session.can("hardwareWrite"),
     submitLabel: id === null ? `Create ${k.label}` : "Save",
   });
-  saveOnSubmit(ctx, k, editor, id, () => {
+  const version = saveOnSubmit(ctx, k, editor, id, () => {
     const attributes = editor.values();
     for (const [key] of REFERENCES) {
       if (attributes[key] === "") attributes[key] = 0;
@@ -221,6 +221,7 @@ export async function deviceEditor(view, ctx, kind, rawId) {
         message:
           "A device still used by a door, an access point or another device cannot be deleted.",
         back: "doors/devices",
+        version,
       })
       : null,
   });

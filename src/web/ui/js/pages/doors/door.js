@@ -220,7 +220,7 @@ export async function doorEditor(view, ctx, id) {
     disabled: !session.can("manage"),
     submitLabel: creating ? "Create door" : "Save",
   });
-  saveOnSubmit(ctx, DOOR, editor, creating ? null : String(id), () => {
+  const version = saveOnSubmit(ctx, DOOR, editor, creating ? null : String(id), () => {
     const attributes = editor.values();
     attributes.access_point_id ??= 0;
     attributes["unlock-schedule"] ??= 0;
@@ -240,6 +240,7 @@ export async function doorEditor(view, ctx, id) {
         title: `Delete door ${a.alias}?`,
         message: "Its schedule mappings stop applying to it. The devices stay.",
         back: "doors",
+        version,
       })
       : null,
     notice: devices === null && session.can("manage")

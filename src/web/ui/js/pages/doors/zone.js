@@ -168,7 +168,14 @@ export async function zoneEditor(view, ctx, id) {
       submitLabel: creating ? "Create zone" : "Save",
     },
   );
-  saveOnSubmit(ctx, ZONE, editor, creating ? null : String(id), editor.values, a.version);
+  const version = saveOnSubmit(
+    ctx,
+    ZONE,
+    editor,
+    creating ? null : String(id),
+    editor.values,
+    a.version,
+  );
   showEditor(view, {
     back,
     title: creating ? "New zone" : `Zone ${a.alias}`,
@@ -179,6 +186,7 @@ export async function zoneEditor(view, ctx, id) {
         title: `Delete zone ${a.alias}?`,
         message: "Schedules mapped to this zone no longer open its doors.",
         back: "doors/zones",
+        version,
       })
       : null,
   });

@@ -18,7 +18,7 @@ import {
 } from "../../dom.js";
 import { validityBadge } from "../../components.js";
 import { h10301CardId, normalizeHex, typedCardIdProblem } from "../../wiegand.js";
-import { relatedIds } from "../common.js";
+import { deleteContent, relatedIds } from "../common.js";
 import { reloadUser } from "./common.js";
 
 /** @typedef {import("../../types.js").Entity} Entity */
@@ -67,7 +67,10 @@ export async function drawCredentials(container, ctx, userId, ids) {
       });
       if (!ok) return;
       await busy(remove, async () => {
-        await api.request("credential.delete", { credential_id: Number(c.id) });
+        await api.request(
+          "credential.delete",
+          deleteContent("credential_id", Number(c.id), a.version),
+        );
         toast("Credential deleted");
         await redraw();
       });

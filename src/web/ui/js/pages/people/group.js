@@ -99,7 +99,7 @@ export async function groupDetail(view, ctx, groupId) {
     field("Description", description),
     canWrite ? h("div", { class: "actions" }, save) : null,
   );
-  saveOnSubmit(ctx, GROUP, { form, submit: save }, String(groupId), () => ({
+  const version = saveOnSubmit(ctx, GROUP, { form, submit: save }, String(groupId), () => ({
     name: name.value.trim(),
     description: description.value,
   }), group.attributes.version);
@@ -110,6 +110,7 @@ export async function groupDetail(view, ctx, groupId) {
         "Members keep their accounts; schedules mapped to the group no longer apply to them.",
       back: "people/groups",
       done: "Group deleted",
+      version,
     })
     : null;
   const reopen = () => ctx.navigate(`people/group/${groupId}`);

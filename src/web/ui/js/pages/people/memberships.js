@@ -15,7 +15,7 @@ import {
   toast,
 } from "../../dom.js";
 import { GROUP_RANKS } from "../../format.js";
-import { relatedIds } from "../common.js";
+import { deleteContent, relatedIds } from "../common.js";
 import { reloadUser } from "./common.js";
 
 /** @typedef {import("../../types.js").Entity} Entity */
@@ -59,7 +59,10 @@ export function removeMembershipButton(api, membership, label, done, after) {
   const button = h("button", { type: "button", class: "link", "aria-label": label }, "Remove");
   button.addEventListener("click", () =>
     busy(button, async () => {
-      await api.request("user-group-membership.delete", { membership_id: Number(membership.id) });
+      await api.request(
+        "user-group-membership.delete",
+        deleteContent("membership_id", Number(membership.id), membership.attributes.version),
+      );
       toast(done);
       await after();
     }));

@@ -83,9 +83,11 @@ export async function userList(view, ctx) {
  * @param {HTMLElement} view
  * @param {PageContext} ctx
  * @param {Entity | null} user
+ * @param {{ version: number | undefined }} [held] where the form keeps the version it
+ *   holds (the one read, then moved on by its saves), for the delete button
  * @returns {HTMLFormElement}
  */
-export function userForm(view, ctx, user) {
+export function userForm(view, ctx, user, held = { version: user?.attributes.version }) {
   const { api, session } = ctx;
   const a = user?.attributes ?? {};
   const creating = user === null;
@@ -141,10 +143,7 @@ export function userForm(view, ctx, user) {
     validity.elements,
     editable ? h("div", { class: "actions" }, save) : null,
   );
-  // The version this page read: user.update replies null, and a save that
-  // carried it moved it on by one.
-  /** @type {number | undefined} */
-  let version = user?.attributes.version;
+  // user.update replies null: a save that carried the version moved it on by one.
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     clearFormErrors(form);
@@ -166,9 +165,9 @@ export function userForm(view, ctx, user) {
       } else {
         await api.request("user.update", {
           user_id: Number(user.id),
-          attributes: withVersion(attributes, version),
+          attributes: withVersion(attributes, held.version),
         });
-        if (typeof version === "number") version += 1;
+        if (typeof held.version === "number") held.version += 1;
         password.value = "";
         toast("Saved");
       }
@@ -204,12 +203,15 @@ export async function userDetail(view, ctx, userId) {
   const [user, groups] = loaded;
   const a = user.attributes;
   const self = userId === session.user?.id;
+  /** The version this page holds (its account form's saves move it on). */
+  const held = { version: a.version };
   const remove = session.can("manage") && !self && mayEdit(session, userId, a.rank)
     ? deleteButton(ctx, USER, String(userId), {
       title: `Delete ${a.username}?`,
       message: "Their cards and PINs are deleted too. This cannot be undone.",
       back: "people",
       done: `User ${a.username} deleted`,
+      version: () => held.version,
     })
     : null;
   const credentialsCard = h("div");
@@ -218,7 +220,7 @@ export async function userDetail(view, ctx, userId) {
     view,
     back,
     h("h1", null, fullName(a) ? `${fullName(a)} (${a.username})` : a.username),
-    card("Account", { actions: remove ? [remove] : [] }, userForm(view, ctx, user)),
+    card("Account", { actions: remove ? [remove] : [] }, userForm(view, ctx, user, held)),
     h("div", { class: "two-col" }, credentialsCard, membershipsCard),
   );
   await Promise.all([
