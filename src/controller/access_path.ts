@@ -55,7 +55,7 @@ export function createAccessPath(o: AccessPathOptions): AccessPath {
     const updates = decision.antipassbackUpdates;
     o.recorder.hold(() => {
       o.recorder.access(
-        { door: door.wiring, accessPointId, request, decision, atMs: nowMs },
+        { door: door.wiring, accessPointId, request, decision, atMs: nowMs, names: facts.names },
         updates.length > 0 ? () => o.writeAntipassback(updates) : undefined,
       );
       record(door, door.step(decision.granted ? { type: "grant" } : { type: "deny" }).events);

@@ -22,6 +22,18 @@ export interface DoorRef {
   alias: string;
 }
 
+/**
+ * The names the identified entities had at the decision, recorded beside
+ * their ids (an id alone may later name another entity, or nothing).
+ * `FactsReader.gather()` reads them with the facts.
+ */
+export interface AccessNames {
+  /** The owner's username, when there is an owner. */
+  username: string | null;
+  /** The alias of every credential found (the card and the PIN matches), by id. */
+  credentialAliases: ReadonlyMap<number, string>;
+}
+
 /** What the recorder needs to know about an access decision. */
 export interface AccessRecord {
   door: DoorRef;
@@ -29,6 +41,8 @@ export interface AccessRecord {
   request: AccessRequest;
   decision: Decision;
   atMs: number;
+  /** The names shown beside the ids; absent: every name is null. */
+  names?: AccessNames;
 }
 
 /** An audit row and the live-event category it is pushed as. */
@@ -57,9 +71,12 @@ function doorLabel(door: DoorRef): string {
 
 /** An access decision (kind AUTH, AUTH_GRANTED / AUTH_DENIED). */
 export function accessRow(
-  { door, accessPointId, request, decision, atMs }: AccessRecord,
+  { door, accessPointId, request, decision, atMs, names }: AccessRecord,
 ): EventRow {
   const card = request.presented.card;
+  const aliasOf = (id: number | undefined): string | null =>
+    id === undefined ? null : names?.credentialAliases.get(id) ?? null;
+  const username = decision.userId === undefined ? null : names?.username ?? null;
   const data: JsonObject = {
     granted: decision.granted,
     reason: decision.reason,
@@ -67,8 +84,13 @@ export function accessRow(
     door_alias: door.alias,
     access_point: accessPointId,
     credential: decision.credentialId ?? null,
+    credential_alias: aliasOf(decision.credentialId),
     user: decision.userId ?? null,
-    ...(decision.pinCredentialId === undefined ? {} : { pin_credential: decision.pinCredentialId }),
+    username,
+    ...(decision.pinCredentialId === undefined ? {} : {
+      pin_credential: decision.pinCredentialId,
+      pin_credential_alias: aliasOf(decision.pinCredentialId),
+    }),
     ...(decision.scheduleId === undefined ? {} : { schedule: decision.scheduleId }),
     ...(card === undefined ? {} : { card_id: card.cardId, nb_bits: card.nbBits }),
     pin_presented: request.presented.pin !== undefined && request.presented.pin !== "",
@@ -76,7 +98,11 @@ export function accessRow(
       antipassback: { zones: decision.antipassback.zoneIds, soft: decision.antipassback.soft },
     }),
   };
-  const who = decision.userId === undefined ? "unknown holder" : `user ${decision.userId}`;
+  const who = decision.userId === undefined
+    ? "unknown holder"
+    : username === null
+    ? `user ${decision.userId}`
+    : `user ${decision.userId} (${username})`;
   const verdict = decision.granted ? "granted" : "denied";
   return {
     category: "access",

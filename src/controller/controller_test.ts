@@ -219,3 +219,42 @@ Deno.test("Controller: a database that refuses the row does not keep the door sh
   const kinds = r.events.map((e) => `${e.category}:${e.content.event ?? e.content.reason}`);
   assert.deepEqual(kinds, ["access:GRANTED", "door:UNLOCKED"]);
 });
+
+Deno.test("Controller: a decision records the names it showed beside the ids (user, card, PIN, door)", async () => {
+  await using r = await rig("card_and_pin");
+  r.db.prepare("UPDATE credentials SET alias = 'badge 7' WHERE type = 'rfid-card'").run();
+  r.db.prepare("UPDATE credentials SET alias = 'desk code' WHERE type = 'pin-code'").run();
+  r.play([CARD, ...keypadFrames("1234#", "4bit")]);
+  const [pushed] = r.access();
+  assert.equal(pushed?.granted, true);
+  const names = {
+    username: pushed?.username,
+    credential_alias: pushed?.credential_alias,
+    pin_credential_alias: pushed?.pin_credential_alias,
+    door_alias: pushed?.door_alias,
+  };
+  assert.deepEqual(names, {
+    username: "bob",
+    credential_alias: "badge 7",
+    pin_credential_alias: "desk code",
+    door_alias: "Lab",
+  });
+  // Renamed afterwards: the stored row keeps what the decision showed.
+  r.db.prepare("UPDATE users SET username = 'eve'").run();
+  const row = r.db.prepare("SELECT description, data FROM audit_events WHERE kind = ?")
+    .get(AUDIT_KIND.AUTH) as { description: string; data: string };
+  const data = JSON.parse(row.data);
+  assert.equal(data.username, "bob");
+  assert.equal(data.credential_alias, "badge 7");
+  assert.match(row.description, /user \d+ \(bob\) at door \d+ \(Lab\)/);
+});
+
+Deno.test("Controller: an unknown card's decision has null names", async () => {
+  await using r = await rig("card", { mode: "SIMPLE_WIEGAND" });
+  r.play([cardFrame("H10301", 7, 1)]);
+  const [pushed] = r.access();
+  assert.equal(pushed?.reason, "UNKNOWN_CREDENTIAL");
+  assert.equal(pushed?.username, null);
+  assert.equal(pushed?.credential_alias, null);
+  assert.equal(pushed?.door_alias, "Lab");
+});

@@ -131,13 +131,15 @@ export function timeInputValue(text) {
 }
 
 /**
- * Who did it: a username when known.
+ * Who did it: the username the event recorded, else the current one when known.
  * @param {unknown} userId
  * @param {Map<number, string> | null | undefined} users
+ * @param {unknown} [recorded] the event's own `username`
  * @returns {string}
  */
-export function who(userId, users) {
+export function who(userId, users, recorded) {
   if (userId === null || userId === undefined) return "unknown holder";
+  if (typeof recorded === "string" && recorded !== "") return recorded;
   const name = users?.get(Number(userId));
   return name ? name : `user #${userId}`;
 }
@@ -178,12 +180,12 @@ export function describeEvent(category, content, users) {
       return {
         kind: "granted",
         title: `Access granted at ${doorName(content)}`,
-        detail: [who(content.user, users), card].filter(Boolean).join(" · "),
+        detail: [who(content.user, users, content.username), card].filter(Boolean).join(" · "),
       };
     }
     const holder = content.user === null || content.user === undefined
       ? ""
-      : who(content.user, users);
+      : who(content.user, users, content.username);
     return {
       kind: "denied",
       title: `Access denied at ${doorName(content)}`,
