@@ -170,7 +170,6 @@ export interface AuditPage {
   count: number;
 }
 
-const readAuditId = rowReader("audit_events", { id: int });
 const readAuditCount = rowReader("audit_events count", { n: int });
 const readAuditEvent = rowReader("audit_events", {
   id: int,
@@ -261,18 +260,25 @@ function toRecord(raw: unknown): AuditRecord {
  * Appends one audit event and returns its id. Secrets are removed from
  * `before`, `after` and `data` before they are stored.
  *
+ * The statement runs with `run()`, which steps it to completion: outside a
+ * transaction that includes the commit, so a refused write (full disk, lock,
+ * read-only file) throws. `INSERT … RETURNING` read through `get()` stops at
+ * the returned row and node:sqlite drops the commit's error: on a full disk
+ * it returned an id for a row that was never stored.
+ *
  * @throws {RangeError} if the mask is not a non-negative safe integer.
+ * @throws {Error} (node:sqlite's) when the database refuses the row.
  */
 export function appendAudit(db: DatabaseSync, entry: AuditEntry): number {
   if (!Number.isSafeInteger(entry.mask) || entry.mask < 0) {
     throw new RangeError(`Audit mask must be a non-negative safe integer: ${entry.mask}`);
   }
-  const row = prepared(
+  const result = prepared(
     db,
     `INSERT INTO audit_events (timestamp, kind, event_mask, author_id, description, target_id,
        target2_id, before, after, data)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-  ).get(
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
     entry.timestamp,
     entry.kind,
     entry.mask,
@@ -284,7 +290,7 @@ export function appendAudit(db: DatabaseSync, entry: AuditEntry): number {
     jsonOrNull(entry.after),
     jsonOrNull(entry.data) ?? "{}",
   );
-  return readAuditId(row).id;
+  return Number(result.lastInsertRowid);
 }
 
 /** Appends several audit events in one transaction; returns their ids in order. */
