@@ -96,7 +96,7 @@ export function createAccessPoint(db: DatabaseSync, accessPoint: NewAccessPoint 
       `INSERT INTO access_points (alias, description, controller_module, reader_id, reader_mode,
        direction, pin_timeout_ms)
      VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-    ).get(
+    ).all(
       accessPoint.alias ?? "",
       accessPoint.description ?? "",
       accessPoint.controllerModule ?? BUILTIN_CONTROLLER_MODULE,
@@ -104,7 +104,7 @@ export function createAccessPoint(db: DatabaseSync, accessPoint: NewAccessPoint 
       accessPoint.readerMode ?? "card",
       accessPoint.direction ?? "none",
       accessPoint.pinTimeoutMs ?? 10000,
-    ),
+    )[0],
   );
   return getAccessPoint(db, id)!;
 }

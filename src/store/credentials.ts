@@ -161,7 +161,7 @@ export function createCredential(db: DatabaseSync, credential: NewCredential): C
     `INSERT INTO credentials (type, alias, description, owner_id, validity_enabled,
        validity_start, validity_end, card_id, nb_bits, pin_hash)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-  ).get(
+  ).all(
     credential.type,
     credential.alias ?? "",
     credential.description ?? "",
@@ -172,7 +172,7 @@ export function createCredential(db: DatabaseSync, credential: NewCredential): C
     isCard ? cardIdOrThrow(credential.cardId) : null,
     isCard ? credential.nbBits : null,
     isCard ? null : credential.pinHash,
-  );
+  )[0];
   return toCredential(row);
 }
 
@@ -242,7 +242,7 @@ export function updateCredential(
        validity_start = ?, validity_end = ?, card_id = ?, nb_bits = ?, pin_hash = ?,
        version = version + 1
      WHERE id = ? RETURNING *`,
-  ).get(
+  ).all(
     patch.alias ?? current.alias,
     patch.description ?? current.description,
     patch.ownerId === undefined ? current.ownerId : ownerOrNull(patch.ownerId),
@@ -253,7 +253,7 @@ export function updateCredential(
     current.type === "rfid-card" ? patch.nbBits ?? current.nbBits : null,
     current.type === "pin-code" ? patch.pinHash ?? current.pinHash : null,
     id,
-  );
+  )[0];
   return toCredential(row);
 }
 

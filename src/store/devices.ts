@@ -153,14 +153,14 @@ export function createDevice(db: DatabaseSync, device: NewDevice): Device {
     db,
     `INSERT INTO devices (id, name, type, device_class, enabled, config)
      VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
-  ).get(
+  ).all(
     id,
     device.name,
     device.type,
     device.deviceClass ?? deviceClassOf(device.type),
     device.enabled === false ? 0 : 1,
     configJson(id, device.type, device.config ?? {}),
-  );
+  )[0];
   return toDevice(row);
 }
 
@@ -207,13 +207,13 @@ export function updateDevice(
     `UPDATE devices SET name = ?, device_class = ?, enabled = ?, config = ?,
        version = version + 1
      WHERE id = ? RETURNING *`,
-  ).get(
+  ).all(
     patch.name ?? current.name,
     patch.deviceClass ?? current.deviceClass,
     (patch.enabled ?? current.enabled) ? 1 : 0,
     config,
     id,
-  );
+  )[0];
   return toDevice(row);
 }
 

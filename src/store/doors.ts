@@ -127,7 +127,7 @@ export function createDoor(db: DatabaseSync, door: NewDoor = {}): Door {
        contact_gpio_id, rex_gpio_id, unlock_ms, held_open_ms, unlock_schedule_id,
        unlock_after_first_card)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-  ).get(...values({ ...DEFAULTS, ...door }));
+  ).all(...values({ ...DEFAULTS, ...door }))[0];
   return toDoor(row);
 }
 
@@ -158,7 +158,7 @@ export function updateDoor(db: DatabaseSync, id: number, patch: DoorPatch): Door
   if (!current) return undefined;
   const { id: _, ...fields } = { ...current, ...patch };
   const row = prepared(db, `UPDATE doors SET ${COLUMNS} WHERE id = ? RETURNING *`)
-    .get(...values(fields), id);
+    .all(...values(fields), id)[0];
   return toDoor(row);
 }
 
@@ -171,7 +171,7 @@ export function setDoorMode(db: DatabaseSync, id: number, mode: DoorMode): Door 
   const row = prepared(
     db,
     "UPDATE doors SET version = version + (mode <> ?), mode = ? WHERE id = ? RETURNING *",
-  ).get(mode, mode, id);
+  ).all(mode, mode, id)[0];
   return row && toDoor(row);
 }
 

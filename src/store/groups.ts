@@ -95,10 +95,10 @@ export function groupNameClashes(db: DatabaseSync): string[][] {
  */
 export function createGroup(db: DatabaseSync, group: NewGroup): Group {
   checkNameFree(db, group.name);
-  const row = prepared(db, "INSERT INTO groups (name, description) VALUES (?, ?) RETURNING *").get(
+  const row = prepared(db, "INSERT INTO groups (name, description) VALUES (?, ?) RETURNING *").all(
     group.name,
     group.description ?? "",
-  );
+  )[0];
   return toGroup(row);
 }
 
@@ -147,7 +147,7 @@ export function updateGroup(db: DatabaseSync, id: number, patch: GroupPatch): Gr
     db,
     "UPDATE groups SET name = ?, description = ?, version = version + 1 WHERE id = ? RETURNING *",
   )
-    .get(next.name, next.description, id);
+    .all(next.name, next.description, id)[0];
   return toGroup(row);
 }
 

@@ -75,11 +75,11 @@ export function createHoliday(db: DatabaseSync, holiday: NewHoliday): Holiday {
   const row = prepared(
     db,
     "INSERT INTO holidays (date, name, recurring) VALUES (?, ?, ?) RETURNING *",
-  ).get(
+  ).all(
     checkDate(holiday.date),
     holiday.name ?? "",
     holiday.recurring ? 1 : 0,
-  );
+  )[0];
   return toHoliday(row);
 }
 
@@ -111,7 +111,7 @@ export function updateHoliday(
   const row = prepared(
     db,
     "UPDATE holidays SET date = ?, name = ?, recurring = ?, version = version + 1 WHERE id = ? RETURNING *",
-  ).get(checkDate(next.date), next.name, next.recurring ? 1 : 0, id);
+  ).all(checkDate(next.date), next.name, next.recurring ? 1 : 0, id)[0];
   return toHoliday(row);
 }
 

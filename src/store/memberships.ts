@@ -72,12 +72,12 @@ export function createMembership(db: DatabaseSync, membership: NewMembership): M
     db,
     `INSERT INTO memberships (user_id, group_id, rank, timestamp)
      VALUES (?, ?, ?, ?) RETURNING *`,
-  ).get(
+  ).all(
     membership.userId,
     membership.groupId,
     membership.rank ?? GROUP_RANK.MEMBER,
     membership.timestamp,
-  );
+  )[0];
   return toMembership(row);
 }
 
@@ -126,7 +126,7 @@ export function updateMembershipRank(
     db,
     "UPDATE memberships SET rank = ?, version = version + 1 WHERE id = ? RETURNING *",
   )
-    .get(rank, id);
+    .all(rank, id)[0];
   return row && toMembership(row);
 }
 

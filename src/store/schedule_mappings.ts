@@ -95,7 +95,7 @@ export function createMapping(
     const row = prepared(
       db,
       "INSERT INTO schedule_mappings (schedule_id, alias) VALUES (?, ?) RETURNING *",
-    ).get(scheduleId, mapping.alias ?? "");
+    ).all(scheduleId, mapping.alias ?? "")[0];
     const mappingId = readMapping(row).id;
     for (const kind of TARGET_KINDS) {
       const { table, column, field } = MAPPING_TABLES[kind];

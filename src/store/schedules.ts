@@ -112,11 +112,11 @@ export function createSchedule(db: DatabaseSync, schedule: NewSchedule): Schedul
       db,
       `INSERT INTO schedules (name, description, applies_on_holidays)
        VALUES (?, ?, ?) RETURNING *`,
-    ).get(
+    ).all(
       schedule.name,
       schedule.description ?? "",
       schedule.appliesOnHolidays ? 1 : 0,
-    );
+    )[0];
     writeTimeframes(db, readSchedule(row).id, schedule.timeframes ?? []);
     return toSchedule(db, row);
   });
@@ -162,12 +162,12 @@ export function updateSchedule(
       `UPDATE schedules SET name = ?, description = ?, applies_on_holidays = ?,
          version = version + 1
        WHERE id = ? RETURNING *`,
-    ).get(
+    ).all(
       next.name,
       next.description,
       next.appliesOnHolidays ? 1 : 0,
       id,
-    );
+    )[0];
     if (patch.timeframes !== undefined) writeTimeframes(db, id, patch.timeframes);
     return toSchedule(db, row);
   });

@@ -83,7 +83,7 @@ export function createUser(db: DatabaseSync, user: NewUser): User {
     `INSERT INTO users (username, password_hash, firstname, lastname, email, rank,
        validity_enabled, validity_start, validity_end)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-  ).get(
+  ).all(
     user.username.toLowerCase(),
     user.passwordHash ?? null,
     user.firstname ?? "",
@@ -93,7 +93,7 @@ export function createUser(db: DatabaseSync, user: NewUser): User {
     validity.enabled ? 1 : 0,
     validity.start,
     validity.end,
-  );
+  )[0];
   return toUser(row);
 }
 
@@ -132,7 +132,7 @@ export function updateUser(db: DatabaseSync, id: number, patch: UserPatch): User
     `UPDATE users SET password_hash = ?, firstname = ?, lastname = ?, email = ?, rank = ?,
        validity_enabled = ?, validity_start = ?, validity_end = ?, version = version + 1
      WHERE id = ? RETURNING *`,
-  ).get(
+  ).all(
     next.passwordHash,
     next.firstname,
     next.lastname,
@@ -142,7 +142,7 @@ export function updateUser(db: DatabaseSync, id: number, patch: UserPatch): User
     next.validity.start,
     next.validity.end,
     id,
-  );
+  )[0];
   return toUser(row);
 }
 

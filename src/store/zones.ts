@@ -114,13 +114,13 @@ export function createZone(db: DatabaseSync, zone: NewZone = {}): Zone {
       db,
       `INSERT INTO zones (alias, description, type, antipassback, antipassback_reset_s)
        VALUES (?, ?, ?, ?, ?) RETURNING *`,
-    ).get(
+    ).all(
       zone.alias ?? "",
       zone.description ?? "",
       zone.type ?? ZONE_TYPE.LOGICAL,
       zone.antipassback ?? "off",
       zone.antipassbackResetS ?? 0,
-    );
+    )[0];
     writeLinks(db, readZone(row).id, zone);
     return toZone(db, row);
   });
@@ -152,14 +152,14 @@ export function updateZone(db: DatabaseSync, id: number, patch: ZonePatch): Zone
       `UPDATE zones SET alias = ?, description = ?, type = ?, antipassback = ?,
          antipassback_reset_s = ?, version = version + 1
        WHERE id = ? RETURNING *`,
-    ).get(
+    ).all(
       patch.alias ?? current.alias,
       patch.description ?? current.description,
       patch.type ?? current.type,
       patch.antipassback ?? current.antipassback,
       patch.antipassbackResetS ?? current.antipassbackResetS,
       id,
-    );
+    )[0];
     writeLinks(db, id, patch);
     return toZone(db, row);
   });
