@@ -49,15 +49,17 @@ export interface TestServer extends AsyncDisposable {
 export type TestServerOptions = Partial<Omit<AppOptions, "store">> & {
   /** Start a real controller worker on simulated hardware (wired to the app's events). */
   hardware?: "sim";
+  /** Use this (empty) data directory, which the caller removes, instead of a temporary one. */
+  dataDir?: string;
 };
 
 /** Starts a server with a fresh data directory and user `admin`. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const dataDir = await Deno.makeTempDir({ prefix: "leosac-test-" });
+  const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "leosac-test-" });
   const store = openStore(dataDir);
   await ensureAdministrator(store.db, TEST_ADMIN_PASSWORD);
   const clock = options.clock instanceof FakeClock ? options.clock : new FakeClock(Date.now());
-  const { hardware, ...appOptions } = options;
+  const { hardware, dataDir: _, ...appOptions } = options;
   const controller = hardware === undefined ? null : new ControllerClient({
     databasePath: store.databasePath,
     secret: store.secret,
@@ -92,7 +94,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     await server.finished;
     await controller?.stop();
     store.close();
-    await Deno.remove(dataDir, { recursive: true });
+    if (options.dataDir === undefined) await Deno.remove(dataDir, { recursive: true });
   };
   return {
     url,
