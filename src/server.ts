@@ -56,7 +56,10 @@ export const SHUTDOWN_TIMEOUT_MS = 4000;
 
 /** Starts the controller described by `command`. */
 export async function startServer(command: ServeCommand, io: ServeIo): Promise<RunningServer> {
-  const store = openStore(command.dataDir, { durableSync: command.durableSync });
+  const store = openStore(command.dataDir, {
+    durableSync: command.durableSync,
+    allowNewDatabase: command.allowNewDatabase,
+  });
   try {
     // Expired tokens can never log anyone in again: drop them at each start.
     purgeExpiredTokens(store.db, Date.now());

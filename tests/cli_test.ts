@@ -182,6 +182,28 @@ Deno.test("leosac serve: a database from a newer schema is a clear error, exit 1
   }
 });
 
+Deno.test("leosac serve: an installation key without its database refuses to start (exit 1) unless --allow-new-database", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { openStore } = await import("../src/store/store.ts");
+    openStore(dir).close();
+    await Deno.remove(join(dir, "leosac.db"));
+    const refused = await runToEnd(["--data", dir, "--listen", "127.0.0.1:0"]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /installation key but no database[\s\S]*--allow-new-database/);
+    assert.equal(refused.stdout, "");
+    await assert.rejects(Deno.stat(join(dir, "leosac.db")), Deno.errors.NotFound);
+    const run = await startCli(["--data", dir, "--listen", "127.0.0.1:0", "--allow-new-database"], {
+      LEOSAC_ADMIN_PASSWORD: "fresh-password",
+    });
+    assert.match(run.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    assert.equal((await stop(run)).code, 0);
+    await Deno.stat(join(dir, "leosac.db"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 function wsRequest(url: string, messages: Array<{ type: string; content: unknown }>): Promise<
   Array<{ status_code: number; content: unknown }>
 > {

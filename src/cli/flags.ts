@@ -33,6 +33,8 @@ export interface ServeCommand extends LogFlags {
   adminPassword: string | undefined;
   allowedOrigins: string[];
   durableSync: boolean;
+  /** Start with an empty database although the data directory holds an installation key. */
+  allowNewDatabase: boolean;
 }
 
 /** `leosac --help` / `leosac --version`. */
@@ -70,6 +72,8 @@ Options:
                          password is generated and printed once
   --allow-origin ORIGIN  also accept browser WebSocket connections from ORIGIN (repeatable)
   --durable              synchronous=FULL: survive power loss at the cost of slower event writes
+  --allow-new-database   start with an empty database although the data directory holds an
+                         installation key (its database was lost); refused without this flag
   --log-level LEVEL      ${LOG_LEVELS.join(", ")} (default info)
   --log-format FORMAT    pretty or json (default pretty)
   -h, --help             show this help
@@ -113,6 +117,7 @@ export function parseFlags(args: string[], env: CliEnv = {}): Command {
     "admin-password": { type: "string" },
     "allow-origin": { type: "string", multiple: true },
     durable: { type: "boolean" },
+    "allow-new-database": { type: "boolean" },
     "log-level": { type: "string" },
     "log-format": { type: "string" },
     help: { type: "boolean", short: "h" },
@@ -146,6 +151,7 @@ export function parseFlags(args: string[], env: CliEnv = {}): Command {
     adminPassword,
     allowedOrigins,
     durableSync: values.durable ?? false,
+    allowNewDatabase: values["allow-new-database"] ?? false,
     logLevel: oneOf("log-level", values["log-level"] ?? "info", LOG_LEVELS),
     logFormat: oneOf("log-format", values["log-format"] ?? "pretty", LOG_FORMATS),
   };

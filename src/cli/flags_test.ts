@@ -10,6 +10,7 @@ Deno.test("parseFlags() defaults to serve on 127.0.0.1:8888 with sim hardware", 
   assert.equal(command.dataDir, DEFAULT_DATA_DIR);
   assert.equal(command.hardware, "sim");
   assert.equal(command.adminPassword, undefined);
+  assert.equal(command.allowNewDatabase, false);
   assert.equal(command.logLevel, "info");
   assert.equal(command.logFormat, "pretty");
 });
@@ -28,6 +29,7 @@ Deno.test("parseFlags() reads every serve option", () => {
     "--allow-origin",
     "https://ui.example:8443/path",
     "--durable",
+    "--allow-new-database",
     "--log-level",
     "debug",
     "--log-format",
@@ -42,6 +44,7 @@ Deno.test("parseFlags() reads every serve option", () => {
   assert.equal(command.adminPassword, "long-enough");
   assert.deepEqual(command.allowedOrigins, ["https://ui.example:8443"]);
   assert.equal(command.durableSync, true);
+  assert.equal(command.allowNewDatabase, true);
   assert.equal(command.logLevel, "debug");
   assert.equal(command.logFormat, "json");
 });

@@ -5,6 +5,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
+import { statfsSync } from "node:fs";
 import { StoreError } from "../errors.ts";
 import { openDatabase } from "./db.ts";
 import { newInstallationSecret } from "./secrets.ts";
@@ -26,14 +27,49 @@ export interface Store {
    * process would go on writing to a file nobody can see).
    */
   fileState(): "ok" | "missing" | "replaced";
+  /** Free space of the data directory's filesystem (one `statfs`, a few µs). */
+  diskState(): DiskState;
   /** Closes the database. */
   close(): void;
+}
+
+/** Below this many free bytes the disk is `"full"`: SQLite may no longer grow its files. */
+export const DISK_FULL_BYTES = 1024 * 1024;
+/** Below this many free bytes the disk is `"low"`. */
+export const DISK_LOW_BYTES = 64 * 1024 * 1024;
+
+/** The data directory's filesystem: free bytes and a verdict. */
+export interface DiskState {
+  /** Bytes an unprivileged writer may still use; null when the system cannot tell. */
+  freeBytes: number | null;
+  /** `"full"` below {@linkcode DISK_FULL_BYTES}, `"low"` below {@linkcode DISK_LOW_BYTES}. */
+  disk: "ok" | "low" | "full" | "unknown";
+}
+
+/** Free space of the filesystem holding `dir`. */
+export function diskStateOf(dir: string): DiskState {
+  let freeBytes: number;
+  try {
+    const stats = statfsSync(dir);
+    freeBytes = stats.bavail * stats.bsize;
+  } catch {
+    return { freeBytes: null, disk: "unknown" };
+  }
+  const disk = freeBytes < DISK_FULL_BYTES ? "full" : freeBytes < DISK_LOW_BYTES ? "low" : "ok";
+  return { freeBytes, disk };
 }
 
 /** Options for {@linkcode openStore}. */
 export interface OpenStoreOptions {
   /** `synchronous=FULL` for power-loss durability. @default false */
   durableSync?: boolean;
+  /**
+   * Create the database even though the directory already holds an
+   * installation secret (the database of that installation was lost).
+   * Without it, {@linkcode openStore} refuses to start with an empty database.
+   * @default false
+   */
+  allowNewDatabase?: boolean;
 }
 
 /**
@@ -41,7 +77,8 @@ export interface OpenStoreOptions {
  * secret as needed.
  *
  * @throws {StoreError} when the directory is not writable, the secret is
- * damaged, or the database is unusable or from a newer schema.
+ * damaged, the database is unusable or from a newer schema, or the database
+ * is missing beside an existing secret (unless `allowNewDatabase`).
  */
 export function openStore(dataDir: string, options: OpenStoreOptions = {}): Store {
   try {
@@ -50,8 +87,17 @@ export function openStore(dataDir: string, options: OpenStoreOptions = {}): Stor
     throw new StoreError(`Cannot create data directory "${dataDir}": ${message(cause)}`, { cause });
   }
   checkWritable(dataDir);
-  const secret = loadSecret(join(dataDir, DATA_FILES.secret));
   const databasePath = join(dataDir, DATA_FILES.database);
+  const secretPath = join(dataDir, DATA_FILES.secret);
+  const lostDatabase = fileIdentity(databasePath) === null && fileIdentity(secretPath) !== null;
+  const secret = loadSecret(secretPath);
+  if (lostDatabase && !options.allowNewDatabase) {
+    throw new StoreError(
+      `The data directory "${dataDir}" holds an installation key but no database ` +
+        `(${DATA_FILES.database}): the database was deleted or moved. Restore it from a backup, ` +
+        "or start with --allow-new-database to begin again with an empty one",
+    );
+  }
   const db = openDatabase(databasePath, options.durableSync ? { durableSync: true } : {});
   const identity = fileIdentity(databasePath);
   return {
@@ -63,6 +109,7 @@ export function openStore(dataDir: string, options: OpenStoreOptions = {}): Stor
       if (now === null) return "missing";
       return identity === null || now === identity ? "ok" : "replaced";
     },
+    diskState: () => diskStateOf(dataDir),
     close(): void {
       if (db.isOpen) db.close();
     },

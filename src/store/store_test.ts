@@ -96,3 +96,36 @@ Deno.test("Store.fileState() notices a database file deleted or replaced under i
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("openStore() refuses a data directory whose database is gone beside its installation key, unless allowed", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    openStore(dir).close();
+    Deno.removeSync(join(dir, DATA_FILES.database));
+    assert.throws(
+      () => openStore(dir),
+      (e: unknown) =>
+        e instanceof StoreError && /installation key but no database/.test(e.message) &&
+        /--allow-new-database/.test(e.message),
+    );
+    assert.throws(() => Deno.statSync(join(dir, DATA_FILES.database)), Deno.errors.NotFound);
+    const fresh = openStore(dir, { allowNewDatabase: true });
+    assert.equal(fresh.fileState(), "ok");
+    fresh.close();
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("Store.diskState() reports the free bytes of the data directory's filesystem", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const store = openStore(dir);
+    const state = store.diskState();
+    assert.ok(state.freeBytes !== null && state.freeBytes > 0);
+    assert.ok(["ok", "low", "full"].includes(state.disk));
+    store.close();
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
