@@ -57,7 +57,7 @@ async function serverLeosac(): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "leosac-bench-" });
   const store = openStore(dir);
   await ensureAdministrator(store.db, PASSWORD);
-  const app = createApp({ store, loginLimits: { maxFailures: 1e9 } });
+  const app = createApp({ store });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.handler);
   print(`PORT ${server.addr.port}`);
   await server.finished;

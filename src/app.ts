@@ -61,7 +61,7 @@ export function createApp(options: AppOptions): App {
     relations: sqlRelations(options.store.db),
     controller: options.controller ?? null,
     services: {
-      logins: new LoginLimiter(options.loginLimits),
+      logins: new LoginLimiter(options.loginLimits, clock),
       sessions,
       events,
       system: {

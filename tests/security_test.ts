@@ -1,18 +1,19 @@
 /**
  * Security review regressions: secrets kept out of the audit and the replies,
- * login limits (token logins, password_change), a deleted user's card, live
+ * login limits under concurrency and from many addresses (issue 14: findings
+ * 3, 7, 8), typed usernames kept out of the audit, a deleted user's card, live
  * pushes after unrelated account changes, the Origin check, and what a group
  * administrator learns about the members they add.
  */
 import assert from "node:assert/strict";
-import { hashPin } from "../src/store/secrets.ts";
+import { hashPin, hashUsername } from "../src/store/secrets.ts";
 import {
   createUserViaApi,
   startTestServer,
   TEST_ADMIN_PASSWORD,
   TestClient,
+  type TestServer,
 } from "../src/testing.ts";
-import { LoginLimiter } from "../src/ws/login_limiter.ts";
 import { isOriginAllowed } from "../src/ws/upgrade.ts";
 import type { ServerMessage } from "../src/ws/protocol.ts";
 import { configureDoor, type Json, ok } from "./_controller_fixtures.ts";
@@ -89,15 +90,229 @@ Deno.test("passwords, PINs, PIN hashes and tokens reach neither the audit table,
   assert.ok(texts.audit.includes("Failed login"), "the scan did see the audit rows");
 });
 
-Deno.test("bad tokens lock token logins from that address only, not everybody's", () => {
-  const limiter = new LoginLimiter({ maxFailures: 5 });
-  for (let i = 0; i < 5; i++) limiter.recordFailure(null, "10.0.0.1", 1000 + i);
-  assert.equal(limiter.isLimited(null, "10.0.0.1", 2000), true);
-  assert.equal(limiter.isLimited(null, "10.0.0.2", 2000), false, "other addresses unaffected");
-  assert.equal(limiter.isLimited("admin", "10.0.0.2", 2000), false);
-  // A failed login with an empty username does not lock token logins either.
-  for (let i = 0; i < 5; i++) limiter.recordFailure("", "10.0.0.3", 1000 + i);
-  assert.equal(limiter.isLimited(null, "10.0.0.4", 2000), false);
+type Reply = ServerMessage;
+
+/** Status -1 (wrong password) → "wrong", RATE_LIMITED → "limited", a login → "in". */
+function outcome(reply: Reply): "wrong" | "limited" | "in" | string {
+  if (reply.status_code === 3) return "limited";
+  const status = (reply.content as { status?: number } | null)?.status;
+  return status === -1 ? "wrong" : status === 0 ? "in" : JSON.stringify(reply);
+}
+
+function tally(outcomes: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const o of outcomes) counts[o] = (counts[o] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * A second listener in front of the test server's app that takes each
+ * connection's remote address from an `x-test-remote` header, so one machine
+ * can log in "from" many addresses (the limiter keys by remote address).
+ */
+async function serveAsManyAddresses(app: TestServer["app"]) {
+  const abort = new AbortController();
+  const { promise, resolve } = Promise.withResolvers<Deno.NetAddr>();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, signal: abort.signal, onListen: resolve },
+    (req, info) => {
+      const hostname = req.headers.get("x-test-remote") ?? info.remoteAddr.hostname;
+      return app.handler(req, { ...info, remoteAddr: { ...info.remoteAddr, hostname } });
+    },
+  );
+  const url = `ws://127.0.0.1:${(await promise).port}/websocket`;
+  const sockets: WebSocket[] = [];
+  return {
+    /** Opens a socket "from" `address`. */
+    async open(address: string): Promise<(type: string, content: unknown) => Promise<Reply>> {
+      const socket = new WebSocket(url, { headers: { "x-test-remote": address } });
+      sockets.push(socket);
+      await new Promise((ok, fail) => {
+        socket.onopen = ok;
+        socket.onerror = fail;
+      });
+      const pending = new Map<string, (r: Reply) => void>();
+      socket.onmessage = (e) => {
+        const m = JSON.parse(e.data);
+        pending.get(m.uuid)?.(m);
+      };
+      return (type, content) => {
+        const uuid = crypto.randomUUID();
+        socket.send(JSON.stringify({ type, uuid, content }));
+        return new Promise((r) => pending.set(uuid, r));
+      };
+    },
+    async [Symbol.asyncDispose]() {
+      await Promise.all(sockets.map((socket) => {
+        if (socket.readyState === WebSocket.CLOSED) return;
+        const closed = new Promise((r) => socket.addEventListener("close", r));
+        socket.close();
+        return closed;
+      }));
+      abort.abort();
+      await server.finished;
+    },
+  };
+}
+
+/**
+ * The connection limits (`src/ws/admission.ts`) allow only a few connections
+ * that have not logged in per address, which caps a burst long before the
+ * login limits; they are lifted here to show the login limits hold alone.
+ * (Passed through a variable, with a known option, so that it also compiles
+ * where connection limits do not exist.)
+ */
+const WIDE_OPEN = {
+  auditFlushMs: 5,
+  connectionLimits: {
+    maxPerAddress: 1000,
+    maxAnonymous: 1000,
+    maxAnonymousPerAddress: 1000,
+    loginDeadlineMs: 24 * 3_600_000,
+  },
+};
+
+Deno.test("200 concurrent wrong passwords from one address: 5 are checked and a right one in the burst is refused; an hour of bursts checks at most 10", async () => {
+  await using server = await startTestServer(WIDE_OPEN);
+  const clients = await Promise.all(
+    Array.from({ length: 201 }, () => TestClient.connect(server.wsUrl)),
+  );
+  try {
+    const login = (client: TestClient, i: number) =>
+      client.request("create_auth_token", {
+        username: "admin",
+        password: i === 100 ? TEST_ADMIN_PASSWORD : `wrong-${i}`,
+      });
+    const first = (await Promise.all(clients.map(login))).map(outcome);
+    assert.deepEqual(tally(first), { wrong: 5, limited: 196 }, JSON.stringify(tally(first)));
+    assert.equal(first[100], "limited", "the right password in the burst does not log in");
+    // Keep guessing for the rest of the hour: a burst of 20 every 20 seconds.
+    let wrong = first.filter((o) => o === "wrong").length;
+    for (let t = 0; t < 179; t++) {
+      server.clock.advance(20_000);
+      const burst = await Promise.all(
+        clients.slice(0, 20).map((c, i) =>
+          c.request("create_auth_token", { username: "admin", password: `again-${t}-${i}` })
+        ),
+      );
+      wrong += burst.filter((r) => outcome(r) === "wrong").length;
+    }
+    assert.ok(wrong <= 10, `${wrong} passwords checked in an hour`);
+    const rows = server.store.db.prepare(
+      "SELECT count(*) AS n FROM audit_events WHERE description LIKE 'Failed login%'",
+    ).get() as { n: number };
+    assert.equal(rows.n, wrong, "one audit row per checked guess");
+  } finally {
+    await Promise.all(clients.map((c) => c.close()));
+  }
+});
+
+Deno.test("200 concurrent wrong passwords from 200 addresses: 10 are checked, and the administrator's own address still logs in", async () => {
+  await using server = await startTestServer(WIDE_OPEN);
+  await using net = await serveAsManyAddresses(server.app);
+  const office = await net.open("192.168.1.10");
+  assert.equal(
+    outcome(
+      await office("create_auth_token", { username: "admin", password: TEST_ADMIN_PASSWORD }),
+    ),
+    "in",
+  );
+  ok(await office("logout", {}));
+  const attackers = await Promise.all(
+    Array.from({ length: 200 }, (_, i) => net.open(`10.66.${i >> 8}.${i & 255}`)),
+  );
+  const burst = await Promise.all(
+    attackers.map((send, i) =>
+      send("create_auth_token", { username: "admin", password: `wrong-${i}` })
+    ),
+  );
+  assert.deepEqual(tally(burst.map(outcome)), { wrong: 10, limited: 190 });
+  const again = await office("create_auth_token", {
+    username: "admin",
+    password: TEST_ADMIN_PASSWORD,
+  });
+  assert.equal(outcome(again), "in", "an address with no failures is not locked out");
+});
+
+Deno.test("bad tokens, unknown usernames and wrong current passwords never lock an address: a valid token and other accounts still log in", async () => {
+  await using server = await startTestServer();
+  await using admin = await TestClient.connect(server.wsUrl);
+  await admin.login();
+  await createUserViaApi(admin, "bob", 0);
+  await using holder = await TestClient.connect(server.wsUrl);
+  const token = ok(
+    await holder.request("create_auth_token", { username: "admin", password: TEST_ADMIN_PASSWORD }),
+  ).token as string;
+  await using anonymous = await TestClient.connect(server.wsUrl);
+  for (let i = 0; i < 30; i++) {
+    const stale = await anonymous.request("authenticate_with_token", {
+      token: crypto.randomUUID(),
+    });
+    assert.equal(outcome(stale), "wrong", `bad token ${i} is never rate limited`);
+  }
+  for (let i = 0; i < 30; i++) {
+    const r = await anonymous.request("create_auth_token", {
+      username: `nobody${i}`,
+      password: "x",
+    });
+    assert.equal(outcome(r), "wrong", `unknown username ${i}`);
+  }
+  await using bob = await TestClient.connect(server.wsUrl);
+  const bobId = await bob.login("bob", "password-bob");
+  for (let i = 0; i < 5; i++) {
+    const r = await bob.request("password_change", {
+      user_id: bobId,
+      current_password: `guess-${i}`,
+      new_password: "whatever-1",
+    });
+    assert.equal(r.status_code, 2);
+  }
+  for (let i = 0; i < 5; i++) {
+    const r = await anonymous.request("create_auth_token", { username: "admin", password: "bad" });
+    assert.equal(outcome(r), "wrong");
+  }
+  // Same address, after 70 failures of every kind:
+  assert.equal(outcome(await anonymous.request("authenticate_with_token", { token })), "in");
+  await using carol = await TestClient.connect(server.wsUrl);
+  await createUserViaApi(admin, "carol", 0);
+  await carol.login("carol", "password-carol");
+});
+
+Deno.test("a password typed as the username never reaches the audit table; unknown usernames are recorded by keyed hash", async () => {
+  await using server = await startTestServer();
+  await using client = await TestClient.connect(server.wsUrl);
+  const typed = "MyS3cretPassw0rd!";
+  for (const username of [typed, typed.toUpperCase(), "someone-else"]) {
+    const r = await client.request("create_auth_token", { username, password: "x" });
+    assert.equal(outcome(r), "wrong");
+  }
+  ok(await client.request("create_auth_token", { username: "ADMIN", password: "nope-1" }));
+  await client.login();
+  ok(await client.request("audit.get", { p: 1, ps: 100 }));
+  server.app.deps.audit.flush();
+  const db = server.store.db;
+  for (const table of ["audit_events", "log_messages"]) {
+    const text = JSON.stringify(db.prepare(`SELECT * FROM ${table}`).all()).toLowerCase();
+    assert.ok(!text.includes(typed.toLowerCase()), `typed username found in ${table}`);
+  }
+  const failed = (db.prepare(
+    "SELECT description FROM audit_events WHERE description LIKE 'Failed login%' ORDER BY id",
+  ).all() as { description: string }[]).map((r) => r.description);
+  const key = hashUsername(server.store.secret, typed);
+  assert.equal(failed.length, 4);
+  assert.match(
+    failed[0]!,
+    new RegExp(
+      `^Failed login with an unknown username \\(keyed hash ${key}\\) from 127\\.0\\.0\\.1:\\d+\\.$`,
+    ),
+  );
+  assert.equal(
+    failed[1]!.replace(/:\d+\.$/, ""),
+    failed[0]!.replace(/:\d+\.$/, ""),
+    "repeated attempts correlate",
+  );
+  assert.ok(!failed[2]!.includes(key), "another username has another hash");
+  assert.match(failed[3]!, /^Failed login as "admin" from /, "a known username is named");
 });
 
 Deno.test("password_change refuses to check the current password once the login limit is hit", async () => {

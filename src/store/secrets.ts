@@ -82,6 +82,16 @@ export function hashPin(secret: Uint8Array, pin: string): string {
   return createHmac("sha256", secret).update(`pin:${pin}`).digest("hex");
 }
 
+/**
+ * HMAC-SHA256 of a username (lower-cased) with the installation secret, first
+ * 16 hex digits: names an unknown username in the audit (repeated attempts
+ * correlate) without storing what was typed, which may be a password.
+ */
+export function hashUsername(secret: Uint8Array, username: string): string {
+  return createHmac("sha256", secret).update(`username:${username.toLowerCase()}`).digest("hex")
+    .slice(0, 16);
+}
+
 /** Creates a new session token (a random UUID, 36 characters, as Leosac's). */
 export function newToken(): string {
   return crypto.randomUUID();

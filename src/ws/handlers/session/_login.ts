@@ -6,6 +6,7 @@
  */
 import { AppError, STATUS } from "../../../errors.ts";
 import { AUDIT_EVENT, AUDIT_KIND, auditMask } from "../../../store/audit.ts";
+import { hashUsername } from "../../../store/secrets.ts";
 import type { User } from "../../../store/users.ts";
 import { isValidAt } from "../../../policy/validity.ts";
 import type { EndpointContext } from "../../endpoint.ts";
@@ -39,20 +40,25 @@ export function checkAccountUsable(user: User, now: number): void {
   }
 }
 
-/** Counts a failed password login and writes its audit row. */
-export function recordLoginFailure(
+/**
+ * Writes the audit row of a failed password login. A known username is named;
+ * an unknown one is never stored as typed (it may be a password typed into
+ * the wrong field): the row says it was unknown and gives its keyed hash
+ * ({@linkcode hashUsername}), so repeated attempts correlate.
+ */
+export function auditLoginFailure(
   ctx: EndpointContext<never, "logins">,
   username: string,
-  userId: number | null,
+  user: User | null,
 ): void {
-  ctx.services.logins.recordFailure(username, ctx.session.remoteAddress, ctx.now);
+  const who = user === null
+    ? `with an unknown username (keyed hash ${hashUsername(ctx.store.secret, username)})`
+    : `as ${JSON.stringify(user.username)}`;
   ctx.audit({
     kind: AUDIT_KIND.USER,
     mask: auditMask(AUDIT_EVENT.LOGIN_FAILED),
     authorId: null,
-    targetId: userId,
-    description: `Failed login as ${
-      JSON.stringify(username.slice(0, 64))
-    } from ${ctx.session.remote}.`,
+    targetId: user?.id ?? null,
+    description: `Failed login ${who} from ${ctx.session.remote}.`,
   });
 }

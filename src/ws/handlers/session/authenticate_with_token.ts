@@ -8,7 +8,7 @@ import { findToken, refreshToken, TOKEN_LIFETIME_MS } from "../../../store/token
 import { getUser } from "../../../store/users.ts";
 import { defineEndpoint } from "../../endpoint.ts";
 import { object, str } from "../../validate.ts";
-import { checkAccountUsable, INVALID_CREDENTIALS, rateLimited } from "./_login.ts";
+import { checkAccountUsable, INVALID_CREDENTIALS } from "./_login.ts";
 
 /** The request content. */
 const decode = object({ token: str(256) });
@@ -24,18 +24,16 @@ export const authenticateWithToken = defineEndpoint({
   uses: ["logins"],
   decode,
   handle(ctx, { token }) {
-    const { logins } = ctx.services;
-    // Keyed by address only: a shared "" username key let anyone lock every
-    // client out of token logins with five bad tokens.
-    if (logins.isLimited(null, ctx.session.remoteAddress, ctx.now)) throw rateLimited();
+    // Never limited and never counted: a 122-bit random token cannot be
+    // guessed, and a stale browser tab must not lock anyone out.
     const record = findToken(ctx.store.db, token);
     const user = record && getUser(ctx.store.db, record.userId);
     if (!record || !user || record.expiresAt < ctx.now) {
-      logins.recordFailure(null, ctx.session.remoteAddress, ctx.now);
       return INVALID_CREDENTIALS;
     }
     checkAccountUsable(user, ctx.now);
     refreshToken(ctx.store.db, record.tokenHash, ctx.now);
+    ctx.services.logins.tokenLogin(user.id, ctx.session.remoteAddress);
     ctx.session.login(user.id, user.rank, {
       tokenHash: record.tokenHash,
       username: user.username,

@@ -1,6 +1,7 @@
 /**
  * `create_auth_token`: logs in with a username and password and returns a
- * new token. Failures count towards the login limit.
+ * new token. Every guess counts towards the login limits
+ * (`src/ws/login_limiter.ts`), from before the hash.
  *
  * @module
  */
@@ -10,11 +11,11 @@ import { getUserByUsername } from "../../../store/users.ts";
 import { defineEndpoint } from "../../endpoint.ts";
 import { object, str } from "../../validate.ts";
 import {
+  auditLoginFailure,
   checkAccountUsable,
   INVALID_CREDENTIALS,
   MAX_PASSWORD_LENGTH,
   rateLimited,
-  recordLoginFailure,
 } from "./_login.ts";
 
 /** The request content. */
@@ -31,17 +32,27 @@ export const createAuthToken = defineEndpoint({
   uses: ["logins"],
   decode,
   async handle(ctx, { username, password }, signal) {
-    const { logins } = ctx.services;
-    if (logins.isLimited(username, ctx.session.remoteAddress, ctx.now)) throw rateLimited();
     const user = getUserByUsername(ctx.store.db, username);
-    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
+    // Counted before the hash, so concurrent guesses see each other.
+    const attempt = ctx.services.logins.begin(
+      { userId: user?.id ?? null, username },
+      ctx.session.remoteAddress,
+      "login",
+    );
+    if (attempt === null) throw rateLimited();
+    let ok = false;
+    try {
+      ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
+    } finally {
+      if (ok && user) attempt.succeed();
+      else attempt.fail();
+    }
     signal.throwIfAborted();
     if (!user || !ok) {
-      recordLoginFailure(ctx, username, user?.id ?? null);
+      auditLoginFailure(ctx, username, user ?? null);
       return INVALID_CREDENTIALS;
     }
     checkAccountUsable(user, ctx.now);
-    logins.recordSuccess(username);
     const { token, record } = createToken(ctx.store.db, user.id, ctx.now);
     ctx.session.login(user.id, user.rank, {
       tokenHash: record.tokenHash,

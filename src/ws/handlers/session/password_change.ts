@@ -1,6 +1,6 @@
 /**
  * `password_change`: a user changes their own password (with the current
- * one, refused like a login once the login limit is hit) or a manager
+ * one, a guess on the account for the login limits) or a manager
  * changes another's. The user's other sessions are closed.
  *
  * @module
@@ -41,15 +41,23 @@ export const passwordChange = defineEndpoint({
     const actor = ctx.require("USER_CHANGE_PASSWORD", { userId: target.id, userRank: target.rank });
     const self = actor.userId === target.id;
     if (self) {
-      // Guessing the current password here counts like a failed login and
-      // is refused like one.
-      if (logins.isLimited(target.username, ctx.session.remoteAddress, ctx.now)) {
-        throw rateLimited();
+      // The current password is a guess on this account (counted before the
+      // hash, refused like a login), but it never limits the address.
+      const current = request.current_password;
+      const attempt = current === undefined ? null : logins.begin(
+        { userId: target.id, username: target.username },
+        ctx.session.remoteAddress,
+        "password_change",
+      );
+      if (current !== undefined && attempt === null) throw rateLimited();
+      let ok = false;
+      try {
+        ok = current !== undefined && await verifyPassword(current, target.passwordHash);
+      } finally {
+        if (ok) attempt?.succeed();
+        else attempt?.fail();
       }
-      const ok = request.current_password !== undefined &&
-        await verifyPassword(request.current_password, target.passwordHash);
       if (!ok) {
-        logins.recordFailure(target.username, ctx.session.remoteAddress, ctx.now);
         ctx.audit({
           kind: AUDIT_KIND.USER,
           mask: auditMask(AUDIT_EVENT.USER_PASSWORD_CHANGE_FAILURE),
