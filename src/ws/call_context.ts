@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { AppError, STATUS } from "../errors.ts";
+import { logger } from "../log.ts";
 import { appendAudit, type AuditEntry } from "../store/audit.ts";
 import { transaction } from "../store/db.ts";
 import type { Store } from "../store/store.ts";
@@ -17,6 +19,44 @@ import {
   requirePermission,
   type Target,
 } from "./permissions.ts";
+
+const log = logger("store");
+
+/** Stores whose lost database file has already raised its alarm (one alarm per store). */
+const ALARMED = new WeakSet<Store>();
+
+/**
+ * Refuses a write when the database file was deleted or replaced under the
+ * running server: SQLite would go on writing to a file nobody can see, and
+ * the change would be lost at the next start. The first refusal raises an
+ * alarm (an error log line and an `event.alarm` with `audit_id` -1: there is
+ * no file to hold its row). Doors keep deciding from the open file.
+ */
+function refuseLostDatabase(store: Store, services: Services, now: number): void {
+  const state = store.fileState();
+  if (state === "ok") return;
+  const what = state === "missing" ? "deleted" : "replaced by another file";
+  if (!ALARMED.has(store)) {
+    ALARMED.add(store);
+    log.error(
+      "The database file {path} was {what} while the server runs: changes are refused; restore it and restart",
+      { path: store.databasePath, what },
+    );
+    services.events.publish({
+      category: "alarm",
+      audit_id: -1,
+      timestamp: now,
+      alarm: "database_file_lost",
+      reason: state,
+    });
+  }
+  throw new AppError(
+    STATUS.DATABASE_ERROR,
+    "odb::exception",
+    `Database Error: The database file was ${what} while the server runs; nothing was changed. ` +
+      "Restore it from a backup and restart the server.",
+  );
+}
 
 /** The context of one call; `checked` records whether the handler checked a permission. */
 export class CallContext implements EndpointContext<Action, keyof Services> {
@@ -51,6 +91,7 @@ export class CallContext implements EndpointContext<Action, keyof Services> {
 
   transaction<T>(fn: () => T): T {
     this.signal.throwIfAborted();
+    if (!this.store.db.isTransaction) refuseLostDatabase(this.store, this.services, this.now);
     return transaction(this.store.db, fn);
   }
 
