@@ -95,13 +95,18 @@ export function createApp(options: AppOptions): App {
         database = "error";
       }
     }
+    // A full disk is degraded too: doors open, but their events wait in memory.
+    const { disk, freeBytes } = deps.store.diskState();
+    const healthy = database === "ok" && disk !== "full";
     return Response.json({
-      status: database === "ok" ? "ok" : "degraded",
+      status: healthy ? "ok" : "degraded",
       version: VERSION,
       uptime_s: Math.floor((clock.now() - deps.startedAt) / 1000),
       database,
+      disk,
+      disk_free_bytes: freeBytes,
       sessions: deps.sessions.size,
-    }, { status: database === "ok" ? 200 : 503 });
+    }, { status: healthy ? 200 : 503 });
   }
 
   return {

@@ -32,6 +32,7 @@ tinyFsTest(
       const frame = JSON.parse(message.data as string) as ServerMessage;
       if (!frame.type.startsWith("event.")) return;
       const id = (frame.content as Json).audit_id as number;
+      if (id === -1 && frame.type === "event.alarm") return; // an alarm that says it has no row
       if (getAuditEvent(server.store.db, id) === undefined) unstored.push(`${frame.type} #${id}`);
     });
 
@@ -72,6 +73,18 @@ tinyFsTest(
       [],
       "an access event was pushed while its row could not be stored",
     );
+    // One alarm at once (no row can hold it), and /healthz says the disk is full.
+    const alarm = (await admin.nextUnsolicited((m) => m.type === "event.alarm")).content as Json;
+    assert.equal(alarm.alarm, "database_refused");
+    assert.equal(alarm.reason, "disk_full");
+    assert.equal(alarm.audit_id, -1);
+    assert.equal(admin.unsolicited.filter((m) => m.type === "event.alarm").length, 0);
+    const full = await fetch(server.url + "healthz");
+    assert.equal(full.status, 503);
+    const fullBody = await full.json();
+    assert.equal(fullBody.disk, "full");
+    assert.ok(fullBody.disk_free_bytes < 1024 * 1024, JSON.stringify(fullBody));
+    assert.equal(fullBody.status, "degraded");
 
     fs.free();
     const granted: Json[] = [];
@@ -92,6 +105,18 @@ tinyFsTest(
         (m.content as Json).audit_id > ids[CARDS - 1]!,
       15_000,
     );
+    // The refusal ends with one stored ALARM row saying how many rows waited.
+    const ended = (await admin.nextUnsolicited(
+      (m) => m.type === "event.alarm" && (m.content as Json).alarm === "database_refused_until",
+      15_000,
+    ))
+      .content as Json;
+    assert.ok(ended.audit_id > ids[CARDS - 1]!);
+    assert.ok(ended.waited >= CARDS, JSON.stringify(ended));
+    assert.equal(ended.dropped, 0);
+    const after = await fetch(server.url + "healthz");
+    assert.equal(after.status, 200);
+    assert.equal((await after.json()).disk, "low", "8 MiB free is below the 64 MiB mark");
     assert.deepEqual(unstored, []);
   },
 );
