@@ -53,6 +53,8 @@ export interface ControllerOptions {
   hardware: Hardware;
   /** Receives every event once its audit row is committed. */
   emit: (event: ControllerEvent) => void;
+  /** Receives the alarms of a database that refuses event rows (see `recorder.ts`). */
+  alarms?: (event: ControllerEvent) => void;
   /** Receives the safe-state plan after every reload. */
   onWiring?: (safeOutputs: SafeOutput[]) => void;
   /** Wall time and timers. @default systemClock */
@@ -82,6 +84,7 @@ export class Controller {
       db: options.eventsDb,
       emit: options.emit,
       clock: this.#clock,
+      ...(options.alarms === undefined ? {} : { alarms: options.alarms }),
     });
     this.#offset = options.offset ?? systemOffsetProvider;
     this.#present = createAccessPath({

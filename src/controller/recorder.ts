@@ -15,13 +15,18 @@
  * `kill -9` during the trouble loses the rows still waiting, which nobody was
  * told about. Timers run on the injected {@linkcode Clock}.
  *
+ * The first refusal raises an alarm at once (an `alarm` event
+ * `database_refused` with `audit_id` -1: its row cannot be stored either);
+ * once the rows are written again, one `ALARM` row says for how long and how
+ * many rows waited (and were dropped), and its event is handed on.
+ *
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
 import type { Clock, TimerHandle } from "../clock.ts";
 import type { DoorEvent } from "../engine/mod.ts";
 import { logger } from "../log.ts";
-import { appendAudit, redactSecrets } from "../store/audit.ts";
+import { appendAudit, AUDIT_EVENT, AUDIT_KIND, auditMask, redactSecrets } from "../store/audit.ts";
 import { isForeignKeyViolation } from "../store/constraint.ts";
 import { transaction } from "../store/db.ts";
 import {
@@ -81,6 +86,11 @@ export interface RecorderOptions {
   clock: Clock;
   /** Rows kept while the database refuses them. @default MAX_PENDING_ROWS */
   maxPending?: number;
+  /**
+   * Receives the alarms of a refusal (its start, then its end once its row is
+   * committed). Without it no alarm is raised and no end row is written.
+   */
+  alarms?: (event: ControllerEvent) => void;
 }
 
 interface Waiting extends EventRow {
@@ -89,13 +99,15 @@ interface Waiting extends EventRow {
 
 /** Creates a recorder (see the module documentation). */
 export function createRecorder(
-  { db, emit, clock, maxPending = MAX_PENDING_ROWS }: RecorderOptions,
+  { db, emit, clock, maxPending = MAX_PENDING_ROWS, alarms }: RecorderOptions,
 ): Recorder {
   const waiting: Waiting[] = [];
   let retryTimer: TimerHandle | undefined;
   let retryMs = 0;
   let closed = false;
   let held: ControllerEvent[] | null = null;
+  /** The current refusal: since when, why, how many rows waited and were dropped. */
+  let trouble: { since: number; error: string; waited: number; dropped: number } | null = null;
 
   function handOn(event: ControllerEvent): void {
     if (held !== null) held.push(event);
@@ -136,6 +148,60 @@ export function createRecorder(
     return true;
   }
 
+  /** Records the start of a refusal (once) and raises its alarm. */
+  function refused(error: unknown): void {
+    if (trouble !== null || alarms === undefined) return;
+    const since = clock.now();
+    trouble = { since, error: String(error), waited: 0, dropped: 0 };
+    const reason = /disk is full/.test(trouble.error) ? "disk_full" : "database_error";
+    alarms({
+      category: "alarm",
+      auditId: -1,
+      timestamp: since,
+      content: {
+        audit_id: -1,
+        timestamp: since,
+        alarm: "database_refused",
+        reason,
+        error: trouble.error,
+      },
+    });
+  }
+
+  /** Once the rows are written again: one ALARM row for the whole refusal. */
+  function recovered(): void {
+    const over = trouble;
+    trouble = null;
+    if (over === null || alarms === undefined) return;
+    const now = clock.now();
+    const data = {
+      alarm: "database_refused_until",
+      since: over.since,
+      error: over.error,
+      waited: over.waited,
+      dropped: over.dropped,
+    };
+    const row: Waiting = {
+      category: "alarm",
+      alongside: undefined,
+      entry: {
+        kind: AUDIT_KIND.ALARM,
+        mask: auditMask(AUDIT_EVENT.ALARM),
+        authorId: null,
+        description: `The database refused event rows for ${
+          Math.round((now - over.since) / 1000)
+        } s (${over.error}): ${over.waited} waited, ${over.dropped} dropped`,
+        timestamp: now,
+        data,
+      },
+    };
+    try {
+      alarms(commit(row));
+    } catch (error) {
+      log.error("Cannot record the end of the database refusal: {error}", { error: String(error) });
+    }
+  }
+
   function schedule(delayMs: number): void {
     if (retryTimer === undefined && !closed) retryTimer = clock.setTimeout(drain, delayMs);
   }
@@ -152,6 +218,7 @@ export function createRecorder(
           waiting.shift();
           continue;
         }
+        refused(error);
         retryMs = Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, retryMs * 2));
         log.error("Cannot append audit rows ({count} waiting, retry in {ms} ms): {error}", {
           count: waiting.length,
@@ -165,6 +232,7 @@ export function createRecorder(
     }
     if (retryMs > 0) log.info("Audit rows written again; the database accepts them");
     retryMs = 0;
+    recovered();
   }
 
   function write(row: EventRow, alongside?: () => void): void {
@@ -175,6 +243,7 @@ export function createRecorder(
         event = commit(item);
       } catch (error) {
         if (invalid(row, error)) return;
+        refused(error);
         log.error("Cannot append the audit row for {description} (kept, retrying): {error}", {
           description: row.entry.description,
           error: String(error),
@@ -183,8 +252,10 @@ export function createRecorder(
       if (event !== undefined) return handOn(event);
     }
     waiting.push(item);
+    if (trouble !== null) trouble.waited++;
     if (waiting.length > maxPending) {
       const lost = waiting.shift()!;
+      if (trouble !== null) trouble.dropped++;
       log.error("Audit row dropped (too many waiting): {description}", {
         description: lost.entry.description,
       });

@@ -245,3 +245,43 @@ Deno.test("recorder: a state change whose zone is gone is dropped, the access ro
   assert.equal(r.recorder.pending(), 0);
   assert.equal(r.auditCount(), 1);
 });
+
+Deno.test("recorder: a refusal raises one alarm at once and ends with one stored ALARM row", () => {
+  const temp: TempDatabase = openTempDatabase();
+  const db = openDatabase(temp.path, { migrate: false, busyTimeoutMs: 0 });
+  const clock = new FakeClock(T0);
+  const events: ControllerEvent[] = [];
+  const alarms: ControllerEvent[] = [];
+  const recorder = createRecorder({
+    db,
+    emit: (event) => events.push(event),
+    clock,
+    alarms: (event) => alarms.push(event),
+  });
+  try {
+    temp.db.exec("BEGIN IMMEDIATE");
+    recorder.door(DOOR, opened(1), 5);
+    recorder.door(DOOR, opened(2), 5);
+    clock.advance(RETRY_MIN_MS); // a second refused attempt: still one alarm
+    assert.equal(alarms.length, 1);
+    assert.equal(alarms[0]!.auditId, -1);
+    assert.equal(alarms[0]!.content.alarm, "database_refused");
+    assert.equal(alarms[0]!.content.reason, "database_error");
+    assert.match(String(alarms[0]!.content.error), /locked/);
+    temp.db.exec("COMMIT");
+    clock.advance(2 * RETRY_MIN_MS);
+    assert.deepEqual(timestamps(events), [1, 2]);
+    assert.equal(alarms.length, 2);
+    const ended = alarms[1]!;
+    assert.equal(ended.content.alarm, "database_refused_until");
+    assert.equal(ended.content.waited, 2);
+    assert.equal(ended.content.dropped, 0);
+    const row = getAuditEvent(temp.db, ended.auditId)!;
+    assert.equal(row.kind, AUDIT_KIND.ALARM);
+    assert.match(row.description, /refused event rows for 1 s .*: 2 waited, 0 dropped/);
+  } finally {
+    recorder.close();
+    db.close();
+    temp[Symbol.dispose]();
+  }
+});

@@ -78,6 +78,7 @@ async function init(request: InitRequest, post: WorkerScope["postMessage"]): Pro
     secret: request.secret,
     hardware,
     emit: (event) => post({ type: "event", event }),
+    alarms: (event) => post({ type: "event", event }),
     onWiring: (safeOutputs) => post({ type: "wiring", safeOutputs }),
     offset: request.utcOffsetMinutes ?? systemOffsetProvider,
   });
