@@ -59,6 +59,7 @@ export type {
 };
 export { AUDIT_KIND, type AuditKind, type JsonObject } from "../store/audit.ts";
 export type { EventListener, LiveEvent } from "./event_hub.ts";
+export type { GuessKind, LoginAccount, LoginAttempt } from "./login_limiter.ts";
 export { PERMISSIONS } from "./permissions.ts";
 export { USER_RANK } from "../store/users.ts";
 

@@ -70,7 +70,9 @@ export interface LoginLimiterOptions {
 
 /** The account a guess is about: an existing user's id, or null for an unknown username. */
 export interface LoginAccount {
+  /** The account's user id, or null for an unknown username. */
   readonly userId: number | null;
+  /** The username as typed. */
   readonly username: string;
 }
 
