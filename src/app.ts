@@ -15,7 +15,8 @@ import { LoginLimiter, type LoginLimiterOptions } from "./ws/login_limiter.ts";
 import { sqlRelations } from "./ws/permissions.ts";
 import { SessionRegistry } from "./ws/registry.ts";
 import type { SessionLimits } from "./ws/session.ts";
-import { upgradeToSession } from "./ws/upgrade.ts";
+import { Upgrader } from "./ws/upgrade.ts";
+import type { AdmissionLimits } from "./ws/admission.ts";
 import { schemaVersion } from "./store/db.ts";
 import { VERSION } from "./version.ts";
 import { serveStatic } from "./web/static.ts";
@@ -31,6 +32,8 @@ export interface AppOptions {
   handlerTimeoutMs?: number;
   /** Open WebSocket sessions beyond which upgrades are refused (503). @default 1024 */
   maxSessions?: number;
+  /** Per-address and not-logged-in connection limits, login deadline (`src/ws/admission.ts`). */
+  connectionLimits?: Partial<AdmissionLimits>;
   loginLimits?: LoginLimiterOptions;
   instanceName?: string;
   /** Called by the `restart` endpoint. */
@@ -50,10 +53,14 @@ export interface App {
 /** Builds the app around an open store. */
 export function createApp(options: AppOptions): App {
   const clock = options.clock ?? systemClock;
-  const audit = new AuditWriter(options.store.db, { flushIntervalMs: options.auditFlushMs ?? 200 });
+  const audit = new AuditWriter(options.store.db, {
+    flushIntervalMs: options.auditFlushMs ?? 200,
+    clock,
+  });
   const sessions = new SessionRegistry();
   const events = new EventHub();
   const startedAt = clock.now();
+  const logins = new LoginLimiter(options.loginLimits, clock);
   const dispatcher = new Dispatcher({
     store: options.store,
     clock,
@@ -61,7 +68,7 @@ export function createApp(options: AppOptions): App {
     relations: sqlRelations(options.store.db),
     controller: options.controller ?? null,
     services: {
-      logins: new LoginLimiter(options.loginLimits, clock),
+      logins,
       sessions,
       events,
       system: {
@@ -80,11 +87,15 @@ export function createApp(options: AppOptions): App {
     dispatcher,
     startedAt,
   };
-  const upgrade = {
+  const upgrader = new Upgrader(deps, {
     allowedOrigins: options.allowedOrigins ?? [],
     limits: options.sessionLimits ?? {},
-    ...(options.maxSessions === undefined ? {} : { maxSessions: options.maxSessions }),
-  };
+    connections: {
+      ...options.connectionLimits,
+      ...(options.maxSessions === undefined ? {} : { maxSessions: options.maxSessions }),
+    },
+    knownAddress: (address) => logins.isKnownAddress(address),
+  });
 
   function health(): Response {
     let database: string = deps.store.fileState();
@@ -117,12 +128,10 @@ export function createApp(options: AppOptions): App {
         if (url.pathname !== "/" && url.pathname !== "/websocket") {
           return new Response("Not found\n", { status: 404 });
         }
-        return upgradeToSession(
-          req,
-          { address: info.remoteAddr.hostname, port: info.remoteAddr.port },
-          deps,
-          upgrade,
-        );
+        return upgrader.upgrade(req, {
+          address: info.remoteAddr.hostname,
+          port: info.remoteAddr.port,
+        });
       }
       if (req.method !== "GET" && req.method !== "HEAD") {
         return new Response("Method not allowed\n", {
@@ -135,6 +144,7 @@ export function createApp(options: AppOptions): App {
     },
     async close() {
       deps.sessions.closeAll(1001, "Server shutting down");
+      upgrader.close();
       deps.audit.close();
       await Promise.resolve();
     },

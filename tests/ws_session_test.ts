@@ -82,7 +82,8 @@ Deno.test("create_auth_token refuses a wrong password with status -1 inside a su
 });
 
 Deno.test("create_auth_token is rate limited after 5 failures, without revealing the user", async () => {
-  await using server = await startTestServer();
+  // The connection waits 5 minutes without logging in: past the default login deadline.
+  await using server = await startTestServer({ connectionLimits: { loginDeadlineMs: 600_000 } });
   await using client = await TestClient.connect(server.wsUrl);
   for (let i = 0; i < 5; i++) {
     const r = await client.request("create_auth_token", { username: "admin", password: "bad" });

@@ -14,10 +14,20 @@
  * holds the request payload, so no secret can reach it. Entity changes write
  * their own audit rows inside the change's transaction, not through here.
  *
+ * A refused call of a connection that is not logged in (`junk`: unknown
+ * type, permission denied, malformed; the dispatcher decides) gets no row of
+ * its own: it is counted in a {@linkcode JunkTally}, and each minute's counts
+ * are written as one row per (minute, remote address, kind) once the minute
+ * is over (on close: at once). A `kill -9` loses the counts of at most the
+ * last minute. Minutes are read from the injected {@linkcode Clock}, whose
+ * timer ends them; a batch's flush and retry timers run on real time.
+ *
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
+import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
 import { logger } from "../log.ts";
+import { JUNK_MINUTE_MS, type JunkKind, JunkTally } from "./junk_tally.ts";
 import {
   appendAuditBatch,
   AUDIT_EVENT,
@@ -39,6 +49,14 @@ export interface ApiCall {
   sourceEndpoint: string;
   durationMs: number;
   timestamp: number;
+  /**
+   * The kind of a refused call of a connection that is not logged in (see
+   * `junkKind()`): counted per minute, address and kind instead of written
+   * as a row of its own.
+   */
+  junk?: JunkKind | null;
+  /** The peer's address (without the port); the tally's key for junk. */
+  remoteAddress?: string;
 }
 
 /** Options of the writer. */
@@ -49,6 +67,12 @@ export interface AuditWriterOptions {
   maxBuffered?: number;
   /** Longest a batch waits for a write lock held by another connection. @default 100 */
   flushBusyMs?: number;
+  /**
+   * The time of junk minutes and the timer that ends them. Flush and retry
+   * timers run on real time whatever this is: a batch waits milliseconds,
+   * not for a test's fake clock. @default systemClock
+   */
+  clock?: Clock;
 }
 
 /** Longest delay between two attempts at a batch the database refused. */
@@ -77,37 +101,85 @@ function toEntry(call: ApiCall): AuditEntry {
 export class AuditWriter {
   readonly #db: DatabaseSync;
   readonly #options: Required<AuditWriterOptions>;
+  readonly #clock: Clock;
   #buffer: AuditEntry[] = [];
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: TimerHandle | undefined;
+  readonly #junk = new JunkTally();
+  #junkTimer: TimerHandle | undefined;
   #closed = false;
   #retryMs = 0;
 
   constructor(db: DatabaseSync, options: AuditWriterOptions = {}) {
     this.#db = db;
-    this.#options = { flushIntervalMs: 200, maxBuffered: 500, flushBusyMs: 100, ...options };
+    this.#options = {
+      flushIntervalMs: 200,
+      maxBuffered: 500,
+      flushBusyMs: 100,
+      clock: systemClock,
+      ...options,
+    };
+    this.#clock = this.#options.clock;
   }
 
-  /** Records a call; `now` (and any call after close) writes it before returning. */
+  /**
+   * Records a call; `now` (and any call after close) writes it before
+   * returning. A `junk` call is only counted (see the module documentation).
+   */
   record(call: ApiCall, now = false): void {
+    if (call.junk && !this.#closed) {
+      this.#junk.add({
+        kind: call.junk,
+        method: call.method,
+        statusCode: call.statusCode,
+        remoteAddress: call.remoteAddress ?? call.sourceEndpoint,
+        timestamp: call.timestamp,
+      });
+      this.#scheduleJunk();
+      return;
+    }
     this.#buffer.push(toEntry(call));
     if (now || this.#closed) {
       this.flush();
     } else if (this.#buffer.length >= this.#options.maxBuffered) {
       this.#flush(true);
     } else if (this.#timer === undefined) {
-      this.#timer = setTimeout(() => this.#flush(true), this.#options.flushIntervalMs);
+      this.#timer = systemClock.setTimeout(() => this.#flush(true), this.#options.flushIntervalMs);
     }
   }
 
-  /** Writes every buffered row (waiting for a busy database up to its busy timeout). */
+  /** Arms the timer that writes the counts of the earliest waiting minute when it ends. */
+  #scheduleJunk(): void {
+    if (this.#junkTimer !== undefined) return;
+    const minute = this.#junk.earliestMinute();
+    if (minute === undefined) return;
+    const wait = Math.max(0, minute + JUNK_MINUTE_MS - this.#clock.now());
+    this.#junkTimer = this.#clock.setTimeout(() => {
+      this.#junkTimer = undefined;
+      this.#takeJunk(this.#clock.now());
+      this.#flush(true);
+      this.#scheduleJunk();
+    }, wait);
+  }
+
+  /** Moves the counts of the minutes over before `beforeMs` into the buffer. */
+  #takeJunk(beforeMs?: number): void {
+    const rows = this.#junk.take(beforeMs);
+    if (rows.length > 0) this.#buffer.push(...rows);
+  }
+
+  /**
+   * Writes every buffered row and the counts of the minutes that are over
+   * (waiting for a busy database up to its busy timeout).
+   */
   flush(): void {
+    this.#takeJunk(this.#clock.now());
     this.#flush(false);
   }
 
   /** `background`: a timer's batch, which waits at most `flushBusyMs` for a lock. */
   #flush(background: boolean): void {
     if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
+      systemClock.clearTimeout(this.#timer);
       this.#timer = undefined;
     }
     if (this.#buffer.length === 0 || !this.#db.isOpen) return;
@@ -129,7 +201,7 @@ export class AuditWriter {
         error: String(error),
       });
       if (this.#timer === undefined && !this.#closed) {
-        this.#timer = setTimeout(() => this.#flush(true), this.#retryMs);
+        this.#timer = systemClock.setTimeout(() => this.#flush(true), this.#retryMs);
       }
     }
   }
@@ -146,8 +218,13 @@ export class AuditWriter {
     }
   }
 
-  /** Flushes and stops the timer. */
+  /** Writes everything, the counts of the current minute included, and stops the timers. */
   close(): void {
+    if (this.#junkTimer !== undefined) {
+      this.#clock.clearTimeout(this.#junkTimer);
+      this.#junkTimer = undefined;
+    }
+    this.#takeJunk();
     this.flush();
     this.#closed = true;
   }

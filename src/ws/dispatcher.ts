@@ -13,6 +13,7 @@ import { logger } from "../log.ts";
 import type { Store } from "../store/store.ts";
 import type { ControllerPort } from "../controller/port.ts";
 import type { AuditWriter } from "./audit_writer.ts";
+import { junkKind } from "./junk_tally.ts";
 import { CallContext } from "./call_context.ts";
 import type { AnyEndpoint, Services, SessionPort } from "./endpoint.ts";
 import { type Relations, requirePermission } from "./permissions.ts";
@@ -58,6 +59,8 @@ export class Dispatcher {
   readonly #timeoutMs: number;
   readonly #endpoints: Readonly<Record<string, AnyEndpoint>>;
   readonly #aborts = new WeakMap<DispatchSession, AbortController>();
+  /** Requests whose content the endpoint's decoder refused. */
+  readonly #undecoded = new WeakSet<ClientMessage>();
 
   /** `endpoints` defaults to every declared endpoint (tests pass their own). */
   constructor(
@@ -119,7 +122,13 @@ export class Dispatcher {
       if (ep.permission !== null && ep.permission.byHandler !== true) {
         requirePermission(session.actor, ep.permission.action, {}, deps.relations);
       }
-      const content = ep.decode(request.content, "");
+      let content;
+      try {
+        content = ep.decode(request.content, "");
+      } catch (error) {
+        this.#undecoded.add(request);
+        throw error;
+      }
       const abort = this.#abortFor(session);
       const ctx = new CallContext(
         now,
@@ -237,6 +246,14 @@ export class Dispatcher {
   ): ServerMessage {
     const audit = options.ep?.audit ?? "always";
     if (reply.status_code === STATUS.SUCCESS && audit === "failures") return reply;
+    // Refused calls of a connection that is not logged in are only counted.
+    const junk = junkKind({
+      anonymous: options.author.id === null && session.actor === null,
+      known: options.ep !== null,
+      undecoded: this.#undecoded.has(request),
+      authentication: audit === "immediately",
+      statusCode: reply.status_code,
+    });
     this.#deps.audit.record({
       method: request.type.slice(0, 128),
       uuid: request.uuid,
@@ -247,6 +264,8 @@ export class Dispatcher {
       sourceEndpoint: session.remote,
       durationMs: Math.round(this.#deps.clock.monotonic() - options.started),
       timestamp: options.now,
+      junk,
+      remoteAddress: session.remoteAddress,
     }, audit === "immediately");
     return reply;
   }

@@ -117,6 +117,8 @@ export class LoginLimiter {
   readonly #users = new Map<number, Account>();
   readonly #unknown = new Map<string, Account>();
   readonly #addresses = new Map<string, Address>();
+  /** Address → time of the last login of any account from it. */
+  readonly #knownAddresses = new Map<string, number>();
 
   /** A limiter with the given limits (the documented defaults otherwise). */
   constructor(options: LoginLimiterOptions = {}, clock: Clock = systemClock) {
@@ -214,14 +216,23 @@ export class LoginLimiter {
     this.#remember(this.#account({ userId, username: "" }), address);
   }
 
+  /** Whether some account logged in from `address` within `knownAddressMs`. */
+  isKnownAddress(address: string): boolean {
+    const at = this.#knownAddresses.get(address);
+    return at !== undefined && at > this.#clock.monotonic() - this.#o.knownAddressMs;
+  }
+
   #backoff(failures: number): number {
     const { freeFailures, backoffMs, maxBackoffMs } = this.#o;
     return Math.min(backoffMs * 2 ** (failures - freeFailures), maxBackoffMs);
   }
 
   #remember(entry: Account, address: string): void {
+    const now = this.#clock.monotonic();
+    this.#touch(this.#knownAddresses, address, () => now);
+    this.#knownAddresses.set(address, now);
     entry.known.delete(address);
-    entry.known.set(address, this.#clock.monotonic());
+    entry.known.set(address, now);
     if (entry.known.size > this.#o.knownAddressesPerAccount) {
       entry.known.delete(entry.known.keys().next().value!);
     }

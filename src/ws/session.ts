@@ -14,6 +14,7 @@ import type { DispatchSession } from "./dispatcher.ts";
 import type { Actor } from "./permissions.ts";
 import { errorReply, parseClientMessage, pushMessage, type ServerMessage } from "./protocol.ts";
 import type { RegisteredSession } from "./registry.ts";
+import { type SessionSlot, UNCOUNTED_SLOT } from "./admission.ts";
 import { type LoginToken, SessionAuth } from "./session_auth.ts";
 
 const log = logger("ws");
@@ -61,13 +62,17 @@ export class Session implements DispatchSession, RegisteredSession {
   #closed = false;
   /** The live-event subscription (its unsubscribe function). */
   #subscription: (() => void) | null = null;
+  /** The connection's place in the upgrade's counts (anonymous or not, open until Deno says closed). */
+  readonly #slot: SessionSlot;
 
   constructor(
     socket: WebSocket,
     deps: AppDeps,
     remote: { address: string; port: number },
     limits: Partial<SessionLimits> = {},
+    slot: SessionSlot = UNCOUNTED_SLOT,
   ) {
+    this.#slot = slot;
     this.#socket = socket;
     this.#deps = deps;
     this.#limits = { ...DEFAULT_SESSION_LIMITS, ...limits };
@@ -76,8 +81,12 @@ export class Session implements DispatchSession, RegisteredSession {
     this.remote = `${remote.address}:${remote.port}`;
     socket.addEventListener("open", () => deps.sessions.add(this));
     socket.addEventListener("message", (event) => this.#onFrame(event.data));
-    socket.addEventListener("close", () => this.#dispose());
-    socket.addEventListener("error", () => this.#dispose());
+    const closed = (): void => {
+      slot.release();
+      this.#dispose();
+    };
+    socket.addEventListener("close", closed);
+    socket.addEventListener("error", closed);
   }
 
   get actor(): Actor | null {
@@ -94,12 +103,14 @@ export class Session implements DispatchSession, RegisteredSession {
 
   login(userId: number, rank: UserRank, token: LoginToken): void {
     this.auth.login(userId, rank, token);
+    this.#slot.authenticated();
   }
 
   /** Clears the authentication (logout, abort). Privileges and the subscription go with it. */
   logout(): void {
     this.auth.logout();
     this.subscribe(null);
+    this.#slot.anonymous();
   }
 
   subscribe(listen: ((push: (message: ServerMessage) => void) => () => void) | null): void {
@@ -164,6 +175,7 @@ export class Session implements DispatchSession, RegisteredSession {
   #dispose(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#slot.closing();
     this.#mailbox.length = 0;
     this.#queuedChars = 0;
     this.#subscription?.();

@@ -1,16 +1,25 @@
 /**
- * HTTP → WebSocket upgrade, with the cross-site (Origin) check.
+ * HTTP → WebSocket upgrade: the cross-site (Origin) check, the connection
+ * limits ({@linkcode Admission}), and a plain 400 for a request that is not a
+ * valid upgrade. Refusals an attacker can repeat at will are logged through
+ * {@linkcode RateLimitedLog}.
  *
  * @module
  */
+import type { Clock } from "../clock.ts";
 import { logger } from "../log.ts";
 import type { AppDeps } from "./context.ts";
+import { Admission, type AdmissionLimits, type Refusal } from "./admission.ts";
+import { DEFAULT_LOG_INTERVAL_MS, RateLimitedLog } from "./rate_limited_log.ts";
 import { Session, type SessionLimits } from "./session.ts";
 
 const log = logger("ws");
 
 /** Default bound on open WebSocket sessions (each costs about 50 KB). */
 export const DEFAULT_MAX_SESSIONS = 1024;
+
+/** Close code and reason of a connection that did not log in within the deadline. */
+export const LOGIN_DEADLINE_CLOSE = { code: 1008, reason: "Not logged in in time" } as const;
 
 /** Options of the upgrade. */
 export interface UpgradeOptions {
@@ -19,8 +28,12 @@ export interface UpgradeOptions {
   /** Ping interval / dead-peer timeout in seconds (Deno's `idleTimeout`). @default 60 */
   idleTimeoutS?: number;
   limits?: Partial<SessionLimits>;
-  /** Open WebSocket sessions beyond which new upgrades get HTTP 503. @default 1024 */
-  maxSessions?: number;
+  /** Connection limits (see {@linkcode AdmissionLimits}). */
+  connections?: Partial<AdmissionLimits>;
+  /** Interval between two log lines of one kind of refusal. @default 60 s */
+  logIntervalMs?: number;
+  /** Whether an account logged in from the address recently (it may pass the shared anonymous bound). */
+  knownAddress?: (address: string) => boolean;
 }
 
 /**
@@ -42,31 +55,97 @@ export function isOriginAllowed(req: Request, allowed: readonly string[]): boole
     (parsed.protocol === "http:" || parsed.protocol === "https:");
 }
 
-/** Upgrades the request and starts a Session actor on the socket. */
-export function upgradeToSession(
-  req: Request,
-  remote: { address: string; port: number },
-  deps: AppDeps,
-  options: UpgradeOptions,
-): Response {
-  if (!isOriginAllowed(req, options.allowedOrigins)) {
-    log.warn("Refused WebSocket from origin {origin}", { origin: req.headers.get("origin") });
-    return new Response("Cross-origin WebSocket refused\n", { status: 403 });
+const REFUSAL_TEXT: Record<Refusal, string> = {
+  sessions: "Too many open sessions\n",
+  address: "Too many connections from this address\n",
+  anonymous: "Too many connections waiting to log in\n",
+};
+
+/** Upgrades requests and starts a Session actor on each socket. */
+export class Upgrader {
+  /** The connection counts. */
+  readonly admission: Admission;
+  readonly #deps: AppDeps;
+  readonly #options: UpgradeOptions;
+  readonly #refusedOrigins: RateLimitedLog;
+  readonly #refusedFull: RateLimitedLog;
+
+  constructor(deps: AppDeps, options: UpgradeOptions, clock: Clock = deps.clock) {
+    this.#deps = deps;
+    this.#options = options;
+    this.admission = new Admission(clock, options.connections, options.knownAddress);
+    const interval = options.logIntervalMs ?? DEFAULT_LOG_INTERVAL_MS;
+    this.#refusedOrigins = new RateLimitedLog(
+      clock,
+      interval,
+      (count, ms) =>
+        log.warn("Refused {count} more WebSockets from foreign origins in the last {seconds} s", {
+          count,
+          seconds: ms / 1000,
+        }),
+    );
+    this.#refusedFull = new RateLimitedLog(
+      clock,
+      interval,
+      (count, ms) =>
+        log.warn("Refused {count} more WebSockets (connection limits) in the last {seconds} s", {
+          count,
+          seconds: ms / 1000,
+        }),
+    );
   }
-  const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
-  if (deps.sessions.size >= maxSessions) {
-    log.warn("Refused WebSocket from {remote}: {count} sessions already open", {
-      remote: remote.address,
-      count: deps.sessions.size,
+
+  /** Answers an upgrade request: 101 and a session, or 400, 403 or 503. */
+  upgrade(req: Request, remote: { address: string; port: number }): Response {
+    if (!isOriginAllowed(req, this.#options.allowedOrigins)) {
+      this.#refusedOrigins.hit(() =>
+        log.warn("Refused WebSocket from origin {origin}", { origin: req.headers.get("origin") })
+      );
+      return new Response("Cross-origin WebSocket refused\n", { status: 403 });
+    }
+    let session: Session | null = null;
+    const slot = this.admission.admit(remote.address, () => {
+      log.debug("Closing the connection from {remote}: not logged in in time", {
+        remote: remote.address,
+      });
+      session?.close(LOGIN_DEADLINE_CLOSE.code, LOGIN_DEADLINE_CLOSE.reason);
     });
-    return new Response("Too many open sessions\n", {
-      status: 503,
-      headers: { "retry-after": "5" },
-    });
+    if (typeof slot === "string") {
+      this.#refusedFull.hit(() =>
+        log.warn("Refused WebSocket from {remote}: {why}", {
+          remote: remote.address,
+          why: REFUSAL_TEXT[slot].trim(),
+          open: this.admission.open,
+          anonymous: this.admission.anonymous,
+        })
+      );
+      return new Response(REFUSAL_TEXT[slot], { status: 503, headers: { "retry-after": "5" } });
+    }
+    let upgraded: Deno.WebSocketUpgrade;
+    try {
+      upgraded = Deno.upgradeWebSocket(req, { idleTimeout: this.#options.idleTimeoutS ?? 60 });
+    } catch (error) {
+      // Not a valid upgrade (no Sec-WebSocket-Key, no `Connection: Upgrade`): the client's fault.
+      slot.release();
+      log.debug("Bad WebSocket upgrade from {remote}: {error}", {
+        remote: remote.address,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return new Response("Bad WebSocket upgrade request\n", { status: 400 });
+    }
+    session = new Session(
+      upgraded.socket,
+      this.#deps,
+      remote,
+      this.#options.limits ?? {},
+      slot,
+    );
+    return upgraded.response;
   }
-  const { socket, response } = Deno.upgradeWebSocket(req, {
-    idleTimeout: options.idleTimeoutS ?? 60,
-  });
-  new Session(socket, deps, remote, options.limits ?? {});
-  return response;
+
+  /** Stops the log timers (shutdown). */
+  close(): void {
+    this.#refusedOrigins.close();
+    this.#refusedFull.close();
+  }
 }
