@@ -54,6 +54,25 @@ export interface ServeIo {
 /** Longest a shutdown waits for sessions and the HTTP server. */
 export const SHUTDOWN_TIMEOUT_MS = 4000;
 
+/** Reads `--admin-password-file`: its content without one trailing newline, at least 8 characters. */
+async function readPasswordFile(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new Error(
+      `cannot read --admin-password-file ${path}: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+    );
+  }
+  const password = text.replace(/\r?\n$/, "");
+  if (password.length < 8) {
+    throw new Error(`the password in ${path} must have at least 8 characters`);
+  }
+  return password;
+}
+
 /** Starts the controller described by `command`. */
 export async function startServer(command: ServeCommand, io: ServeIo): Promise<RunningServer> {
   const store = openStore(command.dataDir, {
@@ -64,7 +83,12 @@ export async function startServer(command: ServeCommand, io: ServeIo): Promise<R
     // Expired tokens can never log anyone in again: drop them at each start.
     purgeExpiredTokens(store.db, Date.now());
     warnGroupNameClashes(store.db);
-    const result = await ensureAdministrator(store.db, command.adminPassword);
+    const result = await ensureAdministrator(
+      store.db,
+      command.adminPasswordFile === undefined
+        ? command.adminPassword
+        : await readPasswordFile(command.adminPasswordFile),
+    );
     if (result.created) {
       if (result.generatedPassword !== null) {
         io.print(

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { TestClient } from "../src/testing.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
@@ -130,6 +131,53 @@ Deno.test("leosac serve: --admin-password is used on first start and never print
     await run.child.stdout.cancel().catch(() => {});
     assert.equal((await run.child.status).code, 0);
     assert.ok(!(await run.stderr()).includes("given-password-123"), "not in the logs either");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("leosac serve: --admin-password-file sets the first password, which logs in; a short or missing file is refused", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = join(dir, "admin.pw");
+    await Deno.writeTextFile(file, "from-a-file-4567\n", { mode: 0o600 });
+    const run = await startCli([
+      "--data",
+      join(dir, "data"),
+      "--listen",
+      "127.0.0.1:0",
+      "--admin-password-file",
+      file,
+    ]);
+    try {
+      assert.ok(!run.stdoutLines.some((l) => l.includes("from-a-file-4567")));
+      await using client = await TestClient.connect(run.url.replace("http:", "ws:") + "websocket");
+      await client.login("admin", "from-a-file-4567");
+    } finally {
+      assert.equal((await stop(run)).code, 0);
+    }
+    assert.ok(!(await run.stderr()).includes("from-a-file-4567"), "not in the logs either");
+    await Deno.writeTextFile(file, "short\n");
+    const short = await runToEnd([
+      "--data",
+      join(dir, "other"),
+      "--listen",
+      "127.0.0.1:0",
+      "--admin-password-file",
+      file,
+    ]);
+    assert.equal(short.code, 1);
+    assert.match(short.stderr, /must have at least 8 characters/);
+    const missing = await runToEnd([
+      "--data",
+      join(dir, "other"),
+      "--listen",
+      "127.0.0.1:0",
+      "--admin-password-file",
+      join(dir, "nope"),
+    ]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /cannot read --admin-password-file/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -31,6 +31,8 @@ export interface ServeCommand extends LogFlags {
   dataDir: string;
   hardware: "sim" | "gpio";
   adminPassword: string | undefined;
+  /** A file holding the first administrator's password (read at start; one trailing newline dropped). */
+  adminPasswordFile: string | undefined;
   allowedOrigins: string[];
   durableSync: boolean;
   /** Start with an empty database although the data directory holds an installation key. */
@@ -70,6 +72,9 @@ Options:
   --admin-password PW    password of the first administrator, used only when the database
                          has none (or env LEOSAC_ADMIN_PASSWORD); without it a random
                          password is generated and printed once
+  --admin-password-file FILE
+                         read that password from FILE instead (keeps it off the command
+                         line and out of the process list)
   --allow-origin ORIGIN  also accept browser WebSocket connections from ORIGIN (repeatable)
   --durable              synchronous=FULL: survive power loss at the cost of slower event writes
   --allow-new-database   start with an empty database although the data directory holds an
@@ -115,6 +120,7 @@ export function parseFlags(args: string[], env: CliEnv = {}): Command {
     data: { type: "string" },
     hardware: { type: "string" },
     "admin-password": { type: "string" },
+    "admin-password-file": { type: "string" },
     "allow-origin": { type: "string", multiple: true },
     durable: { type: "boolean" },
     "allow-new-database": { type: "boolean" },
@@ -135,6 +141,13 @@ export function parseFlags(args: string[], env: CliEnv = {}): Command {
   if (adminPassword !== undefined && adminPassword.length < 8) {
     throw new UsageError("the administrator password must have at least 8 characters");
   }
+  const adminPasswordFile = values["admin-password-file"];
+  if (adminPasswordFile !== undefined && values["admin-password"] !== undefined) {
+    throw new UsageError("give --admin-password or --admin-password-file, not both");
+  }
+  if (adminPasswordFile === "") {
+    throw new UsageError("invalid value for --admin-password-file: empty path");
+  }
   const allowedOrigins = (values["allow-origin"] ?? []).map((origin) => {
     try {
       return new URL(origin).origin;
@@ -148,7 +161,8 @@ export function parseFlags(args: string[], env: CliEnv = {}): Command {
     port,
     dataDir,
     hardware: oneOf("hardware", values.hardware ?? "sim", ["sim", "gpio"] as const),
-    adminPassword,
+    adminPassword: adminPasswordFile === undefined ? adminPassword : undefined,
+    adminPasswordFile,
     allowedOrigins,
     durableSync: values.durable ?? false,
     allowNewDatabase: values["allow-new-database"] ?? false,

@@ -58,6 +58,21 @@ Deno.test("parseFlags() takes the admin password from the environment, the flag 
   assert.equal(fromFlag.command === "serve" && fromFlag.adminPassword, "from-the-flag");
 });
 
+Deno.test("parseFlags() takes --admin-password-file instead of a password, never both", () => {
+  const command = parseFlags(["--admin-password-file", "/run/secrets/pw"], {
+    LEOSAC_ADMIN_PASSWORD: "from-the-env",
+  });
+  assert.equal(command.command, "serve");
+  if (command.command !== "serve") return;
+  assert.equal(command.adminPasswordFile, "/run/secrets/pw");
+  assert.equal(command.adminPassword, undefined, "the file wins over the environment");
+  assert.throws(
+    () => parseFlags(["--admin-password-file", "/f", "--admin-password", "long-enough"]),
+    /not both/,
+  );
+  assert.throws(() => parseFlags(["--admin-password-file", ""]), /empty path/);
+});
+
 Deno.test("parseFlags() rejects bad flags and values with a UsageError", () => {
   const bad: string[][] = [
     ["--nope"],
