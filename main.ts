@@ -21,12 +21,11 @@ export async function main(args: string[]): Promise<number> {
     });
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    const usage = args[0] === "simulate"
-      ? SIMULATE_USAGE
-      : args[0] === "hardware"
-      ? HARDWARE_USAGE
-      : USAGE;
-    Deno.stderr.writeSync(new TextEncoder().encode(`leosac: ${error.message}\n\n${usage}\n`));
+    // One line: what is wrong and where the options are listed.
+    const help = args[0] === "simulate" || args[0] === "hardware"
+      ? `leosac ${args[0]} --help`
+      : "leosac --help";
+    printError(`leosac: ${error.message} (${help} lists the options)`);
     return 2;
   }
   if (command.command === "help") {

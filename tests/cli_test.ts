@@ -192,12 +192,24 @@ async function runToEnd(args: string[]): Promise<{ code: number; stdout: string;
   return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
 }
 
-Deno.test("leosac: a bad flag prints a one-line error and the usage, exit 2", async () => {
-  const result = await runToEnd(["--hardware", "usb"]);
-  assert.equal(result.code, 2);
-  assert.match(result.stderr, /^leosac: invalid value for --hardware: "usb"/);
-  assert.match(result.stderr, /Usage: leosac/);
-  assert.equal(result.stdout, "");
+Deno.test("leosac: a bad flag prints one friendly line, exit 2", async () => {
+  const cases: Array<[string[], string]> = [
+    [["--hardware", "usb"], `leosac: invalid value for --hardware: "usb" (expected sim, gpio)`],
+    [["--bogus"], `leosac: unknown option "--bogus"`],
+    [["--listen"], "leosac: --listen needs a value"],
+    [["--durable=yes"], "leosac: --durable takes no value"],
+  ];
+  for (const [args, line] of cases) {
+    const result = await runToEnd(args);
+    assert.equal(result.code, 2);
+    assert.equal(result.stderr, `${line} (leosac --help lists the options)\n`);
+    assert.equal(result.stdout, "");
+  }
+  const simulate = await runToEnd(["simulate", "card", "--nope"]);
+  assert.equal(
+    simulate.stderr,
+    `leosac: unknown option "--nope" (leosac simulate --help lists the options)\n`,
+  );
 });
 
 Deno.test("leosac: --help and --version print to stdout and exit 0", async () => {

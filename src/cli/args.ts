@@ -31,8 +31,8 @@ export type ParsedArgs<O extends ParseArgsOptionsConfig> = ReturnType<
 /**
  * Parses `args` strictly against `options` (positionals allowed).
  *
- * @throws {UsageError} on an unknown flag or a missing value, with the first
- * line of node's message.
+ * @throws {UsageError} on an unknown flag or a missing value, in one short
+ * line (`unknown option "--x"`, `--listen needs a value`).
  */
 export function parseCommandLine<const O extends ParseArgsOptionsConfig>(
   args: string[],
@@ -41,6 +41,22 @@ export function parseCommandLine<const O extends ParseArgsOptionsConfig>(
   try {
     return parseArgs<StrictConfig<O>>({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message.split("\n")[0]! : String(error));
+    throw new UsageError(friendlyParseError(error));
   }
+}
+
+/** Node's parse error as one short line (its own text explains positionals and `--`). */
+function friendlyParseError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  const option = /'(-[^' ]*)/.exec(message)?.[1];
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option !== undefined) {
+    return `unknown option "${option}"`;
+  }
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option !== undefined) {
+    return /argument missing/.test(message)
+      ? `${option} needs a value`
+      : `${option} takes no value`;
+  }
+  return message.split("\n")[0]!;
 }
