@@ -9,7 +9,7 @@ import { HARDWARE_USAGE, runProbe } from "./src/cli/probe.ts";
 import { SIMULATE_USAGE } from "./src/cli/simulate_flags.ts";
 import { logger, printLine, setupLogging } from "./src/log.ts";
 import { startServer } from "./src/server.ts";
-import { VERSION } from "./src/version.ts";
+import { VERSION_STRING } from "./src/version.ts";
 
 /** Runs the CLI; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
@@ -45,7 +45,7 @@ export async function main(args: string[]): Promise<number> {
     return await runSimulate(command, { print: printLine, error: printError });
   }
   if (command.command === "version") {
-    printLine(`leosac ${VERSION}`);
+    printLine(`leosac ${VERSION_STRING}`);
     return 0;
   }
   if (command.command !== "serve") return 2;

@@ -18,7 +18,7 @@ import type { SessionLimits } from "./ws/session.ts";
 import { Upgrader } from "./ws/upgrade.ts";
 import type { AdmissionLimits } from "./ws/admission.ts";
 import { schemaVersion } from "./store/db.ts";
-import { VERSION } from "./version.ts";
+import { VERSION_STRING } from "./version.ts";
 import { serveStatic } from "./web/static.ts";
 
 /** Options of {@linkcode createApp}. */
@@ -111,7 +111,7 @@ export function createApp(options: AppOptions): App {
     const healthy = database === "ok" && disk !== "full";
     return Response.json({
       status: healthy ? "ok" : "degraded",
-      version: VERSION,
+      version: VERSION_STRING,
       uptime_s: Math.floor((clock.now() - deps.startedAt) / 1000),
       database,
       disk,

@@ -14,7 +14,7 @@ import { ensureAdministrator } from "./store/bootstrap.ts";
 import { groupNameClashes } from "./store/groups.ts";
 import { openStore } from "./store/store.ts";
 import { purgeExpiredTokens } from "./store/tokens.ts";
-import { VERSION } from "./version.ts";
+import { VERSION_STRING } from "./version.ts";
 
 const log = logger("server");
 
@@ -159,7 +159,7 @@ export async function startServer(command: ServeCommand, io: ServeIo): Promise<R
   }
   const url = await listening;
   log.info("Leosac {version} serving {url} with {hardware} hardware, data in {data}", {
-    version: VERSION,
+    version: VERSION_STRING,
     url,
     hardware: command.hardware,
     data: command.dataDir,

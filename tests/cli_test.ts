@@ -183,6 +183,31 @@ Deno.test("leosac serve: --admin-password-file sets the first password, which lo
   }
 });
 
+Deno.test("leosac: one version string in --version, /healthz, get_leosac_version and system_overview", async () => {
+  const printed = await runToEnd(["--version"]);
+  const version = /^leosac (\S+)\n$/.exec(printed.stdout)?.[1];
+  assert.ok(version, printed.stdout);
+  const dir = await Deno.makeTempDir();
+  try {
+    const run = await startCli(["--data", dir, "--listen", "127.0.0.1:0"], {
+      LEOSAC_ADMIN_PASSWORD: "given-password-123",
+    });
+    try {
+      assert.equal((await (await fetch(run.url + "healthz")).json()).version, version);
+      await using client = await TestClient.connect(run.url.replace("http:", "ws:") + "websocket");
+      const wire = await client.request("get_leosac_version");
+      assert.equal((wire.content as { version: string }).version, version);
+      await client.login("admin", "given-password-123");
+      const overview = await client.request("system_overview");
+      assert.equal((overview.content as { version: string }).version, version);
+    } finally {
+      assert.equal((await stop(run)).code, 0);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 async function runToEnd(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, ...args],

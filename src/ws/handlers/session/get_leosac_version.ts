@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { LEOSAC_VERSION, VERSION } from "../../../version.ts";
+import { LEOSAC_VERSION, VERSION_STRING } from "../../../version.ts";
 import { defineEndpoint } from "../../endpoint.ts";
 import { ignored } from "../../validate.ts";
 
@@ -16,5 +16,6 @@ export const getLeosacVersion = defineEndpoint({
   audit: "failures",
   wiring: false,
   decode: ignored,
-  handle: () => ({ version: `${LEOSAC_VERSION}-deno-${VERSION}`, version_short: LEOSAC_VERSION }),
+  // `version`: the same string as `leosac --version`, /healthz and system_overview.
+  handle: () => ({ version: VERSION_STRING, version_short: LEOSAC_VERSION }),
 });

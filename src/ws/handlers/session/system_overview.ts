@@ -5,6 +5,7 @@
  * @module
  */
 import { prepared } from "../../../store/db.ts";
+import { VERSION_STRING } from "../../../version.ts";
 import { defineEndpoint } from "../../endpoint.ts";
 import { ignored } from "../../validate.ts";
 
@@ -30,6 +31,8 @@ export const systemOverview = defineEndpoint({
       config_version: row.v,
       uptime: Math.floor((ctx.now - system.startedAt) / 1000),
       modules: MODULES,
+      // Beyond Leosac: the version string, as `leosac --version`, /healthz and get_leosac_version.
+      version: VERSION_STRING,
       // Beyond Leosac: which hardware drives the doors ("sim" enables hardware.simulate).
       hardware: ctx.controller === null ? "none" : ctx.controller.simulated ? "sim" : "gpio",
     };
