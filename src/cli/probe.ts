@@ -1,5 +1,5 @@
 /**
- * `leosac hardware probe [--chip PATH] [--json]`: lists the GPIO chips and
+ * `leosac hardware probe [--chip PATH] [--hardware sim|gpio] [--json]`: lists the GPIO chips and
  * their lines through the character-device driver (chip name, label, line
  * count; per line its offset, name, consumer, whether it is in use,
  * direction and active-low), which is what a person wiring a door needs to
@@ -8,13 +8,16 @@
  *
  * The chips are read through an injectable {@linkcode ProbeBackend}; the
  * default one opens `/dev/gpiochip*` with `openChardevChip` (needs
- * `--allow-ffi` and read access to `/dev`).
+ * `--allow-ffi` and read access to `/dev`). With `--hardware sim` it lists
+ * the simulated chip that `leosac serve --hardware sim` drives, and says so.
  *
  * @module
  */
 import { openChardevChip } from "../hardware/chardev/chardev_chip.ts";
 import { type Libc, loadLibc } from "../hardware/chardev/libc.ts";
 import { type ChipInfo, errnoName, GpioError, type LineInfo } from "../hardware/types.ts";
+import { SimChip } from "../hardware/sim/sim_chip.ts";
+import { DEFAULT_SIM_LINES } from "../controller/hardware.ts";
 import { parseCommandLine, UsageError } from "./args.ts";
 
 /** `leosac hardware probe`. */
@@ -23,10 +26,17 @@ export interface ProbeCommand {
   /** One chip (`/dev/gpiochipN` or `gpiochipN`), or null for every chip. */
   chip: string | null;
   json: boolean;
+  /** The real character devices, or the simulated chip of `serve --hardware sim`. @default "gpio" */
+  hardware?: "sim" | "gpio";
 }
 
+/** The line that says the listing is of the simulated chip. */
+export const SIMULATED_NOTE =
+  "Simulated hardware (leosac serve --hardware sim): no real GPIO line is read or driven.";
+
 /** Usage of `leosac hardware`. */
-export const HARDWARE_USAGE = `Usage: leosac hardware probe [--chip /dev/gpiochipN] [--json]
+export const HARDWARE_USAGE =
+  `Usage: leosac hardware probe [--chip /dev/gpiochipN] [--hardware sim|gpio] [--json]
 
 Lists the GPIO character devices (/dev/gpiochip*) and, for each line, its
 offset, name, consumer, whether it is in use, its direction and active-low
@@ -35,8 +45,9 @@ flag, as the kernel reports them. Use it to choose the "device" and
 Exit status: 0 chips listed, 1 no chip found or none readable, 2 usage.
 
 Options:
-  --chip PATH    probe only this chip (/dev/gpiochipN or gpiochipN)
-  --json         print {chips: [...], errors: [...]} as JSON`;
+  --chip PATH      probe only this chip (/dev/gpiochipN or gpiochipN)
+  --hardware sim   list the simulated chip that serve --hardware sim drives (default gpio)
+  --json           print {chips: [...], errors: [...]} as JSON (with simulated: true for sim)`;
 
 /**
  * Parses the arguments after `hardware`.
@@ -47,6 +58,7 @@ export function parseHardwareFlags(args: string[]): ProbeCommand | { command: "h
   const { values, positionals } = parseCommandLine(args, {
     chip: { type: "string" },
     json: { type: "boolean" },
+    hardware: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) return { command: "help" };
@@ -61,7 +73,37 @@ export function parseHardwareFlags(args: string[]): ProbeCommand | { command: "h
   if (chip !== null && (chip === "" || chip.includes("\0"))) {
     throw new UsageError(`invalid value for --chip: "${chip}"`);
   }
-  return { command: "hardware-probe", chip, json: values.json ?? false };
+  const hardware = values.hardware ?? "gpio";
+  if (hardware !== "sim" && hardware !== "gpio") {
+    throw new UsageError(`invalid value for --hardware: "${hardware}" (expected sim, gpio)`);
+  }
+  if (hardware === "sim" && chip !== null) {
+    throw new UsageError("--chip names a real chip: not with --hardware sim");
+  }
+  return {
+    command: "hardware-probe",
+    chip,
+    json: values.json ?? false,
+    ...(hardware === "sim" ? { hardware } : {}),
+  };
+}
+
+/** The simulated chip of `serve --hardware sim`, as the probe sees it. */
+export function simProbeBackend(): ProbeBackend {
+  return {
+    chipPaths: () => ["gpiochip-sim"],
+    read(path) {
+      const chip = new SimChip({ lines: DEFAULT_SIM_LINES, name: "gpiochip-sim" });
+      try {
+        const info = chip.info();
+        const lines = Array.from({ length: info.lines }, (_, offset) => chip.lineInfo(offset));
+        return { path, ...info, lineInfo: lines };
+      } finally {
+        void chip.close();
+      }
+    },
+    close() {},
+  };
 }
 
 /** One probed chip. */
@@ -167,8 +209,9 @@ export function formatProbe(chips: ChipReport[], failures: ChipFailure[]): strin
 export function runProbe(
   command: ProbeCommand,
   io: { print(line: string): void; error(line: string): void },
-  backend: ProbeBackend = chardevProbeBackend(),
+  backend: ProbeBackend = command.hardware === "sim" ? simProbeBackend() : chardevProbeBackend(),
 ): number {
+  const simulated = command.hardware === "sim";
   try {
     const paths = command.chip === null
       ? backend.chipPaths()
@@ -176,7 +219,8 @@ export function runProbe(
     if (paths.length === 0) {
       const message =
         "No GPIO character device found (no /dev/gpiochip*): this machine has no GPIO chip, " +
-        "or its driver is not loaded, or /dev is not visible here.";
+        "or its driver is not loaded, or /dev is not visible here. " +
+        "(leosac hardware probe --hardware sim lists the simulated chip.)";
       if (command.json) io.print(JSON.stringify({ chips: [], errors: [], message }));
       else io.error(message);
       return 1;
@@ -191,8 +235,12 @@ export function runProbe(
       }
     }
     if (command.json) {
-      io.print(JSON.stringify({ chips, errors: failures }, null, 2));
+      const report = simulated
+        ? { simulated: true, note: SIMULATED_NOTE, chips, errors: failures }
+        : { chips, errors: failures };
+      io.print(JSON.stringify(report, null, 2));
     } else {
+      if (simulated) io.print(SIMULATED_NOTE);
       for (const line of formatProbe(chips, [])) io.print(line);
       for (const line of formatProbe([], failures)) io.error(line);
     }

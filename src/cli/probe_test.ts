@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { SimChip } from "../hardware/sim/sim_chip.ts";
 import { parseFlags, UsageError } from "./flags.ts";
-import { chardevProbeBackend, type ProbeBackend, runProbe } from "./probe.ts";
+import { chardevProbeBackend, type ProbeBackend, runProbe, SIMULATED_NOTE } from "./probe.ts";
 
 function capture(): {
   out: string[];
@@ -147,4 +147,35 @@ Deno.test("runProbe() through the real driver: a file that is not a GPIO chip is
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
+});
+
+Deno.test("leosac hardware probe --hardware sim lists the simulated chip and says it is simulated", async () => {
+  assert.deepEqual(parseFlags(["hardware", "probe", "--hardware", "sim"]), {
+    command: "hardware-probe",
+    chip: null,
+    json: false,
+    hardware: "sim",
+  });
+  assert.throws(() => parseFlags(["hardware", "probe", "--hardware", "usb"]), UsageError);
+  assert.throws(
+    () => parseFlags(["hardware", "probe", "--hardware", "sim", "--chip", "gpiochip0"]),
+    /not with --hardware sim/,
+  );
+  const out: string[] = [];
+  const status = await runProbe(
+    { command: "hardware-probe", chip: null, json: false, hardware: "sim" },
+    { print: (l) => out.push(l), error: (l) => out.push(`ERR ${l}`) },
+  );
+  assert.equal(status, 0);
+  assert.equal(out[0], SIMULATED_NOTE);
+  assert.match(out[1]!, /^gpiochip-sim .* 64 lines$/);
+  assert.equal(out.filter((l) => /^\s+\d+\s/.test(l)).length, 64);
+  const json: string[] = [];
+  await runProbe({ command: "hardware-probe", chip: null, json: true, hardware: "sim" }, {
+    print: (l) => json.push(l),
+    error: (l) => json.push(l),
+  });
+  const report = JSON.parse(json.join("\n"));
+  assert.equal(report.simulated, true);
+  assert.equal(report.chips[0].lines, 64);
 });
