@@ -5,6 +5,7 @@
  */
 import { type Command, parseFlags, USAGE, UsageError } from "./src/cli/flags.ts";
 import { runSimulate } from "./src/cli/simulate.ts";
+import { watchLauncher } from "./src/cli/launcher.ts";
 import { HARDWARE_USAGE, runProbe } from "./src/cli/probe.ts";
 import { SIMULATE_USAGE } from "./src/cli/simulate_flags.ts";
 import { logger, printLine, setupLogging } from "./src/log.ts";
@@ -57,6 +58,12 @@ export async function main(args: string[]): Promise<number> {
   const onSignal = (): void => requestStop();
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
+  const stopWatch = command.stopWithLauncher
+    ? watchLauncher((gone) => {
+      log.info("The launching process {pid} exited: stopping", { pid: gone.pid });
+      requestStop();
+    })
+    : () => {};
   try {
     let serve = command;
     for (let restarting = false;; restarting = true) {
@@ -83,6 +90,7 @@ export async function main(args: string[]): Promise<number> {
       serve = { ...serve, port: Number(new URL(server.url).port) };
     }
   } finally {
+    stopWatch();
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
   }

@@ -37,6 +37,8 @@ export interface ServeCommand extends LogFlags {
   durableSync: boolean;
   /** Start with an empty database although the data directory holds an installation key. */
   allowNewDatabase: boolean;
+  /** Stop when a launching process dies (`src/cli/launcher.ts`; the `start` task sets it). */
+  stopWithLauncher: boolean;
 }
 
 /** `leosac --help` / `leosac --version`. */
@@ -79,6 +81,8 @@ Options:
   --durable              synchronous=FULL: survive power loss at the cost of slower event writes
   --allow-new-database   start with an empty database although the data directory holds an
                          installation key (its database was lost); refused without this flag
+  --stop-with-launcher   stop when a process that launched this one dies (the start task
+                         passes it, so stopping npx stops the controller)
   --log-level LEVEL      ${LOG_LEVELS.join(", ")} (default info)
   --log-format FORMAT    pretty or json (default pretty)
   -h, --help             show this help
@@ -124,6 +128,7 @@ export function parseFlags(args: string[], env: CliEnv = {}): Command {
     "allow-origin": { type: "string", multiple: true },
     durable: { type: "boolean" },
     "allow-new-database": { type: "boolean" },
+    "stop-with-launcher": { type: "boolean" },
     "log-level": { type: "string" },
     "log-format": { type: "string" },
     help: { type: "boolean", short: "h" },
@@ -166,6 +171,7 @@ export function parseFlags(args: string[], env: CliEnv = {}): Command {
     allowedOrigins,
     durableSync: values.durable ?? false,
     allowNewDatabase: values["allow-new-database"] ?? false,
+    stopWithLauncher: values["stop-with-launcher"] ?? false,
     logLevel: oneOf("log-level", values["log-level"] ?? "info", LOG_LEVELS),
     logFormat: oneOf("log-format", values["log-format"] ?? "pretty", LOG_FORMATS),
   };
