@@ -1,14 +1,22 @@
 /**
- * `deno task build`: the single executable.
+ * `deno task build`: one executable file per architecture,
+ * `dist/leosac-x86_64-linux` and `dist/leosac-aarch64-linux`.
  *
  * 1. Bundles the app and the controller worker (two entry points, so the
- *    worker is included) into dist/app/{main.js,worker.js}.
- * 2. With `DENORT_BIN` set (or `--compile`, where dl.deno.land is
- *    reachable), runs `deno compile` on the bundle: dist/leosac.
- * 3. Otherwise writes a self-extracting single file that works offline: a
- *    shell stub followed by tar.gz(deno, main.js, worker.js). On first run it
- *    unpacks into a cache directory keyed by its own checksum, then runs
- *    `deno run -A --no-config --cached-only main.js "$@"`.
+ *    worker is included) into dist/app/{main.js,worker.js}. The bundle is
+ *    JavaScript, the same for every target.
+ * 2. For each target (`--target x86_64-linux,aarch64-linux`, the default):
+ *    - with a `denort` for it (`DENORT_BIN_X86_64_LINUX`,
+ *      `DENORT_BIN_AARCH64_LINUX`, or `DENORT_BIN` for the target of the
+ *      machine building), or with `--compile` (where dl.deno.land is
+ *      reachable), runs `deno compile --target …` on the bundle;
+ *    - otherwise writes the offline self-extracting file
+ *      (`scripts/_self_extract.ts`): a shell stub followed by
+ *      tar.gz(deno, main.js, worker.js), with the target's Deno runtime
+ *      from the npm registry, pinned by version and integrity
+ *      (`scripts/_deno_runtime.ts`, cached in .tmp/deno-runtime).
+ * 3. Prints each file's size and SHA-256, and writes them to
+ *    `dist/SHA256SUMS` (`sha256sum -c SHA256SUMS` checks a copy).
  *
  * The web UI files are imported as text (`src/web/ui_files.ts`) and the
  * migrations are TypeScript modules, so the bundle carries them (`deno
@@ -18,13 +26,28 @@
  */
 import { parseArgs } from "node:util";
 import { createHash } from "node:crypto";
+import { basename, join } from "node:path";
+import { VERSION } from "../src/version.ts";
+import {
+  DEFAULT_RUNTIME_CACHE,
+  DENO_RUNTIME_VERSION,
+  fetchDenoRuntime,
+  hostTarget,
+  type Target,
+  TARGET_NAMES,
+  type TargetName,
+  TARGETS,
+} from "./_deno_runtime.ts";
+import { selfExtractingStub } from "./_self_extract.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
     compile: { type: "boolean", default: false },
-    out: { type: "string", default: "dist/leosac" },
+    "out-dir": { type: "string", default: "dist" },
+    target: { type: "string", default: TARGET_NAMES.join(",") },
     "app-dir": { type: "string", default: "dist/app" },
+    "runtime-cache": { type: "string", default: DEFAULT_RUNTIME_CACHE },
   },
 });
 
@@ -37,6 +60,18 @@ async function run(cmd: string, args: string[], env: Record<string, string> = {}
     .output();
   if (code !== 0) throw new Error(`${cmd} ${args.join(" ")} failed with exit code ${code}`);
 }
+
+function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+const targets: Target[] = values.target!.split(",").map((name) => {
+  if (!(TARGET_NAMES as readonly string[]).includes(name)) {
+    say(`unknown --target ${name}: use ${TARGET_NAMES.join(", ")}`);
+    Deno.exit(2);
+  }
+  return TARGETS[name as TargetName];
+});
 
 const appDir = values["app-dir"]!;
 await Deno.remove(appDir, { recursive: true }).catch(() => {});
@@ -56,48 +91,88 @@ await Deno.rename(`${appDir}/src/controller/worker.js`, `${appDir}/worker.js`);
 await Deno.remove(`${appDir}/src`, { recursive: true });
 for (const file of ["main.js", "worker.js"]) await Deno.stat(`${appDir}/${file}`);
 
-const out = values.out!;
-const denort = Deno.env.get("DENORT_BIN");
-if (values.compile || denort) {
-  say(`deno compile${denort ? ` (DENORT_BIN=${denort})` : ""} → ${out}`);
+/** The `denort` for `target`, if one is given. */
+function denortFor(target: Target): string | undefined {
+  const own = Deno.env.get(target.denortVariable);
+  if (own) return own;
+  const shared = Deno.env.get("DENORT_BIN");
+  return shared && hostTarget() === target.name ? shared : undefined;
+}
+
+async function compile(target: Target, out: string, denort: string | undefined): Promise<void> {
+  say(`${target.name}: deno compile${denort ? ` with denort ${denort}` : ""} → ${out}`);
   await run(Deno.execPath(), [
     "compile",
     "-A",
     "--no-config",
+    "--target",
+    target.denoTarget,
     "--include",
     `${appDir}/worker.js`,
     "-o",
     out,
     `${appDir}/main.js`,
-  ]);
-} else {
-  say("no DENORT_BIN: writing a self-extracting single file (offline build)");
+  ], denort ? { DENORT_BIN: denort } : {});
+}
+
+async function selfExtracting(target: Target, out: string): Promise<void> {
   const stage = await Deno.makeTempDir({ prefix: "leosac-build-" });
   try {
-    await Deno.copyFile(Deno.execPath(), `${stage}/deno`);
+    const from = await fetchDenoRuntime(target, `${stage}/deno`, {
+      cacheDir: values["runtime-cache"]!,
+      say,
+    });
+    say(`${target.name}: self-extracting file with deno ${from} → ${out}`);
     await Deno.copyFile(`${appDir}/main.js`, `${stage}/main.js`);
     await Deno.copyFile(`${appDir}/worker.js`, `${stage}/worker.js`);
-    await run("tar", ["-czf", `${stage}/payload.tgz`, "-C", stage, "deno", "main.js", "worker.js"]);
+    await run("tar", [
+      "-czf",
+      `${stage}/payload.tgz`,
+      "--owner=0",
+      "--group=0",
+      "-C",
+      stage,
+      "deno",
+      "main.js",
+      "worker.js",
+    ]);
     const payload = await Deno.readFile(`${stage}/payload.tgz`);
-    const sum = createHash("sha256").update(payload).digest("hex").slice(0, 16);
-    const stub = `#!/bin/sh
-# Leosac for Deno: self-extracting executable (deno runtime + bundled app).
-set -e
-dir="\${LEOSAC_CACHE_DIR:-\${XDG_CACHE_HOME:-\${HOME:-/tmp}/.cache}/leosac}/${sum}"
-if [ ! -x "$dir/deno" ]; then
-  mkdir -p "$dir.tmp.$$"
-  tail -c ${payload.length} "$0" | tar -xzf - -C "$dir.tmp.$$"
-  rm -rf "$dir" && mv "$dir.tmp.$$" "$dir"
-fi
-exec "$dir/deno" run -A --no-config --cached-only "$dir/main.js" "$@"
-`;
-    const stubBytes = new TextEncoder().encode(stub);
-    const file = new Uint8Array(stubBytes.length + payload.length);
-    file.set(stubBytes, 0);
-    file.set(payload, stubBytes.length);
-    await Deno.writeFile(out, file, { mode: 0o755 });
-    say(`wrote ${out} (${(file.length / 1024 / 1024).toFixed(1)} MiB)`);
+    const stub = new TextEncoder().encode(selfExtractingStub({
+      version: VERSION,
+      denoVersion: DENO_RUNTIME_VERSION,
+      target: target.name,
+      machines: target.machines,
+      binfmt: target.qemu,
+      payloadSize: payload.length,
+      payloadSha256: sha256(payload),
+    }));
+    const file = new Uint8Array(stub.length + payload.length);
+    file.set(stub, 0);
+    file.set(payload, stub.length);
+    // Written beside, then renamed: a copy being read is never half-written.
+    await Deno.writeFile(`${out}.partial`, file, { mode: 0o755 });
+    await Deno.chmod(`${out}.partial`, 0o755);
+    await Deno.rename(`${out}.partial`, out);
   } finally {
     await Deno.remove(stage, { recursive: true });
   }
 }
+
+const outDir = values["out-dir"]!;
+await Deno.mkdir(outDir, { recursive: true });
+const sums: string[] = [];
+for (const target of targets) {
+  const out = join(outDir, `leosac-${target.name}`);
+  const denort = denortFor(target);
+  if (values.compile || denort) await compile(target, out, denort);
+  else await selfExtracting(target, out);
+  const bytes = await Deno.readFile(out);
+  const sum = sha256(bytes);
+  sums.push(`${sum}  ${basename(out)}\n`);
+  say(
+    `${out}: ${bytes.length} bytes (${
+      (bytes.length / 1024 / 1024).toFixed(1)
+    } MiB), SHA-256 ${sum}`,
+  );
+}
+await Deno.writeTextFile(join(outDir, "SHA256SUMS"), sums.join(""));

@@ -1,8 +1,14 @@
 /**
- * Proves uapi.ts against the C headers: compiles a small program including
- * <linux/gpio.h> (and the libc headers) with `cc`, runs it, and compares every
- * size, offset, ioctl number and flag. Skipped when there is no compiler or no
- * header (CI installs `gcc linux-libc-dev`).
+ * Proves uapi.ts against the C headers, for both targets: compiles a small
+ * program including <linux/gpio.h> (and the libc headers), runs it, and
+ * compares every size, offset, ioctl number and flag.
+ *
+ * - x86_64 (the machine's own): `cc`, run directly. Skipped when there is no
+ *   compiler or no header (CI installs `gcc linux-libc-dev`).
+ * - aarch64: `aarch64-linux-gnu-gcc`, run under `qemu-aarch64 -L
+ *   /usr/aarch64-linux-gnu`. Skipped without them (Debian packages
+ *   gcc-aarch64-linux-gnu, libc6-dev-arm64-cross, qemu-user), unless
+ *   LEOSAC_REQUIRE_QEMU_USER=1 (set by .ci/run).
  */
 import assert from "node:assert/strict";
 import {
@@ -18,23 +24,57 @@ import {
   SIZEOF,
 } from "./uapi.ts";
 
-const HEADER = "/usr/include/linux/gpio.h";
+/** A compiler for one target, and how to run what it builds. */
+interface Toolchain {
+  name: string;
+  cc: string;
+  header: string;
+  /** The command line prefix that runs a program built for the target. */
+  runner: string[];
+}
 
-function hasCompiler(): boolean {
+const AARCH64_SYSROOT = "/usr/aarch64-linux-gnu";
+const NATIVE: Toolchain = {
+  name: `${Deno.build.arch} (cc)`,
+  cc: "cc",
+  header: "/usr/include/linux/gpio.h",
+  runner: [],
+};
+const AARCH64: Toolchain = {
+  name: "aarch64 (aarch64-linux-gnu-gcc, run under qemu-aarch64)",
+  cc: "aarch64-linux-gnu-gcc",
+  header: `${AARCH64_SYSROOT}/include/linux/gpio.h`,
+  runner: ["qemu-aarch64", "-L", AARCH64_SYSROOT],
+};
+
+function runs(command: string): boolean {
   try {
-    return new Deno.Command("cc", { args: ["--version"], stdout: "null", stderr: "null" })
+    return new Deno.Command(command, { args: ["--version"], stdout: "null", stderr: "null" })
       .outputSync().success;
   } catch {
     return false;
   }
 }
 
-function hasHeader(): boolean {
+function isFile(path: string): boolean {
   try {
-    return Deno.statSync(HEADER).isFile;
+    return Deno.statSync(path).isFile;
   } catch {
     return false;
   }
+}
+
+function available(toolchain: Toolchain): boolean {
+  return runs(toolchain.cc) && isFile(toolchain.header) &&
+    (toolchain.runner.length === 0 || runs(toolchain.runner[0]!));
+}
+
+const aarch64Available = available(AARCH64);
+if (!aarch64Available && Deno.env.get("LEOSAC_REQUIRE_QEMU_USER") === "1") {
+  throw new Error(
+    "LEOSAC_REQUIRE_QEMU_USER=1 but aarch64-linux-gnu-gcc, its headers or qemu-aarch64 are " +
+      "missing (apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)",
+  );
 }
 
 /** C expressions for every value uapi.ts defines, keyed like the TS tables. */
@@ -92,32 +132,41 @@ function program(exprs: Map<string, string>): string {
   ].join("\n");
 }
 
-Deno.test({
-  name: "uapi.ts matches <linux/gpio.h> and the libc headers",
-  ignore: !hasCompiler() || !hasHeader(),
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "uapi_layout_" });
-    try {
-      const exprs = cExpressions();
-      await Deno.writeTextFile(`${dir}/layout.c`, program(exprs));
-      const build = await new Deno.Command("cc", {
-        args: ["-Wall", "-o", `${dir}/layout`, `${dir}/layout.c`],
-      }).output();
-      assert.ok(build.success, new TextDecoder().decode(build.stderr));
-      const run = await new Deno.Command(`${dir}/layout`).output();
-      assert.ok(run.success);
-      const fromC = new Map<string, bigint>();
-      for (const line of new TextDecoder().decode(run.stdout).trim().split("\n")) {
-        const [key, value] = line.split(" ");
-        fromC.set(key!, BigInt(value!));
-      }
-      assert.equal(fromC.size, exprs.size);
-      const mismatches = [...tsValues()]
-        .filter(([key, value]) => fromC.get(key) !== value)
-        .map(([key, value]) => `${key}: uapi.ts ${value}, C ${fromC.get(key)}`);
-      assert.deepEqual(mismatches, []);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
+async function compareWithC(toolchain: Toolchain): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "uapi_layout_" });
+  try {
+    const exprs = cExpressions();
+    await Deno.writeTextFile(`${dir}/layout.c`, program(exprs));
+    const build = await new Deno.Command(toolchain.cc, {
+      args: ["-Wall", "-o", `${dir}/layout`, `${dir}/layout.c`],
+    }).output();
+    assert.ok(build.success, new TextDecoder().decode(build.stderr));
+    const [command, ...args] = [...toolchain.runner, `${dir}/layout`];
+    const run = await new Deno.Command(command!, { args }).output();
+    assert.ok(run.success, new TextDecoder().decode(run.stderr));
+    const fromC = new Map<string, bigint>();
+    for (const line of new TextDecoder().decode(run.stdout).trim().split("\n")) {
+      const [key, value] = line.split(" ");
+      fromC.set(key!, BigInt(value!));
     }
-  },
+    assert.equal(fromC.size, exprs.size);
+    const mismatches = [...tsValues()]
+      .filter(([key, value]) => fromC.get(key) !== value)
+      .map(([key, value]) => `${key}: uapi.ts ${value}, C ${fromC.get(key)}`);
+    assert.deepEqual(mismatches, []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test({
+  name: `uapi.ts matches <linux/gpio.h> and the libc headers: ${NATIVE.name}`,
+  ignore: !available(NATIVE),
+  fn: () => compareWithC(NATIVE),
+});
+
+Deno.test({
+  name: `uapi.ts matches <linux/gpio.h> and the libc headers: ${AARCH64.name}`,
+  ignore: !aarch64Available || Deno.build.arch === "aarch64",
+  fn: () => compareWithC(AARCH64),
 });
