@@ -13,6 +13,14 @@
 import type { DatabaseSync } from "node:sqlite";
 import { prepared, transaction } from "./db.ts";
 import { int, nullableInt, nullableText, rowReader, text } from "./rows.ts";
+import {
+  type AuditChain,
+  auditChainOf,
+  GENESIS_HASH,
+  hashBytes,
+  rowHash,
+  storedHashHex,
+} from "./audit_chain.ts";
 
 /** Audit event ordinals: 0–29 are Leosac's, 30 and above are ours. */
 export const AUDIT_EVENT = {
@@ -260,8 +268,13 @@ function toRecord(raw: unknown): AuditRecord {
  * Appends one audit event and returns its id. Secrets are removed from
  * `before`, `after` and `data` before they are stored.
  *
- * The statement runs with `run()`, which steps it to completion: outside a
- * transaction that includes the commit, so a refused write (full disk, lock,
+ * The row joins its hash chain (see `audit_chain.ts`): the previous row of
+ * its chain is read and the row inserted in one `BEGIN IMMEDIATE`
+ * transaction (or the caller's), so another connection cannot append in
+ * between.
+ *
+ * The statement runs with `run()`, which steps it to completion, and the
+ * commit is a statement of its own, so a refused write (full disk, lock,
  * read-only file) throws. `INSERT … RETURNING` read through `get()` stops at
  * the returned row and node:sqlite drops the commit's error: on a full disk
  * it returned an id for a row that was never stored.
@@ -270,32 +283,122 @@ function toRecord(raw: unknown): AuditRecord {
  * @throws {Error} (node:sqlite's) when the database refuses the row.
  */
 export function appendAudit(db: DatabaseSync, entry: AuditEntry): number {
+  checkMask(entry);
+  return transaction(db, () => appendChained(db, entry, new ChainCursor(db)));
+}
+
+/**
+ * Appends several audit events in one transaction; returns their ids in order.
+ *
+ * @throws {RangeError} if a mask is not a non-negative safe integer (nothing is written).
+ * @throws {Error} (node:sqlite's) when the database refuses the rows (none is stored).
+ */
+export function appendAuditBatch(db: DatabaseSync, entries: readonly AuditEntry[]): number[] {
+  entries.forEach(checkMask);
+  return transaction(db, () => {
+    const cursor = new ChainCursor(db);
+    return entries.map((entry) => appendChained(db, entry, cursor));
+  });
+}
+
+function checkMask(entry: AuditEntry): void {
   if (!Number.isSafeInteger(entry.mask) || entry.mask < 0) {
     throw new RangeError(`Audit mask must be a non-negative safe integer: ${entry.mask}`);
   }
-  const result = prepared(
-    db,
-    `INSERT INTO audit_events (timestamp, kind, event_mask, author_id, description, target_id,
-       target2_id, before, after, data)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(
-    entry.timestamp,
-    entry.kind,
-    entry.mask,
-    entry.authorId,
-    entry.description,
-    entry.targetId ?? null,
-    entry.target2Id ?? null,
-    jsonOrNull(entry.before),
-    jsonOrNull(entry.after),
-    jsonOrNull(entry.data) ?? "{}",
-  );
-  return Number(result.lastInsertRowid);
 }
 
-/** Appends several audit events in one transaction; returns their ids in order. */
-export function appendAuditBatch(db: DatabaseSync, entries: readonly AuditEntry[]): number[] {
-  return transaction(db, () => entries.map((entry) => appendAudit(db, entry)));
+/**
+ * The next id and each chain's last row, read once per transaction (under
+ * its write lock, in one statement) and then advanced by the rows it appends.
+ */
+class ChainCursor {
+  readonly #db: DatabaseSync;
+  readonly #heads = new Map<AuditChain, { id: number; hash: string }>();
+  #lastId = 0;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  /**
+   * The last row of `chain` (its newest row, else its anchor, else genesis)
+   * and the id the next row gets (AUTOINCREMENT's: above every id ever used).
+   */
+  next(chain: AuditChain): { prev: { id: number; hash: string }; id: number } {
+    let head = this.#heads.get(chain);
+    if (head === undefined) {
+      const row = prepared(
+        this.#db,
+        `SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'audit_events'), 0),
+                  coalesce((SELECT max(id) FROM audit_events), 0)) AS last_id,
+                h.id AS head_id, h.hash AS head_hash,
+                a.last_id AS anchor_id, a.last_hash AS anchor_hash
+         FROM (SELECT 1)
+         LEFT JOIN (SELECT id, hash FROM audit_events WHERE chain = ?1 ORDER BY id DESC LIMIT 1) h
+         LEFT JOIN audit_anchors a ON a.chain = ?1`,
+      ).get(chain)!;
+      this.#lastId = Math.max(this.#lastId, int(row.last_id));
+      // A head without a valid hash was not written here: the chain stays broken at it.
+      head = row.head_id !== null
+        ? { id: int(row.head_id), hash: storedHashHex(row.head_hash) ?? "" }
+        : row.anchor_id !== null
+        ? { id: int(row.anchor_id), hash: storedHashHex(row.anchor_hash) ?? "" }
+        : { id: 0, hash: GENESIS_HASH };
+      this.#heads.set(chain, head);
+    }
+    return { prev: head, id: this.#lastId + 1 };
+  }
+
+  /** Records a row appended to `chain`. */
+  advance(chain: AuditChain, id: number, hash: string): void {
+    this.#heads.set(chain, { id, hash });
+    this.#lastId = id;
+  }
+}
+
+function appendChained(db: DatabaseSync, entry: AuditEntry, cursor: ChainCursor): number {
+  const chain = auditChainOf(entry.kind, entry.mask);
+  const { prev, id } = cursor.next(chain);
+  const row = {
+    id,
+    timestamp: entry.timestamp,
+    kind: entry.kind,
+    event_mask: entry.mask,
+    author_id: entry.authorId,
+    // A lone surrogate would be stored as U+FFFD and no longer match the hash.
+    description: entry.description.toWellFormed(),
+    target_id: entry.targetId ?? null,
+    target2_id: entry.target2Id ?? null,
+    before: jsonOrNull(entry.before),
+    after: jsonOrNull(entry.after),
+    data: jsonOrNull(entry.data) ?? "{}",
+    chain,
+    prev_id: prev.id,
+  };
+  const hash = rowHash(prev.hash, row);
+  prepared(
+    db,
+    `INSERT INTO audit_events (id, timestamp, kind, event_mask, author_id, description, target_id,
+       target2_id, before, after, data, chain, prev_id, hash)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    row.id,
+    row.timestamp,
+    row.kind,
+    row.event_mask,
+    row.author_id,
+    row.description,
+    row.target_id,
+    row.target2_id,
+    row.before,
+    row.after,
+    row.data,
+    chain,
+    prev.id,
+    hashBytes(hash),
+  );
+  cursor.advance(chain, row.id, hash);
+  return row.id;
 }
 
 /** Finds one audit event by id. */

@@ -10,6 +10,7 @@ import { MIGRATION_0001 } from "./migrations/0001_init.ts";
 import { MIGRATION_0002 } from "./migrations/0002_device_config_keys.ts";
 import { MIGRATION_0003 } from "./migrations/0003_entity_versions.ts";
 import { MIGRATION_0004 } from "./migrations/0004_autoincrement_ids.ts";
+import { MIGRATION_0005 } from "./migrations/0005_audit_chain.ts";
 import { int, rowReader } from "./rows.ts";
 
 /** One migration: SQL to execute, or a function that rewrites rows (inside the transaction). */
@@ -21,6 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
   MIGRATION_0002,
   MIGRATION_0003,
   MIGRATION_0004,
+  MIGRATION_0005,
 ];
 
 /** The schema version this build writes. */
