@@ -16,6 +16,7 @@ import { sqlRelations } from "./ws/permissions.ts";
 import { SessionRegistry } from "./ws/registry.ts";
 import type { SessionLimits } from "./ws/session.ts";
 import { Upgrader } from "./ws/upgrade.ts";
+import { DiskWatch } from "./ws/disk_watch.ts";
 import type { AdmissionLimits } from "./ws/admission.ts";
 import { schemaVersion } from "./store/db.ts";
 import { VERSION_STRING } from "./version.ts";
@@ -87,6 +88,8 @@ export function createApp(options: AppOptions): App {
     dispatcher,
     startedAt,
   };
+  // Releases the disk reserve on a full disk, re-creates it, raises the alarms.
+  const diskWatch = new DiskWatch({ store: options.store, events, clock });
   const upgrader = new Upgrader(deps, {
     allowedOrigins: options.allowedOrigins ?? [],
     limits: options.sessionLimits ?? {},
@@ -107,7 +110,7 @@ export function createApp(options: AppOptions): App {
       }
     }
     // A full disk is degraded too: doors open, but their events wait in memory.
-    const { disk, freeBytes } = deps.store.diskState();
+    const { disk, freeBytes, reserve, reserveBytes } = deps.store.diskState();
     const healthy = database === "ok" && disk !== "full";
     return Response.json({
       status: healthy ? "ok" : "degraded",
@@ -116,6 +119,8 @@ export function createApp(options: AppOptions): App {
       database,
       disk,
       disk_free_bytes: freeBytes,
+      reserve: reserve ?? "off",
+      reserve_bytes: reserveBytes ?? 0,
       sessions: deps.sessions.size,
     }, { status: healthy ? 200 : 503 });
   }
@@ -145,6 +150,7 @@ export function createApp(options: AppOptions): App {
     async close() {
       deps.sessions.closeAll(1001, "Server shutting down");
       upgrader.close();
+      diskWatch.close();
       deps.audit.close();
       await Promise.resolve();
     },

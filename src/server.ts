@@ -13,6 +13,7 @@ import { logger } from "./log.ts";
 import { ensureAdministrator } from "./store/bootstrap.ts";
 import { groupNameClashes } from "./store/groups.ts";
 import { openStore } from "./store/store.ts";
+import { MIB } from "./store/disk_reserve.ts";
 import { purgeExpiredTokens } from "./store/tokens.ts";
 import { VERSION_STRING } from "./version.ts";
 
@@ -78,6 +79,7 @@ export async function startServer(command: ServeCommand, io: ServeIo): Promise<R
   const store = openStore(command.dataDir, {
     durableSync: command.durableSync,
     allowNewDatabase: command.allowNewDatabase,
+    reserveBytes: command.diskReserveMb * MIB,
   });
   try {
     // Expired tokens can never log anyone in again: drop them at each start.

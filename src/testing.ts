@@ -51,15 +51,17 @@ export type TestServerOptions = Partial<Omit<AppOptions, "store">> & {
   hardware?: "sim";
   /** Use this (empty) data directory, which the caller removes, instead of a temporary one. */
   dataDir?: string;
+  /** Bytes of the data directory's free-space reserve (`reserve.bin`). @default 0 (none) */
+  diskReserveBytes?: number;
 };
 
 /** Starts a server with a fresh data directory and user `admin`. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "leosac-test-" });
-  const store = openStore(dataDir);
+  const store = openStore(dataDir, { reserveBytes: options.diskReserveBytes ?? 0 });
   await ensureAdministrator(store.db, TEST_ADMIN_PASSWORD);
   const clock = options.clock instanceof FakeClock ? options.clock : new FakeClock(Date.now());
-  const { hardware, dataDir: _, ...appOptions } = options;
+  const { hardware, dataDir: _, diskReserveBytes: __, ...appOptions } = options;
   const controller = hardware === undefined ? null : new ControllerClient({
     databasePath: store.databasePath,
     secret: store.secret,

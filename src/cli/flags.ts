@@ -9,6 +9,7 @@ import { LOG_FORMATS, LOG_LEVELS } from "../log.ts";
 import { parseSimulateFlags, type SimulateCommand } from "./simulate_flags.ts";
 import { parseHardwareFlags, type ProbeCommand } from "./probe.ts";
 import { parseCommandLine, UsageError } from "./args.ts";
+import { DEFAULT_RESERVE_MB, MAX_RESERVE_MB } from "../store/disk_reserve.ts";
 
 export { UsageError };
 
@@ -37,6 +38,8 @@ export interface ServeCommand extends LogFlags {
   durableSync: boolean;
   /** Start with an empty database although the data directory holds an installation key. */
   allowNewDatabase: boolean;
+  /** Size of the free-space reserve file in the data directory, MiB (0: none). */
+  diskReserveMb: number;
   /** Stop when a launching process dies (`src/cli/launcher.ts`; the `start` task sets it). */
   stopWithLauncher: boolean;
 }
@@ -81,6 +84,8 @@ Options:
   --durable              synchronous=FULL: survive power loss at the cost of slower event writes
   --allow-new-database   start with an empty database although the data directory holds an
                          installation key (its database was lost); refused without this flag
+  --disk-reserve-mb N    keep N MiB of the disk in reserve.bin (default ${DEFAULT_RESERVE_MB}; 0: none),
+                         released when the disk is full so that administrators can log in
   --stop-with-launcher   stop when a process that launched this one dies (the start task
                          passes it, so stopping npx stops the controller)
   --log-level LEVEL      ${LOG_LEVELS.join(", ")} (default info)
@@ -101,6 +106,18 @@ export function parseListen(value: string): { hostname: string; port: number } {
     throw new UsageError(`invalid value for --listen: "${value}" (expected HOST:PORT)`);
   }
   return { hostname: match[1] ?? match[2]!, port };
+}
+
+/** Parses `--disk-reserve-mb`: a whole number of MiB from 0 to {@linkcode MAX_RESERVE_MB}. */
+function parseReserveMb(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_RESERVE_MB;
+  const mb = /^\d{1,6}$/.test(value) ? Number(value) : NaN;
+  if (!(mb <= MAX_RESERVE_MB)) {
+    throw new UsageError(
+      `invalid value for --disk-reserve-mb: "${value}" (expected a whole number of MiB from 0 to ${MAX_RESERVE_MB})`,
+    );
+  }
+  return mb;
 }
 
 /**
@@ -128,6 +145,7 @@ export function parseFlags(args: string[], env: CliEnv = {}): Command {
     "allow-origin": { type: "string", multiple: true },
     durable: { type: "boolean" },
     "allow-new-database": { type: "boolean" },
+    "disk-reserve-mb": { type: "string" },
     "stop-with-launcher": { type: "boolean" },
     "log-level": { type: "string" },
     "log-format": { type: "string" },
@@ -171,6 +189,7 @@ export function parseFlags(args: string[], env: CliEnv = {}): Command {
     allowedOrigins,
     durableSync: values.durable ?? false,
     allowNewDatabase: values["allow-new-database"] ?? false,
+    diskReserveMb: parseReserveMb(values["disk-reserve-mb"]),
     stopWithLauncher: values["stop-with-launcher"] ?? false,
     logLevel: oneOf("log-level", values["log-level"] ?? "info", LOG_LEVELS),
     logFormat: oneOf("log-format", values["log-format"] ?? "pretty", LOG_FORMATS),

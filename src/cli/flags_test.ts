@@ -103,3 +103,21 @@ Deno.test("parseListen() accepts host names, IPv4 and bracketed IPv6", () => {
   assert.deepEqual(parseListen("0.0.0.0:0"), { hostname: "0.0.0.0", port: 0 });
   assert.deepEqual(parseListen("[::]:8888"), { hostname: "::", port: 8888 });
 });
+
+Deno.test("parseFlags() reads --disk-reserve-mb (default 32, 0 turns it off) and refuses bad values", () => {
+  const reserve = (args: string[]): number => {
+    const command = parseFlags(args);
+    assert.equal(command.command, "serve");
+    return command.command === "serve" ? command.diskReserveMb : NaN;
+  };
+  assert.equal(reserve([]), 32);
+  assert.equal(reserve(["--disk-reserve-mb", "0"]), 0);
+  assert.equal(reserve(["--disk-reserve-mb", "512"]), 512);
+  for (const bad of ["-1", "1.5", "", "x", "65537", "99999999"]) {
+    assert.throws(
+      () => parseFlags(["--disk-reserve-mb", bad]),
+      (error: unknown) => error instanceof UsageError && /--disk-reserve-mb/.test(error.message),
+      bad,
+    );
+  }
+});

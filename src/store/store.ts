@@ -5,9 +5,15 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { statfsSync } from "node:fs";
 import { StoreError } from "../errors.ts";
-import { openDatabase } from "./db.ts";
+import { openDatabase, prepared } from "./db.ts";
+import {
+  DISK_FULL_BYTES,
+  DISK_LOW_BYTES,
+  DiskReserve,
+  freeBytesOf,
+  type ReserveState,
+} from "./disk_reserve.ts";
 import { newInstallationSecret } from "./secrets.ts";
 
 /** File names inside the data directory. */
@@ -27,36 +33,66 @@ export interface Store {
    * process would go on writing to a file nobody can see).
    */
   fileState(): "ok" | "missing" | "replaced";
-  /** Free space of the data directory's filesystem (one `statfs`, a few µs). */
+  /**
+   * Free space of the data directory's filesystem (one `statfs`, a few µs),
+   * judged with the disk reserve and the database's own free pages.
+   */
   diskState(): DiskState;
+  /** The free-space reserve (`reserve.bin`; off unless {@linkcode OpenStoreOptions.reserveBytes}). */
+  readonly reserve: DiskReserve;
   /** Closes the database. */
   close(): void;
 }
 
-/** Below this many free bytes the disk is `"full"`: SQLite may no longer grow its files. */
-export const DISK_FULL_BYTES = 1024 * 1024;
-/** Below this many free bytes the disk is `"low"`. */
-export const DISK_LOW_BYTES = 64 * 1024 * 1024;
+export { DISK_FULL_BYTES, DISK_LOW_BYTES };
 
 /** The data directory's filesystem: free bytes and a verdict. */
 export interface DiskState {
   /** Bytes an unprivileged writer may still use; null when the system cannot tell. */
   freeBytes: number | null;
-  /** `"full"` below {@linkcode DISK_FULL_BYTES}, `"low"` below {@linkcode DISK_LOW_BYTES}. */
+  /**
+   * `"full"` when the room left for the database is below
+   * {@linkcode DISK_FULL_BYTES}, `"low"` below {@linkcode DISK_LOW_BYTES}.
+   * That room is the free space, less a released reserve (the space it
+   * needs back: while the database lives on it the disk is still full),
+   * plus the database file's free pages (rows deleted make room inside it).
+   */
   disk: "ok" | "low" | "full" | "unknown";
+  /** The disk reserve: `"held"`, `"released"` (the disk was full) or `"off"`. */
+  reserve?: ReserveState;
+  /** The reserve's configured size. */
+  reserveBytes?: number;
 }
 
-/** Free space of the filesystem holding `dir`. */
+/** Free space of the filesystem holding `dir` (no reserve, no database). */
 export function diskStateOf(dir: string): DiskState {
-  let freeBytes: number;
+  const freeBytes = freeBytesOf(dir);
+  return { freeBytes, disk: freeBytes === null ? "unknown" : verdict(freeBytes) };
+}
+
+function verdict(room: number): "ok" | "low" | "full" {
+  return room < DISK_FULL_BYTES ? "full" : room < DISK_LOW_BYTES ? "low" : "ok";
+}
+
+/** Free space of the data directory judged with its reserve and the database's free pages. */
+function diskStateWith(reserve: DiskReserve, db: DatabaseSync): DiskState {
+  const freeBytes = reserve.freeBytes();
+  const state = reserve.state;
+  const base = { freeBytes, reserve: state, reserveBytes: reserve.bytes };
+  if (freeBytes === null) return { ...base, disk: "unknown" };
+  const owed = state === "released" ? reserve.bytes : 0;
+  return { ...base, disk: verdict(Math.max(0, freeBytes - owed) + databaseFreeBytes(db)) };
+}
+
+/** Bytes of the database file's free pages (what deleted rows left), 0 when unreadable. */
+function databaseFreeBytes(db: DatabaseSync): number {
   try {
-    const stats = statfsSync(dir);
-    freeBytes = stats.bavail * stats.bsize;
+    const pages = prepared(db, "PRAGMA freelist_count").get() as { freelist_count: number };
+    const size = prepared(db, "PRAGMA page_size").get() as { page_size: number };
+    return pages.freelist_count * size.page_size;
   } catch {
-    return { freeBytes: null, disk: "unknown" };
+    return 0;
   }
-  const disk = freeBytes < DISK_FULL_BYTES ? "full" : freeBytes < DISK_LOW_BYTES ? "low" : "ok";
-  return { freeBytes, disk };
 }
 
 /** Options for {@linkcode openStore}. */
@@ -70,6 +106,13 @@ export interface OpenStoreOptions {
    * @default false
    */
   allowNewDatabase?: boolean;
+  /**
+   * Bytes of the free-space reserve file (`reserve.bin`) kept in the
+   * directory: made at start when there is room, released when the disk is
+   * full (see `disk_reserve.ts`). 0 turns it off (and deletes a leftover
+   * file). @default 0
+   */
+  reserveBytes?: number;
 }
 
 /**
@@ -98,6 +141,9 @@ export function openStore(dataDir: string, options: OpenStoreOptions = {}): Stor
         "or start with --allow-new-database to begin again with an empty one",
     );
   }
+  // Before the database opens: on a full disk its release lets the start's writes in.
+  const reserve = new DiskReserve(dataDir, options.reserveBytes ?? 0);
+  reserve.open();
   const db = openDatabase(databasePath, options.durableSync ? { durableSync: true } : {});
   const identity = fileIdentity(databasePath);
   return {
@@ -109,7 +155,8 @@ export function openStore(dataDir: string, options: OpenStoreOptions = {}): Stor
       if (now === null) return "missing";
       return identity === null || now === identity ? "ok" : "replaced";
     },
-    diskState: () => diskStateOf(dataDir),
+    diskState: () => diskStateWith(reserve, db),
+    reserve,
     close(): void {
       if (db.isOpen) db.close();
     },

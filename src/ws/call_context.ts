@@ -8,6 +8,7 @@ import { AppError, STATUS } from "../errors.ts";
 import { logger } from "../log.ts";
 import { appendAudit, type AuditEntry } from "../store/audit.ts";
 import { transaction } from "../store/db.ts";
+import { isDiskFullError } from "../store/disk_reserve.ts";
 import type { Store } from "../store/store.ts";
 import type { ControllerPort } from "../controller/port.ts";
 import type { EndpointContext, Services, SessionPort } from "./endpoint.ts";
@@ -91,8 +92,15 @@ export class CallContext implements EndpointContext<Action, keyof Services> {
 
   transaction<T>(fn: () => T): T {
     this.signal.throwIfAborted();
-    if (!this.store.db.isTransaction) refuseLostDatabase(this.store, this.services, this.now);
-    return transaction(this.store.db, fn);
+    if (this.store.db.isTransaction) return transaction(this.store.db, fn);
+    refuseLostDatabase(this.store, this.services, this.now);
+    try {
+      return transaction(this.store.db, fn);
+    } catch (error) {
+      // The change is refused (status 9); the reserve's space lets the next one in.
+      if (isDiskFullError(error)) this.store.reserve.release("a change could not be stored");
+      throw error;
+    }
   }
 
   audit(entry: Omit<AuditEntry, "timestamp">): void {

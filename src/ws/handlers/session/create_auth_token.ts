@@ -1,7 +1,10 @@
 /**
  * `create_auth_token`: logs in with a username and password and returns a
  * new token. Every guess counts towards the login limits
- * (`src/ws/login_limiter.ts`), from before the hash.
+ * (`src/ws/login_limiter.ts`), from before the hash. A full disk does not
+ * refuse a login: the token's row gets the disk reserve's space, or is kept
+ * in memory (`src/store/tokens.ts`), and the call's audit row waits in the
+ * audit writer until it can be written.
  *
  * @module
  */
@@ -53,7 +56,11 @@ export const createAuthToken = defineEndpoint({
       return INVALID_CREDENTIALS;
     }
     checkAccountUsable(user, ctx.now);
-    const { token, record } = createToken(ctx.store.db, user.id, ctx.now);
+    // On a full disk the reserve is released so the token row fits; if even
+    // that fails the token is kept in memory: a login never waits for space.
+    const { token, record } = createToken(ctx.store.db, user.id, ctx.now, {
+      makeRoom: () => ctx.store.reserve.release("a login token could not be stored"),
+    });
     ctx.session.login(user.id, user.rank, {
       tokenHash: record.tokenHash,
       username: user.username,
