@@ -21,6 +21,9 @@ import type { AdmissionLimits } from "./ws/admission.ts";
 import { schemaVersion } from "./store/db.ts";
 import { VERSION_STRING } from "./version.ts";
 import { serveStatic } from "./web/static.ts";
+import type { Cidr } from "./metrics/cidr.ts";
+import { createLeosacMetrics } from "./metrics/leosac_metrics.ts";
+import { createMetricsRoute } from "./metrics/route.ts";
 
 /** Options of {@linkcode createApp}. */
 export interface AppOptions {
@@ -41,6 +44,8 @@ export interface AppOptions {
   onRestart?: () => void;
   /** Flush interval of API-call audit rows. @default 200 */
   auditFlushMs?: number;
+  /** Ranges besides loopback that may read `/metrics` (`--metrics-allow`). @default [] */
+  metricsAllow?: readonly Cidr[];
 }
 
 /** The assembled application. */
@@ -99,6 +104,18 @@ export function createApp(options: AppOptions): App {
     },
     knownAddress: (address) => logins.isKnownAddress(address),
   });
+  const metrics = createLeosacMetrics({
+    clock,
+    startedAt,
+    db: options.store.db,
+    databasePath: options.store.databasePath,
+    fileState: () => options.store.fileState(),
+    diskState: () => options.store.diskState(),
+    connections: upgrader.admission,
+    logins,
+    controller: options.controller ?? null,
+  });
+  const serveMetrics = createMetricsRoute(metrics, options.metricsAllow ?? []);
 
   function health(): Response {
     let database: string = deps.store.fileState();
@@ -145,11 +162,13 @@ export function createApp(options: AppOptions): App {
         });
       }
       if (url.pathname === "/healthz") return health();
+      if (url.pathname === "/metrics") return serveMetrics(info.remoteAddr.hostname);
       return serveStatic(url.pathname);
     },
     async close() {
       deps.sessions.closeAll(1001, "Server shutting down");
       upgrader.close();
+      metrics.close();
       diskWatch.close();
       deps.audit.close();
       await Promise.resolve();

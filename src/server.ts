@@ -131,6 +131,7 @@ export async function startServer(command: ServeCommand, io: ServeIo): Promise<R
   const app = createApp({
     store,
     allowedOrigins: command.allowedOrigins,
+    metricsAllow: command.metricsAllow,
     controller,
     ...(io.onRestart ? { onRestart: io.onRestart } : {}),
   });

@@ -9,6 +9,7 @@ import { LOG_FORMATS, LOG_LEVELS } from "../log.ts";
 import { parseSimulateFlags, type SimulateCommand } from "./simulate_flags.ts";
 import { parseHardwareFlags, type ProbeCommand } from "./probe.ts";
 import { parseCommandLine, UsageError } from "./args.ts";
+import { type Cidr, parseCidr } from "../metrics/cidr.ts";
 import { DEFAULT_RESERVE_MB, MAX_RESERVE_MB } from "../store/disk_reserve.ts";
 
 export { UsageError };
@@ -35,6 +36,8 @@ export interface ServeCommand extends LogFlags {
   /** A file holding the first administrator's password (read at start; one trailing newline dropped). */
   adminPasswordFile: string | undefined;
   allowedOrigins: string[];
+  /** Ranges besides loopback that may read `/metrics`. */
+  metricsAllow: Cidr[];
   durableSync: boolean;
   /** Start with an empty database although the data directory holds an installation key. */
   allowNewDatabase: boolean;
@@ -81,6 +84,8 @@ Options:
                          read that password from FILE instead (keeps it off the command
                          line and out of the process list)
   --allow-origin ORIGIN  also accept browser WebSocket connections from ORIGIN (repeatable)
+  --metrics-allow CIDR   also serve /metrics to the addresses in CIDR, IPv4 or IPv6, e.g.
+                         10.0.0.0/8 or fd00::/8 (repeatable; loopback is always allowed)
   --durable              synchronous=FULL: survive power loss at the cost of slower event writes
   --allow-new-database   start with an empty database although the data directory holds an
                          installation key (its database was lost); refused without this flag
@@ -143,6 +148,7 @@ export function parseFlags(args: string[], env: CliEnv = {}): Command {
     "admin-password": { type: "string" },
     "admin-password-file": { type: "string" },
     "allow-origin": { type: "string", multiple: true },
+    "metrics-allow": { type: "string", multiple: true },
     durable: { type: "boolean" },
     "allow-new-database": { type: "boolean" },
     "disk-reserve-mb": { type: "string" },
@@ -187,6 +193,13 @@ export function parseFlags(args: string[], env: CliEnv = {}): Command {
     adminPassword: adminPasswordFile === undefined ? adminPassword : undefined,
     adminPasswordFile,
     allowedOrigins,
+    metricsAllow: (values["metrics-allow"] ?? []).map((text) => {
+      try {
+        return parseCidr(text);
+      } catch (error) {
+        throw new UsageError(`invalid value for --metrics-allow: ${(error as Error).message}`);
+      }
+    }),
     durableSync: values.durable ?? false,
     allowNewDatabase: values["allow-new-database"] ?? false,
     diskReserveMb: parseReserveMb(values["disk-reserve-mb"]),

@@ -121,3 +121,27 @@ Deno.test("parseFlags() reads --disk-reserve-mb (default 32, 0 turns it off) and
     );
   }
 });
+
+Deno.test("parseFlags() reads --metrics-allow ranges (repeatable) and refuses a bad one in one line", () => {
+  const command = parseFlags(["--metrics-allow", "10.0.0.0/8", "--metrics-allow", "fd00::/8"]);
+  assert.equal(command.command, "serve");
+  if (command.command !== "serve") return;
+  assert.deepEqual(command.metricsAllow.map((cidr) => cidr.text), ["10.0.0.0/8", "fd00::/8"]);
+  assert.deepEqual((parseFlags([]) as { metricsAllow: unknown[] }).metricsAllow, []);
+  assert.throws(
+    () => parseFlags(["--metrics-allow", "10.0.0.1/8"]),
+    (error: unknown) =>
+      error instanceof UsageError &&
+      error.message ===
+        'invalid value for --metrics-allow: "10.0.0.1/8": bits set after the prefix (did you mean 10.0.0.0/8?)',
+  );
+  for (const bad of ["office", "10.0.0.0/33", "300.0.0.0/8", "fe80::1%eth0", ""]) {
+    assert.throws(
+      () => parseFlags(["--metrics-allow", bad]),
+      (error: unknown) =>
+        error instanceof UsageError && /^invalid value for --metrics-allow: /.test(error.message) &&
+        !error.message.includes("\n"),
+      bad,
+    );
+  }
+});

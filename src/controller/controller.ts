@@ -30,11 +30,13 @@ import {
   type ControllerEvent,
   type DoorOpenResult,
   type DoorStatus,
+  type Observation,
   type ReloadResult,
   type SafeOutput,
 } from "./protocol.ts";
 import { readerHardwareKey, ReaderRuntime } from "./reader_runtime.ts";
 import { createRecorder, type Recorder } from "./recorder.ts";
+import { createTelemetry } from "./telemetry.ts";
 import { activeUnlockSchedules } from "./unlock_schedules.ts";
 import { loadWiring } from "./wiring.ts";
 
@@ -55,6 +57,8 @@ export interface ControllerOptions {
   emit: (event: ControllerEvent) => void;
   /** Receives the alarms of a database that refuses event rows (see `recorder.ts`). */
   alarms?: (event: ControllerEvent) => void;
+  /** Receives the measurements for `/metrics` (see `telemetry.ts`). */
+  observe?: (observation: Observation) => void;
   /** Receives the safe-state plan after every reload. */
   onWiring?: (safeOutputs: SafeOutput[]) => void;
   /** Wall time and timers. @default systemClock */
@@ -85,6 +89,7 @@ export class Controller {
       emit: options.emit,
       clock: this.#clock,
       ...(options.alarms === undefined ? {} : { alarms: options.alarms }),
+      telemetry: createTelemetry(options.observe),
     });
     this.#offset = options.offset ?? systemOffsetProvider;
     this.#present = createAccessPath({

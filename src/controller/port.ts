@@ -5,6 +5,9 @@
  *
  * @module
  */
+import type { Observation } from "./protocol.ts";
+
+export type { Observation };
 
 /** A port to the door controller. */
 export interface ControllerPort {
@@ -18,4 +21,11 @@ export interface ControllerPort {
   ): Promise<unknown>;
   /** True when the process runs with simulated hardware. */
   readonly simulated: boolean;
+  /** Times the worker died and was restarted since the process started (`/metrics`). */
+  readonly restarts?: number;
+  /**
+   * Adds a listener of the worker's measurements (`/metrics`): decisions,
+   * door alarms and event write times. Returns a function that removes it.
+   */
+  observe?(listener: (observation: Observation) => void): () => void;
 }

@@ -235,8 +235,31 @@ export interface WorkerFatal {
   error: string;
 }
 
+/**
+ * A measurement for `/metrics` (`src/metrics/leosac_metrics.ts`). It names
+ * doors by id and outcomes by fixed words only: never a user, a card or a PIN.
+ */
+export type Observation =
+  /** An access decision (a bad read is `denied`, reason `BAD_READ`), when it is made. */
+  | { kind: "decision"; door: number; result: "granted" | "denied"; reason: string }
+  /** A door alarm raised (not its end). */
+  | { kind: "door_alarm"; door: number; alarm: "forced" | "held_open" }
+  /** An event row committed: how long its transaction took, in seconds. */
+  | { kind: "event_write"; seconds: number };
+
+/** An {@linkcode Observation} notice. */
+export interface WorkerObservation {
+  type: "observe";
+  observation: Observation;
+}
+
 /** Everything the worker posts. */
-export type WorkerMessage = WorkerReply | WorkerEvent | WorkerWiring | WorkerFatal;
+export type WorkerMessage =
+  | WorkerReply
+  | WorkerEvent
+  | WorkerWiring
+  | WorkerFatal
+  | WorkerObservation;
 
 /** An error a request handler throws to produce a failed reply with `code`. */
 export class ControllerError extends Error {

@@ -39,6 +39,7 @@ import {
   openedManuallyRow,
 } from "./audit_rows.ts";
 import type { ControllerEvent } from "./protocol.ts";
+import { createTelemetry, type Telemetry } from "./telemetry.ts";
 
 export type { AccessRecord, DoorRef };
 
@@ -91,6 +92,11 @@ export interface RecorderOptions {
    * committed). Without it no alarm is raised and no end row is written.
    */
   alarms?: (event: ControllerEvent) => void;
+  /**
+   * Logs each decision and door alarm when it happens, and observes them and
+   * each row's commit time (`telemetry.ts`). @default createTelemetry()
+   */
+  telemetry?: Telemetry;
 }
 
 interface Waiting extends EventRow {
@@ -99,7 +105,14 @@ interface Waiting extends EventRow {
 
 /** Creates a recorder (see the module documentation). */
 export function createRecorder(
-  { db, emit, clock, maxPending = MAX_PENDING_ROWS, alarms }: RecorderOptions,
+  {
+    db,
+    emit,
+    clock,
+    maxPending = MAX_PENDING_ROWS,
+    alarms,
+    telemetry = createTelemetry(),
+  }: RecorderOptions,
 ): Recorder {
   const waiting: Waiting[] = [];
   let retryTimer: TimerHandle | undefined;
@@ -118,6 +131,7 @@ export function createRecorder(
   function commit(row: Waiting): ControllerEvent {
     const { entry, alongside } = row;
     let auditId: number;
+    const startedAt = clock.monotonic();
     try {
       auditId = transaction(db, () => {
         alongside?.();
@@ -130,6 +144,7 @@ export function createRecorder(
       });
       auditId = appendAudit(db, entry);
     }
+    telemetry.written((clock.monotonic() - startedAt) / 1000);
     return {
       category: row.category,
       auditId,
@@ -264,10 +279,18 @@ export function createRecorder(
   }
 
   return {
-    access: (record, alongside) => write(accessRow(record), alongside),
-    badRead: (door, accessPointId, reason, nbBits, atMs) =>
-      write(badReadRow(door, accessPointId, reason, nbBits, atMs)),
-    door: (door, event, authorId) => write(doorRow(door, event, authorId)),
+    access(record, alongside) {
+      telemetry.access(record);
+      write(accessRow(record), alongside);
+    },
+    badRead(door, accessPointId, reason, nbBits, atMs) {
+      telemetry.badRead(door, reason, nbBits);
+      write(badReadRow(door, accessPointId, reason, nbBits, atMs));
+    },
+    door(door, event, authorId) {
+      telemetry.door(door, event);
+      write(doorRow(door, event, authorId));
+    },
     openedManually: (door, authorId, atMs) => write(openedManuallyRow(door, authorId, atMs)),
     hold<T>(fn: () => T): T {
       if (held !== null) return fn();

@@ -35,6 +35,7 @@ import {
   type ControllerEvent,
   type HardwareKind,
   isPortRequestType,
+  type Observation,
   type PortRequest,
   type ReloadResult,
   type ReplyValues,
@@ -99,6 +100,7 @@ export class ControllerClient implements ControllerPort {
   readonly #clock: Clock;
   readonly #guard: SafeStateGuard;
   readonly #listeners = new Set<(event: ControllerEvent) => void>();
+  readonly #observers = new Set<(observation: Observation) => void>();
   #worker: Worker | null = null;
   #channel: WorkerChannel | null = null;
   #ready: Promise<ReloadResult> | null = null;
@@ -136,6 +138,15 @@ export class ControllerClient implements ControllerPort {
   subscribe(listener: (event: ControllerEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Adds a listener of the worker's measurements (`/metrics`); returns a
+   * function that removes it.
+   */
+  observe(listener: (observation: Observation) => void): () => void {
+    this.#observers.add(listener);
+    return () => this.#observers.delete(listener);
   }
 
   /**
@@ -241,6 +252,9 @@ export class ControllerClient implements ControllerPort {
       case "wiring":
         this.#guard.outputs = message.safeOutputs;
         return;
+      case "observe":
+        for (const observer of this.#observers) observer(message.observation);
+        return;
       case "fatal": {
         log.error("Controller worker failed: {error}", { error: message.error });
         const first = message.error.split("\n", 1)[0];
@@ -293,7 +307,10 @@ export class ControllerClient implements ControllerPort {
       try {
         const result = await this.#spawn();
         this.lastRestartMs = this.#clock.monotonic() - diedAt;
-        log.info("Controller worker restarted in {ms} ms", { ms: Math.round(this.lastRestartMs) });
+        log.info("Controller worker restarted in {ms} ms ({restarts} restarts since start)", {
+          ms: Math.round(this.lastRestartMs),
+          restarts: this.restarts,
+        });
         return result;
       } catch (error) {
         log.error("Controller worker failed to start: {error}", { error: String(error) });

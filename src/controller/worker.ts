@@ -79,6 +79,7 @@ async function init(request: InitRequest, post: WorkerScope["postMessage"]): Pro
     hardware,
     emit: (event) => post({ type: "event", event }),
     alarms: (event) => post({ type: "event", event }),
+    observe: (observation) => post({ type: "observe", observation }),
     onWiring: (safeOutputs) => post({ type: "wiring", safeOutputs }),
     offset: request.utcOffsetMinutes ?? systemOffsetProvider,
   });

@@ -119,6 +119,11 @@ export class LoginLimiter {
   readonly #addresses = new Map<string, Address>();
   /** Address → time of the last login of any account from it. */
   readonly #knownAddresses = new Map<string, number>();
+  /** Guesses that failed and guesses refused before the check, by kind, since start (`/metrics`). */
+  readonly counts: Record<GuessKind, { failed: number; refused: number }> = {
+    login: { failed: 0, refused: 0 },
+    password_change: { failed: 0, refused: 0 },
+  };
 
   /** A limiter with the given limits (the documented defaults otherwise). */
   constructor(options: LoginLimiterOptions = {}, clock: Clock = systemClock) {
@@ -142,6 +147,12 @@ export class LoginLimiter {
    * it must be refused now (RATE_LIMITED). Call it before hashing.
    */
   begin(account: LoginAccount, address: string, kind: GuessKind): LoginAttempt | null {
+    const attempt = this.#begin(account, address, kind);
+    if (attempt === null) this.counts[kind].refused++;
+    return attempt;
+  }
+
+  #begin(account: LoginAccount, address: string, kind: GuessKind): LoginAttempt | null {
     const now = this.#clock.monotonic();
     const o = this.#o;
     const accountKey = account.userId === null
@@ -199,6 +210,7 @@ export class LoginLimiter {
       fail: () => {
         if (done) return;
         done = true;
+        this.counts[kind].failed++;
         const failedAt = this.#clock.monotonic();
         pair.inFlight--;
         pair.failures++;
