@@ -15,9 +15,8 @@ import { groupNameClashes } from "./store/groups.ts";
 import { openStore } from "./store/store.ts";
 import { MIB } from "./store/disk_reserve.ts";
 import { purgeExpiredTokens } from "./store/tokens.ts";
-import { startBackupSchedule } from "./store/backup_schedule.ts";
-import { bumpAuthEpoch } from "./store/auth_epoch.ts";
 import { VERSION_STRING } from "./version.ts";
+import { resolveServerTls, type TlsResolution } from "./tls/server_tls.ts";
 
 const log = logger("server");
 
@@ -35,6 +34,25 @@ function warnGroupNameClashes(db: DatabaseSync): void {
   );
 }
 
+/** Logs what the TLS setup did: a self-signed certificate made or replaced, or an insecure start. */
+function logTls(tls: TlsResolution): void {
+  if (tls.created === "first start") {
+    log.info("Created a self-signed TLS certificate for {names}, valid until {until}", {
+      names: tls.names.join(", "),
+      until: tls.material?.notAfter.toISOString(),
+    });
+  } else if (tls.created !== null) {
+    log.warn(
+      "Replaced the self-signed TLS certificate ({why}): its fingerprint changed; it covers {names}, valid until {until}",
+      {
+        why: tls.created,
+        names: tls.names.join(", "),
+        until: tls.material?.notAfter.toISOString(),
+      },
+    );
+  }
+}
+
 /** A running controller. */
 export interface RunningServer {
   /** The URL it listens on, with the real port. */
@@ -43,11 +61,6 @@ export interface RunningServer {
   shutdown(): Promise<void>;
   /** Resolves when the HTTP server has stopped. */
   finished: Promise<void>;
-  /**
-   * Checks every open session against the database now (a password reset
-   * from the command line deleted tokens); returns how many were closed.
-   */
-  recheckSessions(): number;
 }
 
 /** Output the serve command writes on stdout (injected for tests). */
@@ -116,6 +129,26 @@ export async function startServer(command: ServeCommand, io: ServeIo): Promise<R
     store.close();
     throw error;
   }
+  let tls: TlsResolution;
+  try {
+    tls = await resolveServerTls(command.tls, {
+      dataDir: command.dataDir,
+      listenHost: command.hostname,
+      now: new Date(),
+    });
+    logTls(tls);
+    if (command.insecureHttp) {
+      log.warn(
+        "Serving plain HTTP on {host} (--insecure-http): passwords cross the network in clear",
+        {
+          host: command.hostname,
+        },
+      );
+    }
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   // The controller worker starts before the API is served, and stops after it.
   const controller = new ControllerClient({
     databasePath: store.databasePath,
@@ -152,9 +185,10 @@ export async function startServer(command: ServeCommand, io: ServeIo): Promise<R
     server = Deno.serve({
       hostname: command.hostname,
       port: command.port,
+      ...(tls.material ? { cert: tls.material.cert, key: tls.material.key } : {}),
       onListen: (addr) => {
         const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
-        resolveListening(`http://${host}:${addr.port}/`);
+        resolveListening(`${tls.material ? "https" : "http"}://${host}:${addr.port}/`);
       },
       onError: (error) => {
         log.error("HTTP handler failed: {error}", { error: String(error) });
@@ -174,25 +208,20 @@ export async function startServer(command: ServeCommand, io: ServeIo): Promise<R
     hardware: command.hardware,
     data: command.dataDir,
   });
+  const fingerprint = tls.material &&
+    `TLS certificate SHA-256 fingerprint: ${tls.material.fingerprint}`;
   if (io.restarting) log.info("Restarted; listening on {url}", { url });
-  else io.print(`Listening on ${url}`);
-  const backups = command.backupDir === null
-    ? null
-    : startBackupSchedule(store, { dir: command.backupDir, keep: command.backupKeep });
+  else {
+    if (fingerprint) io.print(fingerprint);
+    io.print(`Listening on ${url}`);
+  }
   let stopping: Promise<void> | null = null;
   return {
     url,
     finished: server.finished,
-    recheckSessions() {
-      bumpAuthEpoch();
-      const closed = app.deps.sessions.recheckAll(Date.now());
-      log.info("Sessions re-checked on request: {closed} closed", { closed });
-      return closed;
-    },
     shutdown() {
       stopping ??= (async () => {
         log.info("Shutting down");
-        backups?.stop();
         const timeout = new Promise<void>((r) => setTimeout(r, SHUTDOWN_TIMEOUT_MS));
         await app.close();
         await Promise.race([server.shutdown(), timeout]);

@@ -53,6 +53,8 @@ export type TestServerOptions = Partial<Omit<AppOptions, "store">> & {
   dataDir?: string;
   /** Bytes of the data directory's free-space reserve (`reserve.bin`). @default 0 (none) */
   diskReserveBytes?: number;
+  /** Serve HTTPS and WSS with this PEM certificate and key (`url` is then `https://…`). */
+  tls?: { cert: string; key: string };
 };
 
 /** Starts a server with a fresh data directory and user `admin`. */
@@ -61,7 +63,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const store = openStore(dataDir, { reserveBytes: options.diskReserveBytes ?? 0 });
   await ensureAdministrator(store.db, TEST_ADMIN_PASSWORD);
   const clock = options.clock instanceof FakeClock ? options.clock : new FakeClock(Date.now());
-  const { hardware, dataDir: _, diskReserveBytes: __, ...appOptions } = options;
+  const { hardware, dataDir: _, diskReserveBytes: __, tls, ...appOptions } = options;
   const controller = hardware === undefined ? null : new ControllerClient({
     databasePath: store.databasePath,
     secret: store.secret,
@@ -82,11 +84,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const abort = new AbortController();
   const { promise, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, signal: abort.signal, onListen: resolve },
+    { hostname: "127.0.0.1", port: 0, signal: abort.signal, onListen: resolve, ...tls },
     app.handler,
   );
   const addr = await promise;
-  const url = `http://127.0.0.1:${addr.port}/`;
+  const url = `${tls ? "https" : "http"}://127.0.0.1:${addr.port}/`;
   let closed = false;
   const close = async (): Promise<void> => {
     if (closed) return;
@@ -100,7 +102,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   };
   return {
     url,
-    wsUrl: `ws://127.0.0.1:${addr.port}/websocket`,
+    wsUrl: `${tls ? "wss" : "ws"}://127.0.0.1:${addr.port}/websocket`,
     app,
     store,
     clock,
@@ -140,11 +142,17 @@ export class TestClient implements AsyncDisposable {
     });
   }
 
-  /** Opens a connection (optionally with an Origin header). */
-  static async connect(url: string, options: { origin?: string } = {}): Promise<TestClient> {
-    const socket = options.origin === undefined
+  /** Opens a connection (optionally with an Origin header, or through an HTTP client that trusts a test certificate). */
+  static async connect(
+    url: string,
+    options: { origin?: string; client?: Deno.HttpClient } = {},
+  ): Promise<TestClient> {
+    const socket = options.origin === undefined && options.client === undefined
       ? new WebSocket(url)
-      : new WebSocket(url, { headers: { origin: options.origin } });
+      : new WebSocket(url, {
+        ...(options.origin === undefined ? {} : { headers: { origin: options.origin } }),
+        ...(options.client === undefined ? {} : { client: options.client }),
+      });
     await new Promise<void>((resolve, reject) => {
       socket.addEventListener("open", () => resolve(), { once: true });
       socket.addEventListener("error", () => reject(new Error("WebSocket failed to open")), {

@@ -9,12 +9,9 @@ import { LOG_FORMATS, LOG_LEVELS } from "../log.ts";
 import { parseSimulateFlags, type SimulateCommand } from "./simulate_flags.ts";
 import { parseHardwareFlags, type ProbeCommand } from "./probe.ts";
 import { parseCommandLine, UsageError } from "./args.ts";
+import { parseTlsFlags, TLS_OPTIONS, TLS_USAGE, type TlsSetting } from "./tls_flags.ts";
 import { type Cidr, parseCidr } from "../metrics/cidr.ts";
 import { DEFAULT_RESERVE_MB, MAX_RESERVE_MB } from "../store/disk_reserve.ts";
-import { DEFAULT_BACKUP_KEEP, MAX_BACKUP_KEEP } from "../store/backup_schedule.ts";
-import { type BackupCommand, parseBackupFlags, type RestoreCommand } from "./backup.ts";
-import { parseServiceFlags, type ServiceInstallCommand } from "./service.ts";
-import { parseAdminFlags, type ResetPasswordCommand } from "./admin.ts";
 
 export { UsageError };
 
@@ -40,6 +37,10 @@ export interface ServeCommand extends LogFlags {
   /** A file holding the first administrator's password (read at start; one trailing newline dropped). */
   adminPasswordFile: string | undefined;
   allowedOrigins: string[];
+  /** HTTPS and WSS: off, a self-signed certificate in the data directory, or given files. */
+  tls: TlsSetting;
+  /** Plain HTTP on a non-loopback address was asked for explicitly. */
+  insecureHttp: boolean;
   /** Ranges besides loopback that may read `/metrics`. */
   metricsAllow: Cidr[];
   durableSync: boolean;
@@ -49,29 +50,17 @@ export interface ServeCommand extends LogFlags {
   diskReserveMb: number;
   /** Stop when a launching process dies (`src/cli/launcher.ts`; the `start` task sets it). */
   stopWithLauncher: boolean;
-  /** Where the daily backups go, or null for none (`src/store/backup_schedule.ts`). */
-  backupDir: string | null;
-  /** How many daily backups are kept (the newest). */
-  backupKeep: number;
 }
 
 /** `leosac --help` / `leosac --version`. */
 export interface InfoCommand {
   command: "help" | "version";
   /** The command whose help is asked for. */
-  topic?: "simulate" | "hardware" | "backup" | "service" | "admin";
+  topic?: "simulate" | "hardware";
 }
 
 /** Every parsed command. */
-export type Command =
-  | ServeCommand
-  | InfoCommand
-  | SimulateCommand
-  | ProbeCommand
-  | BackupCommand
-  | RestoreCommand
-  | ServiceInstallCommand
-  | ResetPasswordCommand;
+export type Command = ServeCommand | InfoCommand | SimulateCommand | ProbeCommand;
 
 /** The environment variables the CLI reads (passed in by main.ts). */
 export interface CliEnv {
@@ -84,12 +73,9 @@ export interface CliEnv {
 export const USAGE = `Usage: leosac [serve] [options]
        leosac simulate card|pin|input [options]   (see leosac simulate --help)
        leosac hardware probe [--chip PATH] [--json]  (see leosac hardware --help)
-       leosac backup --data DIR --out FILE | restore --data DIR --from FILE  (see leosac backup --help)
-       leosac admin reset-password --data DIR [--user NAME] [--enable]  (see leosac admin --help)
-       leosac service install [options]         (see leosac service --help)
        leosac --help | --version
 
-Runs the Leosac access controller: the web UI and WebSocket API over HTTP,
+Runs the Leosac access controller: the web UI and WebSocket API over HTTP(S),
 the access engine and the door hardware.
 
 Options:
@@ -102,6 +88,7 @@ Options:
   --admin-password-file FILE
                          read that password from FILE instead (keeps it off the command
                          line and out of the process list)
+${TLS_USAGE}
   --allow-origin ORIGIN  also accept browser WebSocket connections from ORIGIN (repeatable)
   --metrics-allow CIDR   also serve /metrics to the addresses in CIDR, IPv4 or IPv6, e.g.
                          10.0.0.0/8 or fd00::/8 (repeatable; loopback is always allowed)
@@ -112,8 +99,6 @@ Options:
                          released when the disk is full so that administrators can log in
   --stop-with-launcher   stop when a process that launched this one dies (the start task
                          passes it, so stopping npx stops the controller)
-  --backup-dir DIR       take a backup a day into DIR (leosac-<UTC time>.backup)
-  --backup-keep N        keep the newest N of those (default ${DEFAULT_BACKUP_KEEP}; needs --backup-dir)
   --log-level LEVEL      ${LOG_LEVELS.join(", ")} (default info)
   --log-format FORMAT    pretty or json (default pretty)
   -h, --help             show this help
@@ -146,27 +131,6 @@ function parseReserveMb(value: string | undefined): number {
   return mb;
 }
 
-/** Parses `--backup-dir` and `--backup-keep` (1 to {@linkcode MAX_BACKUP_KEEP}, only with a directory). */
-function parseBackupSchedule(
-  dir: string | undefined,
-  keep: string | undefined,
-): { backupDir: string | null; backupKeep: number } {
-  if (dir === undefined) {
-    if (keep !== undefined) throw new UsageError("--backup-keep needs --backup-dir");
-    return { backupDir: null, backupKeep: DEFAULT_BACKUP_KEEP };
-  }
-  if (dir === "" || dir.includes("\0")) {
-    throw new UsageError(`invalid value for --backup-dir: "${dir}"`);
-  }
-  const n = keep === undefined ? DEFAULT_BACKUP_KEEP : /^\d{1,4}$/.test(keep) ? Number(keep) : NaN;
-  if (!(n >= 1 && n <= MAX_BACKUP_KEEP)) {
-    throw new UsageError(
-      `invalid value for --backup-keep: "${keep}" (expected a whole number from 1 to ${MAX_BACKUP_KEEP})`,
-    );
-  }
-  return { backupDir: dir, backupKeep: n };
-}
-
 /**
  * Parses the command line.
  *
@@ -183,18 +147,6 @@ export function parseFlags(args: string[], env: CliEnv = {}): Command {
     const hardware = parseHardwareFlags(args.slice(1));
     return hardware.command === "help" ? { command: "help", topic: "hardware" } : hardware;
   }
-  if (args[0] === "backup" || args[0] === "restore") {
-    const parsed = parseBackupFlags(args[0], args.slice(1));
-    return parsed.command === "help" ? { command: "help", topic: "backup" } : parsed;
-  }
-  if (args[0] === "service") {
-    const parsed = parseServiceFlags(args.slice(1));
-    return parsed.command === "help" ? { command: "help", topic: "service" } : parsed;
-  }
-  if (args[0] === "admin") {
-    const parsed = parseAdminFlags(args.slice(1));
-    return parsed.command === "help" ? { command: "help", topic: "admin" } : parsed;
-  }
   const { values, positionals } = parseCommandLine(args, {
     listen: { type: "string" },
     data: { type: "string" },
@@ -202,13 +154,12 @@ export function parseFlags(args: string[], env: CliEnv = {}): Command {
     "admin-password": { type: "string" },
     "admin-password-file": { type: "string" },
     "allow-origin": { type: "string", multiple: true },
+    ...TLS_OPTIONS,
     "metrics-allow": { type: "string", multiple: true },
     durable: { type: "boolean" },
     "allow-new-database": { type: "boolean" },
     "disk-reserve-mb": { type: "string" },
     "stop-with-launcher": { type: "boolean" },
-    "backup-dir": { type: "string" },
-    "backup-keep": { type: "string" },
     "log-level": { type: "string" },
     "log-format": { type: "string" },
     help: { type: "boolean", short: "h" },
@@ -249,6 +200,7 @@ export function parseFlags(args: string[], env: CliEnv = {}): Command {
     adminPassword: adminPasswordFile === undefined ? adminPassword : undefined,
     adminPasswordFile,
     allowedOrigins,
+    ...parseTlsFlags(values, hostname),
     metricsAllow: (values["metrics-allow"] ?? []).map((text) => {
       try {
         return parseCidr(text);
@@ -260,7 +212,6 @@ export function parseFlags(args: string[], env: CliEnv = {}): Command {
     allowNewDatabase: values["allow-new-database"] ?? false,
     diskReserveMb: parseReserveMb(values["disk-reserve-mb"]),
     stopWithLauncher: values["stop-with-launcher"] ?? false,
-    ...parseBackupSchedule(values["backup-dir"], values["backup-keep"]),
     logLevel: oneOf("log-level", values["log-level"] ?? "info", LOG_LEVELS),
     logFormat: oneOf("log-format", values["log-format"] ?? "pretty", LOG_FORMATS),
   };

@@ -12,6 +12,7 @@
 import { cardFrame } from "../hardware/sim/wiegand_sim.ts";
 import { cardIdHex } from "../hardware/wiegand/formats.ts";
 import type { SimulateCommand, SimulateContent } from "./simulate_flags.ts";
+import { trustedClient } from "./trust.ts";
 
 /** Output of the command (injected for tests). */
 export interface SimulateIo {
@@ -49,17 +50,22 @@ class Connection {
     });
   }
 
-  static open(url: string, timeoutMs: number): Promise<Connection> {
-    const socket = new WebSocket(url);
+  static open(url: string, timeoutMs: number, client: Deno.HttpClient | null): Promise<Connection> {
+    const socket = new WebSocket(url, client === null ? undefined : { client });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`Cannot connect to ${url}`)), timeoutMs);
       socket.addEventListener("open", () => {
         clearTimeout(timer);
         resolve(new Connection(socket));
       }, { once: true });
-      socket.addEventListener("error", () => {
+      socket.addEventListener("error", (event) => {
         clearTimeout(timer);
-        reject(new Error(`Cannot connect to ${url}`));
+        const why = event instanceof ErrorEvent && event.message ? `: ${event.message}` : "";
+        // An untrusted certificate: say how to trust a self-signed controller.
+        const hint = /certificate/i.test(why) && client === null
+          ? " (for a self-signed controller, pass --fingerprint with the fingerprint it prints at start, or --ca FILE)"
+          : "";
+        reject(new Error(`Cannot connect to ${url}${why}${hint}`));
       }, { once: true });
     });
   }
@@ -146,9 +152,13 @@ function describe(content: Record<string, unknown>): string {
  */
 export async function runSimulate(command: SimulateCommand, io: SimulateIo): Promise<number> {
   let connection: Connection;
+  let client: Deno.HttpClient | null = null;
+  const connectMs = Math.min(command.timeoutMs, 10_000);
   try {
-    connection = await Connection.open(command.url, Math.min(command.timeoutMs, 10_000));
+    client = await trustedClient(command.url, command, connectMs);
+    connection = await Connection.open(command.url, connectMs, client);
   } catch (error) {
+    client?.close();
     io.error(`leosac: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
@@ -192,5 +202,6 @@ export async function runSimulate(command: SimulateCommand, io: SimulateIo): Pro
     return content.granted === true ? 0 : 1;
   } finally {
     await connection.close();
+    client?.close();
   }
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import { parseCommandLine, UsageError } from "./args.ts";
+import { normalizeFingerprint } from "./trust.ts";
 
 /** Default WebSocket URL of a local controller. */
 export const DEFAULT_SIMULATE_URL = "ws://127.0.0.1:8888/websocket";
@@ -27,6 +28,10 @@ export interface SimulateCommand {
   timeoutMs: number;
   /** Print the event as JSON instead of one line. */
   json: boolean;
+  /** A PEM file of certificates to trust for `wss://` (a self-signed controller's certificate). */
+  caFile?: string;
+  /** The expected SHA-256 fingerprint of the controller's certificate (`AA:BB:…`), pinned. */
+  fingerprint?: string;
 }
 
 /** Usage of `leosac simulate`. */
@@ -42,7 +47,12 @@ with simulated hardware, and prints the resulting access event.
 Exit status: 0 granted (or input done), 1 denied or failed, 2 usage.
 
 Options:
-  --url URL             WebSocket of the controller (default ${DEFAULT_SIMULATE_URL})
+  --url URL             the controller: its WebSocket (ws://, wss://) or its page (http://,
+                        https://, /websocket is then added) (default ${DEFAULT_SIMULATE_URL})
+  --ca FILE             trust the certificate(s) in this PEM file for wss:// (for a
+                        self-signed controller: its data directory's tls-certificate.pem)
+  --fingerprint FP      trust exactly the certificate with this SHA-256 fingerprint, as
+                        printed by the controller at start (AA:BB:...)
   --username NAME       a manager or administrator (default admin)
   --password PW         its password (or env LEOSAC_PASSWORD)
   --timeout-ms MS       how long to wait for the decision (default 15000)
@@ -61,6 +71,55 @@ function need<T>(name: string, value: T | undefined): T {
   return value;
 }
 
+/**
+ * The WebSocket URL of `--url`: `ws:`/`wss:` as given; `http:`/`https:`
+ * become `ws:`/`wss:`, with `/websocket` when no path is given.
+ */
+export function webSocketUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`invalid value for --url: "${text}"`);
+  }
+  if (url.protocol === "http:" || url.protocol === "https:") {
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    if (url.pathname === "/") url.pathname = "/websocket";
+  } else if (url.protocol !== "ws:" && url.protocol !== "wss:") {
+    throw new UsageError(
+      `invalid value for --url: "${text}" (expected ws://, wss://, http:// or https://)`,
+    );
+  }
+  return url.href;
+}
+
+function parseTrust(
+  caFile: string | undefined,
+  fingerprintText: string | undefined,
+  url: string,
+): { caFile?: string; fingerprint?: string } {
+  if (caFile === undefined && fingerprintText === undefined) return {};
+  if (!url.startsWith("wss:")) {
+    throw new UsageError(
+      `--${caFile === undefined ? "fingerprint" : "ca"} needs a wss:// or https:// --url`,
+    );
+  }
+  if (caFile !== undefined && fingerprintText !== undefined) {
+    throw new UsageError("give --ca or --fingerprint, not both");
+  }
+  if (caFile !== undefined) {
+    if (caFile === "") throw new UsageError("invalid value for --ca: empty path");
+    return { caFile };
+  }
+  const fingerprint = normalizeFingerprint(fingerprintText!);
+  if (fingerprint === null) {
+    throw new UsageError(
+      `invalid value for --fingerprint: "${fingerprintText}" (expected 32 hex bytes, AA:BB:...)`,
+    );
+  }
+  return { fingerprint };
+}
+
 const ON = new Set(["on", "open", "pressed", "true", "1"]);
 const OFF = new Set(["off", "closed", "released", "false", "0"]);
 
@@ -75,6 +134,8 @@ export function parseSimulateFlags(
 ): SimulateCommand {
   const { values: v, positionals } = parseCommandLine(args, {
     url: { type: "string" },
+    ca: { type: "string" },
+    fingerprint: { type: "string" },
     username: { type: "string" },
     password: { type: "string" },
     "timeout-ms": { type: "string" },
@@ -94,8 +155,8 @@ export function parseSimulateFlags(
   if (rest.length > 0) throw new UsageError(`unexpected argument: "${rest[0]}"`);
   const password = v.password ?? env.LEOSAC_PASSWORD;
   if (password === undefined) throw new UsageError("missing --password (or env LEOSAC_PASSWORD)");
-  const url = v.url ?? DEFAULT_SIMULATE_URL;
-  if (!/^wss?:\/\//.test(url)) throw new UsageError(`invalid value for --url: "${url}"`);
+  const url = webSocketUrl(v.url ?? DEFAULT_SIMULATE_URL);
+  const trust = parseTrust(v.ca, v.fingerprint, url);
   let content: SimulateContent;
   switch (action) {
     case "card": {
@@ -155,5 +216,6 @@ export function parseSimulateFlags(
     content,
     timeoutMs: integer("timeout-ms", v["timeout-ms"], 1) ?? 15_000,
     json: v.json ?? false,
+    ...trust,
   };
 }

@@ -38,7 +38,9 @@ export interface UpgradeOptions {
 
 /**
  * True when the request may open a WebSocket: no `Origin` (not a browser),
- * the same host as the page, or an allowed origin.
+ * the same host as the page, or an allowed origin. The page's scheme follows
+ * the server's: over TLS only an `https:` page of the same host; over plain
+ * HTTP an `http:` or `https:` one (a TLS-terminating proxy in front).
  */
 export function isOriginAllowed(req: Request, allowed: readonly string[]): boolean {
   const origin = req.headers.get("origin");
@@ -51,8 +53,9 @@ export function isOriginAllowed(req: Request, allowed: readonly string[]): boole
   }
   if (allowed.includes(parsed.origin)) return true;
   const host = req.headers.get("host");
+  const overTls = req.url.startsWith("https:") || req.url.startsWith("wss:");
   return host !== null && parsed.host === host &&
-    (parsed.protocol === "http:" || parsed.protocol === "https:");
+    (parsed.protocol === "https:" || (parsed.protocol === "http:" && !overTls));
 }
 
 const REFUSAL_TEXT: Record<Refusal, string> = {
