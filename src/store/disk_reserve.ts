@@ -61,6 +61,7 @@ export type ReserveState = "held" | "released" | "off";
 
 /** A release or re-creation, as the listeners hear it. */
 export interface ReserveChange {
+  /** The file was deleted (the disk was full) or written again (room is back). */
   kind: "released" | "restored";
   /** Why (a release), or "room is back" (a re-creation). */
   reason: string;

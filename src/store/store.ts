@@ -44,7 +44,8 @@ export interface Store {
   close(): void;
 }
 
-export { DISK_FULL_BYTES, DISK_LOW_BYTES };
+export { DISK_FULL_BYTES, DISK_LOW_BYTES, DiskReserve };
+export type { ReserveChange, ReserveState } from "./disk_reserve.ts";
 
 /** The data directory's filesystem: free bytes and a verdict. */
 export interface DiskState {
