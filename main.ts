@@ -8,6 +8,7 @@ import { runSimulate } from "./src/cli/simulate.ts";
 import { watchLauncher } from "./src/cli/launcher.ts";
 import { HARDWARE_USAGE, runProbe } from "./src/cli/probe.ts";
 import { SIMULATE_USAGE } from "./src/cli/simulate_flags.ts";
+import { AUDIT_USAGE, runAuditVerify } from "./src/cli/audit.ts";
 import { logger, printLine, setupLogging } from "./src/log.ts";
 import { startServer } from "./src/server.ts";
 import { VERSION_STRING } from "./src/version.ts";
@@ -23,7 +24,7 @@ export async function main(args: string[]): Promise<number> {
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     // One line: what is wrong and where the options are listed.
-    const help = args[0] === "simulate" || args[0] === "hardware"
+    const help = args[0] === "simulate" || args[0] === "hardware" || args[0] === "audit"
       ? `leosac ${args[0]} --help`
       : "leosac --help";
     printError(`leosac: ${error.message} (${help} lists the options)`);
@@ -35,6 +36,8 @@ export async function main(args: string[]): Promise<number> {
         ? SIMULATE_USAGE
         : command.topic === "hardware"
         ? HARDWARE_USAGE
+        : command.topic === "audit"
+        ? AUDIT_USAGE
         : USAGE,
     );
     return 0;
@@ -44,6 +47,9 @@ export async function main(args: string[]): Promise<number> {
   }
   if (command.command === "simulate") {
     return await runSimulate(command, { print: printLine, error: printError });
+  }
+  if (command.command === "audit-verify") {
+    return runAuditVerify(command, { print: printLine, error: printError });
   }
   if (command.command === "version") {
     printLine(`leosac ${VERSION_STRING}`);

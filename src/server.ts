@@ -15,6 +15,7 @@ import { groupNameClashes } from "./store/groups.ts";
 import { openStore } from "./store/store.ts";
 import { MIB } from "./store/disk_reserve.ts";
 import { purgeExpiredTokens } from "./store/tokens.ts";
+import { AuditRetention, auditRetentionPolicy } from "./store/audit_retention.ts";
 import { VERSION_STRING } from "./version.ts";
 import { resolveServerTls, type TlsResolution } from "./tls/server_tls.ts";
 
@@ -215,6 +216,12 @@ export async function startServer(command: ServeCommand, io: ServeIo): Promise<R
     if (fingerprint) io.print(fingerprint);
     io.print(`Listening on ${url}`);
   }
+  // Old audit rows are exported and removed by the main thread, a minute after start and then every minute.
+  const auditRetention = new AuditRetention(
+    store.db,
+    auditRetentionPolicy(command.dataDir, command.auditRetention),
+  );
+  auditRetention.start();
   let stopping: Promise<void> | null = null;
   return {
     url,
@@ -224,6 +231,7 @@ export async function startServer(command: ServeCommand, io: ServeIo): Promise<R
         log.info("Shutting down");
         const timeout = new Promise<void>((r) => setTimeout(r, SHUTDOWN_TIMEOUT_MS));
         await app.close();
+        await auditRetention.stop();
         await Promise.race([server.shutdown(), timeout]);
         await controller.stop();
         store.close();

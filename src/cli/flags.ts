@@ -9,6 +9,14 @@ import { LOG_FORMATS, LOG_LEVELS } from "../log.ts";
 import { parseSimulateFlags, type SimulateCommand } from "./simulate_flags.ts";
 import { parseHardwareFlags, type ProbeCommand } from "./probe.ts";
 import { parseCommandLine, UsageError } from "./args.ts";
+import {
+  AUDIT_RETENTION_OPTIONS,
+  AUDIT_RETENTION_USAGE,
+  type AuditRetentionFlags,
+  type AuditVerifyCommand,
+  parseAuditFlags,
+  parseAuditRetentionFlags,
+} from "./audit.ts";
 import { parseTlsFlags, TLS_OPTIONS, TLS_USAGE, type TlsSetting } from "./tls_flags.ts";
 import { type Cidr, parseCidr } from "../metrics/cidr.ts";
 import { DEFAULT_RESERVE_MB, MAX_RESERVE_MB } from "../store/disk_reserve.ts";
@@ -46,6 +54,8 @@ export interface ServeCommand extends LogFlags {
   durableSync: boolean;
   /** Start with an empty database although the data directory holds an installation key. */
   allowNewDatabase: boolean;
+  /** Audit retention: keep periods, size bound, export (`src/store/audit_retention.ts`). */
+  auditRetention: AuditRetentionFlags;
   /** Size of the free-space reserve file in the data directory, MiB (0: none). */
   diskReserveMb: number;
   /** Stop when a launching process dies (`src/cli/launcher.ts`; the `start` task sets it). */
@@ -56,11 +66,16 @@ export interface ServeCommand extends LogFlags {
 export interface InfoCommand {
   command: "help" | "version";
   /** The command whose help is asked for. */
-  topic?: "simulate" | "hardware";
+  topic?: "simulate" | "hardware" | "audit";
 }
 
 /** Every parsed command. */
-export type Command = ServeCommand | InfoCommand | SimulateCommand | ProbeCommand;
+export type Command =
+  | ServeCommand
+  | InfoCommand
+  | SimulateCommand
+  | ProbeCommand
+  | AuditVerifyCommand;
 
 /** The environment variables the CLI reads (passed in by main.ts). */
 export interface CliEnv {
@@ -73,6 +88,7 @@ export interface CliEnv {
 export const USAGE = `Usage: leosac [serve] [options]
        leosac simulate card|pin|input [options]   (see leosac simulate --help)
        leosac hardware probe [--chip PATH] [--json]  (see leosac hardware --help)
+       leosac audit verify --data DIR | --export FILE  (see leosac audit --help)
        leosac --help | --version
 
 Runs the Leosac access controller: the web UI and WebSocket API over HTTP(S),
@@ -99,6 +115,7 @@ ${TLS_USAGE}
                          released when the disk is full so that administrators can log in
   --stop-with-launcher   stop when a process that launched this one dies (the start task
                          passes it, so stopping npx stops the controller)
+${AUDIT_RETENTION_USAGE}
   --log-level LEVEL      ${LOG_LEVELS.join(", ")} (default info)
   --log-format FORMAT    pretty or json (default pretty)
   -h, --help             show this help
@@ -147,6 +164,10 @@ export function parseFlags(args: string[], env: CliEnv = {}): Command {
     const hardware = parseHardwareFlags(args.slice(1));
     return hardware.command === "help" ? { command: "help", topic: "hardware" } : hardware;
   }
+  if (args[0] === "audit") {
+    const parsed = parseAuditFlags(args.slice(1));
+    return parsed.command === "help" ? { command: "help", topic: "audit" } : parsed;
+  }
   const { values, positionals } = parseCommandLine(args, {
     listen: { type: "string" },
     data: { type: "string" },
@@ -158,6 +179,7 @@ export function parseFlags(args: string[], env: CliEnv = {}): Command {
     "metrics-allow": { type: "string", multiple: true },
     durable: { type: "boolean" },
     "allow-new-database": { type: "boolean" },
+    ...AUDIT_RETENTION_OPTIONS,
     "disk-reserve-mb": { type: "string" },
     "stop-with-launcher": { type: "boolean" },
     "log-level": { type: "string" },
@@ -212,6 +234,7 @@ export function parseFlags(args: string[], env: CliEnv = {}): Command {
     allowNewDatabase: values["allow-new-database"] ?? false,
     diskReserveMb: parseReserveMb(values["disk-reserve-mb"]),
     stopWithLauncher: values["stop-with-launcher"] ?? false,
+    ...parseAuditRetentionFlags(values),
     logLevel: oneOf("log-level", values["log-level"] ?? "info", LOG_LEVELS),
     logFormat: oneOf("log-format", values["log-format"] ?? "pretty", LOG_FORMATS),
   };

@@ -29,10 +29,11 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
+import { join } from "node:path";
 import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
 import { logger } from "../log.ts";
 import { AUDIT_CHAINS, type AuditChain, GENESIS_HASH, storedHashHex } from "./audit_chain.ts";
-import { exportLine, ExportWriter } from "./audit_export.ts";
+import { AUDIT_EXPORT_DIR, exportLine, ExportWriter } from "./audit_export.ts";
 import { type ChainPoint, readAnchors } from "./audit_verify.ts";
 import { prepared, transaction } from "./db.ts";
 import { int, rowReader } from "./rows.ts";
@@ -95,6 +96,22 @@ export interface RemovalPlan {
   rows: number;
   /** The row the first removed row follows (the chain's anchor, or genesis). */
   after: ChainPoint;
+}
+
+/**
+ * The policy of a data directory from the serve flags: `maxMb` 0 is no size
+ * bound; with `exportRows`, removed rows go to `DATA_DIR/audit-export/`.
+ */
+export function auditRetentionPolicy(
+  dataDir: string,
+  flags: { keepAccessDays: number; keepOtherDays: number; maxMb: number; export: boolean },
+): AuditRetentionPolicy {
+  return {
+    keepAccessDays: flags.keepAccessDays,
+    keepOtherDays: flags.keepOtherDays,
+    maxBytes: flags.maxMb === 0 ? null : flags.maxMb * 1024 * 1024,
+    exportDir: flags.export ? join(dataDir, AUDIT_EXPORT_DIR) : null,
+  };
 }
 
 const readIdTime = rowReader("audit_events", { id: int, timestamp: int });
