@@ -163,6 +163,9 @@ export function planAuditRemoval(
   });
   for (const chain of AUDIT_CHAINS) {
     const cutoff = now - keepMs(policy, chain);
+    // The oldest row first: each minute's check reads one row per chain when nothing is due.
+    const first = oldest(db, chain, 1)[0];
+    if (first === undefined || first.timestamp >= cutoff) continue;
     const rows = oldest(db, chain, maxRows);
     const due = rows.findIndex((row) => row.timestamp >= cutoff);
     const prefix = due === -1 ? rows : rows.slice(0, due);
