@@ -97,6 +97,8 @@ export class SimChip implements GpioChip {
   readonly #label: string;
   readonly #clock: () => bigint;
   readonly #lines: SimLine[];
+  readonly #pendingSources = new Set<() => void>();
+  #pullingSources = false;
   #closed = false;
 
   constructor(options: SimChipOptions = {}) {
@@ -171,8 +173,10 @@ export class SimChip implements GpioChip {
         request.listeners.add(listener);
         return () => request.listeners.delete(listener);
       },
-      readPendingEvents(): number {
-        return 0;
+      readPendingEvents: (): number => {
+        const before = request.seqno;
+        this.#runPendingSources();
+        return request.seqno - before;
       },
       close: release,
       [Symbol.asyncDispose]: release,
@@ -235,6 +239,29 @@ export class SimChip implements GpioChip {
       seqno: request.seqno,
     };
     for (const listener of [...request.listeners]) listener(event);
+  }
+
+  /**
+   * Test control: `source` is called whenever a line's `readPendingEvents()`
+   * is, so it can drive the edges whose time has already come. That is what a
+   * kernel queue holds for real hardware while JavaScript is busy: a reader
+   * asks for pending events before it decides that a line was silent, and a
+   * simulator whose timer runs late (after the reader's) must not leave a gap
+   * there. Returns a function that removes the source.
+   */
+  addPendingSource(source: () => void): () => void {
+    this.#pendingSources.add(source);
+    return () => this.#pendingSources.delete(source);
+  }
+
+  #runPendingSources(): void {
+    if (this.#pullingSources) return;
+    this.#pullingSources = true;
+    try {
+      for (const source of [...this.#pendingSources]) source();
+    } finally {
+      this.#pullingSources = false;
+    }
   }
 
   /** Test control: stops driving the line; its level then follows the bias. */

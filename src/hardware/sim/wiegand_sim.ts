@@ -115,10 +115,13 @@ export class WiegandSimulator {
   /**
    * Plays `frame` in real time: bit `i` falls at `start + i × interval` (and
    * rises `pulseWidthUs` later; timers cannot time 50 µs), and is driven when
-   * its time has come. When timers run late (a busy event loop), every bit
-   * whose time has passed is driven at once with its own timestamp, as a
-   * kernel delivers a backlog: the train never shows gaps a real reader would
-   * not make. Resolves after the last bit.
+   * its time has come. When timers run late (a busy event loop, or
+   * emulation), every bit whose time has passed is driven at once with its
+   * own timestamp, as a kernel delivers a backlog: the train never shows gaps
+   * a real reader would not make. The same happens when a reader asks the chip
+   * for pending events ({@linkcode SimChip.addPendingSource}) before it
+   * decides that the line was silent: the reader's silence timer may run
+   * before the simulator's late timer. Resolves after the last bit.
    *
    * @throws {DOMException} `AbortError` when `signal` aborts (the lines are left idle)
    */
@@ -129,30 +132,53 @@ export class WiegandSimulator {
       let startNs = 0n;
       let endNs = 0n;
       let handle: unknown = null;
-      const onAbort = (): void => {
+      let driving = false;
+      let removeSource = (): void => {};
+      const stop = (): void => {
         if (handle !== null) this.#scheduler.clearTimeout(handle);
+        handle = null;
+        removeSource();
+        signal?.removeEventListener("abort", onAbort);
+      };
+      const onAbort = (): void => {
+        stop();
         reject(signal?.reason ?? new DOMException("Aborted", "AbortError"));
       };
       const bitTime = (bit: number): bigint => startNs + BigInt(bit) * this.#intervalNs;
+      // Drives every bit whose time has come. The time is read again after
+      // each bit: when driving is slower than the bit rate, the train catches
+      // up here instead of falling further behind.
+      const catchUp = (): void => {
+        if (driving) return; // a listener of this very edge asked for pending events
+        driving = true;
+        try {
+          while (i < frame.nbBits && bitTime(i) <= this.#chip.nowNs()) {
+            endNs = this.#pulse(bitAt(frame, i), bitTime(i));
+            i++;
+          }
+        } finally {
+          driving = false;
+        }
+        if (i === frame.nbBits) {
+          stop();
+          resolve({ startNs, endNs });
+        }
+      };
       const tick = (): void => {
         handle = null;
-        const now = this.#chip.nowNs();
-        if (i === 0) startNs = now;
-        do {
-          endNs = this.#pulse(bitAt(frame, i), bitTime(i));
-          i++;
-        } while (i < frame.nbBits && bitTime(i) <= now);
+        catchUp();
         if (i < frame.nbBits) {
           const delayMs = Math.max(0, Number(bitTime(i) - this.#chip.nowNs()) / 1e6);
           handle = this.#scheduler.setTimeout(tick, delayMs);
-          return;
         }
-        signal?.removeEventListener("abort", onAbort);
-        resolve({ startNs, endNs });
       };
       if (signal?.aborted) return onAbort();
       signal?.addEventListener("abort", onAbort, { once: true });
       if (frame.nbBits === 0) return resolve({ startNs, endNs });
+      startNs = this.#chip.nowNs();
+      removeSource = this.#chip.addPendingSource(() => {
+        if (i < frame.nbBits) catchUp();
+      });
       tick();
     });
   }

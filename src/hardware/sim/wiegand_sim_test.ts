@@ -123,3 +123,31 @@ Deno.test("WiegandSimulator.send() delivers a late backlog at once, stamped on s
   assert.equal(frames[0]!.bits, frame.bits);
   assert.equal(frames[0]!.fault, null);
 });
+
+Deno.test("WiegandSimulator.send(): a reader's silence check drives the bits whose time has come, even when the simulator's timer runs after it", async () => {
+  // Seen under user-mode QEMU: after an event-loop stall, the reader's silence
+  // timer ran before the simulator's overdue one, and the frame split. Here
+  // the simulator's timers never run at all; the reader's do.
+  const late = new FakeClock();
+  const timers = new FakeClock();
+  const chip = new SimChip({
+    lines: 2,
+    clock: () => BigInt(Math.round(timers.monotonic() * 1e6)),
+  });
+  const sim = new WiegandSimulator(chip, { d0: 0, d1: 1, intervalUs: 2000, scheduler: late });
+  const frames: WiegandFrame[] = [];
+  await using _reader = openWiegandReader(chip, {
+    d0: 0,
+    d1: 1,
+    scheduler: timers,
+    onFrame: (f) => frames.push(f),
+  });
+  const frame = cardFrame("H10301", 12, 3456);
+  const done = sim.send(frame);
+  for (let i = 0; i < 200; i++) timers.advance(1);
+  const train = await done;
+  assert.deepEqual(frames.map((f) => f.nbBits), [26]);
+  assert.equal(frames[0]!.bits, frame.bits);
+  assert.deepEqual(train, { startNs: 0n, endNs: 50_050_000n }, "stamped on schedule");
+  assert.equal(late.pending, 0, "the simulator's timer is cleared once the train is out");
+});
