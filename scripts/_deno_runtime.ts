@@ -94,49 +94,62 @@ async function readIfExists(path: string): Promise<Uint8Array | null> {
 export async function fetchDenoRuntime(
   target: Target,
   dest: string,
-  options: { cacheDir?: string; say?: (line: string) => void } = {},
+  options: {
+    cacheDir?: string;
+    say?: (line: string) => void;
+    /** The npm command. @default "npm" */
+    npm?: string;
+  } = {},
 ): Promise<string> {
   const cacheDir = resolve(options.cacheDir ?? DEFAULT_RUNTIME_CACHE);
   const spec = `${target.npm}@${DENO_RUNTIME_VERSION}`;
   // npm pack names the file after the package: @deno/linux-x64-glibc → deno-linux-x64-glibc-2.9.6.tgz.
-  const tarball = join(
-    cacheDir,
-    `${target.npm.replace(/^@/, "").replace("/", "-")}-${DENO_RUNTIME_VERSION}.tgz`,
-  );
+  const name = `${target.npm.replace(/^@/, "").replace("/", "-")}-${DENO_RUNTIME_VERSION}.tgz`;
+  const tarball = join(cacheDir, name);
   let bytes = await readIfExists(tarball);
   let from = `${spec} (cached in ${cacheDir})`;
   if (bytes === null || sha512Integrity(bytes) !== target.integrity) {
     options.say?.(`fetching ${spec} from the npm registry…`);
     await Deno.mkdir(cacheDir, { recursive: true });
-    const pack = await new Deno.Command("npm", {
-      args: ["pack", spec, "--pack-destination", cacheDir, "--loglevel", "error"],
-      // Outside any project, so no package.json or .npmrc of ours applies.
-      cwd: cacheDir,
-      stdout: "piped",
-      stderr: "piped",
-    }).output().catch((error) => {
-      throw new Error(`cannot run npm to fetch ${spec}: ${error}`);
-    });
-    if (!pack.success) {
-      throw new Error(
-        `npm pack ${spec} failed (exit code ${pack.code}): ${
-          new TextDecoder().decode(pack.stderr).trim()
-        }`,
-      );
+    // Fetched into a private directory and renamed into the cache once
+    // checked: builds running at once never read a half-written tarball.
+    const fetchDir = await Deno.makeTempDir({ dir: cacheDir, prefix: ".fetch-" });
+    try {
+      const pack = await new Deno.Command(options.npm ?? "npm", {
+        args: ["pack", spec, "--pack-destination", fetchDir, "--loglevel", "error"],
+        // Outside any project, so no package.json or .npmrc of ours applies.
+        cwd: fetchDir,
+        stdout: "piped",
+        stderr: "piped",
+      }).output().catch((error) => {
+        throw new Error(`cannot run npm to fetch ${spec}: ${error}`);
+      });
+      if (!pack.success) {
+        throw new Error(
+          `npm pack ${spec} failed (exit code ${pack.code}): ${
+            new TextDecoder().decode(pack.stderr).trim()
+          }`,
+        );
+      }
+      bytes = await Deno.readFile(join(fetchDir, name));
+      const integrity = sha512Integrity(bytes);
+      if (integrity !== target.integrity) {
+        throw new Error(
+          `${spec} from the registry has integrity ${integrity}, not the pinned ${target.integrity}`,
+        );
+      }
+      await Deno.rename(join(fetchDir, name), tarball);
+    } finally {
+      await Deno.remove(fetchDir, { recursive: true });
     }
-    bytes = await Deno.readFile(tarball);
     from = `${spec} (from the npm registry)`;
-  }
-  const integrity = sha512Integrity(bytes);
-  if (integrity !== target.integrity) {
-    throw new Error(
-      `${tarball}: integrity ${integrity} does not match the pinned ${target.integrity} for ${spec}`,
-    );
   }
   const stage = await Deno.makeTempDir({ prefix: "leosac-runtime-" });
   try {
+    // The very bytes whose integrity was checked are unpacked.
+    await Deno.writeFile(join(stage, name), bytes);
     const untar = await new Deno.Command("tar", {
-      args: ["-xzf", tarball, "-C", stage, "package/deno"],
+      args: ["-xzf", join(stage, name), "-C", stage, "package/deno"],
       stderr: "piped",
     }).output();
     if (!untar.success) {
