@@ -3,8 +3,9 @@
  * `leosac-x86_64-linux` and `leosac-aarch64-linux` (self-extracting, Deno
  * runtimes from npm), their SHA256SUMS, how the stub unpacks (checksum,
  * cache directory choice without a writable $HOME, two copies at once, with
- * and without `flock`), and each file serving for real: login over the
- * WebSocket and a simulated card granted. The aarch64 file runs under
+ * and without `flock`), and each file serving for real with a self-signed
+ * certificate: login over the WebSocket (wss), a simulated card granted, a
+ * backup taken while it runs and restored. The aarch64 file runs under
  * user-mode QEMU (`qemu-aarch64 -L /usr/aarch64-linux-gnu`, Debian packages
  * qemu-user, libc6-arm64-cross, libgcc-s1-arm64-cross); without it that test
  * is skipped, unless LEOSAC_REQUIRE_QEMU_USER=1 (set by .ci/run).
@@ -21,6 +22,7 @@ import { unpackDirName } from "../scripts/_self_extract.ts";
 import { createDevice, createGpio } from "./_device_fixtures.ts";
 import { grantAlice, ok } from "./_controller_fixtures.ts";
 import { VERSION } from "../src/version.ts";
+import { TLS_FILES } from "../src/tls/server_tls.ts";
 
 const QEMU_SYSROOT = "/usr/aarch64-linux-gnu";
 const EMULATOR = `qemu-aarch64 -L ${QEMU_SYSROOT}`;
@@ -282,7 +284,10 @@ Deno.test("unpacking works without a writable $HOME, skips directories it does n
 
 /** A controller started from a built file, with its ready line read. */
 interface Served extends AsyncDisposable {
+  /** `https://127.0.0.1:PORT/` */
   url: string;
+  /** The certificate's SHA-256 fingerprint from the start's output. */
+  fingerprint: string;
   output(): string;
 }
 
@@ -303,6 +308,8 @@ async function serve(
       "sim",
       "--admin-password",
       ADMIN_PASSWORD,
+      "--tls",
+      "self-signed",
     ],
     env: { NO_COLOR: "1", LEOSAC_CACHE_DIR: join(dir, "cache"), ...env },
     stdout: "piped",
@@ -329,7 +336,7 @@ async function serve(
   const start = Date.now();
   let url: string | undefined;
   while (url === undefined) {
-    url = /Listening on (https?:\/\/\S+)/.exec(output)?.[1];
+    url = /Listening on (https:\/\/\S+)/.exec(output)?.[1];
     if (url !== undefined) break;
     if (Date.now() - start > deadlineMs) {
       await stop();
@@ -344,7 +351,12 @@ async function serve(
       throw new Error(`the controller exited before its ready line:\n${output}`);
     }
   }
-  return { url, output: () => output, [Symbol.asyncDispose]: stop };
+  const fingerprint = /TLS certificate SHA-256 fingerprint: (\S+)/.exec(output)?.[1];
+  if (fingerprint === undefined) {
+    await stop();
+    throw new Error(`no fingerprint line before the ready line:\n${output}`);
+  }
+  return { url, fingerprint, output: () => output, [Symbol.asyncDispose]: stop };
 }
 
 /** ELF `e_machine` of the target's runtime. */
@@ -357,9 +369,11 @@ async function elfMachine(path: string): Promise<number> {
 }
 
 /**
- * Starts `target`'s file, checks that the runtime it unpacked is built for
- * that machine, logs in over the WebSocket, wires a door and gets a simulated
- * card granted.
+ * Starts `target`'s file with `--tls self-signed`, checks that the runtime it
+ * unpacked is built for that machine, logs in over the WebSocket (wss, the
+ * generated certificate trusted), wires a door and gets a simulated card
+ * granted through the `simulate` CLI's code (the fingerprint pinned); then
+ * the file's `backup` while it runs and its `restore` once it is stopped.
  */
 async function cardGranted(
   built: Build,
@@ -372,7 +386,9 @@ async function cardGranted(
     await using served = await serve(built.file(target), dir, env, deadlineMs);
     const [unpacked] = (await entries(join(dir, "cache"))).filter((n) => n.startsWith(VERSION));
     assert.equal(await elfMachine(join(dir, "cache", unpacked!, "deno")), ELF_MACHINE[target]);
-    const wsUrl = served.url.replace(/^http/, "ws") + "websocket";
+    const wsUrl = served.url.replace(/^https/, "wss") + "websocket";
+    const certPem = await Deno.readTextFile(join(dir, "data", TLS_FILES.certificate));
+    using client = Deno.createHttpClient({ caCerts: [certPem] });
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -384,7 +400,7 @@ async function cardGranted(
       await Promise.race([
         deadline,
         (async () => {
-          await using admin = await TestClient.connect(wsUrl);
+          await using admin = await TestClient.connect(wsUrl, { client });
           await admin.login("admin", ADMIN_PASSWORD);
           const d0 = await createGpio(admin, "front-d0", 0, 0);
           const d1 = await createGpio(admin, "front-d1", 1, 0);
@@ -431,6 +447,8 @@ async function cardGranted(
               "3456",
               "--url",
               wsUrl,
+              "--fingerprint",
+              served.fingerprint,
               "--timeout-ms",
               String(deadlineMs),
               "--json",
@@ -453,18 +471,40 @@ async function cardGranted(
     } finally {
       clearTimeout(timer);
     }
+
+    // A backup taken while it runs, then restored once it is stopped.
+    const data = join(dir, "data");
+    const backupFile = join(dir, "site.leosac-backup");
+    const fileEnv = { ...env, LEOSAC_CACHE_DIR: join(dir, "cache") };
+    const backup = await runFile(
+      built.file(target),
+      ["backup", "--data", data, "--out", backupFile],
+      fileEnv,
+    );
+    assert.equal(backup.code, 0, backup.stderr);
+    assert.match(backup.stdout, /^Backup written to /);
+    assert.equal((await Deno.stat(backupFile)).mode! & 0o777, 0o600);
+    await served[Symbol.asyncDispose]();
+    const restore = await runFile(
+      built.file(target),
+      ["restore", "--data", data, "--from", backupFile],
+      fileEnv,
+    );
+    assert.equal(restore.code, 0, restore.stderr);
+    assert.match(restore.stdout, /^Restored .* into /);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 }
 
-Deno.test("the x86_64 file serves: login over the WebSocket and a simulated card granted", async () => {
+Deno.test("the x86_64 file serves HTTPS (login over wss, a simulated card granted), backs up while running and restores", async () => {
   const built = await build();
   await cardGranted(built, "x86_64-linux", {}, NATIVE_DEADLINE_MS);
 });
 
 Deno.test({
-  name: `the aarch64 file under ${EMULATOR} serves: login and a simulated card granted`,
+  name:
+    `the aarch64 file under ${EMULATOR} serves HTTPS (login over wss, a simulated card granted), backs up while running and restores`,
   ignore: !qemuUser,
   async fn() {
     const built = await build();
