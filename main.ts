@@ -9,8 +9,12 @@ import { watchLauncher } from "./src/cli/launcher.ts";
 import { HARDWARE_USAGE, runProbe } from "./src/cli/probe.ts";
 import { SIMULATE_USAGE } from "./src/cli/simulate_flags.ts";
 import { AUDIT_USAGE, runAuditVerify } from "./src/cli/audit.ts";
+import { ADMIN_USAGE, RECHECK_SESSIONS_SIGNAL, runResetPassword } from "./src/cli/admin.ts";
+import { BACKUP_USAGE, runBackup, runRestore } from "./src/cli/backup.ts";
+import { runServiceInstall, SERVICE_USAGE } from "./src/cli/service.ts";
 import { logger, printLine, setupLogging } from "./src/log.ts";
 import { startServer } from "./src/server.ts";
+import { acquireDataLock, type DataLock } from "./src/store/lock.ts";
 import { VERSION_STRING } from "./src/version.ts";
 
 /** Runs the CLI; returns the exit status. */
@@ -24,8 +28,12 @@ export async function main(args: string[]): Promise<number> {
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     // One line: what is wrong and where the options are listed.
-    const help = args[0] === "simulate" || args[0] === "hardware" || args[0] === "audit"
+    const help = ["simulate", "hardware", "backup", "service", "admin", "audit"].includes(
+        args[0] ?? "",
+      )
       ? `leosac ${args[0]} --help`
+      : args[0] === "restore"
+      ? "leosac backup --help"
       : "leosac --help";
     printError(`leosac: ${error.message} (${help} lists the options)`);
     return 2;
@@ -36,6 +44,12 @@ export async function main(args: string[]): Promise<number> {
         ? SIMULATE_USAGE
         : command.topic === "hardware"
         ? HARDWARE_USAGE
+        : command.topic === "backup"
+        ? BACKUP_USAGE
+        : command.topic === "service"
+        ? SERVICE_USAGE
+        : command.topic === "admin"
+        ? ADMIN_USAGE
         : command.topic === "audit"
         ? AUDIT_USAGE
         : USAGE,
@@ -48,6 +62,11 @@ export async function main(args: string[]): Promise<number> {
   if (command.command === "simulate") {
     return await runSimulate(command, { print: printLine, error: printError });
   }
+  const cliIo = { print: printLine, error: printError, now: () => Date.now() };
+  if (command.command === "backup") return runBackup(command, cliIo);
+  if (command.command === "restore") return runRestore(command, cliIo);
+  if (command.command === "admin-reset-password") return await runResetPassword(command, cliIo);
+  if (command.command === "service-install") return await runServiceInstall(command, cliIo);
   if (command.command === "audit-verify") {
     return runAuditVerify(command, { print: printLine, error: printError });
   }
@@ -58,12 +77,26 @@ export async function main(args: string[]): Promise<number> {
   if (command.command !== "serve") return 2;
   await setupLogging({ level: command.logLevel, format: command.logFormat });
   const log = logger("main");
+  // One controller per data directory, held across in-process restarts; the
+  // kernel drops the lock if this process dies, so a crash never blocks a start.
+  let dataLock: DataLock;
+  try {
+    dataLock = acquireDataLock(command.dataDir);
+  } catch (error) {
+    log.fatal("{message}", { message: error instanceof Error ? error.message : String(error) });
+    return 1;
+  }
   // Signals are caught before the server starts, so a stop request that
   // arrives while it is starting still ends in a clean shutdown.
   const { promise: stopRequested, resolve: requestStop } = Promise.withResolvers<void>();
   const onSignal = (): void => requestStop();
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
+  // `leosac admin reset-password` signals a running controller: every open
+  // session is checked against the database at once.
+  let running: { recheckSessions(): void } | null = null;
+  const onRecheck = (): void => running?.recheckSessions();
+  Deno.addSignalListener(RECHECK_SESSIONS_SIGNAL, onRecheck);
   const stopWatch = command.stopWithLauncher
     ? watchLauncher((gone) => {
       log.info("The launching process {pid} exited: stopping", { pid: gone.pid });
@@ -88,7 +121,9 @@ export async function main(args: string[]): Promise<number> {
         log.fatal("{message}", { message: error instanceof Error ? error.message : String(error) });
         return 1;
       }
+      running = server;
       const why = await Promise.race([stopRequested, server.finished, restartRequested]);
+      running = null;
       await server.shutdown();
       if (why !== "restart") break;
       log.info("Restarting on request");
@@ -99,6 +134,8 @@ export async function main(args: string[]): Promise<number> {
     stopWatch();
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
+    Deno.removeSignalListener(RECHECK_SESSIONS_SIGNAL, onRecheck);
+    dataLock.release();
   }
   return 0;
 }

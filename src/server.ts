@@ -16,6 +16,8 @@ import { openStore } from "./store/store.ts";
 import { MIB } from "./store/disk_reserve.ts";
 import { purgeExpiredTokens } from "./store/tokens.ts";
 import { AuditRetention, auditRetentionPolicy } from "./store/audit_retention.ts";
+import { startBackupSchedule } from "./store/backup_schedule.ts";
+import { bumpAuthEpoch } from "./store/auth_epoch.ts";
 import { VERSION_STRING } from "./version.ts";
 import { resolveServerTls, type TlsResolution } from "./tls/server_tls.ts";
 
@@ -62,6 +64,11 @@ export interface RunningServer {
   shutdown(): Promise<void>;
   /** Resolves when the HTTP server has stopped. */
   finished: Promise<void>;
+  /**
+   * Checks every open session against the database now (a password reset
+   * from the command line deleted tokens); returns how many were closed.
+   */
+  recheckSessions(): number;
 }
 
 /** Output the serve command writes on stdout (injected for tests). */
@@ -222,13 +229,23 @@ export async function startServer(command: ServeCommand, io: ServeIo): Promise<R
     auditRetentionPolicy(command.dataDir, command.auditRetention),
   );
   auditRetention.start();
+  const backups = command.backupDir === null
+    ? null
+    : startBackupSchedule(store, { dir: command.backupDir, keep: command.backupKeep });
   let stopping: Promise<void> | null = null;
   return {
     url,
     finished: server.finished,
+    recheckSessions() {
+      bumpAuthEpoch();
+      const closed = app.deps.sessions.recheckAll(Date.now());
+      log.info("Sessions re-checked on request: {closed} closed", { closed });
+      return closed;
+    },
     shutdown() {
       stopping ??= (async () => {
         log.info("Shutting down");
+        backups?.stop();
         const timeout = new Promise<void>((r) => setTimeout(r, SHUTDOWN_TIMEOUT_MS));
         await app.close();
         await auditRetention.stop();

@@ -131,7 +131,7 @@ Deno.test("runAuditVerify() starts from the anchors after retention and checks t
     );
     assert.match(exported.out[0]!, /OK: 1 rows of the other chain, ids 2\.\.2, following row 0/);
   } finally {
-    Deno.removeSync(dir, { recursive: true });
+    await Deno.remove(dir, { recursive: true });
   }
 });
 
@@ -193,6 +193,6 @@ Deno.test("leosac audit verify works while another process holds the database op
     assert.match(broken.stdout, /^Audit chain BROKEN at row 2: row 2 was edited/);
   } finally {
     writer.close();
-    Deno.removeSync(dir, { recursive: true });
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -20,6 +20,10 @@ import {
 import { parseTlsFlags, TLS_OPTIONS, TLS_USAGE, type TlsSetting } from "./tls_flags.ts";
 import { type Cidr, parseCidr } from "../metrics/cidr.ts";
 import { DEFAULT_RESERVE_MB, MAX_RESERVE_MB } from "../store/disk_reserve.ts";
+import { DEFAULT_BACKUP_KEEP, MAX_BACKUP_KEEP } from "../store/backup_schedule.ts";
+import { type BackupCommand, parseBackupFlags, type RestoreCommand } from "./backup.ts";
+import { parseServiceFlags, type ServiceInstallCommand } from "./service.ts";
+import { parseAdminFlags, type ResetPasswordCommand } from "./admin.ts";
 
 export { UsageError };
 
@@ -60,13 +64,17 @@ export interface ServeCommand extends LogFlags {
   diskReserveMb: number;
   /** Stop when a launching process dies (`src/cli/launcher.ts`; the `start` task sets it). */
   stopWithLauncher: boolean;
+  /** Where the daily backups go, or null for none (`src/store/backup_schedule.ts`). */
+  backupDir: string | null;
+  /** How many daily backups are kept (the newest). */
+  backupKeep: number;
 }
 
 /** `leosac --help` / `leosac --version`. */
 export interface InfoCommand {
   command: "help" | "version";
   /** The command whose help is asked for. */
-  topic?: "simulate" | "hardware" | "audit";
+  topic?: "simulate" | "hardware" | "audit" | "backup" | "service" | "admin";
 }
 
 /** Every parsed command. */
@@ -75,7 +83,11 @@ export type Command =
   | InfoCommand
   | SimulateCommand
   | ProbeCommand
-  | AuditVerifyCommand;
+  | AuditVerifyCommand
+  | BackupCommand
+  | RestoreCommand
+  | ServiceInstallCommand
+  | ResetPasswordCommand;
 
 /** The environment variables the CLI reads (passed in by main.ts). */
 export interface CliEnv {
@@ -89,6 +101,9 @@ export const USAGE = `Usage: leosac [serve] [options]
        leosac simulate card|pin|input [options]   (see leosac simulate --help)
        leosac hardware probe [--chip PATH] [--json]  (see leosac hardware --help)
        leosac audit verify --data DIR | --export FILE  (see leosac audit --help)
+       leosac backup --data DIR --out FILE | restore --data DIR --from FILE  (see leosac backup --help)
+       leosac admin reset-password --data DIR [--user NAME] [--enable]  (see leosac admin --help)
+       leosac service install [options]         (see leosac service --help)
        leosac --help | --version
 
 Runs the Leosac access controller: the web UI and WebSocket API over HTTP(S),
@@ -116,6 +131,8 @@ ${TLS_USAGE}
   --stop-with-launcher   stop when a process that launched this one dies (the start task
                          passes it, so stopping npx stops the controller)
 ${AUDIT_RETENTION_USAGE}
+  --backup-dir DIR       take a backup a day into DIR (leosac-<UTC time>.backup)
+  --backup-keep N        keep the newest N of those (default ${DEFAULT_BACKUP_KEEP}; needs --backup-dir)
   --log-level LEVEL      ${LOG_LEVELS.join(", ")} (default info)
   --log-format FORMAT    pretty or json (default pretty)
   -h, --help             show this help
@@ -148,6 +165,27 @@ function parseReserveMb(value: string | undefined): number {
   return mb;
 }
 
+/** Parses `--backup-dir` and `--backup-keep` (1 to {@linkcode MAX_BACKUP_KEEP}, only with a directory). */
+function parseBackupSchedule(
+  dir: string | undefined,
+  keep: string | undefined,
+): { backupDir: string | null; backupKeep: number } {
+  if (dir === undefined) {
+    if (keep !== undefined) throw new UsageError("--backup-keep needs --backup-dir");
+    return { backupDir: null, backupKeep: DEFAULT_BACKUP_KEEP };
+  }
+  if (dir === "" || dir.includes("\0")) {
+    throw new UsageError(`invalid value for --backup-dir: "${dir}"`);
+  }
+  const n = keep === undefined ? DEFAULT_BACKUP_KEEP : /^\d{1,4}$/.test(keep) ? Number(keep) : NaN;
+  if (!(n >= 1 && n <= MAX_BACKUP_KEEP)) {
+    throw new UsageError(
+      `invalid value for --backup-keep: "${keep}" (expected a whole number from 1 to ${MAX_BACKUP_KEEP})`,
+    );
+  }
+  return { backupDir: dir, backupKeep: n };
+}
+
 /**
  * Parses the command line.
  *
@@ -168,6 +206,18 @@ export function parseFlags(args: string[], env: CliEnv = {}): Command {
     const parsed = parseAuditFlags(args.slice(1));
     return parsed.command === "help" ? { command: "help", topic: "audit" } : parsed;
   }
+  if (args[0] === "backup" || args[0] === "restore") {
+    const parsed = parseBackupFlags(args[0], args.slice(1));
+    return parsed.command === "help" ? { command: "help", topic: "backup" } : parsed;
+  }
+  if (args[0] === "service") {
+    const parsed = parseServiceFlags(args.slice(1));
+    return parsed.command === "help" ? { command: "help", topic: "service" } : parsed;
+  }
+  if (args[0] === "admin") {
+    const parsed = parseAdminFlags(args.slice(1));
+    return parsed.command === "help" ? { command: "help", topic: "admin" } : parsed;
+  }
   const { values, positionals } = parseCommandLine(args, {
     listen: { type: "string" },
     data: { type: "string" },
@@ -182,6 +232,8 @@ export function parseFlags(args: string[], env: CliEnv = {}): Command {
     ...AUDIT_RETENTION_OPTIONS,
     "disk-reserve-mb": { type: "string" },
     "stop-with-launcher": { type: "boolean" },
+    "backup-dir": { type: "string" },
+    "backup-keep": { type: "string" },
     "log-level": { type: "string" },
     "log-format": { type: "string" },
     help: { type: "boolean", short: "h" },
@@ -235,6 +287,7 @@ export function parseFlags(args: string[], env: CliEnv = {}): Command {
     diskReserveMb: parseReserveMb(values["disk-reserve-mb"]),
     stopWithLauncher: values["stop-with-launcher"] ?? false,
     ...parseAuditRetentionFlags(values),
+    ...parseBackupSchedule(values["backup-dir"], values["backup-keep"]),
     logLevel: oneOf("log-level", values["log-level"] ?? "info", LOG_LEVELS),
     logFormat: oneOf("log-format", values["log-format"] ?? "pretty", LOG_FORMATS),
   };

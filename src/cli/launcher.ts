@@ -27,7 +27,7 @@ export interface Ancestor {
 export type ReadStat = (pid: number) => string | null;
 
 /** The real `/proc` reader. */
-export const procStat: ReadStat = (pid) => {
+export const procStat: ReadStat = (pid: number): string | null => {
   try {
     return Deno.readTextFileSync(`/proc/${pid}/stat`);
   } catch {

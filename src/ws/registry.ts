@@ -15,6 +15,11 @@ export interface RegisteredSession {
   abort(reason: string): void;
   /** Closes the connection. */
   close(code: number, reason: string): void;
+  /**
+   * Checks the login against the database at `now` and aborts the session
+   * (with the reason) when it is no longer valid. True when it was aborted.
+   */
+  recheck(now: number): boolean;
 }
 
 /** The set of open sessions. */
@@ -50,6 +55,15 @@ export class SessionRegistry {
   /** Every session logged in as `userId`, except `exceptId`. */
   sessionsOf(userId: number, exceptId?: string): RegisteredSession[] {
     return [...this.#sessions.values()].filter((s) => s.id !== exceptId && s.userId() === userId);
+  }
+
+  /** Re-checks every session's login (see `RegisteredSession.recheck`); returns how many were aborted. */
+  recheckAll(now: number): number {
+    let aborted = 0;
+    for (const session of [...this.#sessions.values()]) {
+      if (session.recheck(now)) aborted++;
+    }
+    return aborted;
   }
 
   /** Closes every session (shutdown). */

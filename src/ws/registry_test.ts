@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { type RegisteredSession, SessionRegistry } from "./registry.ts";
 
 function session(id: string): RegisteredSession {
-  return { id, userId: () => null, abort() {}, close() {} };
+  return { id, userId: () => null, abort() {}, close() {}, recheck: () => false };
 }
 
 Deno.test("SessionRegistry.whenAtMost resolves on the removal that brings the count down", async () => {

@@ -128,6 +128,14 @@ export class Session implements DispatchSession, RegisteredSession {
     this.send(pushMessage("session_closed", { reason }, ""));
   }
 
+  recheck(now: number): boolean {
+    if (this.#closed) return false;
+    const verdict = this.auth.check(now);
+    if (verdict.ok) return false;
+    this.abort(verdict.reason);
+    return true;
+  }
+
   /** Sends a frame; a client that does not read is disconnected. */
   send(message: ServerMessage): void {
     if (this.#closed || this.#socket.readyState !== WebSocket.OPEN) return;
