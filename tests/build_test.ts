@@ -67,6 +67,7 @@ let building: Promise<Build> | null = null;
 function build(): Promise<Build> {
   building ??= (async () => {
     const dir = await Deno.makeTempDir({ prefix: "leosac-build-test-" });
+    buildDir = dir;
     const outDir = join(dir, "dist");
     const run = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "scripts/build.ts", "--out-dir", outDir, "--app-dir", join(dir, "app")],
@@ -86,10 +87,11 @@ function build(): Promise<Build> {
   return building;
 }
 
-/** The build's directory is removed by the last test of the file. */
-async function removeBuild(): Promise<void> {
-  if (building !== null) await Deno.remove((await building).dir, { recursive: true });
-}
+// The shared build is removed when the test module ends (also under --filter).
+let buildDir: string | null = null;
+globalThis.addEventListener("unload", () => {
+  if (buildDir !== null) Deno.removeSync(buildDir, { recursive: true });
+});
 
 function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
@@ -518,8 +520,6 @@ Deno.test({
     await cardGranted(built, "aarch64-linux", { LEOSAC_EMULATOR: EMULATOR }, EMULATED_DEADLINE_MS);
   },
 });
-
-Deno.test("cleanup: the shared build is removed", removeBuild);
 
 // The unpack directory name is what the stub and the docs say.
 Deno.test("unpackDirName() keys the cache by version, target and payload checksum", () => {
