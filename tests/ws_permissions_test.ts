@@ -188,6 +188,7 @@ const ROWS: Record<string, Row> = {
     content: () => ({ attributes: { username: `new${seq()}`, rank: 0 } }),
   },
   "user.read": { allow: VIEWER, content: (w) => ({ user_id: w.ids.bob }) },
+  "user.list": { allow: LOGGED_IN, content: () => ({ q: "b" }) },
   "user.update": {
     allow: MANAGER,
     content: (w) => ({ user_id: w.ids.bob, attributes: { firstname: `Bob${seq()}` } }),
@@ -196,6 +197,7 @@ const ROWS: Record<string, Row> = {
 
   "group.create": { allow: LOGGED_IN, content: () => ({ attributes: { name: `mine${seq()}` } }) },
   "group.read": { allow: VIEWER, content: (w) => ({ group_id: w.groupId }) },
+  "group.list": { allow: LOGGED_IN, content: () => ({ q: "g" }) },
   "group.update": {
     allow: MANAGER,
     content: (w) => ({ group_id: w.groupId, attributes: { description: `d${seq()}` } }),
@@ -208,6 +210,7 @@ const ROWS: Record<string, Row> = {
     }),
   },
   "user-group-membership.read": { allow: VIEWER, content: (w) => ({ membership_id: w.bobInG }) },
+  "user-group-membership.list": { allow: VIEWER, content: (w) => ({ group_id: w.groupId }) },
   "user-group-membership.update": {
     allow: MANAGER,
     content: async (w) => ({ membership_id: await fresh.membership(w), attributes: { rank: 1 } }),
@@ -219,6 +222,7 @@ const ROWS: Record<string, Row> = {
 
   "credential.create": { allow: MANAGER, content: () => cardContent() },
   "credential.read": { allow: VIEWER, content: (w) => ({ credential_id: w.cardId }) },
+  "credential.list": { allow: LOGGED_IN, content: () => ({ limit: 10 }) },
   "credential.update": {
     allow: MANAGER,
     content: (w) => ({ credential_id: w.pinId, attributes: { alias: `pin${seq()}` } }),

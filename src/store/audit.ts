@@ -264,6 +264,11 @@ function toRecord(raw: unknown): AuditRecord {
   };
 }
 
+/** Reads one stored audit row (a `SELECT *` row of `audit_events`). */
+export function toAuditRecord(raw: unknown): AuditRecord {
+  return toRecord(raw);
+}
+
 /**
  * Appends one audit event and returns its id. Secrets are removed from
  * `before`, `after` and `data` before they are stored.

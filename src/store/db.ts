@@ -11,6 +11,7 @@ import { MIGRATION_0002 } from "./migrations/0002_device_config_keys.ts";
 import { MIGRATION_0003 } from "./migrations/0003_entity_versions.ts";
 import { MIGRATION_0004 } from "./migrations/0004_autoincrement_ids.ts";
 import { MIGRATION_0005 } from "./migrations/0005_audit_chain.ts";
+import { MIGRATION_0006 } from "./migrations/0006_search_indexes.ts";
 import { int, rowReader } from "./rows.ts";
 
 /** One migration: SQL to execute, or a function that rewrites rows (inside the transaction). */
@@ -23,6 +24,7 @@ export const MIGRATIONS: readonly Migration[] = [
   MIGRATION_0003,
   MIGRATION_0004,
   MIGRATION_0005,
+  MIGRATION_0006,
 ];
 
 /** The schema version this build writes. */

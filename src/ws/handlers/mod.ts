@@ -17,17 +17,21 @@ import { userCreate } from "./user/create.ts";
 import { userDelete } from "./user/delete.ts";
 import { userRead } from "./user/read.ts";
 import { userUpdate } from "./user/update.ts";
+import { userList } from "./user/list.ts";
 import { groupCreate } from "./group/create.ts";
 import { groupDelete } from "./group/delete.ts";
 import { groupRead } from "./group/read.ts";
+import { groupList } from "./group/list.ts";
 import { groupUpdate } from "./group/update.ts";
 import { membershipCreate } from "./membership/create.ts";
 import { membershipDelete } from "./membership/delete.ts";
 import { membershipRead } from "./membership/read.ts";
+import { membershipList } from "./membership/list.ts";
 import { membershipUpdate } from "./membership/update.ts";
 import { credentialCreate } from "./credential/create.ts";
 import { credentialDelete } from "./credential/delete.ts";
 import { credentialRead } from "./credential/read.ts";
+import { credentialList } from "./credential/list.ts";
 import { credentialUpdate } from "./credential/update.ts";
 import { scheduleCreate } from "./schedule/create.ts";
 import { scheduleDelete } from "./schedule/delete.ts";
@@ -91,17 +95,21 @@ export const DECLARATIONS: readonly AnyEndpoint[] = [
   userCreate,
   userRead,
   userUpdate,
+  userList,
   userDelete,
   groupCreate,
   groupRead,
+  groupList,
   groupUpdate,
   groupDelete,
   membershipCreate,
   membershipRead,
+  membershipList,
   membershipUpdate,
   membershipDelete,
   credentialCreate,
   credentialRead,
+  credentialList,
   credentialUpdate,
   credentialDelete,
   scheduleCreate,
