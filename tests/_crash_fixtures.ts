@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
+import { verifyAuditChain } from "../src/store/audit_verify.ts";
 import { TestClient } from "../src/testing.ts";
 import type { ServerMessage } from "../src/ws/protocol.ts";
 import { grantAlice, type Json, ok } from "./_controller_fixtures.ts";
@@ -347,7 +348,8 @@ export function newAcknowledged(): Acknowledged {
 
 /**
  * Opens the database read-only and checks that every acknowledged event and
- * change is there, and that `PRAGMA integrity_check` passes.
+ * change is there, that `PRAGMA integrity_check` passes and that the audit
+ * hash chains verify.
  */
 export function verifyDatabase(dataDir: string, ack: Acknowledged): {
   auditRows: number;
@@ -368,6 +370,9 @@ export function verifyDatabase(dataDir: string, ack: Acknowledged): {
       hasGroup.get(id) === undefined || hasGroupRow.get(id) === undefined
     );
     assert.deepEqual(missingGroups, [], "acknowledged groups (or their audit rows) missing");
+    // Two writers (main thread, worker), killed at random: the hash chains still hold.
+    const chain = verifyAuditChain(db);
+    assert.ok(chain.ok, `audit chain broken: ${JSON.stringify(chain)}`);
     const count = (sql: string): number => (db.prepare(sql).get() as { n: number }).n;
     return {
       auditRows: count("SELECT count(*) AS n FROM audit_events"),
