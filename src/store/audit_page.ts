@@ -19,7 +19,8 @@
  *
  * How: the most selective filter (card, then user, then door, then kinds,
  * then none) splits into branches, each an index whose last column is the
- * time (migration 6). Every branch reads its first `limit + 1` rows in page
+ * time (migration 6); a branch that can only hold kinds the filter excludes
+ * is skipped. Every branch reads its first `limit + 1` rows in page
  * order with every filter applied, and the branches are merged: a page costs
  * a few index seeks and about a page of rows per branch. A filter that
  * matches few of its driver's rows (a rare kind among a user's rows) reads
@@ -66,9 +67,13 @@ interface Condition {
   params: SqlValue[];
 }
 
-/** One index-driven branch: the index to read and the condition that selects its range. */
+/**
+ * One index-driven branch: the index to read, the condition that selects its
+ * range, and the only kinds its rows can match (absent: any kind).
+ */
 interface Branch extends Condition {
   index: string;
+  kinds?: readonly string[];
 }
 
 const AUTH = AUDIT_KIND.AUTH;
@@ -120,24 +125,41 @@ function branchesOf(query: AuditPageQuery): Branch[] {
         index: "audit_events_credential_time",
         sql: `kind = '${AUTH}' AND json_extract(data, '$.credential') = ?`,
         params: [query.credentialId],
+        kinds: [AUTH],
       },
       {
         index: "audit_events_target_time",
         sql: "target_id = ? AND kind = ?",
         params: [query.credentialId, AUDIT_KIND.CREDENTIAL],
+        kinds: [AUDIT_KIND.CREDENTIAL],
       },
     ];
   }
   if (query.userId !== undefined) {
     return [
-      { index: "audit_events_target_time", sql: "target_id = ?", params: [query.userId] },
+      {
+        index: "audit_events_target_time",
+        sql: "target_id = ?",
+        params: [query.userId],
+        kinds: USER_KINDS,
+      },
       { index: "audit_events_author_time", sql: "author_id = ?", params: [query.userId] },
     ];
   }
   if (query.doorId !== undefined) {
     return [
-      { index: "audit_events_target2_time", sql: "target2_id = ?", params: [query.doorId] },
-      { index: "audit_events_target_time", sql: "target_id = ?", params: [query.doorId] },
+      {
+        index: "audit_events_target2_time",
+        sql: "target2_id = ?",
+        params: [query.doorId],
+        kinds: [AUTH],
+      },
+      {
+        index: "audit_events_target_time",
+        sql: "target_id = ?",
+        params: [query.doorId],
+        kinds: [AUDIT_KIND.DOOR, AUDIT_KIND.ALARM],
+      },
     ];
   }
   const kinds = [...new Set(query.kinds ?? [])];
@@ -187,7 +209,13 @@ export function queryAuditPage(db: DatabaseSync, query: AuditPageQuery): AuditKe
   }
   const filters = filtersOf(query);
   const byId = new Map<number, AuditRecord>();
-  for (const branch of branchesOf(query)) {
+  const wanted = query.kinds !== undefined && query.kinds.length > 0 ? query.kinds : null;
+  // A branch whose rows cannot have a wanted kind would read all of them for nothing.
+  const branches = branchesOf(query)
+    .filter((b) =>
+      wanted === null || b.kinds === undefined || b.kinds.some((k) => wanted.includes(k))
+    );
+  for (const branch of branches) {
     const all = [branch, ...filters];
     const rows = prepared(
       db,

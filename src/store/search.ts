@@ -298,6 +298,15 @@ export function searchGroupMembersPage(
   };
 }
 
+const readCount = rowReader("count", { n: int });
+
+/** The number of members of a group (an index range count: about 1 ms per 40,000). */
+export function countMembers(db: DatabaseSync, groupId: number): number {
+  return readCount(
+    prepared(db, "SELECT count(*) AS n FROM memberships WHERE group_id = ?").get(groupId),
+  ).n;
+}
+
 function idCursor(after: string): number {
   if (!/^\d{1,15}$/.test(after)) throw new RangeError(`Cursor must be an id: "${after}"`);
   return Number(after);

@@ -27,6 +27,8 @@ import mainJs from "./ui/js/main.js" with { type: "text" };
 import sessionJs from "./ui/js/session.js" with { type: "text" };
 import typesJs from "./ui/js/types.js" with { type: "text" };
 import wiegandJs from "./ui/js/wiegand.js" with { type: "text" };
+import searchPickerJs from "./ui/js/search_picker.js" with { type: "text" };
+import keysetPagerJs from "./ui/js/keyset_pager.js" with { type: "text" };
 import accessJs from "./ui/js/pages/access.js" with { type: "text" };
 import accessCommonJs from "./ui/js/pages/access/common.js" with { type: "text" };
 import accessHolidaysJs from "./ui/js/pages/access/holidays.js" with { type: "text" };
@@ -86,6 +88,8 @@ const BODIES: ReadonlyArray<readonly [string, string]> = [
   ["/js/session.js", sessionJs],
   ["/js/types.js", typesJs],
   ["/js/wiegand.js", wiegandJs],
+  ["/js/search_picker.js", searchPickerJs],
+  ["/js/keyset_pager.js", keysetPagerJs],
   ["/js/pages/access.js", accessJs],
   ["/js/pages/access/common.js", accessCommonJs],
   ["/js/pages/access/holidays.js", accessHolidaysJs],

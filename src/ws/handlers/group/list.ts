@@ -2,11 +2,11 @@
  * `group.list` (our extension; Leosac clients never send it): one page of
  * groups whose name contains what was typed, by name. From viewer rank every
  * group; below, the caller's own groups. Items carry the group's attributes
- * and no relationships (a group's members are paged by `user-group-membership.list`).
+ * and its number of members (`member-count`), and no relationships (a group's members are paged by `user-group-membership.list`).
  *
  * @module
  */
-import { searchGroupsPage } from "../../../store/search.ts";
+import { countMembers, searchGroupsPage } from "../../../store/search.ts";
 import { defineEndpoint } from "../../endpoint.ts";
 import { pagedRequest, runSearch, searchQuery } from "../search/_paged.ts";
 
@@ -26,7 +26,12 @@ export const groupList = defineEndpoint({
       data: page.rows.map((g) => ({
         id: g.id,
         type: "group",
-        attributes: { name: g.name, description: g.description, version: g.version },
+        attributes: {
+          name: g.name,
+          description: g.description,
+          version: g.version,
+          "member-count": countMembers(ctx.store.db, g.id),
+        },
       })),
       meta: { next: page.next },
     };

@@ -124,16 +124,10 @@ function details(row) {
  */
 export async function render(view, ctx) {
   const { api } = ctx;
-  /** @type {Map<number, string>} */
-  let users = new Map();
-  try {
-    const doc = await api.request("user.read", { user_id: 0 });
-    users = new Map(
-      (doc.data ?? []).map((/** @type {Entity} */ u) => [Number(u.id), u.attributes.username]),
-    );
-  } catch {
-    // Authors then show as ids.
-  }
+  /** Authors' usernames, read as their rows appear (a site may have a million users). @type {Map<number, string>} */
+  const users = new Map();
+  /** The keyset cursor of each page seen: page N starts after cursors[N - 1] ("" is the newest). */
+  let cursors = [""];
   const state = { page: 1, pageSize: 50, type: EVENTS };
   const filter = select({ id: "audit-type", name: "type" }, TYPES, EVENTS);
   const size = select(
@@ -150,7 +144,7 @@ export async function render(view, ctx) {
     let doc;
     try {
       doc = await api.request("audit.get", {
-        p: state.page,
+        after: cursors[state.page - 1] ?? "",
         ps: state.pageSize,
         ...(state.type === EVENTS
           ? {
@@ -166,11 +160,21 @@ export async function render(view, ctx) {
       replace(body, failure(error));
       return;
     }
+    const authors = new Set(
+      (doc.data ?? []).map((/** @type {Entity} */ row) => row.relationships?.author?.data?.id)
+        .filter((/** @type {unknown} */ id) => id !== undefined && !users.has(Number(id))),
+    );
+    await Promise.all([...authors].map((id) =>
+      api.request("user.read", { user_id: Number(id) })
+        .then((d) => users.set(Number(id), d.data.attributes.username))
+        .catch(() => {/* shown as its id */})
+    ));
     if (!ctx.alive()) return;
-    const totalPages = Math.max(1, doc.meta?.total_page ?? 1);
-    pageInfo.textContent = `Page ${state.page} of ${totalPages} · ${doc.meta?.count ?? 0} entries`;
+    cursors = cursors.slice(0, state.page);
+    if (doc.meta?.next) cursors.push(doc.meta.next);
+    pageInfo.textContent = `Page ${state.page}${doc.meta?.next ? "" : " (oldest)"}`;
     prev.disabled = state.page <= 1;
-    next.disabled = state.page >= totalPages;
+    next.disabled = !doc.meta?.next;
     const rows = (doc.data ?? []).map((/** @type {Entity} */ row) => {
       const authorId = row.relationships?.author?.data?.id;
       return [

@@ -28,15 +28,14 @@ import { DOOR_MODES } from "../../format.js";
 /** What the dashboard loads once. @typedef {{ doors: DashboardDoor[], users: Map<number, string> }} World */
 
 /**
- * Loads the doors, their access points' readers and the user names.
+ * Loads the doors and their access points' readers (user names are filled in as needed).
  * @param {Api} api
  * @returns {Promise<World>}
  */
 export async function loadWorld(api) {
-  const [doorDoc, apDoc, userDoc] = await Promise.all([
+  const [doorDoc, apDoc] = await Promise.all([
     api.request("door.read", { door_id: 0 }),
     api.request("access_point.read", { access_point_id: 0 }),
-    api.request("user.read", { user_id: 0 }),
   ]);
   const readers = new Map(
     (apDoc.data ?? []).map((
@@ -52,10 +51,10 @@ export async function loadWorld(api) {
       reader: apId === undefined ? null : readers.get(Number(apId)) ?? null,
     };
   });
+  // Names come with the feed's rows, or are read one user at a time (not all
+  // users: a site may have a million).
   /** @type {Map<number, string>} */
-  const users = new Map(
-    (userDoc.data ?? []).map((/** @type {Entity} */ u) => [Number(u.id), u.attributes.username]),
-  );
+  const users = new Map();
   return { doors, users };
 }
 

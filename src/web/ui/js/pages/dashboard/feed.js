@@ -48,8 +48,9 @@ function feedItem(category, content, timestampMs, users) {
  * @returns {Promise<FeedEvent[]>}
  */
 async function recentEvents(api) {
+  // Keyset mode (after ""): no count of the whole log, so fast at millions of rows.
   const doc = await api.request("audit.get", {
-    p: 1,
+    after: "",
     ps: 25,
     enabled_type: [
       "Leosac::Audit::AuthEvent",

@@ -3,14 +3,11 @@
 // name and description, and its members).
 
 import { busy, card, field, h, replace, select, showFormError, table, toast } from "../../dom.js";
-import { crumbs, deleteButton, loadInto, readAll, relatedIds, saveOnSubmit } from "../common.js";
+import { allGroups, crumbs, deleteButton, loadInto, saveOnSubmit } from "../common.js";
+import { keysetPager } from "../../keyset_pager.js";
+import { searchBox, searches } from "../../search_picker.js";
 import { GROUP, header } from "./common.js";
-import {
-  addMembershipForm,
-  readMemberships,
-  removeMembershipButton,
-  roleOf,
-} from "./memberships.js";
+import { addMembershipForm, removeMembershipButton, roleOf } from "./memberships.js";
 
 /** @typedef {import("../../types.js").Entity} Entity */
 /** @typedef {import("../../types.js").PageContext} PageContext */
@@ -22,12 +19,12 @@ import {
  */
 export async function groupList(view, ctx) {
   const { api, session } = ctx;
-  const groups = await loadInto(view, header("groups"), () => readAll(api, "group"));
+  const groups = await loadInto(view, header("groups"), () => allGroups(api));
   if (groups === null) return;
   const rows = groups.map((g) => [
     h("a", { href: `#/people/group/${g.id}` }, g.attributes.name),
     g.attributes.description || h("span", { class: "muted" }, "—"),
-    String(g.relationships?.memberships?.data?.length ?? 0),
+    String(g.attributes["member-count"] ?? 0),
   ]);
   const name = h("input", { name: "name", autocomplete: "off", required: true });
   const description = h("input", { name: "description" });
@@ -73,18 +70,14 @@ export async function groupList(view, ctx) {
 export async function groupDetail(view, ctx, groupId) {
   const { api, session } = ctx;
   const back = crumbs("#/people/groups", "Groups");
-  const loaded = await loadInto(view, [back], async () => {
-    const [group, users] = await Promise.all([
+  const group = await loadInto(
+    view,
+    [back],
+    () =>
       api.request("group.read", { group_id: groupId }).then((d) => /** @type {Entity} */ (d.data)),
-      readAll(api, "user"),
-    ]);
-    const memberships = await readMemberships(api, relatedIds(group, "memberships"));
-    return { group, users, memberships };
-  });
-  if (loaded === null || !ctx.alive()) return;
-  const { group, users, memberships } = loaded;
+  );
+  if (group === null || !ctx.alive()) return;
   const canWrite = session.can("manage");
-  const userNames = new Map(users.map((u) => [Number(u.id), u.attributes.username]));
   const name = h("input", { name: "name", value: group.attributes.name, disabled: !canWrite });
   const description = h("input", {
     name: "description",
@@ -114,42 +107,77 @@ export async function groupDetail(view, ctx, groupId) {
     })
     : null;
   const reopen = () => ctx.navigate(`people/group/${groupId}`);
-  const rows = memberships.map((m) => {
-    const uid = Number(m.relationships.user.data.id);
-    const username = userNames.get(uid) ?? `#${uid}`;
-    return [
-      h("a", { href: `#/people/user/${uid}` }, username),
-      roleOf(m),
-      canWrite
-        ? removeMembershipButton(api, m, `Remove ${username}`, `${username} removed`, reopen)
-        : null,
-    ];
+  // Members one page at a time (a group may have hundreds of thousands).
+  const memberFilter = h("input", {
+    type: "search",
+    placeholder: "Search members by name or username",
+    "aria-label": "Search members",
   });
-  const inGroup = new Set(memberships.map((m) => Number(m.relationships.user.data.id)));
-  const candidates = users.filter((u) => !inGroup.has(Number(u.id)));
-  const who = select({ name: "user_id" }, candidates.map((u) => [u.id, u.attributes.username]));
+  const members = keysetPager(async (after) => {
+    const q = memberFilter.value.trim();
+    const doc = await api.request("user-group-membership.list", {
+      group_id: groupId,
+      limit: 50,
+      ...(q ? { q } : {}),
+      ...(after === undefined ? {} : { after }),
+    });
+    const usernames = doc.meta.usernames;
+    return {
+      rows: doc.data.map((/** @type {Entity} */ m) => ({ m, usernames })),
+      next: doc.meta.next,
+    };
+  }, (rows) =>
+    table(
+      ["User", "Role", ""],
+      rows.map(({ m, usernames }) => {
+        const uid = Number(m.relationships.user.data.id);
+        const username = usernames[uid] ?? `#${uid}`;
+        return [
+          h("a", { href: `#/people/user/${uid}` }, username),
+          roleOf(m),
+          canWrite
+            ? removeMembershipButton(api, m, `Remove ${username}`, `${username} removed`, reopen)
+            : null,
+        ];
+      }),
+      {
+        empty: memberFilter.value.trim() ? "No member matches." : "No member.",
+        caption: "Members",
+      },
+    ), { label: "members" });
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+  memberFilter.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => members.reload(), 200);
+  });
+  const who = searchBox(searches(api).users, { name: "user_id", placeholder: "Type a name" });
   const addForm = canWrite
     ? addMembershipForm(api, {
       label: "Add a member",
-      pick: ["User", who],
+      pick: ["User", who.input],
       roleLabel: "Role",
       submitLabel: "Add member",
-      disabled: candidates.length === 0,
-      members: () => ({ group_id: groupId, user_id: Number(who.value) }),
+      disabled: false,
+      members: () => ({ group_id: groupId, user_id: who.value() ?? 0 }),
       done: "Member added",
       after: reopen,
     })
     : null;
+  if (addForm) who.input.after(who.list);
+  who.input.parentElement?.classList.add("picker");
   replace(
     view,
     back,
     h("h1", null, `Group ${group.attributes.name}`),
     card("Group", { actions: remove ? [remove] : [] }, form),
     card(
-      `Members (${memberships.length})`,
+      `Members (${group.relationships?.memberships?.data?.length ?? 0})`,
       {},
-      table(["User", "Role", ""], rows, { empty: "No member.", caption: "Members" }),
+      h("div", { class: "toolbar" }, memberFilter),
+      members.element,
       addForm,
     ),
   );
+  await members.reload();
 }

@@ -74,7 +74,7 @@ export function removeMembershipButton(api, membership, label, done, after) {
  * @param {Api} api
  * @param {object} options
  * @param {string} options.label the form's accessible name
- * @param {[string, HTMLSelectElement]} options.pick the chooser's label and select
+ * @param {[string, HTMLSelectElement | HTMLInputElement]} options.pick the chooser's label and control
  * @param {string} options.roleLabel
  * @param {string} options.submitLabel
  * @param {boolean} [options.disabled] nothing to choose from

@@ -6,76 +6,79 @@ import { busy, card, clearFormErrors, field, h, replace, select, table, toast } 
 import { validityBadge, validityFields } from "../../components.js";
 import { RANKS } from "../../format.js";
 import {
+  allGroups,
   crumbs,
   deleteButton,
   loadInto,
   newLink,
-  readAll,
   relatedIds,
   showSaveError,
   withVersion,
 } from "../common.js";
 import { fullName, header, mayEdit, USER } from "./common.js";
+import { keysetPager } from "../../keyset_pager.js";
 import { drawCredentials } from "./credentials.js";
 import { drawMemberships } from "./memberships.js";
 
 /** @typedef {import("../../types.js").Entity} Entity */
 /** @typedef {import("../../types.js").PageContext} PageContext */
 
+/** Rows of a page of the user list. */
+const USERS_PER_PAGE = 50;
+
 /**
- * The user list with its filter.
+ * The user list: one page at a time from the server (`user.list`), found by
+ * what is typed in the search box (name, username, e-mail or a card).
  * @param {HTMLElement} view
  * @param {PageContext} ctx
  */
 export async function userList(view, ctx) {
   const { api, session } = ctx;
-  const users = await loadInto(view, header("users"), () => readAll(api, "user"));
-  if (users === null) return;
   const filter = h("input", {
     type: "search",
-    placeholder: "Filter by name, username or e-mail",
-    "aria-label": "Filter users",
+    placeholder: "Search by name, username, e-mail or card (12/3456)",
+    "aria-label": "Search users",
   });
-  const body = h("div");
-  const draw = () => {
-    const q = filter.value.trim().toLowerCase();
-    const shown = users.filter((u) => {
-      const a = u.attributes;
-      return !q ||
-        [a.username, a.firstname, a.lastname, a.email].some((x) =>
-          String(x ?? "").toLowerCase().includes(q)
-        );
+  const pager = keysetPager(async (after) => {
+    const q = filter.value.trim();
+    const doc = await api.request("user.list", {
+      limit: USERS_PER_PAGE,
+      ...(q ? { q } : {}),
+      ...(after === undefined ? {} : { after }),
     });
-    replace(
-      body,
-      table(
-        ["Username", "Name", "E-mail", "Rank", "Validity"],
-        shown.map((u) => {
-          const a = u.attributes;
-          return [
-            h("a", { href: `#/people/user/${u.id}` }, a.username),
-            fullName(a) || h("span", { class: "muted" }, "—"),
-            a.email || h("span", { class: "muted" }, "—"),
-            RANKS[a.rank] ?? String(a.rank),
-            validityBadge(a),
-          ];
-        }),
-        { empty: q ? "No user matches." : "No user yet.", caption: "Users" },
-      ),
-    );
-  };
-  filter.addEventListener("input", draw);
-  draw();
+    return { rows: /** @type {Entity[]} */ (doc.data), next: doc.meta.next };
+  }, (users) =>
+    table(
+      ["Username", "Name", "E-mail", "Rank", "Validity"],
+      users.map((u) => {
+        const a = u.attributes;
+        return [
+          h("a", { href: `#/people/user/${u.id}` }, a.username),
+          fullName(a) || h("span", { class: "muted" }, "—"),
+          a.email || h("span", { class: "muted" }, "—"),
+          RANKS[a.rank] ?? String(a.rank),
+          validityBadge(a),
+        ];
+      }),
+      { empty: filter.value.trim() ? "No user matches." : "No user yet.", caption: "Users" },
+    ), { label: "users" });
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+  filter.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => pager.reload(), 200);
+  });
   replace(
     view,
     header("users"),
     card(
-      `Users (${users.length})`,
+      "Users",
       { actions: newLink(session.can("manage"), "#/people/user/new", "New user") },
       h("div", { class: "toolbar" }, filter),
-      body,
+      pager.element,
     ),
   );
+  await pager.reload();
 }
 
 /**
@@ -197,7 +200,7 @@ export async function userDetail(view, ctx, userId) {
   const loaded = await loadInto(view, [back], () =>
     Promise.all([
       api.request("user.read", { user_id: userId }).then((d) => /** @type {Entity} */ (d.data)),
-      readAll(api, "group"),
+      allGroups(api),
     ]));
   if (loaded === null || !ctx.alive()) return;
   const [user, groups] = loaded;
