@@ -277,7 +277,7 @@ function serverSide(db: DatabaseSync): boolean {
       () => queryAuditPage(db, { limit: 50, doorId: 3, fromMs: middle - 86_400_000, toMs: middle }),
     ],
     [
-      "audit: door 3 + user events (none)",
+      "audit: door 3 + zone events (none)",
       () => queryAuditPage(db, { limit: 50, doorId: 3, kinds: [AUDIT_KIND.ZONE] }),
     ],
   ];
