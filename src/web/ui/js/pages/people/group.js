@@ -2,7 +2,7 @@
 // Groups: the list with the form that creates one, and a group's page (its
 // name and description, and its members).
 
-import { busy, card, field, h, replace, select, showFormError, table, toast } from "../../dom.js";
+import { busy, card, field, h, replace, showFormError, table, toast } from "../../dom.js";
 import { allGroups, crumbs, deleteButton, loadInto, saveOnSubmit } from "../common.js";
 import { keysetPager } from "../../keyset_pager.js";
 import { searchBox, searches } from "../../search_picker.js";
