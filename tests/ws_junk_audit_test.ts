@@ -60,3 +60,40 @@ Deno.test("10,000 anonymous junk calls add one audit row per minute, address and
 function ok(reply: { status_code: number }): void {
   assert.equal(reply.status_code, 0, JSON.stringify(reply));
 }
+
+Deno.test("failed logins past the minute's budget get no rows of their own: one counted row per address", async () => {
+  await using server = await startTestServer({
+    loginLimits: { failureRowsPerMinute: 3, addressFailures: 1000, accountGuesses: 1000 },
+  });
+  const db = server.store.db;
+  server.app.deps.audit.flush();
+  const before =
+    (db.prepare("SELECT coalesce(max(id), 0) AS id FROM audit_events").get() as { id: number }).id;
+  await using client = await TestClient.connect(server.wsUrl);
+  for (let i = 0; i < 10; i++) {
+    // Made-up usernames, as a guesser would try: each is checked (status 0, refused).
+    const reply = await client.request("create_auth_token", { username: `x${i}`, password: "y" });
+    assert.equal((reply.content as { status: number }).status, -1, JSON.stringify(reply));
+  }
+  server.app.deps.audit.flush();
+  const rows = () =>
+    db.prepare("SELECT kind, description, data FROM audit_events WHERE id > ? ORDER BY id")
+      .all(before).map((r) => ({
+        description: String(r.description),
+        data: JSON.parse(String(r.data)),
+      }));
+  const failed = rows().filter((r) => String(r.description).startsWith("Failed login"));
+  assert.equal(failed.length, 3, "the budget's rows, one by one");
+  assert.equal(rows().filter((r) => r.data.method === "create_auth_token").length, 3);
+  server.clock.advance(60_000);
+  server.app.deps.audit.flush();
+  const counted = rows().filter((r) => r.data.aggregated === true);
+  assert.equal(counted.length, 1);
+  assert.equal(counted[0]!.data.kind, "login_failed");
+  assert.equal(counted[0]!.data.count, 7);
+  // A new minute has a new budget (a new connection: the first passed its login deadline).
+  await using again = await TestClient.connect(server.wsUrl);
+  await again.request("create_auth_token", { username: "x", password: "y" });
+  server.app.deps.audit.flush();
+  assert.equal(rows().filter((r) => String(r.description).startsWith("Failed login")).length, 4);
+});

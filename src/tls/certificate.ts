@@ -182,7 +182,9 @@ export function createSelfSignedCertificate(options: CertificateOptions): Certif
   const notBefore = new Date(options.now.getTime() - BACKDATE_MS);
   const notAfter = new Date(options.now.getTime() + validityDays * 86_400_000);
   const serial = randomBytes(16);
-  serial[0] = (serial[0]! & 0x7f) | 0x01; // positive, never zero, 16 bytes
+  // Positive (top bit clear) and a full 16 bytes: the first byte is 0x10..0x7f, so no
+  // encoder or printer drops a leading zero byte or nibble.
+  serial[0] = 0x10 + (serial[0]! % 0x70);
   const keyId = createHash("sha1").update(spki).digest();
   const tbs = sequence([
     explicit(0, integer(2)), // v3

@@ -27,7 +27,8 @@ export interface AdmissionLimits {
   /**
    * Connections not logged in, in all. Deno buffers a whole frame (up to
    * 64 MiB) before the 1 MiB check, so this bounds what anonymous peers can
-   * make the process hold. @default 8
+   * make the process hold (measured: about twice the frame's size each,
+   * so 4 × 2 × 64 MiB = 512 MiB at worst). @default 4
    */
   maxAnonymous: number;
   /** Connections not logged in from one address. @default 2 */
@@ -45,7 +46,7 @@ export function isLoopback(address: string): boolean {
 export const DEFAULT_ADMISSION_LIMITS: AdmissionLimits = {
   maxSessions: 1024,
   maxPerAddress: 32,
-  maxAnonymous: 8,
+  maxAnonymous: 4,
   maxAnonymousPerAddress: 2,
   loginDeadlineMs: 30_000,
 };

@@ -63,6 +63,8 @@ function refuseLostDatabase(store: Store, services: Services, now: number): void
 export class CallContext implements EndpointContext<Action, keyof Services> {
   /** True once the handler called {@linkcode CallContext.require} or {@linkcode CallContext.can}. */
   checked = false;
+  /** Set by the handler: the call gets no row of its own, it is counted (`junk_tally.ts`). */
+  countedOnly = false;
   readonly #relations: Relations;
 
   constructor(

@@ -61,6 +61,8 @@ export class Dispatcher {
   readonly #aborts = new WeakMap<DispatchSession, AbortController>();
   /** Requests whose content the endpoint's decoder refused. */
   readonly #undecoded = new WeakSet<ClientMessage>();
+  /** The context of each running request (its handler may ask to be counted only). */
+  readonly #contexts = new WeakMap<ClientMessage, CallContext>();
 
   /** `endpoints` defaults to every declared endpoint (tests pass their own). */
   constructor(
@@ -141,6 +143,7 @@ export class Dispatcher {
         abort.signal,
         deps.relations,
       );
+      this.#contexts.set(request, ctx);
       const result = ep.access === "read"
         ? inReadSnapshot(deps.store.db, () => ep.handle(ctx, content, abort.signal))
         : ep.handle(ctx, content, abort.signal);
@@ -252,6 +255,7 @@ export class Dispatcher {
       known: options.ep !== null,
       undecoded: this.#undecoded.has(request),
       authentication: audit === "immediately",
+      countedOnly: this.#contexts.get(request)?.countedOnly === true,
       statusCode: reply.status_code,
     });
     this.#deps.audit.record({

@@ -170,6 +170,12 @@ export interface EndpointContext<A extends Action = Action, N extends ServiceNam
   transaction<T>(fn: () => T): T;
   /** Appends an audit row stamped with the request time (inside the caller's transaction). */
   audit(entry: Omit<AuditEntry, "timestamp">): void;
+  /**
+   * Set to true when the call's refusal should get no audit row of its own
+   * but be counted per minute, address and kind (a failed login past the
+   * minute's budget of failed-login rows).
+   */
+  countedOnly: boolean;
 }
 
 /** One endpoint. */

@@ -31,10 +31,11 @@ export type JunkKind =
   | "permission_denied"
   | "malformed"
   | "rate_limited"
+  | "login_failed"
   | "other";
 
 /** The number of kinds (the bound per minute and address). */
-export const JUNK_KINDS = 5;
+export const JUNK_KINDS = 6;
 
 /** What the dispatcher knows of a finished call. */
 export interface CallOutcome {
@@ -46,6 +47,11 @@ export interface CallOutcome {
   undecoded: boolean;
   /** The endpoint is an authentication (its rows are written at once). */
   authentication: boolean;
+  /**
+   * The handler asked for the call to be counted only: a failed login past
+   * the minute's budget of failed-login rows (`LoginLimiter.failureRow()`).
+   */
+  countedOnly?: boolean;
   statusCode: number;
 }
 
@@ -53,8 +59,9 @@ export interface CallOutcome {
  * The kind a call is counted as, or null when it keeps a row of its own: a
  * success, a logged-in caller, or an authentication attempt that was
  * checked (a refused password answers status 0; a disabled account's
- * refusal is kept too). A login refused before any check (malformed,
- * rate-limited) is junk.
+ * refusal is kept too), within the minute's budget of failed-login rows;
+ * past it, a failed login is counted as `login_failed`. A login refused
+ * before any check (malformed, rate-limited) is junk.
  *
  * @example
  * ```ts
@@ -68,6 +75,7 @@ export interface CallOutcome {
  * ```
  */
 export function junkKind(call: CallOutcome): JunkKind | null {
+  if (call.countedOnly === true && call.anonymous) return "login_failed";
   if (!call.anonymous || call.statusCode === STATUS.SUCCESS) return null;
   if (!call.known) return "unknown_type";
   if (call.undecoded) return "malformed";
@@ -175,6 +183,7 @@ const KIND_TEXT: Record<JunkKind, string> = {
   permission_denied: "permission denied",
   malformed: "malformed",
   rate_limited: "rate limited",
+  login_failed: "wrong username or password, past the minute's budget of failed-login rows",
   other: "other failures",
 };
 
@@ -185,7 +194,10 @@ function toEntry(t: Tally): AuditEntry {
   }) from ${from} in the minute from ${new Date(t.minute).toISOString()}`;
   return {
     kind: AUDIT_KIND.WSAPI_CALL,
-    mask: auditMask(AUDIT_EVENT.WSAPI_CALL),
+    // Counted failed logins stay under the logins filter.
+    mask: t.kind === "login_failed"
+      ? auditMask(AUDIT_EVENT.WSAPI_CALL, AUDIT_EVENT.LOGIN_FAILED)
+      : auditMask(AUDIT_EVENT.WSAPI_CALL),
     authorId: null,
     timestamp: t.minute,
     description: text + ".",

@@ -64,6 +64,12 @@ export interface LoginLimiterOptions {
   knownAddressMs?: number;
   /** Known addresses kept per account (most recent). @default 16 */
   knownAddressesPerAccount?: number;
+  /**
+   * Failed logins written as rows of their own in one minute (the rest are
+   * counted per address, `junk_tally.ts`): bounds what wrong passwords from
+   * many addresses and made-up usernames can add to the audit log. @default 30
+   */
+  failureRowsPerMinute?: number;
   /** Tracked pairs, addresses and unknown usernames (each). @default 100_000 */
   maxKeys?: number;
 }
@@ -117,6 +123,8 @@ export class LoginLimiter {
   readonly #users = new Map<number, Account>();
   readonly #unknown = new Map<string, Account>();
   readonly #addresses = new Map<string, Address>();
+  #failureMinute = -1;
+  #failureRows = 0;
   /** Address → time of the last login of any account from it. */
   readonly #knownAddresses = new Map<string, number>();
   /** Guesses that failed and guesses refused before the check, by kind, since start (`/metrics`). */
@@ -136,6 +144,7 @@ export class LoginLimiter {
       windowMs: 3_600_000,
       knownAddressMs: 30 * 86_400_000,
       knownAddressesPerAccount: 16,
+      failureRowsPerMinute: 30,
       maxKeys: 100_000,
       ...options,
     };
@@ -226,6 +235,19 @@ export class LoginLimiter {
   /** A login with a valid token: the address becomes known for the user. Tokens are never limited. */
   tokenLogin(userId: number, address: string): void {
     this.#remember(this.#account({ userId, username: "" }), address);
+  }
+
+  /**
+   * Whether a failed login at `nowMs` (Unix ms) gets an audit row of its own:
+   * true for the first `failureRowsPerMinute` of each minute.
+   */
+  failureRow(nowMs: number): boolean {
+    const minute = Math.floor(nowMs / 60_000);
+    if (minute !== this.#failureMinute) {
+      this.#failureMinute = minute;
+      this.#failureRows = 0;
+    }
+    return this.#failureRows++ < this.#o.failureRowsPerMinute;
   }
 
   /** Whether some account logged in from `address` within `knownAddressMs`. */

@@ -79,7 +79,11 @@ export class Session implements DispatchSession, RegisteredSession {
     this.auth = new SessionAuth(deps.store.db);
     this.remoteAddress = remote.address;
     this.remote = `${remote.address}:${remote.port}`;
-    socket.addEventListener("open", () => deps.sessions.add(this));
+    socket.addEventListener("open", () => {
+      // Closed before it opened (the login deadline, a shutdown): close it now.
+      if (this.#closed) this.#closeSocket(this.#closeCode, this.#closeReason);
+      else deps.sessions.add(this);
+    });
     socket.addEventListener("message", (event) => this.#onFrame(event.data));
     const closed = (): void => {
       slot.release();
@@ -168,16 +172,22 @@ export class Session implements DispatchSession, RegisteredSession {
   }
 
   close(code: number, reason: string): void {
-    if (
-      this.#socket.readyState === WebSocket.OPEN || this.#socket.readyState === WebSocket.CONNECTING
-    ) {
-      try {
-        this.#socket.close(code, reason);
-      } catch {
-        // already closing
-      }
-    }
+    // A socket still CONNECTING cannot be closed yet: the open listener closes it.
+    this.#closeCode = code;
+    this.#closeReason = reason;
+    if (this.#socket.readyState === WebSocket.OPEN) this.#closeSocket(code, reason);
     this.#dispose();
+  }
+
+  #closeCode = 1000;
+  #closeReason = "";
+
+  #closeSocket(code: number, reason: string): void {
+    try {
+      this.#socket.close(code, reason);
+    } catch {
+      // already closing
+    }
   }
 
   #dispose(): void {

@@ -52,7 +52,9 @@ export const createAuthToken = defineEndpoint({
     }
     signal.throwIfAborted();
     if (!user || !ok) {
-      auditLoginFailure(ctx, username, user ?? null);
+      // Past the minute's budget a failure is only counted (per address, no row of its own).
+      if (ctx.services.logins.failureRow(ctx.now)) auditLoginFailure(ctx, username, user ?? null);
+      else ctx.countedOnly = true;
       return INVALID_CREDENTIALS;
     }
     checkAccountUsable(user, ctx.now);
