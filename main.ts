@@ -114,6 +114,8 @@ export async function main(args: string[]): Promise<number> {
         server = await startServer(serve, {
           print: printLine,
           restarting,
+          // Under systemd stdout is the journal, which keeps a printed password.
+          toJournal: Deno.env.get("JOURNAL_STREAM") !== undefined,
           // Leave time for the reply to the `restart` call to reach its client.
           onRestart: () => setTimeout(() => requestRestart("restart"), 250),
         });

@@ -12,11 +12,12 @@ import type { ServeCommand } from "./cli/flags.ts";
 import { logger } from "./log.ts";
 import { ensureAdministrator } from "./store/bootstrap.ts";
 import { groupNameClashes } from "./store/groups.ts";
+import { join } from "node:path";
 import { openStore } from "./store/store.ts";
 import { MIB } from "./store/disk_reserve.ts";
 import { purgeExpiredTokens } from "./store/tokens.ts";
-import { AuditRetention, auditRetentionPolicy } from "./store/audit_retention.ts";
 import { startBackupSchedule } from "./store/backup_schedule.ts";
+import { AuditRetention, auditRetentionPolicy } from "./store/audit_retention.ts";
 import { bumpAuthEpoch } from "./store/auth_epoch.ts";
 import { VERSION_STRING } from "./version.ts";
 import { resolveServerTls, type TlsResolution } from "./tls/server_tls.ts";
@@ -78,7 +79,16 @@ export interface ServeIo {
   onRestart?: () => void;
   /** Restarting: log the listening address instead of printing it again. */
   restarting?: boolean;
+  /**
+   * Stdout goes to a kept log (systemd's journal): a generated first password
+   * is written to {@linkcode INITIAL_PASSWORD_FILE} in the data directory
+   * (0600) instead of being printed.
+   */
+  toJournal?: boolean;
 }
+
+/** The file that holds a generated first password when stdout is a kept log. */
+export const INITIAL_PASSWORD_FILE = "initial-admin-password";
 
 /** Longest a shutdown waits for sessions and the HTTP server. */
 export const SHUTDOWN_TIMEOUT_MS = 4000;
@@ -120,7 +130,16 @@ export async function startServer(command: ServeCommand, io: ServeIo): Promise<R
         : await readPasswordFile(command.adminPasswordFile),
     );
     if (result.created) {
-      if (result.generatedPassword !== null) {
+      if (result.generatedPassword !== null && io.toJournal === true) {
+        // The journal keeps what it is given: the password goes to a file only root reads.
+        const file = join(command.dataDir, INITIAL_PASSWORD_FILE);
+        await Deno.writeTextFile(file, result.generatedPassword + "\n", { mode: 0o600 });
+        await Deno.chmod(file, 0o600);
+        io.print(
+          `First start: created administrator "${result.username}"; its password is in ${file} ` +
+            "(mode 0600). Log in, change it, then delete the file.",
+        );
+      } else if (result.generatedPassword !== null) {
         io.print(
           `First start: created administrator "${result.username}" with password: ${result.generatedPassword}`,
         );
@@ -223,15 +242,15 @@ export async function startServer(command: ServeCommand, io: ServeIo): Promise<R
     if (fingerprint) io.print(fingerprint);
     io.print(`Listening on ${url}`);
   }
+  const backups = command.backupDir === null
+    ? null
+    : startBackupSchedule(store, { dir: command.backupDir, keep: command.backupKeep });
   // Old audit rows are exported and removed by the main thread, a minute after start and then every minute.
   const auditRetention = new AuditRetention(
     store.db,
     auditRetentionPolicy(command.dataDir, command.auditRetention),
   );
   auditRetention.start();
-  const backups = command.backupDir === null
-    ? null
-    : startBackupSchedule(store, { dir: command.backupDir, keep: command.backupKeep });
   let stopping: Promise<void> | null = null;
   return {
     url,

@@ -368,3 +368,35 @@ Deno.test("leosac serve: group names differing only by case (Staff, staff) still
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("leosac serve under systemd (JOURNAL_STREAM set): the first password goes to a 0600 file, not to the journal", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const run = await startCli(["--data", dir, "--listen", "127.0.0.1:0"], {
+      JOURNAL_STREAM: "8:12345",
+    });
+    try {
+      const file = join(dir, "initial-admin-password");
+      const line = run.stdoutLines.find((l) => l.startsWith("First start:"));
+      assert.equal(
+        line,
+        `First start: created administrator "admin"; its password is in ${file} (mode 0600). ` +
+          "Log in, change it, then delete the file.",
+      );
+      assert.equal((await Deno.stat(file)).mode! & 0o777, 0o600);
+      const password = (await Deno.readTextFile(file)).trim();
+      assert.ok(!run.stdoutLines.some((l) => l.includes(password)), "not printed");
+      await using client = await TestClient.connect(run.url.replace("http:", "ws:") + "websocket");
+      await client.login("admin", password);
+    } finally {
+      assert.equal((await stop(run)).code, 0);
+    }
+    assert.ok(
+      !(await run.stderr()).includes(
+        (await Deno.readTextFile(join(dir, "initial-admin-password"))).trim(),
+      ),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

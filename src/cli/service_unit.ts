@@ -64,8 +64,9 @@ export function renderUnit(options: UnitOptions = {}): string {
   return `# Leosac for Deno: the access controller as a systemd service.
 # Install with: leosac service install (or copy to /etc/systemd/system/), then
 #   systemctl daemon-reload && systemctl enable --now leosac
-# The TLS certificate's fingerprint and the first administrator's password are
-# printed once in: journalctl -u leosac
+# Each start prints the TLS certificate's fingerprint in: journalctl -u leosac
+# The first administrator's password is written (not to the journal) to
+#   /var/lib/leosac/initial-admin-password (0600): read it, log in, change it, delete it.
 [Unit]
 Description=Leosac access controller
 After=network-online.target
