@@ -12,7 +12,7 @@ import {
 
 const NAME = "data/attributes/name";
 
-Deno.test("group.create makes the creator an ADMIN member and audits both events", async () => {
+Deno.test("group.create makes a creator below Manager an ADMIN member and audits both events", async () => {
   await using w = await startWorld();
   const content = ok(
     await w.user.request("group.create", { attributes: { name: "night-shift", description: "N" } }),
@@ -36,6 +36,17 @@ Deno.test("group.create makes the creator an ADMIN member and audits both events
   assert.equal(joined?.event_mask, auditMask(AUDIT_EVENT.GROUP_MEMBERSHIP_JOINED));
   assert.equal(joined?.target_id, w.userId);
   assert.equal(joined?.target2_id, group.id);
+  assert.match(String(joined?.description), /joined it as Administrator/);
+});
+
+Deno.test("group.create by a Manager or above adds no member: no door access nobody chose", async () => {
+  await using w = await startWorld();
+  const group = ok(await w.admin.request("group.create", { attributes: { name: "day-shift" } }))
+    .data;
+  assert.deepEqual(group.relationships.memberships, { data: null });
+  ok(await w.admin.request("group.update", { group_id: group.id, attributes: { name: "days" } }));
+  const rows = await readAuditRows(w.server);
+  assert.equal(rows.filter((r) => r.kind === AUDIT_KIND.USER_GROUP_MEMBERSHIP).length, 0);
 });
 
 Deno.test("group.create validates the name like Leosac", async () => {
@@ -85,7 +96,11 @@ Deno.test("group.read lists only readable groups; single reads check membership"
 Deno.test("group.read hides memberships the caller may not read and sends {data: null} when empty", async () => {
   await using w = await startWorld();
   const group = ok(await w.admin.request("group.create", { attributes: { name: "staff" } })).data;
-  const adminMembership = group.relationships.memberships.data[0].id;
+  const adminMembership = ok(
+    await w.admin.request("user-group-membership.create", {
+      attributes: { group_id: group.id, user_id: 1, rank: 2 },
+    }),
+  ).data.id;
   ok(
     await w.admin.request("user-group-membership.create", {
       attributes: { group_id: group.id, user_id: w.userId, rank: 0 },

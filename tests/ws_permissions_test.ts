@@ -290,6 +290,8 @@ const ROWS: Record<string, Row> = {
   get_logs: { allow: SUPERVISOR, content: () => ({ p: 0, ps: 5 }) },
   // The test server's restart hook does nothing.
   restart: { allow: ADMIN, content: none },
+  // A dry run (the default): a plan, nothing written.
+  "people.import": { allow: ADMIN, content: () => ({ csv: "username\nimported-person\n" }) },
   check_update: { allow: MANAGER, content: none },
   get_pending_update: { allow: MANAGER, content: none },
   get_update_history: { allow: MANAGER, content: none },
@@ -384,6 +386,10 @@ async function startWorld(): Promise<World> {
   const groupId = await idOf(admin, "group.create", { attributes: { name: "G-group" } });
   const bobInG = await idOf(admin, "user-group-membership.create", {
     attributes: { group_id: groupId, user_id: ids.bob, rank: 0 },
+  });
+  // Creating a group does not make an administrator a member: joined by choice.
+  await idOf(admin, "user-group-membership.create", {
+    attributes: { group_id: groupId, user_id: 1, rank: 2 },
   });
   const cardId = await idOf(admin, "credential.create", cardContent(ids.bob));
   const pinId = await idOf(admin, "credential.create", {

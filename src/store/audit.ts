@@ -75,6 +75,7 @@ export const AUDIT_EVENT = {
   DEVICE_UPDATED: 48,
   DEVICE_DELETED: 49,
   LOGIN_FAILED: 50,
+  LOGIN_SUCCEEDED: 51,
 } as const;
 /** An audit event ordinal. */
 export type AuditEvent = typeof AUDIT_EVENT[keyof typeof AUDIT_EVENT];

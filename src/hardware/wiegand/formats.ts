@@ -29,6 +29,13 @@ import {
   parityPositions,
   type ParitySpec,
 } from "../../shared/card_id.js";
+import {
+  CORPORATE_1000_35_DEFINITION,
+  CORPORATE_1000_48_DEFINITION,
+  H10302_DEFINITION,
+  H10304_DEFINITION,
+  WIEGAND_34_DEFINITION,
+} from "../../shared/card_formats.js";
 
 /** Longest frame the assembler and decoder accept. */
 export const MAX_FRAME_BITS = 128;
@@ -240,89 +247,29 @@ export function rawFormat(length?: number): WiegandFormat {
   };
 }
 
-function positionsWhere(from: number, to: number, keep: (p: number) => boolean): number[] {
-  const out: number[] = [];
-  for (let p = from; p <= to; p++) if (keep(p)) out.push(p);
-  return out;
-}
-
 /** 26-bit HID H10301: even parity over bits 1-12, odd over 13-24, facility 8, number 16. */
 export const H10301: WiegandFormat = defineFormat(H10301_DEFINITION);
 
 /** 34-bit (HID H10306 / N10002 layout): facility 16, number 16, even/odd halves. */
-export const WIEGAND_34: WiegandFormat = defineFormat({
-  name: "34-bit",
-  length: 34,
-  facility: { start: 1, length: 16 },
-  number: { start: 17, length: 16 },
-  parity: [{ bit: 0, kind: "even", start: 1, length: 16 }, {
-    bit: 33,
-    kind: "odd",
-    start: 17,
-    length: 16,
-  }],
-});
+export const WIEGAND_34: WiegandFormat = defineFormat(WIEGAND_34_DEFINITION);
 
 /**
- * 35-bit HID Corporate 1000: company 12 bits, number 20 bits. Bit 1 is even parity
- * over bits 2..33 not ≡ 1 (mod 3); bit 34 odd parity over bits 1..33 not ≡ 0 (mod 3);
- * bit 0 odd parity over the whole frame.
+ * 35-bit HID Corporate 1000: company 12 bits, number 20 bits (the parity rules are
+ * in `src/shared/card_formats.js`).
  */
-export const CORPORATE_1000_35: WiegandFormat = defineFormat({
-  name: "Corporate-1000-35",
-  length: 35,
-  facility: { start: 2, length: 12 },
-  number: { start: 14, length: 20 },
-  parity: [
-    { bit: 1, kind: "even", positions: positionsWhere(2, 33, (p) => p % 3 !== 1) },
-    { bit: 34, kind: "odd", positions: positionsWhere(1, 33, (p) => p % 3 !== 0) },
-    { bit: 0, kind: "odd", start: 1, length: 34 },
-  ],
-});
+export const CORPORATE_1000_35: WiegandFormat = defineFormat(CORPORATE_1000_35_DEFINITION);
 
 /** 37-bit HID H10304: facility 16, number 19; even parity over 1-18, odd over 18-35. */
-export const H10304: WiegandFormat = defineFormat({
-  name: "H10304",
-  length: 37,
-  facility: { start: 1, length: 16 },
-  number: { start: 17, length: 19 },
-  parity: [{ bit: 0, kind: "even", start: 1, length: 18 }, {
-    bit: 36,
-    kind: "odd",
-    start: 18,
-    length: 18,
-  }],
-});
+export const H10304: WiegandFormat = defineFormat(H10304_DEFINITION);
 
 /** 37-bit HID H10302 (no facility): number 35 bits; same parity as H10304. */
-export const H10302: WiegandFormat = defineFormat({
-  name: "H10302",
-  length: 37,
-  number: { start: 1, length: 35 },
-  parity: [{ bit: 0, kind: "even", start: 1, length: 18 }, {
-    bit: 36,
-    kind: "odd",
-    start: 18,
-    length: 18,
-  }],
-});
+export const H10302: WiegandFormat = defineFormat(H10302_DEFINITION);
 
 /**
- * 48-bit HID Corporate 1000: company 22 bits, number 23 bits. Bit 1 is even parity
- * over bits 3..46 not ≡ 2 (mod 3); bit 47 odd parity over bits 2..45 not ≡ 1 (mod 3);
- * bit 0 odd parity over the whole frame.
+ * 48-bit HID Corporate 1000: company 22 bits, number 23 bits (the parity rules are
+ * in `src/shared/card_formats.js`).
  */
-export const CORPORATE_1000_48: WiegandFormat = defineFormat({
-  name: "Corporate-1000-48",
-  length: 48,
-  facility: { start: 2, length: 22 },
-  number: { start: 24, length: 23 },
-  parity: [
-    { bit: 1, kind: "even", positions: positionsWhere(3, 46, (p) => p % 3 !== 2) },
-    { bit: 47, kind: "odd", positions: positionsWhere(2, 45, (p) => p % 3 !== 1) },
-    { bit: 0, kind: "odd", start: 1, length: 47 },
-  ],
-});
+export const CORPORATE_1000_48: WiegandFormat = defineFormat(CORPORATE_1000_48_DEFINITION);
 
 /** Raw frames of any length (no parity); put it last as a catch-all. */
 export const RAW: WiegandFormat = rawFormat();

@@ -5,6 +5,7 @@
  * @module
  */
 import { BadRequestError, NotFoundError } from "../../../errors.ts";
+import { groupRankName } from "../../../shared/ranks.js";
 import { AUDIT_EVENT, AUDIT_KIND, auditMask } from "../../../store/audit.ts";
 import { getGroup } from "../../../store/groups.ts";
 import { createMembership, getMembershipOf } from "../../../store/memberships.ts";
@@ -42,7 +43,7 @@ export const membershipCreate = defineEndpoint({
         authorId: actor.userId,
         targetId: userId,
         target2Id: groupId,
-        description: `User ${user.username} joined group ${group.name} with rank ${rank}.`,
+        description: `User ${user.username} joined group ${group.name} as ${groupRankName(rank)}.`,
         after: membershipSnapshot(created),
       });
       return created;

@@ -5,6 +5,7 @@
  * @module
  */
 import { NotFoundError } from "../../../errors.ts";
+import { groupRankName } from "../../../shared/ranks.js";
 import { AUDIT_EVENT, AUDIT_KIND, auditMask } from "../../../store/audit.ts";
 import { updateMembershipRank } from "../../../store/memberships.ts";
 import { defineEndpoint } from "../../endpoint.ts";
@@ -53,8 +54,9 @@ export const membershipUpdate = defineEndpoint({
         authorId: actor.userId,
         targetId: membership.userId,
         target2Id: membership.groupId,
-        description:
-          `Rank of user ${names.user} in group ${names.group} changed from ${membership.rank} to ${rank}.`,
+        description: `User ${names.user} in group ${names.group} changed from ${
+          groupRankName(membership.rank)
+        } to ${groupRankName(rank)}.`,
         before: membershipSnapshot(membership),
         after: membershipSnapshot(after),
       });

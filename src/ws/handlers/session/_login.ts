@@ -62,3 +62,18 @@ export function auditLoginFailure(
     description: `Failed login ${who} from ${ctx.session.remote}.`,
   });
 }
+
+/**
+ * Writes the audit row of a successful password login (a `UserEvent`, so the
+ * UI's "Users and logins" view shows logins beside failed ones, not only as
+ * API calls).
+ */
+export function auditLoginSuccess(ctx: EndpointContext<never, "logins">, user: User): void {
+  ctx.audit({
+    kind: AUDIT_KIND.USER,
+    mask: auditMask(AUDIT_EVENT.LOGIN_SUCCEEDED),
+    authorId: user.id,
+    targetId: user.id,
+    description: `${user.username} logged in from ${ctx.session.remote}.`,
+  });
+}

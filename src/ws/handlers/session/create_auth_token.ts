@@ -15,6 +15,7 @@ import { defineEndpoint } from "../../endpoint.ts";
 import { object, str } from "../../validate.ts";
 import {
   auditLoginFailure,
+  auditLoginSuccess,
   checkAccountUsable,
   INVALID_CREDENTIALS,
   MAX_PASSWORD_LENGTH,
@@ -69,6 +70,7 @@ export const createAuthToken = defineEndpoint({
       expiresAt: record.expiresAt,
       validity: user.validity,
     });
+    auditLoginSuccess(ctx, user);
     return { status: 0, user_id: user.id, token };
   },
 });
