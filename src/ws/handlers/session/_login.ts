@@ -10,6 +10,9 @@ import { hashUsername } from "../../../store/secrets.ts";
 import type { User } from "../../../store/users.ts";
 import { isValidAt } from "../../../policy/validity.ts";
 import type { EndpointContext } from "../../endpoint.ts";
+import { logger } from "../../../log.ts";
+
+const log = logger("ws");
 
 /** Longest accepted password. */
 export const MAX_PASSWORD_LENGTH = 1024;
@@ -69,11 +72,20 @@ export function auditLoginFailure(
  * API calls).
  */
 export function auditLoginSuccess(ctx: EndpointContext<never, "logins">, user: User): void {
-  ctx.audit({
-    kind: AUDIT_KIND.USER,
-    mask: auditMask(AUDIT_EVENT.LOGIN_SUCCEEDED),
-    authorId: user.id,
-    targetId: user.id,
-    description: `${user.username} logged in from ${ctx.session.remote}.`,
-  });
+  try {
+    ctx.audit({
+      kind: AUDIT_KIND.USER,
+      mask: auditMask(AUDIT_EVENT.LOGIN_SUCCEEDED),
+      authorId: user.id,
+      targetId: user.id,
+      description: `${user.username} logged in from ${ctx.session.remote}.`,
+    });
+  } catch (error) {
+    // A login never depends on a write (a full disk, a lost file): the call's own
+    // audit row waits in the audit writer; this one is only logged.
+    log.warn("The login of user {userId} could not be recorded: {error}", {
+      userId: user.id,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 }
