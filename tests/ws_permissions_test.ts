@@ -189,6 +189,7 @@ const ROWS: Record<string, Row> = {
   },
   "user.read": { allow: VIEWER, content: (w) => ({ user_id: w.ids.bob }) },
   "user.list": { allow: LOGGED_IN, content: () => ({ q: "b" }) },
+  "user.access": { allow: VIEWER, content: (w) => ({ user_id: w.ids.bob }) },
   "user.update": {
     allow: MANAGER,
     content: (w) => ({ user_id: w.ids.bob, attributes: { firstname: `Bob${seq()}` } }),

@@ -89,6 +89,8 @@ export const PERMISSIONS = {
     a.rank >= USER_RANK.VIEWER || self(a, t) ||
     (t.userId !== undefined && rel.sharesGroup(a.userId, t.userId)),
   USER_READ_EMAIL: (a, t) => a.rank >= USER_RANK.VIEWER || self(a, t),
+  /** Which doors a person opens and why (`user.access`): themselves, or viewer and up. */
+  USER_ACCESS: (a, t) => a.rank >= USER_RANK.VIEWER || self(a, t),
   USER_UPDATE: (a, t) => self(a, t) || managesUser(a, t),
   USER_UPDATE_RANK: (a, t) => managesUser(a, t) && !self(a, t) || a.rank >= USER_RANK.ADMIN,
   /** Granting manager or above. */

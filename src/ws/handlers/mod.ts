@@ -18,6 +18,7 @@ import { userDelete } from "./user/delete.ts";
 import { userRead } from "./user/read.ts";
 import { userUpdate } from "./user/update.ts";
 import { userList } from "./user/list.ts";
+import { userAccessEndpoint } from "./user/access.ts";
 import { groupCreate } from "./group/create.ts";
 import { groupDelete } from "./group/delete.ts";
 import { groupRead } from "./group/read.ts";
@@ -97,6 +98,7 @@ export const DECLARATIONS: readonly AnyEndpoint[] = [
   userUpdate,
   userList,
   userDelete,
+  userAccessEndpoint,
   groupCreate,
   groupRead,
   groupList,
