@@ -312,6 +312,7 @@ const ROWS: Record<string, Row> = {
   "search.user_username": { allow: VIEWER, content: () => ({ partial_name: "b" }) },
   "search.hardware_name": { allow: SUPERVISOR, content: () => ({ partial_name: "" }) },
   access_overview: { allow: VIEWER, content: none },
+  "hardware.warnings": { allow: VIEWER, content: none },
 
   "events.subscribe": { allow: VIEWER, content: () => ({ categories: ["door"] }) },
   "events.unsubscribe": { allow: LOGGED_IN, content: none },

@@ -25,6 +25,7 @@ import { doorHardwareKey, DoorRuntime } from "./door_runtime.ts";
 import { createAntipassbackWriter, createFactsReader, type FactsReader } from "./facts.ts";
 import type { Hardware } from "./hardware.ts";
 import {
+  type ChipSummary,
   CONTROLLER_ERROR,
   ControllerError,
   type ControllerEvent,
@@ -121,6 +122,9 @@ export class Controller {
     return [...this.#readers.values()].map((r) => r.runtime);
   }
 
+  /** The last reload's warnings. */
+  #warnings: string[] = [];
+
   /**
    * Re-reads the wiring: doors and readers whose lines or timings changed are
    * reopened, the others keep their state (mode changes are applied as steps).
@@ -198,7 +202,18 @@ export class Controller {
     this.#tickSchedules();
     this.#options.onWiring?.(this.safeOutputs());
     for (const warning of warnings) log.warn("Wiring: {warning}", { warning });
+    this.#warnings = warnings;
     return { doors: this.#doors.size, readers: this.#readers.size, warnings };
+  }
+
+  /** The problems the last {@linkcode reload} found (the UI shows them on device and door pages). */
+  warnings(): string[] {
+    return [...this.#warnings];
+  }
+
+  /** The chips device configurations may name ({@linkcode Hardware.chips}). */
+  chips(): ChipSummary[] {
+    return this.#options.hardware.chips?.() ?? [];
   }
 
   /** Every output and its safe level. */

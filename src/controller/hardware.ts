@@ -8,9 +8,10 @@
  *
  * @module
  */
-import { openChardevChip } from "../hardware/chardev/chardev_chip.ts";
+import { listChips, openChardevChip } from "../hardware/chardev/chardev_chip.ts";
 import { LineRegistry } from "../hardware/chardev/line_registry.ts";
 import { SimChip } from "../hardware/sim/sim_chip.ts";
+import { ERRNO, GpioError } from "../hardware/types.ts";
 import type {
   ChipInfo,
   GpioChip,
@@ -20,10 +21,13 @@ import type {
   OutputLine,
   OutputOptions,
 } from "../hardware/types.ts";
-import type { HardwareKind } from "./protocol.ts";
+import type { ChipSummary, HardwareKind } from "./protocol.ts";
 
 /** Mirror value of a line no output drives. */
 export const MIRROR_UNDRIVEN = -1;
+
+/** The kernel name the simulated chip answers to in device configurations. */
+export const SIM_CHIP_NAME = "gpiochip0";
 
 /** Default number of simulated lines. */
 export const DEFAULT_SIM_LINES = 64;
@@ -34,6 +38,11 @@ export interface Hardware {
   chip(name: string): GpioChip;
   /** The simulated chip, in sim mode (for `hardware.simulate`); else null. */
   readonly sim: SimChip | null;
+  /**
+   * The chips device configurations may name, by kernel name. The simulated
+   * chip answers as `gpiochip0` (the name device configurations default to).
+   */
+  chips?(): ChipSummary[];
   /** Releases every line and chip. */
   close(): Promise<void>;
 }
@@ -83,8 +92,19 @@ export function createHardware(kind: HardwareKind, options: HardwareOptions = {}
   const mirror = options.mirror ?? null;
   const chip: GpioChip = mirror === null ? sim : mirroredChip(sim, mirror);
   return {
-    chip: () => chip,
+    chip(name: string): GpioChip {
+      // Only the one simulated chip exists: a line on "gpiochip9" cannot be wired.
+      if (name.replace(/^\/dev\//, "") !== SIM_CHIP_NAME) {
+        throw new GpioError(
+          ERRNO.ENOENT,
+          `chip "${name}" does not exist (the simulated controller has ${SIM_CHIP_NAME} only)`,
+          { chip: name },
+        );
+      }
+      return chip;
+    },
     sim,
+    chips: () => [{ name: SIM_CHIP_NAME, lines: sim.info().lines }],
     close: () => sim.close(),
   };
 }
@@ -106,6 +126,13 @@ function chardevHardware(lineRegistry: SharedArrayBuffer | null): Hardware {
       return chip;
     },
     sim: null,
+    chips(): ChipSummary[] {
+      try {
+        return listChips().map((c) => ({ name: c.path.replace(/^.*\//, ""), lines: c.lines }));
+      } catch {
+        return []; // no /dev to read: nothing can be checked
+      }
+    },
     async close(): Promise<void> {
       await Promise.all([...chips.values()].map((chip) => chip.close()));
       chips.clear();

@@ -75,6 +75,10 @@ export type ControllerRequest =
   | { type: "door.open"; doorId: number; authorId: number | null; durationMs?: number }
   | { type: "door.set_mode"; doorId: number; mode: DoorMode; authorId: number | null }
   | { type: "simulate"; simulate: SimulateAction }
+  /** The GPIO chips the controller has (to check wiring against). */
+  | { type: "chips" }
+  /** The problems the last wiring reload found (what the server log says). */
+  | { type: "wiring.warnings" }
   /** Test hook: throws inside the worker's event loop (uncaught, reported as `fatal`). */
   | { type: "debug.crash" }
   /** Test hook: blocks the worker's event loop for `ms`. */
@@ -91,6 +95,8 @@ export type PortRequest = Exclude<ControllerRequest, { type: "stop" }>;
 const PORT_REQUEST_TYPES: ReadonlySet<string> = new Set<PortRequest["type"]>([
   "ping",
   "reload",
+  "chips",
+  "wiring.warnings",
   "door.status",
   "door.open",
   "door.set_mode",
@@ -130,6 +136,12 @@ export interface ReloadResult {
   warnings: string[];
 }
 
+/** A GPIO chip the controller has: its kernel name (`gpiochip0`) and line count. */
+export interface ChipSummary {
+  name: string;
+  lines: number;
+}
+
 /** The reply value of `door.open`. */
 export interface DoorOpenResult {
   opened: boolean;
@@ -150,6 +162,8 @@ export interface ReplyValues {
   init: ReloadResult;
   ping: { pong: true };
   reload: ReloadResult;
+  chips: ChipSummary[];
+  "wiring.warnings": string[];
   "door.status": DoorStatus[];
   "door.open": DoorOpenResult;
   "door.set_mode": DoorStatus;

@@ -36,6 +36,10 @@ export async function handleRequest(
       return { pong: true };
     case "reload":
       return await controller.reload();
+    case "chips":
+      return controller.chips();
+    case "wiring.warnings":
+      return controller.warnings();
     case "door.status":
       return controller.status(request.doorId);
     case "door.open":

@@ -79,6 +79,8 @@ import { antipassbackForgive } from "./antipassback/forgive.ts";
 import { eventsSubscribe } from "./events/subscribe.ts";
 import { eventsUnsubscribe } from "./events/unsubscribe.ts";
 import { hardwareSimulate } from "./hardware/simulate.ts";
+import { hardwareWarnings } from "./hardware/warnings.ts";
+import { peopleImport } from "./people/import.ts";
 import { accessOverviewEndpoint } from "./access/overview.ts";
 import { buzzerRead, gpioRead, ledRead, wiegandReaderRead } from "./device/read.ts";
 import { buzzerCreate, gpioCreate, ledCreate, wiegandReaderCreate } from "./device/create.ts";
@@ -160,6 +162,7 @@ export const DECLARATIONS: readonly AnyEndpoint[] = [
   eventsUnsubscribe,
   hardwareSimulate,
   accessOverviewEndpoint,
+  hardwareWarnings,
   gpioRead,
   gpioCreate,
   gpioUpdate,

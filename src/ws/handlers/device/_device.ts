@@ -34,6 +34,8 @@ import {
   getDeviceByName,
   listDevicesByType,
 } from "../../../store/devices.ts";
+import type { ChipSummary } from "../../../controller/protocol.ts";
+import type { ControllerPort } from "../../../controller/port.ts";
 import type { EndpointContext } from "../../endpoint.ts";
 import type { Decoder } from "../../validate.ts";
 import { READER_ROLES, resolveRef, usesOf } from "../_device_refs.ts";
@@ -128,6 +130,48 @@ export function checkName(
 }
 
 /** gpio: a line offset, no other gpio on the same line, a direction its users accept. */
+/**
+ * The chips the controller has, asked only for a GPIO line (`gpio` family);
+ * null when there is no controller (no hardware) or it does not answer: then
+ * nothing is checked, and the wiring warnings say what could not be opened.
+ */
+export async function controllerChips(
+  ctx: { controller: ControllerPort | null },
+  type: DeviceType,
+): Promise<ChipSummary[] | null> {
+  if (type !== "gpio" || ctx.controller === null) return null;
+  try {
+    const chips = await ctx.controller.request({ type: "chips" });
+    return Array.isArray(chips) && chips.length > 0 ? chips as ChipSummary[] : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Refuses a line the controller cannot have: a chip it does not have, or an
+ * offset past the chip's last line (in simulated mode too, where any chip
+ * name used to be taken).
+ */
+function checkChip(config: GpioConfig, chips: readonly ChipSummary[]): void {
+  const line = gpioLine(config);
+  const name = line.chip.replace(/^\/dev\//, "");
+  const chip = chips.find((c) => c.name === name);
+  const have = chips.map((c) => `${c.name} (lines 0 to ${c.lines - 1})`).join(", ");
+  if (chip === undefined) {
+    throw new ValidationError(
+      `This controller has no chip ${name}. It has ${have}.`,
+      ATTR + "device",
+    );
+  }
+  if (line.offset >= chip.lines) {
+    throw new ValidationError(
+      `Chip ${name} has no line ${line.offset}: its lines are 0 to ${chip.lines - 1}.`,
+      ATTR + "offset",
+    );
+  }
+}
+
 function checkGpio(db: DatabaseSync, config: GpioConfig, self: Device | undefined): void {
   const line = gpioLine(config);
   if (line.offset < 0) throw new ValidationError("A line offset is required.", ATTR + "offset");
@@ -158,7 +202,13 @@ function checkGpio(db: DatabaseSync, config: GpioConfig, self: Device | undefine
  * attributes over `self`'s config, references resolved, checked by
  * {@linkcode parseDeviceConfig}.
  */
-export function buildConfig(db: DatabaseSync, type: DeviceType, attrs: Obj, self?: Device): Obj {
+export function buildConfig(
+  db: DatabaseSync,
+  type: DeviceType,
+  attrs: Obj,
+  self?: Device,
+  chips: readonly ChipSummary[] | null = null,
+): Obj {
   const doc: Obj = {
     ...(self === undefined ? initialConfig(type) : storedConfig(self)),
     ...configPatch(type, attrs),
@@ -174,7 +224,10 @@ export function buildConfig(db: DatabaseSync, type: DeviceType, attrs: Obj, self
     }
   }
   const typed = parseDeviceConfig(type, doc);
-  if (typed.type === "gpio") checkGpio(db, typed.config, self);
+  if (typed.type === "gpio") {
+    checkGpio(db, typed.config, self);
+    if (chips !== null) checkChip(typed.config, chips);
+  }
   if (typed.type === "wiegand-reader") {
     const { gpioLowId, gpioHighId } = typed.config;
     const d0 = gpioLowId === null ? undefined : getDevice(db, gpioLowId);

@@ -12,6 +12,7 @@ import {
   boolAttr,
   buildConfig,
   checkName,
+  controllerChips,
   DEVICE_FAMILIES,
   deviceCreate,
   namesOf,
@@ -27,11 +28,12 @@ const [gpio, reader, led, buzzer] = DEVICE_FAMILIES.map((family) =>
     audit: "always",
     wiring: true,
     decode: deviceCreate,
-    handle(ctx, { attributes }) {
+    async handle(ctx, { attributes }) {
       const db = ctx.store.db;
+      const chips = await controllerChips(ctx, family.kind.type);
       const device = ctx.transaction(() => {
         const name = checkName(db, attributes, undefined)!;
-        const config = buildConfig(db, family.kind.type, attributes, undefined);
+        const config = buildConfig(db, family.kind.type, attributes, undefined, chips);
         const enabled = boolAttr(attributes, "enabled") ?? true;
         const created = createDevice(db, { name, type: family.kind.type, enabled, config });
         auditDevice(ctx, "CREATED", created, null, created);

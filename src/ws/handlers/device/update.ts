@@ -13,6 +13,7 @@ import {
   boolAttr,
   buildConfig,
   checkName,
+  controllerChips,
   DEVICE_FAMILIES,
   deviceUpdate,
   find,
@@ -31,13 +32,14 @@ const [gpio, reader, led, buzzer] = DEVICE_FAMILIES.map((family) => {
     audit: "always",
     wiring: true,
     decode,
-    handle(ctx, { id, attributes, version }) {
+    async handle(ctx, { id, attributes, version }) {
       const db = ctx.store.db;
+      const chips = await controllerChips(ctx, family.kind.type);
       const device = ctx.transaction(() => {
         const before = find(db, family.kind, id);
         checkVersion(db, "device", before.id, version);
         const name = checkName(db, attributes, before);
-        const config = buildConfig(db, family.kind.type, attributes, before);
+        const config = buildConfig(db, family.kind.type, attributes, before, chips);
         const enabled = boolAttr(attributes, "enabled");
         const updated = updateDevice(db, before.id, {
           ...(name === undefined ? {} : { name }),
