@@ -12,6 +12,7 @@ import { AUDIT_USAGE, runAuditVerify } from "./src/cli/audit.ts";
 import { ADMIN_USAGE, RECHECK_SESSIONS_SIGNAL, runResetPassword } from "./src/cli/admin.ts";
 import { BACKUP_USAGE, runBackup, runRestore } from "./src/cli/backup.ts";
 import { runServiceInstall, SERVICE_USAGE } from "./src/cli/service.ts";
+import { PEOPLE_USAGE, runExportPeople, runImportPeople } from "./src/cli/people.ts";
 import { logger, printLine, setupLogging } from "./src/log.ts";
 import { startServer } from "./src/server.ts";
 import { acquireDataLock, type DataLock } from "./src/store/lock.ts";
@@ -28,12 +29,14 @@ export async function main(args: string[]): Promise<number> {
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     // One line: what is wrong and where the options are listed.
-    const help = ["simulate", "hardware", "backup", "service", "admin", "audit"].includes(
+    const help = ["simulate", "hardware", "backup", "service", "admin", "audit", "import"].includes(
         args[0] ?? "",
       )
       ? `leosac ${args[0]} --help`
       : args[0] === "restore"
       ? "leosac backup --help"
+      : args[0] === "export"
+      ? "leosac import --help"
       : "leosac --help";
     printError(`leosac: ${error.message} (${help} lists the options)`);
     return 2;
@@ -52,6 +55,8 @@ export async function main(args: string[]): Promise<number> {
         ? ADMIN_USAGE
         : command.topic === "audit"
         ? AUDIT_USAGE
+        : command.topic === "people"
+        ? PEOPLE_USAGE
         : USAGE,
     );
     return 0;
@@ -67,6 +72,18 @@ export async function main(args: string[]): Promise<number> {
   if (command.command === "restore") return runRestore(command, cliIo);
   if (command.command === "admin-reset-password") return await runResetPassword(command, cliIo);
   if (command.command === "service-install") return await runServiceInstall(command, cliIo);
+  if (command.command === "import-people" || command.command === "export-people") {
+    const people = {
+      ...cliIo,
+      progress: {
+        write: (text: string) => Deno.stderr.writeSync(new TextEncoder().encode(text)),
+        isTerminal: Deno.stderr.isTerminal(),
+      },
+    };
+    return command.command === "import-people"
+      ? await runImportPeople(command, people)
+      : await runExportPeople(command, people);
+  }
   if (command.command === "audit-verify") {
     return runAuditVerify(command, { print: printLine, error: printError });
   }

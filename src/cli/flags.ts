@@ -24,6 +24,7 @@ import { DEFAULT_BACKUP_KEEP, MAX_BACKUP_KEEP } from "../store/backup_schedule.t
 import { type BackupCommand, parseBackupFlags, type RestoreCommand } from "./backup.ts";
 import { parseServiceFlags, type ServiceInstallCommand } from "./service.ts";
 import { parseAdminFlags, type ResetPasswordCommand } from "./admin.ts";
+import { type ExportPeopleCommand, type ImportPeopleCommand, parsePeopleFlags } from "./people.ts";
 
 export { UsageError };
 
@@ -74,7 +75,7 @@ export interface ServeCommand extends LogFlags {
 export interface InfoCommand {
   command: "help" | "version";
   /** The command whose help is asked for. */
-  topic?: "simulate" | "hardware" | "audit" | "backup" | "service" | "admin";
+  topic?: "simulate" | "hardware" | "audit" | "backup" | "service" | "admin" | "people";
 }
 
 /** Every parsed command. */
@@ -87,7 +88,9 @@ export type Command =
   | BackupCommand
   | RestoreCommand
   | ServiceInstallCommand
-  | ResetPasswordCommand;
+  | ResetPasswordCommand
+  | ImportPeopleCommand
+  | ExportPeopleCommand;
 
 /** The environment variables the CLI reads (passed in by main.ts). */
 export interface CliEnv {
@@ -104,6 +107,7 @@ export const USAGE = `Usage: leosac [serve] [options]
        leosac backup --data DIR --out FILE | restore --data DIR --from FILE  (see leosac backup --help)
        leosac admin reset-password --data DIR [--user NAME] [--enable]  (see leosac admin --help)
        leosac service install [options]         (see leosac service --help)
+       leosac import|export people FILE.csv [--data DIR]  (see leosac import --help)
        leosac --help | --version
 
 Runs the Leosac access controller: the web UI and WebSocket API over HTTP(S),
@@ -213,6 +217,10 @@ export function parseFlags(args: string[], env: CliEnv = {}): Command {
   if (args[0] === "service") {
     const parsed = parseServiceFlags(args.slice(1));
     return parsed.command === "help" ? { command: "help", topic: "service" } : parsed;
+  }
+  if (args[0] === "import" || args[0] === "export") {
+    const parsed = parsePeopleFlags(args[0], args.slice(1), DEFAULT_DATA_DIR);
+    return parsed.command === "help" ? { command: "help", topic: "people" } : parsed;
   }
   if (args[0] === "admin") {
     const parsed = parseAdminFlags(args.slice(1));

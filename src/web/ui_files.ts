@@ -55,6 +55,7 @@ import peopleJs from "./ui/js/pages/people.js" with { type: "text" };
 import peopleCommonJs from "./ui/js/pages/people/common.js" with { type: "text" };
 import peopleCredentialsJs from "./ui/js/pages/people/credentials.js" with { type: "text" };
 import peopleGroupJs from "./ui/js/pages/people/group.js" with { type: "text" };
+import peopleImportJs from "./ui/js/pages/people/import.js" with { type: "text" };
 import peopleMembershipsJs from "./ui/js/pages/people/memberships.js" with { type: "text" };
 import peopleUserJs from "./ui/js/pages/people/user.js" with { type: "text" };
 import statusJs from "../shared/status.js" with { type: "text" };
@@ -116,6 +117,7 @@ const BODIES: ReadonlyArray<readonly [string, string]> = [
   ["/js/pages/people/common.js", peopleCommonJs],
   ["/js/pages/people/credentials.js", peopleCredentialsJs],
   ["/js/pages/people/group.js", peopleGroupJs],
+  ["/js/pages/people/import.js", peopleImportJs],
   ["/js/pages/people/memberships.js", peopleMembershipsJs],
   ["/js/pages/people/user.js", peopleUserJs],
   ["/js/shared/status.js", statusJs],

@@ -155,6 +155,8 @@ export const PERMISSIONS = {
   HARDWARE_WRITE: ADMIN,
   HARDWARE_SIMULATE: MANAGER,
   RESTART: ADMIN,
+  /** `people.import`: people, cards and groups from a CSV file. */
+  PEOPLE_IMPORT: ADMIN,
   SYSTEM_OVERVIEW: ANY,
 } as const satisfies Record<string, Rule>;
 

@@ -116,6 +116,7 @@ export const DECLARATIONS: readonly AnyEndpoint[] = [
   credentialList,
   credentialUpdate,
   credentialDelete,
+  peopleImport,
   scheduleCreate,
   scheduleRead,
   scheduleUpdate,

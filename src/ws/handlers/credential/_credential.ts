@@ -57,8 +57,10 @@ import {
 
 const CARD_ID_MESSAGE = "Card id must have aa:bb:cc:11 format.";
 const NB_BITS_MESSAGE = "Number of bits must be an integer from 1 to 128.";
-const PIN_MESSAGE = "PIN code must be 4 to 12 digits.";
-const PIN = /^\d{4,12}$/;
+/** Why a PIN is refused. */
+export const PIN_MESSAGE = "PIN code must be 4 to 12 digits.";
+/** A valid PIN code. */
+export const PIN = /^\d{4,12}$/;
 const UNBOUNDED: Validity = { enabled: true, start: null, end: null };
 const MUST = { wording: "Must be at most" } as const;
 

@@ -71,7 +71,7 @@ export function groupSnapshot(db: DatabaseSync, group: Group): Record<string, un
  *
  * @throws {ValidationError} with pointer `data/attributes/name`.
  */
-function checkName(name: string): string {
+export function checkName(name: string): string {
   if (name.length < 3 || name.length > 50) {
     throw new ValidationError("Length must be >=3 and <=50.", NAME_POINTER);
   }

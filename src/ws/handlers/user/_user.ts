@@ -44,7 +44,8 @@ export const USER_VIEW_ACTIONS = [
   "SCHEDULE_READ",
 ] as const satisfies readonly UserViewAction[];
 
-const USERNAME = /^[A-Za-z0-9._-]{1,64}$/;
+/** A valid username (Leosac's rule; the people import checks the same). */
+export const USERNAME = /^[A-Za-z0-9._-]{1,64}$/;
 const UNBOUNDED: Validity = { enabled: true, start: null, end: null };
 
 /** Serialises a user as a JSON:API resource, with what the caller may see. */
@@ -121,9 +122,12 @@ function rankAttr(attrs: Attributes): UserRank | undefined {
   }) as UserRank | undefined;
 }
 
+/** A plausible e-mail address (at most 254 characters are accepted). */
+export const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
 function emailAttr(attrs: Attributes): string | undefined {
   const email = textAttr(attrs, "email", 254);
-  if (email && !/^[^\s@]+@[^\s@]+$/.test(email)) {
+  if (email && !EMAIL.test(email)) {
     throw new ValidationError("Invalid e-mail address.", ATTR_POINTER + "email");
   }
   return email;

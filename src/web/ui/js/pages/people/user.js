@@ -19,6 +19,7 @@ import { fullName, header, mayEdit, USER } from "./common.js";
 import { keysetPager } from "../../keyset_pager.js";
 import { drawCredentials } from "./credentials.js";
 import { drawMemberships } from "./memberships.js";
+import { importPanel } from "./import.js";
 
 /** @typedef {import("../../types.js").Entity} Entity */
 /** @typedef {import("../../types.js").PageContext} PageContext */
@@ -77,6 +78,8 @@ export async function userList(view, ctx) {
       h("div", { class: "toolbar" }, filter),
       pager.element,
     ),
+    // Administrators (rank 4) may import a CSV file (`people.import`).
+    session.rank >= 4 ? importPanel(ctx, () => pager.reload()) : null,
   );
   await pager.reload();
 }
