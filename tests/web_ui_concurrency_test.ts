@@ -210,7 +210,7 @@ Deno.test({
       // refused, what they typed is kept.
       const description = second.getByLabel("Description");
       await description.fill("night shift");
-      await second.getByRole("button", { name: "Add Mon–Fri 08:00–18:00" }).click();
+      await second.getByRole("button", { name: "Add Mon–Fri 8:00 AM–6:00 PM" }).click();
       await save(second);
       await second.getByRole("alert").getByText(STALE_SCHEDULE).waitFor();
       assert.equal(await description.inputValue(), "night shift");

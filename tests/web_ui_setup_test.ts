@@ -231,7 +231,7 @@ Deno.test({
       await goTo(page, "Access rules");
       await page.getByRole("link", { name: "New schedule" }).click();
       await page.getByLabel("Name", { exact: true }).fill("office-hours");
-      await page.getByRole("button", { name: "Add Mon–Fri 08:00–18:00" }).click();
+      await page.getByRole("button", { name: "Add Mon–Fri 8:00 AM–6:00 PM" }).click();
       const mapping = page.getByRole("group", { name: "Mapping" });
       await mapping.getByLabel("Mapping name").fill("staff in the building");
       await mapping.getByLabel("Groups").selectOption({ label: "staff" });
@@ -240,7 +240,7 @@ Deno.test({
       await page.getByRole("heading", { name: "Schedule office-hours" }).waitFor();
       await toast(page, "Schedule created");
       await page.getByRole("link", { name: "← Schedules" }).click();
-      await page.getByRole("cell", { name: "Mon–Fri 08:00–18:00", exact: true }).waitFor();
+      await page.getByRole("cell", { name: "Mon–Fri 8:00 AM–6:00 PM", exact: true }).waitFor();
       await page.getByRole("link", { name: "Holidays" }).click();
       await page.getByRole("button", { name: "Add holiday" }).click();
       await page.getByText("Pick a date.").waitFor();

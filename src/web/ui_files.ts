@@ -58,8 +58,11 @@ import peopleGroupJs from "./ui/js/pages/people/group.js" with { type: "text" };
 import peopleImportJs from "./ui/js/pages/people/import.js" with { type: "text" };
 import peopleMembershipsJs from "./ui/js/pages/people/memberships.js" with { type: "text" };
 import peopleUserJs from "./ui/js/pages/people/user.js" with { type: "text" };
+import peopleAccessJs from "./ui/js/pages/people/access.js" with { type: "text" };
 import statusJs from "../shared/status.js" with { type: "text" };
 import cardIdJs from "../shared/card_id.js" with { type: "text" };
+import cardFormatsJs from "../shared/card_formats.js" with { type: "text" };
+import ranksJs from "../shared/ranks.js" with { type: "text" };
 
 /** One served file. */
 export interface UiFile {
@@ -120,8 +123,11 @@ const BODIES: ReadonlyArray<readonly [string, string]> = [
   ["/js/pages/people/import.js", peopleImportJs],
   ["/js/pages/people/memberships.js", peopleMembershipsJs],
   ["/js/pages/people/user.js", peopleUserJs],
+  ["/js/pages/people/access.js", peopleAccessJs],
   ["/js/shared/status.js", statusJs],
   ["/js/shared/card_id.js", cardIdJs],
+  ["/js/shared/card_formats.js", cardFormatsJs],
+  ["/js/shared/ranks.js", ranksJs],
 ];
 
 function contentType(path: string): string {

@@ -200,41 +200,100 @@ export function showFormError(form, error) {
   replace(box, errorContent(error, unmatched));
 }
 
+/** What a failed call means to a person, by status, when the server's text is not a sentence. */
+const STATUS_SENTENCES = /** @type {Record<number, string>} */ ({
+  1: "The controller could not do that.",
+  2: "Your account is not allowed to do that.",
+  3: "Too many attempts: wait a moment and try again.",
+  4: "The controller did not understand the request.",
+  5: "The controller did not understand the request.",
+  6: "The controller did not answer in time. Check the connection and try again.",
+  7: "Your session ended. Log in again.",
+  8: "It no longer exists: someone may have deleted it. Reload the page.",
+  9: "The controller could not save the change. Try again.",
+  10: "Something went wrong on the controller.",
+  11: "The controller refused the values.",
+  12: "The controller refused the values.",
+});
+
 /**
- * The text of an error, with its status for integrators.
+ * A server message as a sentence: exception class names and prefixes
+ * (`ModelException: model: …`, `[LEOSACException]: …`) removed, the first
+ * letter capitalised, a full stop at the end. Empty when nothing readable is left.
+ * @param {string} text
+ * @returns {string}
+ */
+export function asSentence(text) {
+  let rest = text.trim();
+  for (;;) {
+    const next = rest
+      .replace(/^\[[^\]]*\]:?\s*/, "")
+      .replace(/^[A-Za-z]*(?:Exception|Error)\b:?\s*/, "")
+      .replace(/^(?:model|status \d+|error|failure):\s*/i, "");
+    if (next === rest) break;
+    rest = next;
+  }
+  if (!/[A-Za-z]/.test(rest) || /^[A-Z_]+$/.test(rest)) return "";
+  rest = rest[0]?.toUpperCase() + rest.slice(1);
+  return /[.!?…]$/.test(rest) ? rest : `${rest}.`;
+}
+
+/**
+ * The text of an error, for a person: a sentence, never a class name or a
+ * status code (the status stays on the element, `data-status`, for integrators).
  * @param {unknown} error
  * @param {string[]} [details]
  * @returns {Child}
  */
 export function errorContent(error, details = []) {
   if (error instanceof ApiError) {
-    const text = details.length > 0 ? details.join(" ") : error.message;
-    return [
-      h("strong", null, text),
-      " ",
-      h("span", { class: "muted small" }, `(status ${error.code} ${error.statusName})`),
-    ];
+    const text = details.length > 0
+      ? details.map(asSentence).filter(Boolean).join(" ")
+      : asSentence(error.message);
+    return h(
+      "strong",
+      { dataset: { status: `${error.code} ${error.statusName}` } },
+      text || STATUS_SENTENCES[error.code] || "Something went wrong on the controller.",
+    );
   }
-  return h("strong", null, error instanceof Error ? error.message : String(error));
+  const text = asSentence(error instanceof Error ? error.message : String(error));
+  return h("strong", null, text || "Something went wrong.");
 }
 
 /**
- * A notice at the top of the page that fades after a while.
+ * Removes the error notices: they are about the page being left (a success
+ * notice such as "Door created" stays, it is about the page shown next).
+ */
+export function clearErrorToasts() {
+  for (const el of document.querySelectorAll("#toasts .toast.error")) el.remove();
+}
+
+/**
+ * A notice in the page's corner that fades after a while (errors stay until
+ * closed or until the page changes). It never covers a control for long: it
+ * can be closed, and it sits above the page content, not over a form's buttons.
  * @param {unknown} message
  * @param {"ok" | "error" | "info"} [kind]
  */
 export function toast(message, kind = "ok") {
   const area = document.getElementById("toasts");
   if (!area) return;
+  const close = h("button", { type: "button", class: "toast-close", "aria-label": "Dismiss" }, "×");
   const el = h(
     "div",
     { class: `toast ${kind}`, role: kind === "error" ? "alert" : "status" },
-    kind === "error" && message instanceof Error ? errorContent(message) : String(message),
+    h(
+      "span",
+      null,
+      kind === "error" ? errorContent(message) : String(message),
+    ),
+    close,
   );
+  close.addEventListener("click", () => el.remove());
   area.append(el);
   // A burst of notices (quick clicks) shows the latest few, not a column of them.
   while (area.children.length > 3) area.firstElementChild?.remove();
-  setTimeout(() => el.remove(), kind === "error" ? 8000 : 3500);
+  setTimeout(() => el.remove(), kind === "error" ? 12000 : 3500);
 }
 
 /**
@@ -264,7 +323,13 @@ export function confirmDialog({ title, message, confirmLabel = "Confirm", danger
         ),
       ),
     );
+    // Browser Back (or any navigation) answers "cancel": the dialog belongs to the page left.
+    const cancel = () => dialog.close("cancel");
+    globalThis.addEventListener("hashchange", cancel);
+    globalThis.addEventListener("popstate", cancel);
     dialog.addEventListener("close", () => {
+      globalThis.removeEventListener("hashchange", cancel);
+      globalThis.removeEventListener("popstate", cancel);
       resolve(dialog.returnValue === "ok");
       dialog.remove();
     });
@@ -326,13 +391,27 @@ export function table(headers, rows, { empty = "Nothing yet.", caption } = {}) {
   if (rows.length === 0) return h("p", { class: "empty" }, empty);
   return h(
     "div",
-    { class: "table-wrap" },
+    { class: "table-wrap stack" },
     h(
       "table",
       null,
       caption ? h("caption", { class: "sr-only" }, caption) : null,
       h("thead", null, h("tr", null, headers.map((x) => h("th", { scope: "col" }, x)))),
-      h("tbody", null, rows.map((cells) => h("tr", null, cells.map((c) => h("td", null, c))))),
+      h(
+        "tbody",
+        null,
+        rows.map((cells) =>
+          h(
+            "tr",
+            null,
+            cells.map((c, i) => {
+              const label = headers[i];
+              // On a phone each row is a stacked block: the cell names its column.
+              return h("td", { "data-label": typeof label === "string" ? label : null }, c);
+            }),
+          )
+        ),
+      ),
     ),
   );
 }

@@ -1,11 +1,14 @@
 // @ts-check
 // Human-readable names and texts for ranks, times, decisions and events.
 
-/** User ranks (Leosac numbers). */
-export const RANKS = ["User", "Viewer", "Manager", "Supervisor", "Administrator"];
+import { GROUP_RANK_NAMES, USER_RANK_NAMES } from "./shared/ranks.js";
+import { cardText } from "./wiegand.js";
 
-/** Group membership ranks. */
-export const GROUP_RANKS = ["Member", "Operator", "Administrator"];
+/** User ranks (Leosac numbers), the server's words (`src/shared/ranks.js`). */
+export const RANKS = USER_RANK_NAMES;
+
+/** Group membership ranks, the server's words (`src/shared/ranks.js`). */
+export const GROUP_RANKS = GROUP_RANK_NAMES;
 
 /** Days of a timeframe (0 = Monday). */
 export const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
@@ -65,31 +68,57 @@ function pad(n) {
   return String(n).padStart(2, "0");
 }
 
+/** The browser's locale formats: one time format everywhere (the time inputs use it too). */
+const TIME = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
+const TIME_SECONDS = new Intl.DateTimeFormat(undefined, {
+  hour: "numeric",
+  minute: "2-digit",
+  second: "2-digit",
+});
+const DATE_TIME = new Intl.DateTimeFormat(undefined, {
+  year: "numeric",
+  month: "short",
+  day: "numeric",
+  hour: "numeric",
+  minute: "2-digit",
+  second: "2-digit",
+});
+
 /**
- * `HH:MM:SS` today, else `YYYY-MM-DD HH:MM:SS`, local time.
+ * The time of day with seconds when it is today, else the date and time, in
+ * the browser's locale.
  * @param {number | string | Date} ms
  * @returns {string}
  */
 export function formatTime(ms) {
   const d = new Date(ms);
   if (Number.isNaN(d.getTime())) return "";
-  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-  const now = new Date();
-  if (d.toDateString() === now.toDateString()) return time;
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`;
+  if (d.toDateString() === new Date().toDateString()) return TIME_SECONDS.format(d);
+  return DATE_TIME.format(d);
 }
 
 /**
- * `YYYY-MM-DD HH:MM:SS`, local time.
+ * The date and time, in the browser's locale.
  * @param {number | string | Date} ms
  * @returns {string}
  */
 export function formatDateTime(ms) {
   const d = new Date(ms);
   if (Number.isNaN(d.getTime())) return "";
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${
-    pad(d.getMinutes())
-  }:${pad(d.getSeconds())}`;
+  return DATE_TIME.format(d);
+}
+
+/**
+ * A schedule's `"8:0"` as the browser shows times (`8:00 AM` or `08:00`),
+ * the format of the form's time inputs.
+ * @param {unknown} text
+ * @returns {string}
+ */
+export function clockText(text) {
+  const [hours, minutes] = String(text ?? "0:0").split(":");
+  const date = new Date(2000, 0, 1, Number(hours) || 0, Number(minutes) || 0);
+  // ICU puts a narrow no-break space before AM/PM; a plain space reads (and matches) the same.
+  return TIME.format(date).replaceAll("\u202f", " ");
 }
 
 /**
@@ -175,7 +204,11 @@ const DOOR_EVENTS = {
  */
 export function describeEvent(category, content, users) {
   if (category === "access") {
-    const card = content.card_id ? `card ${content.card_id}` : content.pin_presented ? "PIN" : "";
+    const card = content.card_id
+      ? `card ${cardText(content.card_id, content.nb_bits)}`
+      : content.pin_presented
+      ? "PIN"
+      : "";
     if (content.granted) {
       return {
         kind: "granted",
@@ -215,7 +248,7 @@ export function describeEvent(category, content, users) {
 }
 
 /**
- * A short summary of timeframes: `Mon–Fri 08:00–18:00`.
+ * A short summary of timeframes: `Mon–Fri 8:00 AM–6:00 PM` (the browser's time format).
  * @param {unknown} frames
  * @returns {string}
  */
@@ -224,7 +257,7 @@ export function timeframesSummary(frames) {
   /** @type {Map<string, number[]>} */
   const groups = new Map();
   for (const f of frames) {
-    const key = `${timeInputValue(f["start-time"])}–${timeInputValue(f["end-time"])}`;
+    const key = `${clockText(f["start-time"])}–${clockText(f["end-time"])}`;
     groups.set(key, [...(groups.get(key) ?? []), f.day]);
   }
   return [...groups].map(([span, days]) => `${daysText(days)} ${span}`).join("; ");

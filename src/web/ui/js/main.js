@@ -2,7 +2,7 @@
 // Entry point: the connection, the session, the shell and the hash router.
 
 import { Api } from "./api.js";
-import { h, replace } from "./dom.js";
+import { clearErrorToasts, h, replace } from "./dom.js";
 import { RANKS } from "./format.js";
 import { Session } from "./session.js";
 import * as login from "./pages/login.js";
@@ -147,6 +147,7 @@ function skipToMain(event) {
 
 async function render() {
   const myGeneration = ++generation;
+  clearErrorToasts();
   if (typeof cleanup === "function") cleanup();
   cleanup = null;
   const route = currentRoute();

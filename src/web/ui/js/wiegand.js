@@ -6,6 +6,9 @@ import {
   H10301_LAYOUT,
   normalizeTypedCardId,
 } from "./shared/card_id.js";
+import { describeCard } from "./shared/card_formats.js";
+
+export { describeCard };
 
 /**
  * The card id of an H10301 card: facility (0–255) and number (0–65535).
@@ -36,4 +39,17 @@ export function typedCardIdProblem(text, nbBits) {
     return "The number of bits must be a whole number from 1 to 128.";
   }
   return cardIdProblem(cardId, nbBits);
+}
+
+/**
+ * A card as a person reads it, with its raw bits kept: `H10301 12/3456
+ * (06:06:c0:40)`, or `26-bit card ff:ff:ff:c0` when no catalogue format
+ * matches (a reader-defined format, or a card typed in hex).
+ * @param {unknown} cardId
+ * @param {unknown} nbBits
+ * @returns {string}
+ */
+export function cardText(cardId, nbBits) {
+  const card = describeCard(String(cardId ?? ""), Number(nbBits));
+  return card.format === null ? card.text : `${card.text} (${card.cardId})`;
 }

@@ -13,6 +13,8 @@ import {
   toast,
 } from "../dom.js";
 import { RANKS } from "../format.js";
+import { cardText } from "../wiegand.js";
+import { drawDoorAccess } from "./people/access.js";
 
 /** @typedef {import("../types.js").Entity} Entity */
 /** @typedef {import("../types.js").PageContext} PageContext */
@@ -134,13 +136,11 @@ async function drawAccess(container, ctx, user) {
     const ids = (me.relationships?.credentials?.data ?? []).map(
       (/** @type {{ id: string | number }} */ r) => Number(r.id),
     );
-    const [credentials, doors] = await Promise.all([
-      Promise.all(
-        ids.map((id) => api.request("credential.read", { credential_id: id }).then((d) => d.data)),
-      ),
-      api.request("door.read", { door_id: 0 }).then((d) => /** @type {Entity[]} */ (d.data ?? [])),
-    ]);
+    const credentials = await Promise.all(
+      ids.map((id) => api.request("credential.read", { credential_id: id }).then((d) => d.data)),
+    );
     if (!ctx.alive()) return;
+    const doors = h("div");
     replace(
       container,
       card(
@@ -152,21 +152,15 @@ async function drawAccess(container, ctx, user) {
             c.type === "rfid-card" ? "Card" : "PIN",
             c.attributes.alias || h("span", { class: "muted" }, "—"),
             c.type === "rfid-card"
-              ? h("span", { class: "mono" }, c.attributes["card-id"])
+              ? cardText(c.attributes["card-id"], c.attributes["nb-bits"])
               : h("span", { class: "muted" }, "PIN set (never shown)"),
           ]),
           { empty: "No card or PIN.", caption: "My cards and PINs" },
         ),
       ),
-      card(
-        "Doors I may open",
-        { id: "my-doors" },
-        doors.length === 0
-          ? h("p", { class: "empty" }, "No door is mapped to you.")
-          : h("ul", { class: "plain-list" }, doors.map((d) => h("li", null, d.attributes.alias))),
-        h("p", { class: "hint" }, "When depends on the schedules an administrator set."),
-      ),
+      doors,
     );
+    await drawDoorAccess(doors, ctx, user.id, { title: "Doors I may open", id: "my-doors" });
   } catch {
     // The profile and the password form still work.
   }

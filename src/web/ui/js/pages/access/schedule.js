@@ -41,6 +41,76 @@ const SCHEDULE = {
   route: "access/schedule",
 };
 
+/** Names shown per kind before "and N more". */
+const WHO_SHOWN = 4;
+
+/**
+ * The names of the users and groups the mappings name (each read by id: a
+ * mapping names a few, the site may hold a million people).
+ * @param {import("../../api.js").Api} api
+ * @param {Mapping[]} mappings
+ * @returns {Promise<{ users: Map<number, string>, groups: Map<number, string> }>}
+ */
+async function whoNames(api, mappings) {
+  /** @param {"users" | "groups"} key */
+  const ids = (key) => [
+    ...new Set(
+      mappings.flatMap((m) =>
+        (m.relationships[key]?.data ?? []).slice(0, WHO_SHOWN).map((r) => Number(r.id))
+      ),
+    ),
+  ];
+  /**
+   * @param {"user" | "group"} type
+   * @param {number[]} wanted
+   * @param {(e: Entity) => string} label
+   */
+  const read = async (type, wanted, label) =>
+    new Map(
+      await Promise.all(wanted.map(async (id) => {
+        try {
+          const doc = await api.request(`${type}.read`, { [`${type}_id`]: id });
+          return /** @type {[number, string]} */ ([id, label(doc.data)]);
+        } catch {
+          return /** @type {[number, string]} */ ([id, `#${id}`]);
+        }
+      })),
+    );
+  const [users, groups] = await Promise.all([
+    read("user", ids("users"), (u) => u.attributes.username),
+    read("group", ids("groups"), (g) => `group ${g.attributes.name}`),
+  ]);
+  return { users, groups };
+}
+
+/**
+ * Who the mappings let through, in words: groups, people, then cards and PINs.
+ * @param {Mapping[]} mine
+ * @param {{ users: Map<number, string>, groups: Map<number, string> }} names
+ * @returns {import("../../dom.js").Child}
+ */
+function whoText(mine, names) {
+  /** @param {"users" | "groups" | "credentials"} key */
+  const idsOf = (key) => [
+    ...new Set(mine.flatMap((m) => (m.relationships[key]?.data ?? []).map((r) => Number(r.id)))),
+  ];
+  /**
+   * @param {number[]} ids
+   * @param {Map<number, string>} known
+   */
+  const listed = (ids, known) => {
+    const shown = ids.slice(0, WHO_SHOWN).map((id) => known.get(id) ?? `#${id}`);
+    return ids.length > WHO_SHOWN ? [...shown, `${ids.length - WHO_SHOWN} more`] : shown;
+  };
+  const credentials = idsOf("credentials").length;
+  const parts = [
+    ...listed(idsOf("groups"), names.groups),
+    ...listed(idsOf("users"), names.users),
+    credentials === 0 ? "" : credentials === 1 ? "1 card or PIN" : `${credentials} cards or PINs`,
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join(", ") : h("span", { class: "muted" }, "Nobody");
+}
+
 /**
  * The schedule list.
  * @param {HTMLElement} view
@@ -60,6 +130,8 @@ export async function scheduleList(view, ctx) {
   const mappings = new Map(
     (doc.included ?? []).map((/** @type {Mapping} */ m) => [String(m.id), m]),
   );
+  const names = await whoNames(api, [...mappings.values()]);
+  if (!ctx.alive()) return;
   const rows = (doc.data ?? []).map((/** @type {Entity} */ s) => {
     /** @type {Mapping[]} */
     const mine = (s.relationships?.mapping?.data ?? []).map(
@@ -73,6 +145,7 @@ export async function scheduleList(view, ctx) {
     return [
       h("a", { href: `#/access/schedule/${s.id}` }, s.attributes.name),
       timeframesSummary(s.attributes.timeframes),
+      whoText(mine, names),
       [where.join(", "), zones ? `${where.length ? " + " : ""}${zones} zone(s)` : ""].join("") ||
       h("span", { class: "muted" }, "No door"),
       s.attributes["applies-on-holidays"] ? "Yes" : "No",
@@ -89,7 +162,7 @@ export async function scheduleList(view, ctx) {
     card(
       `Schedules (${rows.length})`,
       { actions: newLink(session.can("manage"), "#/access/schedule/new", "New schedule") },
-      table(["Name", "When", "Doors", "On holidays"], rows, {
+      table(["Name", "When", "Who", "Doors", "On holidays"], rows, {
         empty: "No schedule yet: nobody can open a door.",
         caption: "Schedules",
       }),

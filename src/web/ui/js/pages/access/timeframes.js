@@ -3,7 +3,7 @@
 // fieldset that holds them.
 
 import { h, select } from "../../dom.js";
-import { DAYS, timeInputValue } from "../../format.js";
+import { clockText, DAYS, timeInputValue } from "../../format.js";
 
 /** A weekly timeframe as the wire spells it. @typedef {{ day?: number, "start-time"?: string, "end-time"?: string }} Timeframe */
 /** A timeframe row that reads its inputs back. @typedef {HTMLTableRowElement & { frame: () => Timeframe }} TimeframeRow */
@@ -84,7 +84,7 @@ export function timeframesEditor(frames, disabled) {
       class: "secondary small",
       onclick: () =>
         [0, 1, 2, 3, 4].forEach((day) => add({ day, "start-time": "8:0", "end-time": "18:0" })),
-    }, "Add Mon–Fri 08:00–18:00"),
+    }, `Add Mon–Fri ${clockText("8:0")}–${clockText("18:0")}`),
     h("button", {
       type: "button",
       class: "secondary small",

@@ -52,3 +52,36 @@ export function labelOf(pairs, value, fallback) {
 export function header(active) {
   return [h("h1", null, "Doors & readers"), tabs(TABS, active)];
 }
+
+/**
+ * The controller's wiring problems that concern a door or a device (those
+ * whose text names one of `needles`), as a warning box; empty when there is
+ * none or the controller cannot be asked. Before, they reached only the
+ * server log.
+ * @param {import("../../api.js").Api} api
+ * @param {string[]} needles texts a relevant warning contains (`door 3 `, `"front-d0"`)
+ * @returns {HTMLElement} filled once the controller answers
+ */
+export function wiringWarnings(api, needles) {
+  const box = h("div", { id: "wiring-warnings" });
+  api.request("hardware.warnings", {}).then((reply) => {
+    /** @type {string[]} */
+    const all = Array.isArray(reply?.warnings) ? reply.warnings : [];
+    const mine = all.filter((text) => needles.some((n) => n !== "" && text.includes(n)));
+    if (mine.length === 0) return;
+    box.append(
+      h(
+        "div",
+        { class: "warning-box", role: "status" },
+        h("strong", null, "The controller could not use this wiring:"),
+        h("ul", null, mine.map((text) => h("li", null, text))),
+        h(
+          "p",
+          { class: "hint" },
+          "Fix the line or device named, then save: the controller re-reads the wiring.",
+        ),
+      ),
+    );
+  }).catch(() => {});
+  return box;
+}

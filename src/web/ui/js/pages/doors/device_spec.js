@@ -7,16 +7,29 @@ import { deviceField } from "./device_kinds.js";
 /** @typedef {import("./device_kinds.js").Device} Device */
 /** @typedef {import("./device_kinds.js").DeviceKind} DeviceKind */
 
-const WIEGAND_MODES = [
-  "SIMPLE_WIEGAND",
-  "WIEGAND_PIN_4BITS",
-  "WIEGAND_PIN_8BITS",
-  "WIEGAND_PIN_BUFFERED",
-  "WIEGAND_CARD_PIN_4BITS",
-  "WIEGAND_CARD_PIN_8BITS",
-  "WIEGAND_CARD_PIN_BUFFERED",
-  "AUTODETECT",
+/**
+ * Reader modes (the wire's enum names) and what they mean, in words.
+ * @type {ReadonlyArray<readonly [string, string]>}
+ */
+export const WIEGAND_MODES = [
+  ["SIMPLE_WIEGAND", "Cards only"],
+  ["WIEGAND_PIN_4BITS", "PIN only (keypad sends 4 bits a key)"],
+  ["WIEGAND_PIN_8BITS", "PIN only (keypad sends 8 bits a key)"],
+  ["WIEGAND_PIN_BUFFERED", "PIN only (keypad sends the whole PIN)"],
+  ["WIEGAND_CARD_PIN_4BITS", "Card then PIN (4 bits a key)"],
+  ["WIEGAND_CARD_PIN_8BITS", "Card then PIN (8 bits a key)"],
+  ["WIEGAND_CARD_PIN_BUFFERED", "Card then PIN (whole PIN at once)"],
+  ["AUTODETECT", "Card or PIN, detected"],
 ];
+
+/**
+ * A reader mode in words (an unknown value is shown as sent).
+ * @param {unknown} mode
+ * @returns {string}
+ */
+export function readerModeText(mode) {
+  return WIEGAND_MODES.find(([m]) => m === mode)?.[1] ?? String(mode ?? "");
+}
 
 /**
  * The device references of the forms: the form key (as the calls take it)
@@ -127,7 +140,7 @@ export function deviceSpec(kind, devices, usage, owner, initial) {
         key: "mode",
         label: "Mode",
         type: "select",
-        options: WIEGAND_MODES.map((m) => [m, m]),
+        options: WIEGAND_MODES.map(([m, text]) => [m, text]),
       },
       deviceField(
         "gpio_low_id",

@@ -12,7 +12,7 @@ import {
   saveOnSubmit,
   showEditor,
 } from "../common.js";
-import { header } from "./common.js";
+import { header, wiringWarnings } from "./common.js";
 import {
   DEVICE_KINDS,
   devicesUnavailable,
@@ -21,12 +21,31 @@ import {
   KINDS,
   loadDevices,
 } from "./device_kinds.js";
-import { deviceSpec, REFERENCES } from "./device_spec.js";
+import { deviceSpec, readerModeText, REFERENCES } from "./device_spec.js";
 
 /** @typedef {import("../../types.js").PageContext} PageContext */
 /** @typedef {import("./device_kinds.js").Device} Device */
 /** @typedef {import("./device_kinds.js").DeviceKind} DeviceKind */
 /** @typedef {import("../../dom.js").Child} Child */
+
+/** Edge detection in words. @type {Record<string, string>} */
+const EDGES = { rising: "rising edges", falling: "falling edges", both: "both edges" };
+
+/**
+ * A GPIO line's options in words: every setting that differs from the default.
+ * @param {Record<string, any>} a the line's attributes
+ * @returns {Child}
+ */
+export function gpioOptions(a) {
+  const words = [
+    a["active-low"] ? "active low" : "",
+    a.direction === 1 && a["default-value"] ? "on at start" : "",
+    a.direction === 1 && a["fail-safe"] ? "fail-safe" : "",
+    a.debounce ? `debounce ${a.debounce} µs` : "",
+    EDGES[String(a["interrupt-mode"] ?? "")] ?? "",
+  ].filter(Boolean);
+  return words.length > 0 ? words.join(", ") : h("span", { class: "muted" }, "defaults");
+}
 
 /**
  * The list's columns of each kind: headers, and a row from a device.
@@ -84,11 +103,7 @@ function columns(devices, usage) {
           link(d),
           h("span", { class: "mono" }, `${a.device}:${a.offset}`),
           a.direction === 1 ? "Output" : "Input",
-          [
-            a["active-low"] ? "active low" : "",
-            a.debounce ? `debounce ${a.debounce} µs` : "",
-          ]
-            .filter(Boolean).join(", ") || "—",
+          gpioOptions(a),
           usedBy(d),
           enabled(d),
         ];
@@ -104,7 +119,7 @@ function columns(devices, usage) {
       "State",
     ], (d) => [
       link(d),
-      d.attributes.mode,
+      readerModeText(d.attributes.mode),
       nameOf(d.relationships?.["gpio-low"]),
       nameOf(d.relationships?.["gpio-high"]),
       nameOf(d.relationships?.["green-led"]),
@@ -114,6 +129,25 @@ function columns(devices, usage) {
     "led": lineOnly,
     "buzzer": lineOnly,
   };
+}
+
+/**
+ * What uses `device`, in words: the doors and devices wired to a GPIO line,
+ * the readers that drive an LED or a buzzer.
+ * @param {Device} device
+ * @param {Device[]} devices
+ * @param {import("./device_kinds.js").Usage} usage
+ * @returns {string[]}
+ */
+function usedBy(device, devices, usage) {
+  if (device.kind === "gpio") return (usage.get(device.id) ?? []).map((u) => u.text);
+  if (device.kind === "led" || device.kind === "buzzer") {
+    const rel = device.kind === "led" ? "green-led" : "buzzer";
+    return devices
+      .filter((d) => d.kind === "wiegand-reader" && d.relationships?.[rel]?.data?.id === device.id)
+      .map((d) => `reader ${d.attributes.name}`);
+  }
+  return [];
 }
 
 /**
@@ -210,19 +244,38 @@ export async function deviceEditor(view, ctx, kind, rawId) {
     }
     return attributes;
   }, device?.attributes.version);
+  const users = device ? usedBy(device, result.devices, usage) : [];
+  /** @type {HTMLButtonElement | null} */
+  let remove = null;
+  if (device && session.can("hardwareWrite")) {
+    remove = deleteButton(ctx, k, device.id, {
+      title: `Delete ${device.attributes.name}?`,
+      message: "It stops working at once and cannot be brought back.",
+      back: "doors/devices",
+      version,
+    });
+    if (users.length > 0) {
+      remove.disabled = true;
+      remove.setAttribute("aria-describedby", "device-in-use");
+    }
+  }
   showEditor(view, {
     back,
     title: device ? device.attributes.name : `New ${k.label}`,
     resource: k,
     form: editor.form,
-    remove: device && session.can("hardwareWrite")
-      ? deleteButton(ctx, k, device.id, {
-        title: `Delete ${device.attributes.name}?`,
-        message:
-          "A device still used by a door, an access point or another device cannot be deleted.",
-        back: "doors/devices",
-        version,
-      })
-      : null,
+    remove,
+    notice: [
+      users.length > 0
+        ? h(
+          "p",
+          { class: "notice", id: "device-in-use" },
+          `In use by ${users.join(", ")}. To delete it, first choose another ${
+            device?.kind === "gpio" ? "line" : "device"
+          } there.`,
+        )
+        : null,
+      device ? wiringWarnings(api, [`"${device.attributes.name}"`, `device ${device.id}`]) : null,
+    ],
   });
 }

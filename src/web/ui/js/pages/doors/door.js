@@ -13,7 +13,7 @@ import {
   saveOnSubmit,
   showEditor,
 } from "../common.js";
-import { header, labelOf, READER_MODES } from "./common.js";
+import { header, labelOf, READER_MODES, wiringWarnings } from "./common.js";
 import { deviceField, gpioUsage, loadDevices } from "./device_kinds.js";
 
 /** @typedef {import("../../types.js").PageContext} PageContext */
@@ -94,6 +94,29 @@ export async function doorList(view, ctx) {
       ),
     ),
   );
+}
+
+/**
+ * What a wiring warning about this door names: the door itself, its lines and its reader.
+ * @param {Entity | null | undefined} door
+ * @param {import("./device_kinds.js").Device[] | null} devices
+ * @param {Entity[]} aps
+ * @returns {string[]}
+ */
+function doorNeedles(door, devices, aps) {
+  if (!door) return [];
+  const a = door.attributes;
+  const nameOf = (/** @type {unknown} */ deviceId) =>
+    devices?.find((d) => d.id === deviceId)?.attributes.name;
+  const apId = door.relationships?.["access-point"]?.data?.id;
+  const ap = aps.find((p) => String(p.id) === String(apId));
+  const names = [
+    nameOf(a["strike-gpio"]),
+    nameOf(a["contact-gpio"]),
+    nameOf(a["rex-gpio"]),
+    nameOf(ap?.attributes.reader),
+  ].filter((n) => typeof n === "string");
+  return [`door ${door.id} `, `door ${door.id}:`, ...names.map((n) => `"${n}"`)];
 }
 
 /**
@@ -243,12 +266,15 @@ export async function doorEditor(view, ctx, id) {
         version,
       })
       : null,
-    notice: devices === null && session.can("manage")
-      ? h(
-        "p",
-        { class: "notice" },
-        "The wiring (strike, contact and exit lines) is set by a supervisor or an administrator.",
-      )
-      : null,
+    notice: [
+      devices === null && session.can("manage")
+        ? h(
+          "p",
+          { class: "notice" },
+          "The wiring (strike, contact and exit lines) is set by a supervisor or an administrator.",
+        )
+        : null,
+      creating ? null : wiringWarnings(api, doorNeedles(door, devices, aps)),
+    ],
   });
 }

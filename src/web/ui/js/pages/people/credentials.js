@@ -17,12 +17,29 @@ import {
   toast,
 } from "../../dom.js";
 import { validityBadge } from "../../components.js";
-import { h10301CardId, normalizeHex, typedCardIdProblem } from "../../wiegand.js";
+import { describeCard, h10301CardId, normalizeHex, typedCardIdProblem } from "../../wiegand.js";
 import { deleteContent, relatedIds } from "../common.js";
 import { reloadUser } from "./common.js";
 
 /** @typedef {import("../../types.js").Entity} Entity */
 /** @typedef {import("../../types.js").PageContext} PageContext */
+
+/**
+ * A card's value: its format and facility/number first, the raw card id and
+ * bit count beside it (what Leosac clients and exports use).
+ * @param {unknown} cardId
+ * @param {unknown} nbBits
+ * @returns {HTMLElement}
+ */
+function cardCell(cardId, nbBits) {
+  const card = describeCard(String(cardId ?? ""), Number(nbBits));
+  const raw = h("span", { class: "mono muted small" }, `${card.cardId} · ${card.nbBits} bits`);
+  if (card.format === null) return h("span", { class: "card-value" }, raw);
+  const fields = card.facility === null
+    ? `number ${card.number}`
+    : `facility ${card.facility}, number ${card.number}`;
+  return h("span", { class: "card-value" }, h("strong", null, card.format), ` ${fields} `, raw);
+}
 
 /**
  * The user's cards and PINs, with the forms that add one.
@@ -79,7 +96,7 @@ export async function drawCredentials(container, ctx, userId, ids) {
       isCard ? "Card" : "PIN",
       a.alias || h("span", { class: "muted" }, "—"),
       isCard
-        ? h("span", { class: "mono" }, `${a["card-id"]} (${a["nb-bits"]} bits)`)
+        ? cardCell(a["card-id"], a["nb-bits"])
         : h("span", { class: "muted" }, "PIN set (never shown)"),
       validityBadge(a),
       remove,

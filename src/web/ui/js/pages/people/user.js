@@ -19,6 +19,7 @@ import { fullName, header, mayEdit, USER } from "./common.js";
 import { keysetPager } from "../../keyset_pager.js";
 import { drawCredentials } from "./credentials.js";
 import { drawMemberships } from "./memberships.js";
+import { drawDoorAccess } from "./access.js";
 import { importPanel } from "./import.js";
 
 /** @typedef {import("../../types.js").Entity} Entity */
@@ -222,15 +223,18 @@ export async function userDetail(view, ctx, userId) {
     : null;
   const credentialsCard = h("div");
   const membershipsCard = h("div");
+  const doorsCard = h("div");
   replace(
     view,
     back,
     h("h1", null, fullName(a) ? `${fullName(a)} (${a.username})` : a.username),
     card("Account", { actions: remove ? [remove] : [] }, userForm(view, ctx, user, held)),
     h("div", { class: "two-col" }, credentialsCard, membershipsCard),
+    doorsCard,
   );
   await Promise.all([
     drawCredentials(credentialsCard, ctx, userId, relatedIds(user, "credentials")),
     drawMemberships(membershipsCard, ctx, user, groups),
+    drawDoorAccess(doorsCard, ctx, userId, { title: "Doors this person opens" }),
   ]);
 }
