@@ -13,6 +13,7 @@ import { ADMIN_USAGE, RECHECK_SESSIONS_SIGNAL, runResetPassword } from "./src/cl
 import { BACKUP_USAGE, runBackup, runRestore } from "./src/cli/backup.ts";
 import { runServiceInstall, SERVICE_USAGE } from "./src/cli/service.ts";
 import { PEOPLE_USAGE, runExportPeople, runImportPeople } from "./src/cli/people.ts";
+import { IMPORT_LEOSAC_USAGE, runImportLeosac } from "./src/cli/import_leosac.ts";
 import { logger, printLine, setupLogging } from "./src/log.ts";
 import { startServer } from "./src/server.ts";
 import { acquireDataLock, type DataLock } from "./src/store/lock.ts";
@@ -25,6 +26,7 @@ export async function main(args: string[]): Promise<number> {
     command = parseFlags(args, {
       LEOSAC_ADMIN_PASSWORD: Deno.env.get("LEOSAC_ADMIN_PASSWORD"),
       LEOSAC_PASSWORD: Deno.env.get("LEOSAC_PASSWORD"),
+      readEnv: (name) => Deno.env.get(name),
     });
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
@@ -57,6 +59,8 @@ export async function main(args: string[]): Promise<number> {
         ? AUDIT_USAGE
         : command.topic === "people"
         ? PEOPLE_USAGE
+        : command.topic === "import-leosac"
+        ? IMPORT_LEOSAC_USAGE
         : USAGE,
     );
     return 0;
@@ -84,6 +88,7 @@ export async function main(args: string[]): Promise<number> {
       ? await runImportPeople(command, people)
       : await runExportPeople(command, people);
   }
+  if (command.command === "import-leosac") return await runImportLeosac(command, cliIo);
   if (command.command === "audit-verify") {
     return runAuditVerify(command, { print: printLine, error: printError });
   }

@@ -25,6 +25,7 @@ import { type BackupCommand, parseBackupFlags, type RestoreCommand } from "./bac
 import { parseServiceFlags, type ServiceInstallCommand } from "./service.ts";
 import { parseAdminFlags, type ResetPasswordCommand } from "./admin.ts";
 import { type ExportPeopleCommand, type ImportPeopleCommand, parsePeopleFlags } from "./people.ts";
+import { type ImportLeosacCommand, parseImportLeosacFlags } from "./import_leosac.ts";
 
 export { UsageError };
 
@@ -75,7 +76,15 @@ export interface ServeCommand extends LogFlags {
 export interface InfoCommand {
   command: "help" | "version";
   /** The command whose help is asked for. */
-  topic?: "simulate" | "hardware" | "audit" | "backup" | "service" | "admin" | "people";
+  topic?:
+    | "simulate"
+    | "hardware"
+    | "audit"
+    | "backup"
+    | "service"
+    | "admin"
+    | "people"
+    | "import-leosac";
 }
 
 /** Every parsed command. */
@@ -90,13 +99,16 @@ export type Command =
   | ServiceInstallCommand
   | ResetPasswordCommand
   | ImportPeopleCommand
-  | ExportPeopleCommand;
+  | ExportPeopleCommand
+  | ImportLeosacCommand;
 
 /** The environment variables the CLI reads (passed in by main.ts). */
 export interface CliEnv {
   LEOSAC_ADMIN_PASSWORD?: string | undefined;
   /** The password of `leosac simulate`. */
   LEOSAC_PASSWORD?: string | undefined;
+  /** Reads the variable `leosac import-leosac --password-env` names. */
+  readEnv?: (name: string) => string | undefined;
 }
 
 /** Usage text printed by `--help` and after a usage error. */
@@ -108,6 +120,7 @@ export const USAGE = `Usage: leosac [serve] [options]
        leosac admin reset-password --data DIR [--user NAME] [--enable]  (see leosac admin --help)
        leosac service install [options]         (see leosac service --help)
        leosac import|export people FILE.csv [--data DIR]  (see leosac import --help)
+       leosac import-leosac --kernel FILE | --from ws://HOST:PORT  (see leosac import-leosac --help)
        leosac --help | --version
 
 Runs the Leosac access controller: the web UI and WebSocket API over HTTP(S),
@@ -221,6 +234,14 @@ export function parseFlags(args: string[], env: CliEnv = {}): Command {
   if (args[0] === "import" || args[0] === "export") {
     const parsed = parsePeopleFlags(args[0], args.slice(1), DEFAULT_DATA_DIR);
     return parsed.command === "help" ? { command: "help", topic: "people" } : parsed;
+  }
+  if (args[0] === "import-leosac") {
+    const parsed = parseImportLeosacFlags(
+      args.slice(1),
+      DEFAULT_DATA_DIR,
+      (name) => env.readEnv?.(name),
+    );
+    return parsed.command === "help" ? { command: "help", topic: "import-leosac" } : parsed;
   }
   if (args[0] === "admin") {
     const parsed = parseAdminFlags(args.slice(1));
