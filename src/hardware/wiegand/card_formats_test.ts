@@ -4,8 +4,8 @@ import {
   decodeFrame,
   encodeCard,
   FORMAT_CATALOGUE,
-} from "../hardware/wiegand/formats.ts";
-import { describeCard } from "./card_formats.js";
+} from "./formats.ts";
+import { describeCard } from "../../shared/card_formats.js";
 
 Deno.test("describeCard() reads every catalogue format as the reader's decoder does", () => {
   for (const format of FORMAT_CATALOGUE) {
