@@ -1,0 +1,588 @@
+/**
+ * The CP's state machine for one PD on a bus: what to send next and what a
+ * reply (or silence) means. Pure: no I/O, no timers; time comes in as
+ * monotonic milliseconds, and the bus loop (`control_panel.ts`) does the
+ * sending and the waiting.
+ *
+ * Bring-up, as libosdp does it: ID → CAP → ACURXSIZE → (Secure Channel:
+ * CHLNG → SCRYPT) → (KEYSET in install mode) → online, then LSTAT once and
+ * POLL (or a queued LED/BUZ/OUT command) every turn.
+ *
+ * - Sequence: 0 to (re)start, then 1, 2, 3, 1, …; a command that got no valid
+ *   reply (timeout, bad check, wrong sequence) is resent byte for byte, so a
+ *   PD that answered already resends its previous reply. BUSY (sequence 0 or
+ *   ours) resends too. NAK 4 restarts the link at sequence 0; NAK 1 to a CRC
+ *   command switches the PD to checksums and restarts.
+ * - Supervision: no valid reply for `offlineAfterMs` → `offline` (an alarm
+ *   for the door); an offline PD is probed every `retryWaitMs`.
+ * - Secure Channel, when configured: the reader is trusted only inside a
+ *   session under its own SCBK. A CHLNG answered without Secure Channel, a
+ *   CCRYPT under the default key, or a reply without a MAC inside a session
+ *   is a `downgrade` alarm; a wrong client cryptogram is `wrong_key`; a bad
+ *   MAC is `mac`. The reader is then untrusted (its cards and keys are
+ *   reported as `untrusted`, never as reads) and Secure Channel is retried
+ *   after `retryWaitMs`. What PDCAP says never lets the CP skip it.
+ * - Install mode (one reader, enabled by an administrator, until a
+ *   deadline): the handshake uses SCBK-D, then osdp_KEYSET sends a fresh
+ *   random key; on its ACK the `keyset` event carries the key to the owner,
+ *   install mode ends and the link restarts under the new key.
+ *
+ * @module
+ */
+import { CMD, MAX_PACKET_BYTES, NAK_REASON, nextSequence, REPLY, SCBK_D, SCS } from "./codes.ts";
+import { encodePacket, type Packet } from "./frame.ts";
+import {
+  type BuzzerCommand,
+  type Capability,
+  decodeCcrypt,
+  decodeKeypad,
+  decodeLocalStatus,
+  decodePdCap,
+  decodePdId,
+  decodeRaw,
+  encodeAcuRxSize,
+  encodeBuzzer,
+  encodeKeyset,
+  encodeLed,
+  encodeOutput,
+  type LedCommand,
+  type OutputCommand,
+  type PdIdentity,
+  type RawCard,
+} from "./messages.ts";
+import {
+  clientCryptogram,
+  deriveSessionKeys,
+  initialRmac,
+  randomChallenge,
+  randomScbk,
+  sameBytes,
+  SecureChannelError,
+  SecureSession,
+  serverCryptogram,
+  type SessionKeys,
+} from "./secure_channel.ts";
+
+/** How one PD is configured. */
+export interface PdConfig {
+  /** 0–126. */
+  address: number;
+  /** Start with CRC16 (a checksum-only PD is detected by its NAK). @default true */
+  useCrc?: boolean;
+  /** Require Secure Channel. @default false */
+  secure?: boolean;
+  /** The PD's own SCBK (16 bytes), or null when it has none yet. @default null */
+  scbk?: Uint8Array | null;
+}
+
+/** Why a reader raised a security alarm. */
+export type OsdpAlarmReason = "downgrade" | "wrong_key" | "mac" | "no_key";
+
+/** What the CP reports about its PDs. */
+export type OsdpEvent =
+  | {
+    type: "online";
+    address: number;
+    secure: boolean;
+    trusted: boolean;
+    identity: PdIdentity | null;
+    capabilities: Capability[];
+  }
+  | { type: "offline"; address: number }
+  | ({ type: "card"; address: number } & RawCard)
+  | { type: "keypad"; address: number; reader: number; keys: string }
+  | { type: "status"; address: number; tamper: boolean; power: boolean }
+  | { type: "alarm"; address: number; reason: OsdpAlarmReason; message: string }
+  | { type: "untrusted"; address: number; what: "card" | "keypad" }
+  | { type: "keyset"; address: number; scbk: Uint8Array }
+  | { type: "install"; address: number; state: "on" | "done" | "timeout" | "off" }
+  | { type: "nak"; address: number; command: number; reason: number };
+
+/** Timing of a PD link. */
+export interface PdTiming {
+  /** No valid reply for this long → offline. */
+  offlineAfterMs: number;
+  /** Wait before probing an offline PD or retrying a failed Secure Channel. */
+  retryWaitMs: number;
+  /** The receive buffer announced with osdp_ACURXSIZE. */
+  receiveBufferBytes: number;
+}
+
+/** Where the link is. */
+export type PdPhase = "id" | "cap" | "rxsize" | "chlng" | "scrypt" | "keyset" | "lstat" | "online";
+
+/** A PD's status, as shown to operators. */
+export interface PdStatus {
+  address: number;
+  online: boolean;
+  secure: boolean;
+  trusted: boolean;
+  tamper: boolean;
+  power: boolean;
+  installMode: boolean;
+  useCrc: boolean;
+  identity: PdIdentity | null;
+}
+
+/** Queued commands per PD at most (the oldest is dropped). */
+export const MAX_QUEUED_COMMANDS = 16;
+
+interface Pending {
+  bytes: Uint8Array;
+  code: number;
+  sequence: number;
+}
+
+interface Handshake {
+  key: Uint8Array;
+  install: boolean;
+  cpRandom: Uint8Array;
+  keys: SessionKeys | null;
+  rmacI: Uint8Array | null;
+  server: Uint8Array | null;
+}
+
+/** The CP's view of one PD. */
+export class PdLink {
+  readonly address: number;
+  readonly #secure: boolean;
+  readonly #timing: PdTiming;
+  readonly #emit: (event: OsdpEvent) => void;
+  #scbk: Uint8Array | null;
+  #useCrc: boolean;
+  #phase: PdPhase = "id";
+  #sequence = 0;
+  #pending: Pending | null = null;
+  #session: SecureSession | null = null;
+  #handshake: Handshake | null = null;
+  #newKey: Uint8Array | null = null;
+  #online = false;
+  #everHeard = false;
+  #lastHeardMs: number;
+  #notBeforeMs = 0;
+  #installUntilMs: number | null = null;
+  #identity: PdIdentity | null = null;
+  #capabilities: Capability[] = [];
+  #tamper = false;
+  #power = false;
+  #alarmed = new Set<OsdpAlarmReason>();
+  readonly #outbox: { code: number; data: Uint8Array }[] = [];
+
+  constructor(
+    config: PdConfig,
+    options: { timing: PdTiming; emit: (event: OsdpEvent) => void; nowMs: number },
+  ) {
+    if (!Number.isInteger(config.address) || config.address < 0 || config.address > 126) {
+      throw new RangeError(`OSDP PD address must be 0-126, got ${config.address}`);
+    }
+    if (config.scbk !== undefined && config.scbk !== null && config.scbk.length !== 16) {
+      throw new RangeError(`SCBK of PD ${config.address} must be 16 bytes`);
+    }
+    this.address = config.address;
+    this.#secure = config.secure ?? false;
+    this.#scbk = config.scbk?.slice() ?? null;
+    this.#useCrc = config.useCrc ?? true;
+    this.#timing = options.timing;
+    this.#emit = options.emit;
+    this.#lastHeardMs = options.nowMs;
+  }
+
+  /** The current status. */
+  status(): PdStatus {
+    return {
+      address: this.address,
+      online: this.#online,
+      secure: this.#session !== null,
+      trusted: this.#trusted(),
+      tamper: this.#tamper,
+      power: this.#power,
+      installMode: this.#installUntilMs !== null,
+      useCrc: this.#useCrc,
+      identity: this.#identity,
+    };
+  }
+
+  /** The link phase (tests, probes). */
+  get phase(): PdPhase {
+    return this.#phase;
+  }
+
+  /** Whether the PD should get a turn at `nowMs`. */
+  due(nowMs: number): boolean {
+    this.#checkInstallDeadline(nowMs);
+    return nowMs >= this.#notBeforeMs;
+  }
+
+  /** Whether a command waits to be sent (the bus loop then skips its pause). */
+  get hasQueued(): boolean {
+    return this.#outbox.length > 0 && this.#phase === "online";
+  }
+
+  /** Queues osdp_LED. */
+  led(command: LedCommand): void {
+    this.#queue(CMD.LED, encodeLed(command));
+  }
+
+  /** Queues osdp_BUZ. */
+  buzzer(command: BuzzerCommand): void {
+    this.#queue(CMD.BUZ, encodeBuzzer(command));
+  }
+
+  /** Queues osdp_OUT. */
+  output(command: OutputCommand): void {
+    this.#queue(CMD.OUT, encodeOutput(command));
+  }
+
+  /**
+   * Enters install mode until `untilMs` (monotonic): the next handshake uses
+   * SCBK-D and sends a fresh key. Restarts the link.
+   */
+  enableInstallMode(untilMs: number): void {
+    this.#installUntilMs = untilMs;
+    this.#emit({ type: "install", address: this.address, state: "on" });
+    this.#restart(0);
+  }
+
+  /** Leaves install mode (when an administrator cancels it). */
+  disableInstallMode(): void {
+    if (this.#installUntilMs === null) return;
+    this.#installUntilMs = null;
+    this.#emit({ type: "install", address: this.address, state: "off" });
+    this.#restart(0);
+  }
+
+  /** The bytes to send now: the unanswered command again, or the next one. */
+  nextCommand(nowMs: number): Uint8Array {
+    if (this.#pending !== null) return this.#pending.bytes;
+    switch (this.#phase) {
+      case "id":
+        this.#sequence = 0;
+        this.#session = null;
+        return this.#send(CMD.ID, Uint8Array.of(0));
+      case "cap":
+        return this.#send(CMD.CAP, Uint8Array.of(0));
+      case "rxsize":
+        return this.#send(CMD.ACURXSIZE, encodeAcuRxSize(this.#timing.receiveBufferBytes));
+      case "chlng":
+        return this.#challenge(nowMs);
+      case "scrypt": {
+        const h = this.#handshake!;
+        return this.#send(CMD.SCRYPT, h.server!, [SCS.SCRYPT, h.install ? 0 : 1]);
+      }
+      case "keyset":
+        this.#newKey = randomScbk();
+        return this.#send(CMD.KEYSET, encodeKeyset(this.#newKey));
+      case "lstat":
+        return this.#send(CMD.LSTAT, new Uint8Array(0));
+      case "online": {
+        const next = this.#outbox.shift();
+        return next === undefined
+          ? this.#send(CMD.POLL, new Uint8Array(0))
+          : this.#send(next.code, next.data);
+      }
+    }
+  }
+
+  /** No valid reply to the last command: it is resent on the next turn. */
+  onNoReply(nowMs: number): void {
+    if (nowMs - this.#lastHeardMs < this.#timing.offlineAfterMs) return;
+    // Reported once: when an online PD goes silent, or when one never answered.
+    if (this.#online || !this.#everHeard) this.#emit({ type: "offline", address: this.address });
+    this.#online = false;
+    this.#everHeard = true;
+    this.#restart(nowMs + this.#timing.retryWaitMs);
+    this.#lastHeardMs = nowMs; // the next offline check counts from this probe
+  }
+
+  /**
+   * A packet from this PD's address.
+   *
+   * @returns false when it was not the reply to the pending command (the command will be resent)
+   */
+  onReply(packet: Packet, nowMs: number): boolean {
+    const pending = this.#pending;
+    if (pending === null || !packet.reply) return false;
+    if (packet.code === REPLY.BUSY) {
+      this.#heard(nowMs);
+      return true; // resent as is on the next turn
+    }
+    if (packet.sequence !== pending.sequence) return false;
+    let data = packet.data;
+    if (this.#session !== null && !(packet.code === REPLY.NAK && packet.mac === null)) {
+      const checked = this.#unwrap(packet, nowMs);
+      if (checked === null) return true;
+      data = checked;
+    }
+    this.#heard(nowMs);
+    this.#pending = null;
+    this.#sequence = nextSequence(this.#sequence);
+    try {
+      this.#dispatch(pending.code, packet, data, nowMs);
+    } catch (error) {
+      // A malformed reply: counted as answered; the link goes on.
+      if (!(error instanceof Error)) throw error;
+    }
+    return true;
+  }
+
+  #heard(nowMs: number): void {
+    this.#lastHeardMs = nowMs;
+    this.#everHeard = true;
+  }
+
+  /** Checks a reply inside a session; null when it broke the session (already handled). */
+  #unwrap(packet: Packet, nowMs: number): Uint8Array | null {
+    const session = this.#session!;
+    if (
+      packet.mac === null ||
+      (packet.securityType !== SCS.PD_MAC && packet.securityType !== SCS.PD_MAC_ENC)
+    ) {
+      this.#alarm("downgrade", "replied without Secure Channel inside a session", nowMs);
+      return null;
+    }
+    try {
+      session.verifyReply(packet.macInput, packet.mac);
+      return packet.securityType === SCS.PD_MAC_ENC && packet.data.length > 0
+        ? session.decryptReply(packet.data)
+        : packet.data;
+    } catch (error) {
+      if (!(error instanceof SecureChannelError)) throw error;
+      this.#alarm("mac", error.message, nowMs);
+      return null;
+    }
+  }
+
+  #dispatch(command: number, packet: Packet, data: Uint8Array, nowMs: number): void {
+    if (packet.code === REPLY.NAK) return this.#nak(command, data[0] ?? 0, nowMs);
+    switch (this.#phase) {
+      case "id":
+        if (packet.code === REPLY.PDID) this.#identity = decodePdId(data);
+        this.#phase = "cap";
+        return;
+      case "cap":
+        if (packet.code === REPLY.PDCAP) this.#capabilities = decodePdCap(data);
+        this.#phase = "rxsize";
+        return;
+      case "rxsize":
+        return this.#afterBringUp(nowMs);
+      case "chlng":
+        return this.#onCcrypt(packet, data, nowMs);
+      case "scrypt":
+        return this.#onRmacI(packet, data, nowMs);
+      case "keyset":
+        if (packet.code !== REPLY.ACK) return;
+        this.#scbk = this.#newKey;
+        this.#emit({ type: "keyset", address: this.address, scbk: this.#newKey! });
+        this.#newKey = null;
+        this.#installUntilMs = null;
+        this.#emit({ type: "install", address: this.address, state: "done" });
+        this.#restart(0);
+        return;
+      case "lstat":
+        this.#phase = "online";
+        this.#goOnline();
+        return this.#onPollReply(packet, data);
+      case "online":
+        return this.#onPollReply(packet, data);
+    }
+  }
+
+  #afterBringUp(nowMs: number): void {
+    if (!this.#secure && this.#installUntilMs === null) {
+      this.#phase = "lstat";
+      return;
+    }
+    if (this.#scbk === null && this.#installUntilMs === null) {
+      this.#alarm("no_key", "has no Secure Channel key: enable install mode", nowMs, false);
+      this.#phase = "lstat"; // supervised, but its reads are not trusted
+      return;
+    }
+    this.#phase = "chlng";
+  }
+
+  #goOnline(): void {
+    this.#online = true;
+    this.#emit({
+      type: "online",
+      address: this.address,
+      secure: this.#session !== null,
+      trusted: this.#trusted(),
+      identity: this.#identity,
+      capabilities: this.#capabilities,
+    });
+  }
+
+  #challenge(_nowMs: number): Uint8Array {
+    const install = this.#installUntilMs !== null;
+    const key = install ? SCBK_D : this.#scbk!;
+    const cpRandom = randomChallenge();
+    this.#handshake = { key, install, cpRandom, keys: null, rmacI: null, server: null };
+    return this.#send(CMD.CHLNG, cpRandom, [SCS.CHLNG, install ? 0 : 1]);
+  }
+
+  #onCcrypt(packet: Packet, data: Uint8Array, nowMs: number): void {
+    const h = this.#handshake!;
+    if (packet.code !== REPLY.CCRYPT || packet.securityType !== SCS.CCRYPT) {
+      this.#alarm("downgrade", "answered the challenge without Secure Channel", nowMs);
+      return;
+    }
+    if (!h.install && packet.securityData[0] === 0) {
+      this.#alarm("downgrade", "dropped to the default key (SCBK-D)", nowMs);
+      return;
+    }
+    const reply = decodeCcrypt(data);
+    const keys = deriveSessionKeys(h.key, h.cpRandom);
+    if (!sameBytes(clientCryptogram(keys, h.cpRandom, reply.pdRandom), reply.cryptogram)) {
+      this.#alarm(
+        "wrong_key",
+        h.install ? "does not hold the default key (SCBK-D)" : "does not hold its key",
+        nowMs,
+      );
+      return;
+    }
+    const server = serverCryptogram(keys, h.cpRandom, reply.pdRandom);
+    h.keys = keys;
+    h.server = server;
+    h.rmacI = initialRmac(keys, server);
+    this.#phase = "scrypt";
+  }
+
+  #onRmacI(packet: Packet, data: Uint8Array, nowMs: number): void {
+    const h = this.#handshake!;
+    if (
+      packet.code !== REPLY.RMAC_I || packet.securityType !== SCS.RMAC_I ||
+      !sameBytes(data.subarray(0, 16), h.rmacI!)
+    ) {
+      this.#alarm("wrong_key", "sent a wrong initial R-MAC", nowMs);
+      return;
+    }
+    this.#session = new SecureSession(h.keys!, h.rmacI!);
+    this.#handshake = null;
+    this.#alarmed.clear();
+    this.#phase = h.install ? "keyset" : "lstat";
+  }
+
+  #onPollReply(packet: Packet, data: Uint8Array): void {
+    switch (packet.code) {
+      case REPLY.RAW: {
+        const card = decodeRaw(data);
+        if (this.#trusted()) this.#emit({ type: "card", address: this.address, ...card });
+        else this.#emit({ type: "untrusted", address: this.address, what: "card" });
+        return;
+      }
+      case REPLY.KEYPAD: {
+        const keys = decodeKeypad(data);
+        if (this.#trusted()) this.#emit({ type: "keypad", address: this.address, ...keys });
+        else this.#emit({ type: "untrusted", address: this.address, what: "keypad" });
+        return;
+      }
+      case REPLY.LSTATR: {
+        const status = decodeLocalStatus(data);
+        if (status.tamper === this.#tamper && status.power === this.#power) return;
+        this.#tamper = status.tamper;
+        this.#power = status.power;
+        this.#emit({ type: "status", address: this.address, ...status });
+        return;
+      }
+    }
+  }
+
+  #nak(command: number, reason: number, nowMs: number): void {
+    this.#emit({ type: "nak", address: this.address, command, reason });
+    if (reason === NAK_REASON.CHECK_CHARACTER && this.#useCrc) {
+      this.#useCrc = false;
+      return this.#restart(0);
+    }
+    if (reason === NAK_REASON.SEQUENCE) return this.#restart(0);
+    if (this.#phase === "rxsize") return this.#afterBringUp(nowMs); // ACURXSIZE is optional
+    if (this.#phase === "chlng") {
+      // In install mode a reader that already has a key refuses SCBK-D: no alarm, retried.
+      if (this.#installUntilMs !== null) return this.#restart(nowMs + this.#timing.retryWaitMs);
+      return this.#alarm("downgrade", "refused Secure Channel (NAK to the challenge)", nowMs);
+    }
+    if (this.#phase === "scrypt") {
+      return this.#alarm("wrong_key", "refused the server cryptogram", nowMs);
+    }
+    if (this.#phase === "keyset") {
+      this.#installUntilMs = null;
+      this.#emit({ type: "install", address: this.address, state: "off" });
+      return this.#restart(0);
+    }
+    if (this.#session !== null && reason >= NAK_REASON.SECURITY_CONDITION) {
+      return this.#alarm("mac", `ended the session (NAK ${reason})`, nowMs);
+    }
+    if (this.#phase === "id" || this.#phase === "cap") this.#phase = this.#nextBringUp();
+  }
+
+  #nextBringUp(): PdPhase {
+    return this.#phase === "id" ? "cap" : "rxsize";
+  }
+
+  /** A security alarm: untrusted, session dropped, retried after the wait. */
+  #alarm(reason: OsdpAlarmReason, message: string, nowMs: number, restart = true): void {
+    if (!this.#alarmed.has(reason)) {
+      this.#alarmed.add(reason);
+      this.#emit({ type: "alarm", address: this.address, reason, message });
+    }
+    if (restart) this.#restart(nowMs + this.#timing.retryWaitMs);
+  }
+
+  #trusted(): boolean {
+    if (this.#installUntilMs !== null) return false;
+    return !this.#secure || this.#session !== null;
+  }
+
+  #checkInstallDeadline(nowMs: number): void {
+    if (this.#installUntilMs === null || nowMs < this.#installUntilMs) return;
+    this.#installUntilMs = null;
+    this.#emit({ type: "install", address: this.address, state: "timeout" });
+    this.#restart(0);
+  }
+
+  /** Back to ID at sequence 0, no session, not before `notBeforeMs`. */
+  #restart(notBeforeMs: number): void {
+    this.#phase = "id";
+    this.#pending = null;
+    this.#session = null;
+    this.#handshake = null;
+    this.#sequence = 0;
+    this.#notBeforeMs = notBeforeMs;
+  }
+
+  #queue(code: number, data: Uint8Array): void {
+    if (this.#outbox.length >= MAX_QUEUED_COMMANDS) this.#outbox.shift();
+    this.#outbox.push({ code, data });
+  }
+
+  /** Encodes a command at the current sequence and remembers it for resending. */
+  #send(code: number, data: Uint8Array, block?: [number, number]): Uint8Array {
+    const session = this.#phase === "online" || this.#phase === "lstat" ||
+        this.#phase === "keyset"
+      ? this.#session
+      : null;
+    let bytes: Uint8Array;
+    if (session !== null) {
+      const sealed = data.length > 0 ? session.encryptCommand(data) : data;
+      bytes = encodePacket({
+        address: this.address,
+        sequence: this.#sequence,
+        useCrc: this.#useCrc,
+        securityBlock: Uint8Array.of(2, data.length > 0 ? SCS.CP_MAC_ENC : SCS.CP_MAC),
+        code,
+        data: sealed,
+      }, (input) => session.macCommand(input));
+    } else {
+      bytes = encodePacket({
+        address: this.address,
+        sequence: this.#sequence,
+        useCrc: this.#useCrc,
+        securityBlock: block === undefined ? null : Uint8Array.of(3, block[0], block[1]),
+        code,
+        data,
+      });
+    }
+    if (bytes.length > MAX_PACKET_BYTES) throw new RangeError("OSDP command too long");
+    this.#pending = { bytes, code, sequence: this.#sequence };
+    return bytes;
+  }
+}

@@ -1,0 +1,319 @@
+/**
+ * The OSDP control panel against the emulated readers of `_osdp_pd.ts`, over
+ * a real pseudo-terminal pair at 115200 baud. Waits are for real bytes on the
+ * pty (bounded by `until`), never sleeps standing in for time logic.
+ */
+import assert from "node:assert/strict";
+import { CMD, LED_COLOR, NAK_REASON } from "../src/hardware/osdp/codes.ts";
+import { ControlPanel, type ControlPanelOptions } from "../src/hardware/osdp/control_panel.ts";
+import type { OsdpEvent, PdConfig } from "../src/hardware/osdp/pd_link.ts";
+import { loadSerialLibc } from "../src/hardware/osdp/serial_libc.ts";
+import { openPty, openSerialPort } from "../src/hardware/osdp/serial_port.ts";
+import { EmulatedPd, PdBusEmulator } from "./_osdp_pd.ts";
+
+const KEY_A = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
+const KEY_B: Uint8Array = Uint8Array.from({ length: 16 }, (_, i) => 0xb0 + i);
+
+interface Bus extends AsyncDisposable {
+  cp: ControlPanel;
+  emulator: PdBusEmulator;
+  events: OsdpEvent[];
+}
+
+/** A CP and emulated PDs on one pty pair. */
+function openBus(
+  pds: EmulatedPd[],
+  configs: PdConfig[],
+  options: Partial<ControlPanelOptions> & { react?: (e: OsdpEvent, cp: ControlPanel) => void } = {},
+): Bus {
+  const libc = loadSerialLibc();
+  const { master, slavePath } = openPty(libc);
+  const emulator = new PdBusEmulator(master, pds);
+  const port = openSerialPort(slavePath, { baud: 115200, libc });
+  const events: OsdpEvent[] = [];
+  const cp: ControlPanel = new ControlPanel({
+    link: port,
+    pds: configs,
+    pollIntervalMs: 20,
+    offlineAfterMs: 600,
+    retryWaitMs: 150,
+    ...options,
+    onEvent: (event) => {
+      events.push(event);
+      options.react?.(event, cp);
+    },
+  });
+  cp.start();
+  return {
+    cp,
+    emulator,
+    events,
+    async [Symbol.asyncDispose]() {
+      await cp.close();
+      await emulator.stop();
+      libc.close();
+    },
+  };
+}
+
+/** Waits (on real bus traffic) until `condition` holds. */
+async function until(condition: () => boolean, what: string, timeoutMs = 4000): Promise<void> {
+  const end = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function ofType<T extends OsdpEvent["type"]>(events: OsdpEvent[], type: T) {
+  return events.filter((e): e is Extract<OsdpEvent, { type: T }> => e.type === type);
+}
+
+/** 26-bit H10301 bits for facility 12, card 345 with parity. */
+function h10301(facility: number, card: number): bigint {
+  const payload = (BigInt(facility) << 16n) | BigInt(card);
+  const bits = payload.toString(2).padStart(24, "0");
+  const even = [...bits.slice(0, 12)].filter((b) => b === "1").length % 2;
+  const odd = 1 - ([...bits.slice(12)].filter((b) => b === "1").length % 2);
+  return BigInt(`0b${even}${bits}${odd}`);
+}
+
+Deno.test("ControlPanel brings a clear reader online and reports its cards and keys", async () => {
+  const pd = new EmulatedPd({ address: 1 });
+  await using bus = openBus([pd], [{ address: 1 }]);
+  await until(() => ofType(bus.events, "online").length > 0, "online");
+  const online = ofType(bus.events, "online")[0]!;
+  assert.equal(online.secure, false);
+  assert.equal(online.trusted, true);
+  assert.equal(online.identity?.vendor, "5C2623");
+  assert.equal(online.identity?.serial, 0x12345678);
+  assert.deepEqual(pd.seen.slice(0, 4).map((c) => c.code), [
+    CMD.ID,
+    CMD.CAP,
+    CMD.ACURXSIZE,
+    CMD.LSTAT,
+  ]);
+  assert.deepEqual(pd.seen[2]!.data, Uint8Array.of(0xa0, 0x05)); // 1440
+  pd.presentCard(h10301(12, 345), 26);
+  pd.pressKeys("12*4#");
+  await until(() => ofType(bus.events, "keypad").length > 0, "keys");
+  const card = ofType(bus.events, "card")[0]!;
+  assert.equal(card.bitCount, 26);
+  assert.equal(card.bits, h10301(12, 345));
+  assert.equal(ofType(bus.events, "keypad")[0]!.keys, "12*4#");
+  // Sequence numbers run 0, then 1, 2, 3, 1, …
+  const seqs = pd.seen.map((c) => c.sequence);
+  assert.equal(seqs[0], 0);
+  for (let i = 1; i < seqs.length; i++) assert.equal(seqs[i], ((seqs[i - 1]!) % 3) + 1);
+  // LED and buzzer commands for a grant reach the reader.
+  bus.cp.signal(1, "granted");
+  await until(() => pd.leds.length > 0 && pd.buzzes.length > 0, "LED and buzzer");
+  assert.equal(pd.leds[0]![2], 2); // temporary state
+  assert.equal(pd.leds[0]![5], LED_COLOR.GREEN);
+});
+
+Deno.test("ControlPanel runs Secure Channel under the reader's key and reads through it", async () => {
+  const pd = new EmulatedPd({ address: 3, scbk: KEY_A });
+  await using bus = openBus([pd], [{ address: 3, secure: true, scbk: KEY_A }]);
+  await until(() => ofType(bus.events, "online").length > 0, "online");
+  assert.equal(ofType(bus.events, "online")[0]!.secure, true);
+  assert.equal(ofType(bus.events, "online")[0]!.trusted, true);
+  assert.ok(pd.secure);
+  pd.presentCard(h10301(1, 2), 26);
+  pd.pressKeys("1234#");
+  await until(() => ofType(bus.events, "keypad").length > 0, "keys");
+  assert.equal(ofType(bus.events, "card")[0]!.bits, h10301(1, 2));
+  assert.equal(ofType(bus.events, "keypad")[0]!.keys, "1234#");
+  bus.cp.signal(3, "denied");
+  await until(() => pd.leds.length > 0, "LED");
+  assert.equal(pd.leds[0]![5], LED_COLOR.RED);
+  // After the handshake every command the reader saw carried a MAC.
+  const afterHandshake = pd.seen.slice(pd.seen.findIndex((c) => c.code === CMD.SCRYPT) + 1);
+  assert.ok(afterHandshake.length > 2 && afterHandshake.every((c) => c.secure));
+  assert.deepEqual(ofType(bus.events, "alarm"), []);
+});
+
+Deno.test("Install mode: SCBK-D, then KEYSET to a fresh key, then Secure Channel under it", async () => {
+  const pd = new EmulatedPd({ address: 5 }); // factory state: no key, accepts SCBK-D
+  const keys: Uint8Array[] = [];
+  await using bus = openBus([pd], [{ address: 5, secure: true, scbk: null }], {
+    react: (e) => e.type === "keyset" && keys.push(e.scbk),
+  });
+  await until(() => ofType(bus.events, "online").length > 0, "online");
+  assert.equal(ofType(bus.events, "online")[0]!.trusted, false);
+  assert.equal(ofType(bus.events, "alarm")[0]!.reason, "no_key");
+  pd.presentCard(h10301(1, 1), 26);
+  await until(() => ofType(bus.events, "untrusted").length > 0, "untrusted read");
+  assert.equal(ofType(bus.events, "card").length, 0);
+
+  bus.cp.enableInstallMode(5, 5000);
+  await until(() => ofType(bus.events, "online").some((e) => e.trusted), "trusted online");
+  assert.deepEqual(ofType(bus.events, "install").map((e) => e.state), ["on", "done"]);
+  assert.equal(keys.length, 1);
+  assert.equal(keys[0]!.length, 16);
+  assert.notDeepEqual(keys[0], Uint8Array.from({ length: 16 }, (_, i) => 0x30 + i));
+  assert.deepEqual(pd.scbk, keys[0]); // the reader took the key sent under SCBK-D
+  assert.equal(bus.cp.status()[0]!.installMode, false);
+  assert.equal(bus.cp.status()[0]!.secure, true);
+  pd.presentCard(h10301(1, 2), 26);
+  await until(() => ofType(bus.events, "card").length > 0, "card");
+  assert.equal(ofType(bus.events, "card")[0]!.bits, h10301(1, 2));
+});
+
+Deno.test("Install mode is for one reader at a time and ends at its deadline", async () => {
+  const a = new EmulatedPd({ address: 1, scbk: KEY_A });
+  const b = new EmulatedPd({ address: 2, scbk: KEY_B });
+  await using bus = openBus([a, b], [
+    { address: 1, secure: true, scbk: KEY_A },
+    { address: 2, secure: true, scbk: KEY_B },
+  ]);
+  await until(() => ofType(bus.events, "online").length === 2, "both online");
+  bus.cp.enableInstallMode(1, 150); // reader 1 has a key already: SCBK-D is refused, no alarm
+  assert.throws(() => bus.cp.enableInstallMode(2), /PD 1 is already in install mode/);
+  await until(() => ofType(bus.events, "install").some((e) => e.state === "timeout"), "timeout");
+  await until(
+    () => bus.cp.status()[0]!.trusted && bus.cp.status()[0]!.secure,
+    "reader 1 back under its own key",
+  );
+  assert.deepEqual(a.scbk, KEY_A);
+  assert.deepEqual(ofType(bus.events, "alarm"), []);
+});
+
+Deno.test("A reader with the wrong key raises wrong_key and is never trusted", async () => {
+  const pd = new EmulatedPd({ address: 2, scbk: KEY_B });
+  await using bus = openBus([pd], [{ address: 2, secure: true, scbk: KEY_A }]);
+  pd.presentCard(h10301(3, 3), 26);
+  await until(() => ofType(bus.events, "alarm").length > 0, "alarm");
+  assert.equal(ofType(bus.events, "alarm")[0]!.reason, "wrong_key");
+  await until(() => pd.seen.filter((c) => c.code === CMD.CHLNG).length >= 2, "a retry");
+  assert.equal(ofType(bus.events, "card").length, 0);
+  assert.equal(ofType(bus.events, "online").length, 0);
+  assert.equal(ofType(bus.events, "alarm").length, 1); // raised once, not per retry
+  assert.equal(bus.cp.status()[0]!.trusted, false);
+});
+
+for (
+  const [downgrade, message] of [
+    ["refuse", /refused Secure Channel/],
+    ["default_key", /default key/],
+    ["plain_replies", /without Secure Channel inside a session/],
+  ] as const
+) {
+  Deno.test(`A downgrade (${downgrade}) raises an alarm and the reader's card is not read`, async () => {
+    const pd = new EmulatedPd({ address: 4, scbk: KEY_A, downgrade });
+    await using bus = openBus([pd], [{ address: 4, secure: true, scbk: KEY_A }]);
+    pd.presentCard(h10301(9, 9), 26);
+    await until(() => ofType(bus.events, "alarm").length > 0, "alarm");
+    const alarm = ofType(bus.events, "alarm")[0]!;
+    assert.equal(alarm.reason, "downgrade");
+    assert.match(alarm.message, message);
+    await until(() => pd.resets >= 2, "a retry from sequence 0");
+    assert.equal(ofType(bus.events, "card").length, 0);
+    assert.ok(!ofType(bus.events, "online").some((e) => e.trusted));
+  });
+}
+
+Deno.test("An unplugged reader goes offline within the timeout and comes back when replugged", async () => {
+  const pd = new EmulatedPd({ address: 1 });
+  await using bus = openBus([pd], [{ address: 1 }], { offlineAfterMs: 400 });
+  await until(() => ofType(bus.events, "online").length === 1, "online");
+  pd.muted = true;
+  const unplugged = performance.now();
+  await until(() => ofType(bus.events, "offline").length === 1, "offline");
+  const took = performance.now() - unplugged;
+  assert.ok(took >= 400 && took < 400 + 2 * 200 + 100, `offline after ${took} ms`);
+  assert.equal(bus.cp.status()[0]!.online, false);
+  pd.muted = false;
+  await until(() => ofType(bus.events, "online").length === 2, "online again");
+  assert.ok(pd.resets >= 2); // restarted at sequence 0
+  assert.equal(ofType(bus.events, "offline").length, 1);
+});
+
+Deno.test("A reader that never answers is reported offline once", async () => {
+  const pd = new EmulatedPd({ address: 1 });
+  pd.muted = true;
+  await using bus = openBus([pd], [{ address: 1 }], { offlineAfterMs: 300 });
+  await until(() => ofType(bus.events, "offline").length === 1, "offline");
+  await until(() => bus.cp.counters.timeouts >= 4, "more probes");
+  assert.equal(ofType(bus.events, "offline").length, 1);
+});
+
+Deno.test("A corrupted reply and a lost reply are resent by the reader on the repeated sequence", async () => {
+  const pd = new EmulatedPd({ address: 6, scbk: KEY_A });
+  await using bus = openBus([pd], [{ address: 6, secure: true, scbk: KEY_A }]);
+  await until(() => ofType(bus.events, "online").length > 0, "online");
+  pd.corruptNextReply = true;
+  pd.presentCard(h10301(5, 55), 26);
+  await until(() => ofType(bus.events, "card").length === 1, "card after a bad CRC");
+  assert.ok(bus.cp.counters.badPackets >= 1);
+  assert.equal(pd.repeats, 1);
+  pd.dropNextReply = true;
+  pd.presentCard(h10301(5, 56), 26);
+  await until(() => ofType(bus.events, "card").length === 2, "card after a lost reply");
+  assert.equal(pd.repeats, 2);
+  assert.ok(bus.cp.counters.resends >= 2);
+  assert.deepEqual(ofType(bus.events, "card").map((c) => c.bits), [
+    h10301(5, 55),
+    h10301(5, 56),
+  ]);
+  assert.equal(ofType(bus.events, "alarm").length, 0); // the MAC chain survived both
+});
+
+Deno.test("BUSY is retried with the same command; NAKs are reported and a sequence NAK restarts", async () => {
+  const pd = new EmulatedPd({ address: 1 });
+  await using bus = openBus([pd], [{ address: 1 }]);
+  await until(() => ofType(bus.events, "online").length > 0, "online");
+  pd.busy = 3;
+  pd.presentCard(h10301(2, 2), 26);
+  await until(() => ofType(bus.events, "card").length === 1, "card after BUSY");
+  assert.equal(pd.busy, 0);
+  assert.equal(ofType(bus.events, "offline").length, 0);
+  pd.nakNext = NAK_REASON.UNKNOWN_COMMAND;
+  bus.cp.signal(1, "granted");
+  await until(() => ofType(bus.events, "nak").length === 1, "NAK");
+  assert.equal(ofType(bus.events, "nak")[0]!.command, CMD.LED);
+  const resets = pd.resets;
+  pd.nakNext = NAK_REASON.SEQUENCE;
+  await until(() => pd.resets > resets, "restart at sequence 0");
+  await until(() => ofType(bus.events, "online").length === 2, "online again");
+});
+
+Deno.test("A checksum-only reader is detected by its NAK and polled with checksums", async () => {
+  const pd = new EmulatedPd({ address: 9, checksumOnly: true });
+  await using bus = openBus([pd], [{ address: 9 }]);
+  await until(() => ofType(bus.events, "online").length > 0, "online");
+  assert.equal(bus.cp.status()[0]!.useCrc, false);
+  pd.presentCard(h10301(7, 7), 26);
+  await until(() => ofType(bus.events, "card").length === 1, "card");
+});
+
+Deno.test("Four readers under a card flood: every card once, in order, each answered with its LED", async () => {
+  const pds = [0, 1, 2, 3].map((address) => new EmulatedPd({ address, scbk: KEY_A }));
+  const perReader = 25;
+  await using bus = openBus(
+    pds,
+    pds.map((p) => ({ address: p.address, secure: true, scbk: KEY_A })),
+    {
+      react: (e, cp) => e.type === "card" && cp.signal(e.address, "granted"),
+    },
+  );
+  await until(() => ofType(bus.events, "online").length === 4, "four online");
+  for (let i = 0; i < perReader; i++) {
+    for (const pd of pds) pd.presentCard(h10301(pd.address, i), 26);
+  }
+  await until(
+    () => pds.every((pd) => pd.leds.length === perReader),
+    "every grant's LED",
+    15_000,
+  );
+  for (const pd of pds) {
+    const cards = ofType(bus.events, "card").filter((c) => c.address === pd.address);
+    assert.deepEqual(
+      cards.map((c) => c.bits),
+      Array.from({ length: perReader }, (_, i) => h10301(pd.address, i)),
+    );
+    assert.ok(pd.leds.every((led) => led[5] === LED_COLOR.GREEN));
+  }
+  assert.equal(ofType(bus.events, "alarm").length, 0);
+  assert.equal(ofType(bus.events, "offline").length, 0);
+});
