@@ -1,10 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  cardIdHex,
-  decodeFrame,
-  encodeCard,
-  FORMAT_CATALOGUE,
-} from "./formats.ts";
+import { cardIdHex, decodeFrame, encodeCard, FORMAT_CATALOGUE } from "./formats.ts";
 import { describeCard } from "../../shared/card_formats.js";
 
 Deno.test("describeCard() reads every catalogue format as the reader's decoder does", () => {
