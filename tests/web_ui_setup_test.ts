@@ -9,48 +9,8 @@
  */
 import assert from "node:assert/strict";
 import { chromium, type Page } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS, goTo, login, logout, NO_CHROMIUM, shot } from "./_browser.ts";
 import { startTestServer, TEST_ADMIN_PASSWORD } from "../src/testing.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const SHOTS = new URL("../.tmp/screenshots/", import.meta.url);
-
-function hasChromium(): boolean {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await Deno.mkdir(SHOTS, { recursive: true });
-  await page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true });
-}
-
-async function login(page: Page, username: string, password: string): Promise<void> {
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Log in" }).click();
-}
-
-async function logout(page: Page): Promise<void> {
-  await page.getByRole("button", { name: "Log out" }).click();
-  await page.getByRole("button", { name: "Log in" }).waitFor();
-}
-
-async function goTo(page: Page, name: string): Promise<void> {
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name }).click();
-}
 
 async function toast(page: Page, text: string): Promise<void> {
   await page.locator("#toasts .toast", { hasText: text }).first().waitFor();
@@ -79,8 +39,6 @@ async function createUser(page: Page, username: string, rank: string, first: str
   await page.getByRole("heading", { name: `${first} (${username})` }).waitFor();
 }
 
-const NO_CHROMIUM = !hasChromium();
-
 Deno.test({
   name: "web UI: an integrator sets a site up through the pages; roles see what they may do" +
     (NO_CHROMIUM ? ` (ignored: no Chromium at ${CHROMIUM})` : ""),
@@ -93,7 +51,7 @@ Deno.test({
     const context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: CHROMIUM_ARGS,
+      args: [...CHROMIUM_ARGS],
       viewport: { width: 1366, height: 860 },
     });
     const problems: string[] = [];
@@ -214,7 +172,8 @@ Deno.test({
       await cardForm.getByLabel("Facility code").fill("12");
       await cardForm.getByLabel("Card number").fill("3456");
       await cardForm.getByRole("button", { name: "Add card" }).click();
-      await page.locator("#credentials table").getByText("06:06:c0:40 (26 bits)").waitFor();
+      await page.locator("#credentials table").getByText("facility 12, number 3456").waitFor();
+      await page.locator("#credentials table").getByText("06:06:c0:40 · 26 bits").waitFor();
       const pinForm = page.getByRole("form", { name: "Add a PIN" });
       await pinForm.getByLabel("PIN", { exact: true }).fill("12");
       await pinForm.getByRole("button", { name: "Add PIN" }).click();
@@ -275,14 +234,14 @@ Deno.test({
       await page.getByRole("dialog").getByRole("button", { name: "Lock down" }).click();
       await page.locator(".door-card .badge.mode-lockdown").waitFor();
       assert.equal(
-        await page.getByRole("button", { name: "Open Front momentarily" }).isDisabled(),
+        await page.getByRole("button", { name: "Open door Front momentarily" }).isDisabled(),
         true,
       );
       await shot(page, "setup-03-lockdown");
       await modes.getByRole("button", { name: "Normal" }).click();
       await page.locator(".door-card .badge.mode-normal").waitFor();
       assert.equal(
-        await page.getByRole("button", { name: "Open Front momentarily" }).isDisabled(),
+        await page.getByRole("button", { name: "Open door Front momentarily" }).isDisabled(),
         false,
       );
 
@@ -295,7 +254,7 @@ Deno.test({
       // A manager: daily administration, no hardware wiring.
       await login(page, "manny", "manny-password-1");
       await page.getByRole("heading", { name: "Dashboard" }).waitFor();
-      await page.getByRole("button", { name: "Open Front momentarily" }).waitFor();
+      await page.getByRole("button", { name: "Open door Front momentarily" }).waitFor();
       await page.locator("#simulate").waitFor();
       await goTo(page, "People");
       await page.getByRole("link", { name: "New user" }).click();

@@ -10,7 +10,8 @@
  * card, the PIN and the schedule through the UI.
  */
 import assert from "node:assert/strict";
-import { chromium, type Page } from "playwright-core";
+import { chromium } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS, goTo, login, logout, NO_CHROMIUM, shot } from "./_browser.ts";
 import { cardIdHex, encodeCard, H10301 } from "../src/hardware/wiegand/formats.ts";
 import {
   createUserViaApi,
@@ -22,28 +23,6 @@ import { serveStatic } from "../src/web/static.ts";
 import { UI_FILES } from "../src/web/ui_files.ts";
 import { h10301CardId } from "../src/web/ui/js/wiegand.js";
 import { LINES, ok } from "./_controller_fixtures.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const SHOTS = new URL("../.tmp/screenshots/", import.meta.url);
-
-function hasChromium(): boolean {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-}
-const NO_CHROMIUM = !hasChromium();
 
 /** The files under `dir` as paths relative to it (links, such as `js/shared`, are left out). */
 async function filesUnder(dir: URL, prefix = ""): Promise<string[]> {
@@ -121,27 +100,6 @@ async function createFrontDevices(admin: TestClient): Promise<void> {
   );
 }
 
-async function shot(page: Page, name: string): Promise<void> {
-  await Deno.mkdir(SHOTS, { recursive: true });
-  await page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true });
-}
-
-async function login(page: Page, username: string, password: string): Promise<void> {
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Log in" }).click();
-}
-
-/** Follows a link of the main navigation. */
-async function goTo(page: Page, name: string): Promise<void> {
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name }).click();
-}
-
-async function logout(page: Page): Promise<void> {
-  await page.getByRole("button", { name: "Log out" }).click();
-  await page.getByRole("button", { name: "Log in" }).waitFor();
-}
-
 Deno.test({
   name: "web UI: log in, configure access, simulate a card, see it granted live; ranks",
   ignore: NO_CHROMIUM,
@@ -156,7 +114,7 @@ Deno.test({
     const context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: CHROMIUM_ARGS,
+      args: [...CHROMIUM_ARGS],
       viewport: { width: 1366, height: 860 },
     });
     const problems: string[] = [];

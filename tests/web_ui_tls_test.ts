@@ -11,29 +11,9 @@
  */
 import assert from "node:assert/strict";
 import { createHash, X509Certificate } from "node:crypto";
-import { chromium } from "playwright-core";
 import { startTestServer, TEST_ADMIN_PASSWORD } from "../src/testing.ts";
 import { createSelfSignedCertificate } from "../src/tls/certificate.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-function hasChromium(): boolean {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-}
+import { launchBrowser, NO_CHROMIUM } from "./_browser.ts";
 
 /** base64(SHA-256(SubjectPublicKeyInfo)): what `--ignore-certificate-errors-spki-list` takes. */
 function spkiHash(certPem: string): string {
@@ -44,7 +24,7 @@ function spkiHash(certPem: string): string {
 Deno.test({
   name:
     "web UI over https: a browser trusting the certificate logs in over wss; one that does not gets a certificate error",
-  ignore: !hasChromium(),
+  ignore: NO_CHROMIUM,
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
@@ -52,7 +32,8 @@ Deno.test({
     await using server = await startTestServer({ tls: { cert: pair.certPem, key: pair.keyPem } });
     assert.match(server.url, /^https:/);
 
-    const untrusting = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    // Two browsers: trust is a start-up flag (the SPKI pin), so each needs its own.
+    const untrusting = await launchBrowser();
     try {
       const page = await untrusting.newPage();
       await assert.rejects(page.goto(server.url), /net::ERR_CERT_AUTHORITY_INVALID/);
@@ -60,10 +41,9 @@ Deno.test({
       await untrusting.close();
     }
 
-    const trusting = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [...CHROMIUM_ARGS, `--ignore-certificate-errors-spki-list=${spkiHash(pair.certPem)}`],
-    });
+    const trusting = await launchBrowser([
+      `--ignore-certificate-errors-spki-list=${spkiHash(pair.certPem)}`,
+    ]);
     try {
       const page = await trusting.newPage();
       page.setDefaultTimeout(30_000);

@@ -112,7 +112,7 @@ function doorCard(door, status, ctx, refresh) {
       {
         type: "button",
         class: "primary",
-        "aria-label": `Open ${door.alias} momentarily`,
+        "aria-label": `Open door ${door.alias} momentarily`,
         disabled: refused,
         title: refused ? `Remote opening is refused in ${mode} mode` : null,
       },

@@ -137,7 +137,7 @@ export async function drawMemberships(container, ctx, user, groups) {
       h("a", { href: `#/people/group/${groupId}` }, name),
       roleOf(m),
       canWrite || userId === session.user?.id
-        ? removeMembershipButton(api, m, `Leave ${name}`, `Removed from ${name}`, redraw)
+        ? removeMembershipButton(api, m, `Remove from ${name}`, `Removed from ${name}`, redraw)
         : null,
     ];
   });
