@@ -325,7 +325,7 @@ const ROWS: Record<string, Row> = {
   ...deviceRows(),
 };
 
-/** gpio.*, libgpiod.gpio.*, led.*, buzzer.*, wiegand-reader.*: supervisor reads, admin writes. */
+/** gpio.*, libgpiod.gpio.*, led.*, buzzer.*, wiegand-reader.*, osdp-bus.*, osdp-reader.*: supervisor reads, admin writes. */
 function deviceRows(): Record<string, Row> {
   const families = [
     ["gpio", "gpio_id"],
@@ -333,6 +333,8 @@ function deviceRows(): Record<string, Row> {
     ["led", "led_id"],
     ["buzzer", "buzzer_id"],
     ["wiegand-reader", "reader_id"],
+    ["osdp-bus", "bus_id"],
+    ["osdp-reader", "reader_id"],
   ] as const;
   const attributes = () => ({ name: `dev${seq()}`, offset: seq() });
   const freshDevice = async (w: World, family: string): Promise<string> =>

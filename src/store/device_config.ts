@@ -14,6 +14,8 @@
  * | `gpio`           | `chip`, `offset`, `direction` (`in`/`out`/null), `default_value`, `active_low`, `debounce_us`, `interrupt_mode`, `fail_safe` (written only when true)                                        |
  * | `wiegand-reader` | `mode`, `gpio_low_id` (D0), `gpio_high_id` (D1), `green_led_id`, `buzzer_id`, `formats`, `silence_ms`, `fixed_length`                                                                       |
  * | `led`, `buzzer`  | `gpio_id`, `default_blink_duration`, `default_blink_speed`                                                                                                                                   |
+ * | `osdp-bus`       | `port` (serial device path), `baud`, `poll_ms`                                                                                                                                               |
+ * | `osdp-reader`    | `bus_id`, `address`, `secure`, `use_crc`, `formats` (its SCBK is not config: `osdp_keys.ts`)                                                                                                 |
  *
  * @module
  */
@@ -22,7 +24,14 @@ import type { WiegandFormatDefinition } from "../hardware/wiegand/formats.ts";
 import type { KeypadMode } from "../hardware/wiegand/interpret.ts";
 
 /** Device types. */
-export const DEVICE_TYPES = ["gpio", "wiegand-reader", "led", "buzzer"] as const;
+export const DEVICE_TYPES = [
+  "gpio",
+  "wiegand-reader",
+  "led",
+  "buzzer",
+  "osdp-bus",
+  "osdp-reader",
+] as const;
 /** A device type. */
 export type DeviceType = typeof DEVICE_TYPES[number];
 
@@ -102,6 +111,30 @@ export interface IndicatorConfig {
   defaultBlinkSpeed: number;
 }
 
+/** An `osdp-bus` device: an RS-485 serial port with OSDP readers on it. */
+export interface OsdpBusConfig {
+  /** Serial device path (`/dev/ttyUSB0`); in simulated mode any name. */
+  port: string;
+  /** 9600, 19200, 38400, 57600 or 115200. */
+  baud: number;
+  /** A poll cycle starts every this many ms. */
+  pollMs: number;
+}
+
+/** An `osdp-reader` device: one PD on a bus. */
+export interface OsdpReaderConfig {
+  /** The `osdp-bus` device. */
+  busId: string | null;
+  /** PD address, 0-126. */
+  address: number;
+  /** Require Secure Channel (the reader is trusted only inside it). */
+  secure: boolean;
+  /** Start with CRC16 (a checksum-only reader is detected). */
+  useCrc: boolean;
+  /** Accepted card formats in matching order; empty means the whole catalogue. */
+  formats: FormatItem[];
+}
+
 /** The configuration of each device type. */
 export interface DeviceConfigs {
   /** A GPIO line. */
@@ -112,6 +145,10 @@ export interface DeviceConfigs {
   "led": IndicatorConfig;
   /** A buzzer. */
   "buzzer": IndicatorConfig;
+  /** An OSDP bus. */
+  "osdp-bus": OsdpBusConfig;
+  /** An OSDP reader. */
+  "osdp-reader": OsdpReaderConfig;
 }
 
 /** A device type with its configuration: narrowing `type` narrows `config`. */
@@ -141,7 +178,12 @@ export const DEVICE_DEFAULTS: { readonly [T in DeviceType]: Readonly<DeviceConfi
   },
   "led": { gpioId: null, defaultBlinkDuration: 1000, defaultBlinkSpeed: 100 },
   "buzzer": { gpioId: null, defaultBlinkDuration: 1000, defaultBlinkSpeed: 100 },
+  "osdp-bus": { port: "/dev/ttyUSB0", baud: 115200, pollMs: 50 },
+  "osdp-reader": { busId: null, address: 0, secure: true, useCrc: true, formats: [] },
 };
+
+/** The baud rates an `osdp-bus` may use. */
+export const OSDP_BAUD_RATES = [9600, 19200, 38400, 57600, 115200] as const;
 
 type Doc = Record<string, unknown>;
 
@@ -194,6 +236,16 @@ function oneOf<T extends string>(values: readonly T[]): (value: unknown) => T {
 const direction = oneOf(["in", "out"] as const);
 const interruptMode = oneOf(INTERRUPT_MODES);
 const readerMode = oneOf(LEOSAC_READER_MODES);
+
+function baud(value: unknown): number {
+  if ((OSDP_BAUD_RATES as readonly unknown[]).includes(value)) return value as number;
+  throw new Mismatch(`expected one of ${OSDP_BAUD_RATES.join(", ")}`);
+}
+
+function pdAddress(value: unknown): number {
+  if (count(value) <= 126) return value as number;
+  throw new Mismatch("expected an address from 0 to 126");
+}
 
 function formats(value: unknown): FormatItem[] {
   if (Array.isArray(value) && value.every((f) => typeof f === "string" || isObject(f))) {
@@ -270,6 +322,30 @@ export function parseDeviceConfig(type: DeviceType, stored: unknown): TypedConfi
         },
       };
     }
+    case "osdp-bus": {
+      const def = DEVICE_DEFAULTS["osdp-bus"];
+      return {
+        type,
+        config: {
+          port: field(d, "port", def.port, nonEmpty),
+          baud: field(d, "baud", def.baud, baud),
+          pollMs: field(d, "poll_ms", def.pollMs, positive),
+        },
+      };
+    }
+    case "osdp-reader": {
+      const def = DEVICE_DEFAULTS["osdp-reader"];
+      return {
+        type,
+        config: {
+          busId: field(d, "bus_id", def.busId, nonEmpty),
+          address: field(d, "address", def.address, pdAddress),
+          secure: field(d, "secure", def.secure, bool),
+          useCrc: field(d, "use_crc", def.useCrc, bool),
+          formats: field(d, "formats", [...def.formats], formats),
+        },
+      };
+    }
     default:
       throw new StoreError(`Unknown device type ${JSON.stringify(type satisfies never)}`);
   }
@@ -315,6 +391,20 @@ export function storedConfig(typed: TypedConfig): Record<string, unknown> {
         gpio_id: c.gpioId,
         default_blink_duration: c.defaultBlinkDuration,
         default_blink_speed: c.defaultBlinkSpeed,
+      };
+    }
+    case "osdp-bus": {
+      const c = typed.config;
+      return { port: c.port, baud: c.baud, poll_ms: c.pollMs };
+    }
+    case "osdp-reader": {
+      const c = typed.config;
+      return {
+        bus_id: c.busId,
+        address: c.address,
+        secure: c.secure,
+        use_crc: c.useCrc,
+        formats: c.formats,
       };
     }
   }

@@ -38,9 +38,11 @@ const CLASS_OF_TYPE: Record<DeviceType, DeviceClass> = {
   "wiegand-reader": DEVICE_CLASS.RFID_READER,
   "led": DEVICE_CLASS.LED,
   "buzzer": DEVICE_CLASS.BUZZER,
+  "osdp-bus": DEVICE_CLASS.UNKNOWN,
+  "osdp-reader": DEVICE_CLASS.RFID_READER,
 };
 
-/** The device class of a device type (gpio 1, wiegand-reader 2, led 3, buzzer 4; else 0). */
+/** The device class of a device type (gpio 1, wiegand-reader and osdp-reader 2, led 3, buzzer 4; else 0). */
 export function deviceClassOf(type: DeviceType): DeviceClass {
   return Object.hasOwn(CLASS_OF_TYPE, type) ? CLASS_OF_TYPE[type] : DEVICE_CLASS.UNKNOWN;
 }

@@ -18,10 +18,15 @@ import { listDoors } from "../../store/doors.ts";
 import { READER_REFS, REL } from "./_device_wire.ts";
 
 /** What a reference must point at. */
-export type RefRole = "input" | "output" | "led" | "buzzer";
+export type RefRole = "input" | "output" | "led" | "buzzer" | "osdp-bus";
 
 /** Why `device` cannot fill `role`, or null when it can. */
 export function roleProblem(device: Device, role: RefRole): string | null {
+  if (role === "osdp-bus") {
+    return device.type === "osdp-bus"
+      ? null
+      : `Device "${device.name}" is a ${device.type}, not an osdp-bus.`;
+  }
   if ((role === "led" || role === "buzzer") && device.type === role) return null;
   if (device.type !== "gpio") {
     return role === "input" || role === "output"
@@ -104,6 +109,8 @@ export function usesOf(db: DatabaseSync, id: string): DeviceUse[] {
       }
     } else if (device.type === "led" || device.type === "buzzer") {
       if (device.config.gpioId === id) uses.push({ label: `${name} line`, needs: "out" });
+    } else if (device.type === "osdp-reader") {
+      if (device.config.busId === id) uses.push({ label: `${name} bus`, needs: null });
     }
   }
   return uses;

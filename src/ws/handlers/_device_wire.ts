@@ -8,6 +8,8 @@
  * | `gpio`           | `libgpiod-gpio`  | `device` → `chip`, `offset` (alias `number`) → `offset`, `direction` 0/1 → `in`/`out`, `default-value`, `active-low`, `debounce` (µs) → `debounce_us`, `interrupt-mode`, `fail-safe`        |
  * | `wiegand-reader` | `wiegand-reader` | `mode`, `gpio_low_id` (D0), `gpio_high_id` (D1), `green_led_id`, `buzzer_id`, `formats`, `silence-timeout` (ms) → `silence_ms`, `fixed-length` → `fixed_length`                              |
  * | `led`, `buzzer`  | `led`, `buzzer`  | `gpio_id`, `default-blink-duration`, `default-blink-speed` (ms)                                                                                                                              |
+ * | `osdp-bus`       | `osdp-bus`       | `port`, `baud`, `poll-interval` (ms) → `poll_ms`                                                                                                                                             |
+ * | `osdp-reader`    | `osdp-reader`    | `bus_id` (relationship `bus`), `address`, `secure`, `use-crc`, `formats`; read-only `has-key`, `key-installed-at` (the key itself never leaves the controller)                               |
  *
  * References are checked by the caller (devices.ts); this module only
  * converts and range-checks values. Model errors name the JSON:API pointer.
@@ -19,6 +21,7 @@ import {
   type GpioConfig,
   INTERRUPT_MODES,
   LEOSAC_READER_MODES,
+  OSDP_BAUD_RATES,
   type ReaderConfig,
   storedConfig,
 } from "../../store/device_config.ts";
@@ -52,6 +55,13 @@ export const DEVICE_KINDS: Readonly<Record<DeviceType, DeviceKind>> = {
   },
   "led": { type: "led", wireType: "led", idKey: "led_id", entity: "led" },
   "buzzer": { type: "buzzer", wireType: "buzzer", idKey: "buzzer_id", entity: "buzzer" },
+  "osdp-bus": { type: "osdp-bus", wireType: "osdp-bus", idKey: "bus_id", entity: "osdp-bus" },
+  "osdp-reader": {
+    type: "osdp-reader",
+    wireType: "osdp-reader",
+    idKey: "reader_id",
+    entity: "osdp-reader",
+  },
 };
 
 /** Reader references: request key (also the stored key), relationship name, config field. */
@@ -145,7 +155,40 @@ export function serializeDevice(
         relationships: { gpio: link(c.gpioId) },
       };
     }
+    case "osdp-bus": {
+      const c = device.config;
+      return {
+        ...base,
+        attributes: { ...head, port: c.port, baud: c.baud, "poll-interval": c.pollMs },
+      };
+    }
+    case "osdp-reader": {
+      const c = device.config;
+      return {
+        ...base,
+        attributes: {
+          ...head,
+          address: c.address,
+          secure: c.secure,
+          "use-crc": c.useCrc,
+          formats: c.formats,
+        },
+        relationships: { bus: link(c.busId) },
+      };
+    }
   }
+}
+
+function portOf(attrs: Obj): string | undefined {
+  if (!present(attrs, "port")) return undefined;
+  const v = attrs.port;
+  if (
+    typeof v !== "string" || v.length > 128 || v.includes("..") ||
+    !/^(\/dev\/[A-Za-z0-9_][A-Za-z0-9_./-]*|sim:[A-Za-z0-9_-]{1,32})$/.test(v)
+  ) {
+    fail("port", 'Must be a serial device path such as "/dev/ttyUSB0", or "sim:NAME".');
+  }
+  return v;
 }
 
 function fail(key: string, detail: string): never {
@@ -250,6 +293,26 @@ export function configPatch(type: DeviceType, attrs: Obj): Obj {
       return defined({
         default_blink_duration: intIn(attrs, "default-blink-duration", 0, 3_600_000),
         default_blink_speed: intIn(attrs, "default-blink-speed", 0, 60_000),
+      });
+    case "osdp-bus": {
+      const baud = intIn(attrs, "baud", 0, 1_000_000);
+      if (baud !== undefined && !(OSDP_BAUD_RATES as readonly number[]).includes(baud)) {
+        fail("baud", `Must be one of ${OSDP_BAUD_RATES.join(", ")}.`);
+      }
+      return defined({
+        port: portOf(attrs),
+        baud,
+        poll_ms: intIn(attrs, "poll-interval", 10, 1000),
+      });
+    }
+    case "osdp-reader":
+      return defined({
+        address: intIn(attrs, "address", 0, 126),
+        secure: boolOf(attrs, "secure"),
+        use_crc: boolOf(attrs, "use-crc"),
+        formats: attrs.formats === undefined
+          ? undefined
+          : parseFormats(attrs.formats, ATTR + "formats"),
       });
   }
 }

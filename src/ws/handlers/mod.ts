@@ -82,10 +82,38 @@ import { hardwareSimulate } from "./hardware/simulate.ts";
 import { hardwareWarnings } from "./hardware/warnings.ts";
 import { peopleImport } from "./people/import.ts";
 import { accessOverviewEndpoint } from "./access/overview.ts";
-import { buzzerRead, gpioRead, ledRead, wiegandReaderRead } from "./device/read.ts";
-import { buzzerCreate, gpioCreate, ledCreate, wiegandReaderCreate } from "./device/create.ts";
-import { buzzerUpdate, gpioUpdate, ledUpdate, wiegandReaderUpdate } from "./device/update.ts";
-import { buzzerDelete, gpioDelete, ledDelete, wiegandReaderDelete } from "./device/delete.ts";
+import {
+  buzzerRead,
+  gpioRead,
+  ledRead,
+  osdpBusRead,
+  osdpReaderRead,
+  wiegandReaderRead,
+} from "./device/read.ts";
+import {
+  buzzerCreate,
+  gpioCreate,
+  ledCreate,
+  osdpBusCreate,
+  osdpReaderCreate,
+  wiegandReaderCreate,
+} from "./device/create.ts";
+import {
+  buzzerUpdate,
+  gpioUpdate,
+  ledUpdate,
+  osdpBusUpdate,
+  osdpReaderUpdate,
+  wiegandReaderUpdate,
+} from "./device/update.ts";
+import {
+  buzzerDelete,
+  gpioDelete,
+  ledDelete,
+  osdpBusDelete,
+  osdpReaderDelete,
+  wiegandReaderDelete,
+} from "./device/delete.ts";
 
 /** The declarations, in documentation order. */
 export const DECLARATIONS: readonly AnyEndpoint[] = [
@@ -180,4 +208,12 @@ export const DECLARATIONS: readonly AnyEndpoint[] = [
   buzzerCreate,
   buzzerUpdate,
   buzzerDelete,
+  osdpBusRead,
+  osdpBusCreate,
+  osdpBusUpdate,
+  osdpBusDelete,
+  osdpReaderRead,
+  osdpReaderCreate,
+  osdpReaderUpdate,
+  osdpReaderDelete,
 ];

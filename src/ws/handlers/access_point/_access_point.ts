@@ -2,7 +2,7 @@
  * What the access point endpoints share. Leosac forwarded the writes to an
  * `AccessPointBackend` that no module registered; we implement the one the
  * web UI uses, `LEOSAC-BUILTIN-ACCESS-POINT`, whose resources are typed
- * `leosac-builtin-access-point`. Our attributes: `reader` (a wiegand-reader
+ * `leosac-builtin-access-point`. Our attributes: `reader` (a wiegand-reader or osdp-reader
  * device id), `reader-mode`, `direction`, `pin-timeout` (ms). Here: the
  * JSON:API shape, the attributes decoder, the reader check and the audit row.
  *
@@ -79,7 +79,7 @@ export function checkBackend(controllerModule: unknown): void {
   }
 }
 
-/** `reader`: a wiegand-reader device id; `null`, `""` or `0` clears it. */
+/** `reader`: a wiegand-reader or osdp-reader device id; `null`, `""` or `0` clears it. */
 function readerId(value: unknown): string | null {
   if (value === null || value === "" || value === 0) return null;
   if (typeof value !== "string") throw new BadRequestError("Failed to unserialize UUID");
@@ -124,11 +124,12 @@ export function accessPointAttributes(value: unknown): AccessPointPatch {
   return patchOf(attrs);
 }
 
-/** Checks that the patch's reader, if any, is a wiegand reader. */
+/** Checks that the patch's reader, if any, is a Wiegand or an OSDP reader. */
 export function checkReader(db: DatabaseSync, patch: AccessPointPatch): void {
   const reader = patch.readerId;
   if (reader === undefined || reader === null) return;
-  if (getDevice(db, reader)?.type !== "wiegand-reader") {
+  const type = getDevice(db, reader)?.type;
+  if (type !== "wiegand-reader" && type !== "osdp-reader") {
     throw new NotFoundError("wiegand-reader", reader);
   }
 }

@@ -35,6 +35,7 @@ import {
   listDevicesByType,
 } from "../../../store/devices.ts";
 import type { ChipSummary } from "../../../controller/protocol.ts";
+import { scbkState } from "../../../store/osdp_keys.ts";
 import type { ControllerPort } from "../../../controller/port.ts";
 import type { EndpointContext } from "../../endpoint.ts";
 import type { Decoder } from "../../validate.ts";
@@ -102,12 +103,23 @@ export function find(db: DatabaseSync, kind: DeviceKind, id: string | null): Dev
   return device;
 }
 
-/** The JSON:API resource of a device. */
+/** Readers one OSDP bus takes. */
+export const MAX_READERS_PER_BUS = 16;
+
+/** The JSON:API resource of a device (an OSDP reader's key state, never its key). */
 export function serialize(db: DatabaseSync, device: Device): Record<string, unknown> {
-  return serializeDevice(device, (id) => {
+  const resource = serializeDevice(device, (id) => {
     const target = getDevice(db, id);
     return target === undefined ? null : DEVICE_KINDS[target.type].wireType;
   });
+  if (device.type !== "osdp-reader") return resource;
+  const key = scbkState(db, device.id);
+  const attributes = resource.attributes as Obj;
+  attributes["has-key"] = key.hasKey;
+  attributes["key-installed-at"] = key.installedAt === null
+    ? null
+    : new Date(key.installedAt).toISOString();
+  return resource;
 }
 
 /** The device name to store (unique, non-empty), or undefined to keep it. */
@@ -223,7 +235,32 @@ export function buildConfig(
       if (Object.hasOwn(attrs, key)) doc[key] = resolveRef(db, attrs[key], rel, READER_ROLES[key]);
     }
   }
+  if (type === "osdp-reader" && Object.hasOwn(attrs, "bus_id")) {
+    doc.bus_id = resolveRef(db, attrs.bus_id, "bus", "osdp-bus");
+  }
   const typed = parseDeviceConfig(type, doc);
+  if (typed.type === "osdp-reader" && typed.config.busId !== null) {
+    const { busId, address } = typed.config;
+    const clash = listDevicesByType(db, "osdp-reader").find((d) =>
+      d.id !== self?.id && d.type === "osdp-reader" && d.config.busId === busId &&
+      d.config.address === address
+    );
+    if (clash !== undefined) {
+      throw new ValidationError(
+        `Address ${address} is used by reader "${clash.name}" on this bus.`,
+        ATTR + "address",
+      );
+    }
+    const onBus = listDevicesByType(db, "osdp-reader").filter((d) =>
+      d.id !== self?.id && d.type === "osdp-reader" && d.config.busId === busId
+    );
+    if (onBus.length >= MAX_READERS_PER_BUS) {
+      throw new ValidationError(
+        `A bus takes at most ${MAX_READERS_PER_BUS} readers.`,
+        REL + "bus",
+      );
+    }
+  }
   if (typed.type === "gpio") {
     checkGpio(db, typed.config, self);
     if (chips !== null) checkChip(typed.config, chips);
@@ -281,6 +318,8 @@ export const DEVICE_FAMILIES: ReadonlyArray<
   { prefixes: ["wiegand-reader"], kind: DEVICE_KINDS["wiegand-reader"] },
   { prefixes: ["led"], kind: DEVICE_KINDS.led },
   { prefixes: ["buzzer"], kind: DEVICE_KINDS.buzzer },
+  { prefixes: ["osdp-bus"], kind: DEVICE_KINDS["osdp-bus"] },
+  { prefixes: ["osdp-reader"], kind: DEVICE_KINDS["osdp-reader"] },
 ];
 
 /** The wire names of `verb` for a family. */

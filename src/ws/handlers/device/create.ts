@@ -1,6 +1,6 @@
 /**
  * `gpio.create` (also `libgpiod.gpio.create`), `wiegand-reader.create`,
- * `led.create`, `buzzer.create`: a new device with a unique name and a
+ * `led.create`, `buzzer.create`, `osdp-bus.create`, `osdp-reader.create`: a new device with a unique name and a
  * configuration checked against the lines and devices it references.
  *
  * @module
@@ -19,7 +19,7 @@ import {
   serialize,
 } from "./_device.ts";
 
-const [gpio, reader, led, buzzer] = DEVICE_FAMILIES.map((family) =>
+const [gpio, reader, led, buzzer, osdpBus, osdpReader] = DEVICE_FAMILIES.map((family) =>
   defineEndpoint({
     names: namesOf(family, "create"),
     session: "required",
@@ -52,3 +52,7 @@ export const wiegandReaderCreate = reader!;
 export const ledCreate = led!;
 /** `buzzer.create`. */
 export const buzzerCreate = buzzer!;
+/** `osdp-bus.create`. */
+export const osdpBusCreate = osdpBus!;
+/** `osdp-reader.create`. */
+export const osdpReaderCreate = osdpReader!;

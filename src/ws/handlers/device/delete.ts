@@ -12,7 +12,7 @@ import { usesOf } from "../_device_refs.ts";
 import { auditDevice, DEVICE_FAMILIES, deviceId, find, namesOf } from "./_device.ts";
 import { checkVersion, withVersion } from "../_entity_attrs.ts";
 
-const [gpio, reader, led, buzzer] = DEVICE_FAMILIES.map((family) => {
+const [gpio, reader, led, buzzer, osdpBus, osdpReader] = DEVICE_FAMILIES.map((family) => {
   const decode = withVersion(deviceId(family.kind.idKey), "content");
   return defineEndpoint({
     names: namesOf(family, "delete"),
@@ -50,3 +50,7 @@ export const wiegandReaderDelete = reader!;
 export const ledDelete = led!;
 /** `buzzer.delete`. */
 export const buzzerDelete = buzzer!;
+/** `osdp-bus.delete`. */
+export const osdpBusDelete = osdpBus!;
+/** `osdp-reader.delete`. */
+export const osdpReaderDelete = osdpReader!;

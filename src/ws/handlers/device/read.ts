@@ -9,7 +9,7 @@ import { listDevicesByType } from "../../../store/devices.ts";
 import { defineEndpoint } from "../../endpoint.ts";
 import { DEVICE_FAMILIES, deviceId, find, namesOf, serialize } from "./_device.ts";
 
-const [gpio, reader, led, buzzer] = DEVICE_FAMILIES.map((family) => {
+const [gpio, reader, led, buzzer, osdpBus, osdpReader] = DEVICE_FAMILIES.map((family) => {
   const decode = deviceId(family.kind.idKey);
   return defineEndpoint({
     names: namesOf(family, "read"),
@@ -37,3 +37,7 @@ export const wiegandReaderRead = reader!;
 export const ledRead = led!;
 /** `buzzer.read`. */
 export const buzzerRead = buzzer!;
+/** `osdp-bus.read`. */
+export const osdpBusRead = osdpBus!;
+/** `osdp-reader.read`. */
+export const osdpReaderRead = osdpReader!;

@@ -22,7 +22,7 @@ import {
 } from "./_device.ts";
 import { checkVersion, withVersion } from "../_entity_attrs.ts";
 
-const [gpio, reader, led, buzzer] = DEVICE_FAMILIES.map((family) => {
+const [gpio, reader, led, buzzer, osdpBus, osdpReader] = DEVICE_FAMILIES.map((family) => {
   const decode = withVersion(deviceUpdate(family.kind.idKey), "attributes");
   return defineEndpoint({
     names: namesOf(family, "update"),
@@ -62,3 +62,7 @@ export const wiegandReaderUpdate = reader!;
 export const ledUpdate = led!;
 /** `buzzer.update`. */
 export const buzzerUpdate = buzzer!;
+/** `osdp-bus.update`. */
+export const osdpBusUpdate = osdpBus!;
+/** `osdp-reader.update`. */
+export const osdpReaderUpdate = osdpReader!;
