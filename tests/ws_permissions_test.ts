@@ -323,6 +323,17 @@ const ROWS: Record<string, Row> = {
     okStatus: 1,
   },
   ...deviceRows(),
+  "osdp-reader.status": { allow: SUPERVISOR, content: () => ({}) },
+  "osdp-reader.install": {
+    allow: ADMIN,
+    // A reader wired to no door: the controller refuses it (GENERAL_FAILURE) once permitted.
+    content: async (w) => ({
+      reader_id: ok(
+        await w.admin.request("osdp-reader.create", { attributes: { name: `osdp${seq()}` } }),
+      ).data.id,
+    }),
+    okStatus: 1,
+  },
 };
 
 /** gpio.*, libgpiod.gpio.*, led.*, buzzer.*, wiegand-reader.*, osdp-bus.*, osdp-reader.*: supervisor reads, admin writes. */

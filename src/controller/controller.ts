@@ -40,6 +40,9 @@ import { createRecorder, type Recorder } from "./recorder.ts";
 import { createTelemetry } from "./telemetry.ts";
 import { activeUnlockSchedules } from "./unlock_schedules.ts";
 import { loadWiring } from "./wiring.ts";
+import { OsdpRuntime } from "./osdp_runtime.ts";
+import type { ByteLink } from "../hardware/osdp/serial_port.ts";
+import type { CpTiming } from "../hardware/osdp/control_panel.ts";
 
 const log = logger("controller");
 
@@ -66,6 +69,10 @@ export interface ControllerOptions {
   clock?: Clock;
   /** Time zone for schedules and holidays. @default systemOffsetProvider */
   offset?: number | TimeZoneOffsetProvider;
+  /** Opens an OSDP bus's port. @default the serial port through libc */
+  osdpLink?: (port: string, baud: number) => ByteLink;
+  /** OSDP bus timing overrides (tests). */
+  osdpTiming?: Partial<CpTiming>;
 }
 
 /** Every door and reader, and the decision path. */
@@ -80,6 +87,7 @@ export class Controller {
   #readers = new Map<string, { runtime: ReaderRuntime; key: string; doorId: number }>();
   #tick: unknown = null;
   #closed = false;
+  readonly #osdp: OsdpRuntime;
 
   constructor(options: ControllerOptions) {
     this.#options = options;
@@ -100,6 +108,27 @@ export class Controller {
       clock: this.#clock,
       offset: this.#offset,
     });
+    this.#osdp = new OsdpRuntime({
+      policyDb: options.policyDb,
+      eventsDb: options.eventsDb,
+      secret: options.secret,
+      clock: this.#clock,
+      present: (doorId, apId, collected) => this.#presentAt(doorId, apId, collected),
+      badRead: (doorId, apId, reason, nbBits) => {
+        const door = this.door(doorId);
+        if (door === undefined) return;
+        door.step({ type: "deny" });
+        this.#recorder.badRead(door.wiring, apId, reason, nbBits, this.#clock.now());
+      },
+      row: (row) => this.#recorder.row(row),
+      ...(options.osdpLink === undefined ? {} : { openLink: options.osdpLink }),
+      ...(options.osdpTiming === undefined ? {} : { timing: options.osdpTiming }),
+    });
+  }
+
+  /** The OSDP buses and readers (install mode, status). */
+  get osdp(): OsdpRuntime {
+    return this.#osdp;
   }
 
   /** The clock (the simulator paces key presses with it). */
@@ -199,6 +228,7 @@ export class Controller {
         this.#readers.delete(id);
       }
     }
+    await this.#osdp.reload(wiring.doors, warnings);
     this.#tickSchedules();
     this.#options.onWiring?.(this.safeOutputs());
     for (const warning of warnings) log.warn("Wiring: {warning}", { warning });
@@ -267,6 +297,7 @@ export class Controller {
     await Promise.all([
       ...[...this.#doors.values()].map((d) => d.runtime.close()),
       ...[...this.#readers.values()].map((r) => r.runtime.close()),
+      this.#osdp.close(),
     ]);
     this.#doors.clear();
     this.#readers.clear();
@@ -287,19 +318,25 @@ export class Controller {
     for (const entry of this.#readers.values()) {
       if (entry.doorId === doorId) entry.runtime.feedback(granted);
     }
+    this.#osdp.feedback(doorId, granted);
   }
 
   #onCredential(reader: ReaderRuntime, collected: Collected): void {
     const entry = this.#readers.get(reader.id);
     if (entry === undefined) return;
+    this.#presentAt(entry.doorId, reader.accessPoint.id, collected);
+  }
+
+  /** {@linkcode present}, a failure logged and denied. */
+  #presentAt(doorId: number, accessPointId: number, collected: Collected): void {
     try {
-      this.present(entry.doorId, reader.accessPoint.id, collected);
+      this.present(doorId, accessPointId, collected);
     } catch (error) {
       log.error("Access decision failed at door {door}: {error}", {
-        door: entry.doorId,
+        door: doorId,
         error: error instanceof Error ? error.stack ?? error.message : String(error),
       });
-      this.door(entry.doorId)?.step({ type: "deny" });
+      this.door(doorId)?.step({ type: "deny" });
     }
   }
 

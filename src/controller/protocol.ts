@@ -10,6 +10,7 @@
  * @module
  */
 import type { DoorMode } from "../engine/mod.ts";
+import type { OsdpReaderStatus } from "./osdp_runtime.ts";
 
 /** Simulated hardware, or the Linux GPIO character device. */
 export type HardwareKind = "sim" | "gpio";
@@ -79,6 +80,10 @@ export type ControllerRequest =
   | { type: "chips" }
   /** The problems the last wiring reload found (what the server log says). */
   | { type: "wiring.warnings" }
+  /** Every running OSDP reader's status (never a key). */
+  | { type: "osdp.status" }
+  /** Install mode on one OSDP reader (SCBK-D, then a fresh key) for `timeoutMs`. */
+  | { type: "osdp.install"; readerId: string; timeoutMs: number }
   /** Test hook: throws inside the worker's event loop (uncaught, reported as `fatal`). */
   | { type: "debug.crash" }
   /** Test hook: blocks the worker's event loop for `ms`. */
@@ -97,6 +102,8 @@ const PORT_REQUEST_TYPES: ReadonlySet<string> = new Set<PortRequest["type"]>([
   "reload",
   "chips",
   "wiring.warnings",
+  "osdp.status",
+  "osdp.install",
   "door.status",
   "door.open",
   "door.set_mode",
@@ -164,6 +171,8 @@ export interface ReplyValues {
   reload: ReloadResult;
   chips: ChipSummary[];
   "wiring.warnings": string[];
+  "osdp.status": OsdpReaderStatus[];
+  "osdp.install": null;
   "door.status": DoorStatus[];
   "door.open": DoorOpenResult;
   "door.set_mode": DoorStatus;

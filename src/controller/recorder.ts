@@ -66,6 +66,8 @@ export interface Recorder {
   door(door: DoorRef, event: DoorEvent, authorId: number | null): void;
   /** A remote opening (`door.open`, kind DOOR, DOOR_OPENED_MANUALLY). */
   openedManually(door: DoorRef, authorId: number | null, atMs: number): void;
+  /** Any other row (OSDP reader supervision, `osdp_rows.ts`). */
+  row(row: EventRow): void;
   /**
    * Runs `fn`; rows written meanwhile are committed at once, but their events
    * are handed on only when `fn` returns (so an event follows the strike).
@@ -292,6 +294,7 @@ export function createRecorder(
       write(doorRow(door, event, authorId));
     },
     openedManually: (door, authorId, atMs) => write(openedManuallyRow(door, authorId, atMs)),
+    row: (row) => write(row),
     hold<T>(fn: () => T): T {
       if (held !== null) return fn();
       const events: ControllerEvent[] = [];

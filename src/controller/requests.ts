@@ -40,6 +40,18 @@ export async function handleRequest(
       return controller.chips();
     case "wiring.warnings":
       return controller.warnings();
+    case "osdp.status":
+      return controller.osdp.status();
+    case "osdp.install":
+      try {
+        controller.osdp.installMode(request.readerId, request.timeoutMs);
+      } catch (error) {
+        throw new ControllerError(
+          CONTROLLER_ERROR.BAD_REQUEST,
+          error instanceof Error ? error.message : String(error),
+        );
+      }
+      return null;
     case "door.status":
       return controller.status(request.doorId);
     case "door.open":

@@ -15,6 +15,7 @@ import { getAccessPoint } from "../store/access_points.ts";
 import { type FormatItem, READER_MODES } from "../store/device_config.ts";
 import { type Device, getDevice } from "../store/devices.ts";
 import { listDoors } from "../store/doors.ts";
+import { osdpReaderOf, type OsdpReaderWiring } from "./osdp_wiring.ts";
 
 /** One GPIO line, resolved from a `gpio` device. */
 export interface LineSpec {
@@ -68,8 +69,10 @@ export interface AccessPointWiring {
   direction: Direction;
   /** How long a card waits for its PIN (card_and_pin). */
   pinTimeoutMs: number;
-  /** The reader, or null when missing or unusable (see the warnings). */
+  /** The Wiegand reader, or null when missing, unusable (see the warnings) or OSDP. */
   reader: ReaderWiring | null;
+  /** The OSDP reader, or null (`osdp_wiring.ts`). */
+  osdpReader: OsdpReaderWiring | null;
 }
 
 /** A door and everything wired to it. */
@@ -169,6 +172,7 @@ export function loadWiring(db: DatabaseSync): Wiring {
   const readerOf = (id: string | null, role: string): ReaderWiring | null => {
     if (id === null) return null;
     const device = getDevice(db, id);
+    if (device?.type === "osdp-reader") return null; // osdpReaderOf
     if (device === undefined || !device.enabled || device.type !== "wiegand-reader") {
       warnings.push(`${role}: reader ${id} is missing, disabled or not a wiegand-reader`);
       return null;
@@ -215,6 +219,7 @@ export function loadWiring(db: DatabaseSync): Wiring {
         direction: ap.direction,
         pinTimeoutMs: ap.pinTimeoutMs,
         reader: readerOf(ap.readerId, `${role} access point ${ap.id}`),
+        osdpReader: osdpReaderOf(db, ap.readerId, `${role} access point ${ap.id}`, warnings),
       },
     };
   });

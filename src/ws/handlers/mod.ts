@@ -114,6 +114,8 @@ import {
   osdpReaderDelete,
   wiegandReaderDelete,
 } from "./device/delete.ts";
+import { osdpReaderStatus } from "./osdp/status.ts";
+import { osdpReaderInstall } from "./osdp/install.ts";
 
 /** The declarations, in documentation order. */
 export const DECLARATIONS: readonly AnyEndpoint[] = [
@@ -216,4 +218,6 @@ export const DECLARATIONS: readonly AnyEndpoint[] = [
   osdpReaderCreate,
   osdpReaderUpdate,
   osdpReaderDelete,
+  osdpReaderStatus,
+  osdpReaderInstall,
 ];

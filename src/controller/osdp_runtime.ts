@@ -1,0 +1,387 @@
+/**
+ * The OSDP readers at run time: one {@linkcode ControlPanel} per `osdp-bus`
+ * that serves at least one access point, and per reader the card + PIN
+ * collector of its access point. What the controller does with a Wiegand
+ * reader it does here with an OSDP one:
+ *
+ * - osdp_RAW → the card formats (the reader's own list, else the catalogue)
+ *   → the collector → a decision (`present`); a frame no format takes is a
+ *   bad read. osdp_KEYPAD → key by key into the same collector (PINs).
+ * - The door's feedback becomes osdp_LED + osdp_BUZ (granted, denied), and a
+ *   card waiting for its PIN shows "waiting" (amber).
+ * - Supervision → audit rows of kind ALARM on the door (`osdp_rows.ts`):
+ *   offline/online, tamper, power, security alarms, untrusted reads.
+ * - Secure Channel keys are read from `osdp_keys` (sealed with the
+ *   installation secret) when a bus opens; a key set in install mode is
+ *   sealed and stored at once. Install mode is enabled per reader
+ *   ({@linkcode OsdpRuntime.installMode}); the bus allows one at a time.
+ *
+ * A bus's port is opened through `openLink` (by default the serial port,
+ * through libc). The bus is real I/O: its timing runs on the system clock;
+ * the collectors use the controller's clock.
+ *
+ * @module
+ */
+import type { DatabaseSync } from "node:sqlite";
+import type { Clock } from "../clock.ts";
+import { logger } from "../log.ts";
+import { ControlPanel, type CpTiming } from "../hardware/osdp/control_panel.ts";
+import type { OsdpEvent, PdStatus } from "../hardware/osdp/pd_link.ts";
+import { loadSerialLibc, type SerialLibc } from "../hardware/osdp/serial_libc.ts";
+import { type ByteLink, openSerialPort } from "../hardware/osdp/serial_port.ts";
+import {
+  decodeFrame,
+  defineFormat,
+  findFormat,
+  FORMAT_CATALOGUE,
+  type WiegandFormat,
+} from "../hardware/wiegand/formats.ts";
+import { isKeypadKey } from "../hardware/wiegand/keypad.ts";
+import { readScbk, writeScbk } from "../store/osdp_keys.ts";
+import type { DoorRef, EventRow } from "./audit_rows.ts";
+import { type Collected, CredentialCollector } from "./collector.ts";
+import { type ReaderAlarm, readerRow } from "./osdp_rows.ts";
+import type { OsdpReaderWiring } from "./osdp_wiring.ts";
+import type { AccessPointWiring, DoorWiring } from "./wiring.ts";
+
+const log = logger("controller");
+
+/** A reader's status for operators. */
+export interface OsdpReaderStatus extends PdStatus {
+  readerId: string;
+  name: string;
+  busId: string;
+  doorId: number;
+  /** Unix ms of the last card read, or null. */
+  lastCardAt: number | null;
+}
+
+/** Options of {@linkcode OsdpRuntime}. */
+export interface OsdpRuntimeOptions {
+  /** Where the sealed keys are read. */
+  policyDb: DatabaseSync;
+  /** Where a new key is stored. */
+  eventsDb: DatabaseSync;
+  /** The installation secret (seals the keys). */
+  secret: Uint8Array;
+  /** The controller's clock (collectors, rows). */
+  clock: Clock;
+  /** Decides on what was presented. */
+  present: (doorId: number, accessPointId: number, collected: Collected) => void;
+  /** A card no format takes. */
+  badRead: (doorId: number, accessPointId: number, reason: string, nbBits: number) => void;
+  /** Writes a supervision row. */
+  row: (row: EventRow) => void;
+  /** Opens a bus's port. @default the serial port through libc */
+  openLink?: (port: string, baud: number) => ByteLink;
+  /** Bus timing overrides (tests). */
+  timing?: Partial<CpTiming>;
+}
+
+interface Reader {
+  wiring: OsdpReaderWiring;
+  door: DoorRef;
+  accessPoint: AccessPointWiring;
+  collector: CredentialCollector;
+  formats: readonly WiegandFormat[];
+  timer: unknown;
+  lastCardAt: number | null;
+}
+
+interface Bus {
+  key: string;
+  cp: ControlPanel;
+  readers: Map<number, Reader>;
+}
+
+/** Every OSDP bus and reader. */
+export class OsdpRuntime {
+  readonly #options: OsdpRuntimeOptions;
+  readonly #buses = new Map<string, Bus>();
+  #libc: SerialLibc | null = null;
+
+  constructor(options: OsdpRuntimeOptions) {
+    this.#options = options;
+  }
+
+  /** Opens, keeps or closes buses to match the doors' access points. */
+  async reload(doors: readonly DoorWiring[], warnings: string[]): Promise<void> {
+    const wanted = new Map<string, { reader: OsdpReaderWiring; door: DoorWiring }[]>();
+    for (const door of doors) {
+      const reader = door.accessPoint?.osdpReader ?? null;
+      if (reader === null) continue;
+      const list = wanted.get(reader.bus.id) ?? [];
+      list.push({ reader, door });
+      wanted.set(reader.bus.id, list);
+    }
+    for (const [busId, bus] of this.#buses) {
+      const list = wanted.get(busId);
+      if (list === undefined || busKey(list) !== bus.key) {
+        await this.#closeBus(bus);
+        this.#buses.delete(busId);
+      }
+    }
+    for (const [busId, list] of wanted) {
+      const current = this.#buses.get(busId);
+      if (current !== undefined) {
+        for (const { reader, door } of list) {
+          const r = current.readers.get(reader.address);
+          if (r !== undefined) r.door = { id: door.id, alias: door.alias };
+        }
+        continue;
+      }
+      try {
+        this.#buses.set(busId, this.#openBus(list, warnings));
+      } catch (error) {
+        warnings.push(`OSDP bus "${list[0]!.reader.bus.name}": ${errorText(error)}`);
+      }
+    }
+  }
+
+  /** Shows a decision on the readers of a door. */
+  feedback(doorId: number, granted: boolean): void {
+    for (const bus of this.#buses.values()) {
+      for (const reader of bus.readers.values()) {
+        if (reader.door.id === doorId) {
+          bus.cp.signal(reader.wiring.address, granted ? "granted" : "denied");
+        }
+      }
+    }
+  }
+
+  /**
+   * Enables install mode on one reader for `timeoutMs`.
+   *
+   * @throws {RangeError} when the reader is not running, or another reader of its bus is in install mode
+   */
+  installMode(readerId: string, timeoutMs?: number): void {
+    for (const bus of this.#buses.values()) {
+      for (const reader of bus.readers.values()) {
+        if (reader.wiring.id !== readerId) continue;
+        bus.cp.enableInstallMode(reader.wiring.address, timeoutMs);
+        return;
+      }
+    }
+    throw new RangeError(`OSDP reader ${readerId} is not running (not wired to a door?)`);
+  }
+
+  /** Every running reader's status. */
+  status(): OsdpReaderStatus[] {
+    const out: OsdpReaderStatus[] = [];
+    for (const bus of this.#buses.values()) {
+      for (const pd of bus.cp.status()) {
+        const reader = bus.readers.get(pd.address);
+        if (reader === undefined) continue;
+        out.push({
+          ...pd,
+          readerId: reader.wiring.id,
+          name: reader.wiring.name,
+          busId: reader.wiring.bus.id,
+          doorId: reader.door.id,
+          lastCardAt: reader.lastCardAt,
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Stops every bus. */
+  async close(): Promise<void> {
+    for (const bus of this.#buses.values()) await this.#closeBus(bus);
+    this.#buses.clear();
+    this.#libc?.close();
+    this.#libc = null;
+  }
+
+  #openBus(list: { reader: OsdpReaderWiring; door: DoorWiring }[], warnings: string[]): Bus {
+    const busWiring = list[0]!.reader.bus;
+    const readers = new Map<number, Reader>();
+    for (const { reader, door } of list) {
+      if (readers.has(reader.address)) {
+        warnings.push(`OSDP reader "${reader.name}": address ${reader.address} is taken`);
+        continue;
+      }
+      readers.set(reader.address, {
+        wiring: reader,
+        door: { id: door.id, alias: door.alias },
+        accessPoint: door.accessPoint!,
+        collector: new CredentialCollector({
+          readerMode: door.accessPoint!.readerMode,
+          pinTimeoutMs: door.accessPoint!.pinTimeoutMs,
+        }),
+        formats: this.#formats(reader, warnings),
+        timer: null,
+        lastCardAt: null,
+      });
+    }
+    const pds = [...readers.values()].map((r) => ({
+      address: r.wiring.address,
+      secure: r.wiring.secure,
+      useCrc: r.wiring.useCrc,
+      scbk: this.#readKey(r.wiring, warnings),
+    }));
+    const link = (this.#options.openLink ?? ((port, baud) => this.#serial(port, baud)))(
+      busWiring.port,
+      busWiring.baud,
+    );
+    const bus: Bus = { key: busKey(list), cp: null as unknown as ControlPanel, readers };
+    bus.cp = new ControlPanel({
+      ...this.#options.timing,
+      pollIntervalMs: this.#options.timing?.pollIntervalMs ?? busWiring.pollMs,
+      link,
+      pds,
+      onEvent: (event) => this.#onEvent(bus, event),
+      onError: (error) =>
+        log.error("OSDP bus {bus} failed: {error}", {
+          bus: busWiring.name,
+          error: errorText(error),
+        }),
+    });
+    bus.cp.start();
+    return bus;
+  }
+
+  #serial(port: string, baud: number): ByteLink {
+    if (port.startsWith("sim:")) {
+      throw new Error(`simulated OSDP buses ("${port}") are not available in this build`);
+    }
+    this.#libc ??= loadSerialLibc();
+    return openSerialPort(port, { baud, libc: this.#libc });
+  }
+
+  #readKey(reader: OsdpReaderWiring, warnings: string[]): Uint8Array | null {
+    try {
+      return readScbk(this.#options.policyDb, this.#options.secret, reader.id);
+    } catch (error) {
+      warnings.push(`OSDP reader "${reader.name}": ${errorText(error)}`);
+      return null;
+    }
+  }
+
+  #formats(reader: OsdpReaderWiring, warnings: string[]): readonly WiegandFormat[] {
+    const named: WiegandFormat[] = [];
+    for (const item of reader.formats) {
+      try {
+        const format = typeof item === "string" ? findFormat(item) : defineFormat(item);
+        if (format !== undefined) named.push(format);
+      } catch (error) {
+        warnings.push(`OSDP reader "${reader.name}": ${errorText(error)}`);
+      }
+    }
+    return named.length > 0 ? named : FORMAT_CATALOGUE;
+  }
+
+  async #closeBus(bus: Bus): Promise<void> {
+    for (const reader of bus.readers.values()) {
+      if (reader.timer !== null) this.#options.clock.clearTimeout(reader.timer);
+      reader.collector.reset();
+    }
+    await bus.cp.close();
+  }
+
+  #onEvent(bus: Bus, event: OsdpEvent): void {
+    const reader = bus.readers.get(event.address);
+    if (reader === undefined) return;
+    const o = this.#options;
+    const nowNs = BigInt(Math.round(o.clock.monotonic() * 1e6));
+    const row = (alarm: ReaderAlarm, extra: Record<string, unknown> = {}): void =>
+      o.row(readerRow(reader.door, reader.wiring, alarm, o.clock.now(), extra));
+    switch (event.type) {
+      case "card": {
+        reader.lastCardAt = o.clock.now();
+        const read = decodeFrame(event.bits, event.bitCount, reader.formats);
+        if (read.kind === "bad_read") {
+          o.badRead(reader.door.id, reader.accessPoint.id, read.reason, read.nbBits);
+          return;
+        }
+        this.#deliver(
+          bus,
+          reader,
+          reader.collector.card({
+            cardId: read.cardIdHex,
+            nbBits: read.nbBits,
+          }, nowNs),
+        );
+        return;
+      }
+      case "keypad": {
+        const out: Collected[] = [];
+        for (const key of event.keys) {
+          if (isKeypadKey(key)) out.push(...reader.collector.key(key, nowNs));
+        }
+        this.#deliver(bus, reader, out);
+        return;
+      }
+      case "online":
+        return row("READER_ONLINE", { secure: event.secure, trusted: event.trusted });
+      case "offline":
+        return row("READER_OFFLINE");
+      case "status":
+        row(event.tamper ? "READER_TAMPER" : "READER_TAMPER_END");
+        return row(event.power ? "READER_POWER_FAILURE" : "READER_POWER_RESTORED");
+      case "alarm":
+        return row("READER_SECURITY", { reason: event.reason });
+      case "untrusted":
+        return row("READER_UNTRUSTED_READ", { what: event.what });
+      case "install":
+        return row("READER_INSTALL_MODE", { state: event.state });
+      case "keyset":
+        try {
+          writeScbk(o.eventsDb, o.secret, reader.wiring.id, event.scbk, o.clock.now());
+          row("READER_KEY_INSTALLED");
+        } catch (error) {
+          log.error("Cannot store the new key of OSDP reader {reader}: {error}", {
+            reader: reader.wiring.name,
+            error: errorText(error),
+          });
+        }
+        return;
+      case "nak":
+        return;
+    }
+  }
+
+  #deliver(bus: Bus, reader: Reader, collected: Collected[]): void {
+    for (const item of collected) {
+      try {
+        this.#options.present(reader.door.id, reader.accessPoint.id, item);
+      } catch (error) {
+        log.error("Access decision failed at door {door}: {error}", {
+          door: reader.door.id,
+          error: errorText(error),
+        });
+      }
+    }
+    if (reader.collector.waitingForPin) bus.cp.signal(reader.wiring.address, "waiting_pin");
+    this.#arm(bus, reader);
+  }
+
+  #arm(bus: Bus, reader: Reader): void {
+    const clock = this.#options.clock;
+    if (reader.timer !== null) clock.clearTimeout(reader.timer);
+    reader.timer = null;
+    const deadline = reader.collector.nextDeadlineNs();
+    if (deadline === null) return;
+    const nowNs = BigInt(Math.round(clock.monotonic() * 1e6));
+    const delayMs = Math.max(0, Number(deadline - nowNs) / 1e6);
+    reader.timer = clock.setTimeout(() => {
+      reader.timer = null;
+      const now = BigInt(Math.round(clock.monotonic() * 1e6));
+      this.#deliver(bus, reader, reader.collector.expire(now));
+    }, Math.ceil(delayMs));
+  }
+}
+
+/** What makes a bus reopen when it changes. */
+function busKey(list: readonly { reader: OsdpReaderWiring; door: DoorWiring }[]): string {
+  return JSON.stringify(list.map(({ reader, door }) => ({
+    reader,
+    mode: door.accessPoint?.readerMode,
+    pin: door.accessPoint?.pinTimeoutMs,
+    ap: door.accessPoint?.id,
+  })));
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
