@@ -26,6 +26,8 @@ export function importPanel(ctx, onApplied) {
   /** @type {string | null} */
   let csv = null;
   file.addEventListener("change", async () => {
+    // Nothing to preview until the new file is read (a quick click would send the old one).
+    preview.disabled = true;
     apply.disabled = true;
     csv = null;
     const chosen = /** @type {HTMLInputElement} */ (file).files?.[0];
