@@ -138,6 +138,8 @@ export interface EmulatedPdOptions {
 
 /** A received command, as the PD understood it. */
 export interface SeenCommand {
+  /** When it arrived (performance.now()). */
+  atMs: number;
   code: number;
   sequence: number;
   data: Uint8Array;
@@ -306,7 +308,13 @@ export class EmulatedPd {
     } else if (session !== null && f.code !== 0x76 && f.code !== 0x77) {
       this.#session = null; // a plain command ends the session
     }
-    this.seen.push({ code: f.code, sequence: f.seq, data, secure: secureCmd });
+    this.seen.push({
+      atMs: performance.now(),
+      code: f.code,
+      sequence: f.seq,
+      data,
+      secure: secureCmd,
+    });
     if (this.nakNext !== null) {
       const reason = this.nakNext;
       this.nakNext = null;
@@ -405,7 +413,13 @@ export class EmulatedPd {
   }
 
   #plainNak(f: Frame, reason: number): Uint8Array {
-    this.seen.push({ code: f.code, sequence: f.seq, data: f.data, secure: true });
+    this.seen.push({
+      atMs: performance.now(),
+      code: f.code,
+      sequence: f.seq,
+      data: f.data,
+      secure: true,
+    });
     return this.#encode(f.seq, f.crc, 0x41, Uint8Array.of(reason), null);
   }
 
