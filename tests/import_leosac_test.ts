@@ -298,17 +298,21 @@ Deno.test("import-leosac --dry-run writes nothing; a second import conflicts and
     const dry = await runImport({ ...command(dir), dryRun: true });
     assert.equal(dry.status, 0);
     assert.match(dry.out[0]!, /^Would import/);
+    // No database yet: checked against an empty one elsewhere, nothing created here.
+    assert.deepEqual(await Array.fromAsync(Deno.readDir(dir)), []);
     const count = () => {
       const db = new DatabaseSync(join(dir, "leosac.db"), { readOnly: true });
       const n = (db.prepare("SELECT count(*) AS n FROM users").get() as { n: number }).n;
       db.close();
       return n;
     };
-    assert.equal(count(), 0);
     assert.equal((await runImport(command(dir))).status, 0);
     assert.equal(count(), 6);
     const again = await runImport(command(dir));
     assert.equal(again.status, 1);
+    const dryAgain = await runImport({ ...command(dir), dryRun: true });
+    assert.equal(dryAgain.status, 1, "a dry run checks against the existing database");
+    assert.match(dryAgain.err.join("\n"), /a device named "front_d0" exists already/);
     assert.match(again.err.join("\n"), /a device named "front_d0" exists already/);
     assert.equal(count(), 6);
   } finally {

@@ -14,11 +14,13 @@
  *
  * @module
  */
+import { join } from "node:path";
 import { systemOffsetProvider, type TimeZoneOffsetProvider } from "../engine/schedule.ts";
 import { StoreError } from "../errors.ts";
 import { hashPassword } from "../store/secrets.ts";
 import { acquireDataLock, DataDirInUseError } from "../store/lock.ts";
-import { openStore } from "../store/store.ts";
+import { DATA_FILES, openStore } from "../store/store.ts";
+import { getUserByUsername } from "../store/users.ts";
 import { LeosacImportError } from "../migrate/_xml_tree.ts";
 import { planFromKernelXml } from "../migrate/leosac_xml.ts";
 import { LeosacSourceError, planFromLeosacWs } from "../migrate/leosac_ws.ts";
@@ -27,8 +29,10 @@ import {
   MigrationConflictError,
   type MigrationPlan,
   planCounts,
+  type PlanUser,
 } from "../migrate/plan.ts";
 import { parseCommandLine, UsageError } from "./args.ts";
+import { normalizeFingerprint } from "./trust.ts";
 
 /** `leosac import-leosac`. */
 export interface ImportLeosacCommand {
@@ -43,20 +47,26 @@ export interface ImportLeosacCommand {
   password: string | null;
   dataDir: string;
   dryRun: boolean;
+  /** `--ca FILE`: trust this PEM certificate for a `wss://` source. */
+  caFile?: string;
+  /** `--fingerprint`: trust exactly the certificate with this SHA-256 (`AA:BB:…`). */
+  fingerprint?: string;
 }
 
 /** Usage of `leosac import-leosac`. */
 export const IMPORT_LEOSAC_USAGE =
   `Usage: leosac import-leosac --kernel /etc/leosac.d/kernel.xml [--data DIR] [--dry-run]
        leosac import-leosac --from ws://HOST:PORT --user NAME --password-env VAR [--data DIR] [--dry-run]
+                            [--ca FILE | --fingerprint FP]
 
 Migrates a Leosac 0.8 installation. From its XML files: GPIO pins (SYSFS_GPIO,
 LIBGPIOD), LED_BUZZER devices, Wiegand readers, one door per AUTH_FILE instance
 (DOORMAN strike, exit request, contact, always-open windows), and the AUTH_FILE
 permission files' users, groups, cards, PINs, schedules and mappings. From a
 running Leosac: users (with new random passwords, printed once), groups and
-memberships, credentials (PINs re-hashed), schedules and mappings, zones and
-doors. Decisions stay as Leosac's AUTH_FILE made them; whatever cannot be carried
+memberships, credentials (PINs re-hashed; a PIN whose code the source does not
+give is carried over disabled and listed), schedules and mappings, zones and
+doors (their readers and GPIO lines are listed, to be wired here). Decisions stay as Leosac's AUTH_FILE made them; whatever cannot be carried
 over is listed. Everything is written in one transaction, or nothing is.
 Stop the controller first: doors and readers are wired when it starts.
 
@@ -65,6 +75,8 @@ Options:
   --from URL             ws://HOST:PORT of a running Leosac
   --user NAME            login there
   --password-env VAR     the environment variable holding that password
+  --ca FILE              for wss://: trust the certificate(s) in this PEM file
+  --fingerprint FP       for wss://: trust exactly the certificate with this SHA-256
   --data DIR             data directory (default ./data)
   --dry-run              read and check everything, print the report, write nothing
   -h, --help             show this help
@@ -87,6 +99,8 @@ export function parseImportLeosacFlags(
     from: { type: "string" },
     user: { type: "string" },
     "password-env": { type: "string" },
+    ca: { type: "string" },
+    fingerprint: { type: "string" },
     data: { type: "string" },
     "dry-run": { type: "boolean" },
     help: { type: "boolean", short: "h" },
@@ -102,8 +116,11 @@ export function parseImportLeosacFlags(
     throw new UsageError("give --kernel FILE or --from ws://HOST:PORT");
   }
   if (values.kernel !== undefined) {
-    if (values.user !== undefined || values["password-env"] !== undefined) {
-      throw new UsageError("--user and --password-env go with --from");
+    if (
+      values.user !== undefined || values["password-env"] !== undefined ||
+      values.ca !== undefined || values.fingerprint !== undefined
+    ) {
+      throw new UsageError("--user, --password-env, --ca and --fingerprint go with --from");
     }
     if (values.kernel === "") throw new UsageError("invalid value for --kernel: empty path");
     return { ...base, kernel: values.kernel, from: null, user: null, password: null };
@@ -121,7 +138,33 @@ export function parseImportLeosacFlags(
   if (password === undefined || password === "") {
     throw new UsageError(`the environment variable ${variable} (--password-env) is not set`);
   }
-  return { ...base, kernel: null, from, user: values.user, password };
+  const trust = parseTrust(values.ca, values.fingerprint, from);
+  return { ...base, kernel: null, from, user: values.user, password, ...trust };
+}
+
+function parseTrust(
+  caFile: string | undefined,
+  fingerprintText: string | undefined,
+  from: string,
+): { caFile?: string; fingerprint?: string } {
+  if (caFile === undefined && fingerprintText === undefined) return {};
+  if (!from.startsWith("wss:")) {
+    throw new UsageError(`--${caFile === undefined ? "fingerprint" : "ca"} needs a wss:// --from`);
+  }
+  if (caFile !== undefined && fingerprintText !== undefined) {
+    throw new UsageError("give --ca or --fingerprint, not both");
+  }
+  if (caFile !== undefined) {
+    if (caFile === "") throw new UsageError("invalid value for --ca: empty path");
+    return { caFile };
+  }
+  const fingerprint = normalizeFingerprint(fingerprintText!);
+  if (fingerprint === null) {
+    throw new UsageError(
+      `invalid value for --fingerprint: "${fingerprintText}" (expected 32 hex bytes, AA:BB:...)`,
+    );
+  }
+  return { fingerprint };
 }
 
 /** What the command needs from its caller. */
@@ -152,6 +195,10 @@ export async function runImportLeosac(
         url: command.from!,
         username: command.user!,
         password: command.password!,
+        trust: {
+          ...(command.caFile === undefined ? {} : { caFile: command.caFile }),
+          ...(command.fingerprint === undefined ? {} : { fingerprint: command.fingerprint }),
+        },
       });
   } catch (error) {
     if (error instanceof LeosacImportError || error instanceof LeosacSourceError) {
@@ -159,6 +206,15 @@ export async function runImportLeosac(
       return 1;
     }
     throw error;
+  }
+  if (command.dryRun && !exists(join(command.dataDir, DATA_FILES.database))) {
+    // Nothing to check against: check against an empty database, and leave no directory behind.
+    const scratch = await Deno.makeTempDir({ prefix: "leosac-dry-run-" });
+    try {
+      return await applyTo(scratch, plan, command, io);
+    } finally {
+      await Deno.remove(scratch, { recursive: true });
+    }
   }
   let lock;
   try {
@@ -174,21 +230,33 @@ export async function runImportLeosac(
     );
     return 1;
   }
+  using _ = lock;
+  return await applyTo(command.dataDir, plan, command, io);
+}
+
+/** Password hashes computed at once (scrypt runs off the JS thread, 16 MiB each). */
+const HASH_WINDOW = 4;
+
+async function applyTo(
+  dataDir: string,
+  plan: MigrationPlan,
+  command: ImportLeosacCommand,
+  io: ImportLeosacIo,
+): Promise<number> {
   try {
-    using _ = lock;
-    const store = openStore(command.dataDir);
+    const store = openStore(dataDir);
     try {
-      const passwords = new Map<string, string>();
-      for (const user of plan.users) {
-        if (user.password !== null) passwords.set(user.username, await hashPassword(user.password));
-      }
+      const fresh = plan.users.filter((u) =>
+        u.password !== null && getUserByUsername(store.db, u.username) === undefined
+      );
+      const passwords = command.dryRun ? new Map<string, string>() : await hashAll(fresh);
       const result = applyMigrationPlan(store.db, plan, {
         secret: store.secret,
         nowMs: io.now(),
         dryRun: command.dryRun,
         passwordHashes: passwords,
       });
-      printReport(plan, io, command.dryRun);
+      printReport(plan, io, command.dryRun, new Set(result.reusedUsers));
       for (const name of result.reusedUsers) {
         io.print(`  user "${name}" exists here: kept as it is`);
       }
@@ -208,10 +276,38 @@ export async function runImportLeosac(
   }
 }
 
-function printReport(plan: MigrationPlan, io: ImportLeosacIo, dryRun: boolean): void {
+async function hashAll(users: PlanUser[]): Promise<Map<string, string>> {
+  const hashes = new Map<string, string>();
+  let next = 0;
+  const worker = async () => {
+    while (next < users.length) {
+      const user = users[next++]!;
+      hashes.set(user.username, await hashPassword(user.password!));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(HASH_WINDOW, users.length) }, worker));
+  return hashes;
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+function printReport(
+  plan: MigrationPlan,
+  io: ImportLeosacIo,
+  dryRun: boolean,
+  reused: ReadonlySet<string>,
+): void {
   const counts = Object.entries(planCounts(plan)).map(([k, n]) => `${n} ${k.replace("_", "/")}`);
   io.print(`${dryRun ? "Would import" : "Imported"} from ${plan.source}: ${counts.join(", ")}.`);
-  const passwords = plan.users.filter((u) => u.password !== null);
+  const passwords = plan.users.filter((u) => u.password !== null && !reused.has(u.username));
   if (passwords.length > 0 && !dryRun) {
     io.print("New passwords (shown once; Leosac's are not readable):");
     for (const u of passwords) io.print(`  ${u.username}: ${u.password}`);

@@ -225,7 +225,10 @@ function readIndicators(modules: Modules, plan: MigrationPlan): void {
   const config = configOf(modules, "LED_BUZZER");
   if (!config) return;
   if (boolOf(config, "use_database", false)) {
-    plan.notes.push("LED_BUZZER keeps its devices in Leosac's database: import them with --from");
+    plan.notes.push(
+      "LED_BUZZER keeps its devices in Leosac's database: they are not imported (--from copies " +
+        "people, credentials, schedules, zones and doors, not hardware); create them here",
+    );
   }
   for (const [list, type] of [["leds", "led"], ["buzzers", "buzzer"]] as const) {
     for (const node of child(config, list)?.children ?? []) {
@@ -248,7 +251,8 @@ function readReaders(modules: Modules, plan: MigrationPlan): Map<string, number>
   if (!config) return pinTimeouts;
   if (boolOf(config, "use_database", false)) {
     plan.notes.push(
-      "WIEGAND_READER keeps its readers in Leosac's database: import them with --from",
+      "WIEGAND_READER keeps its readers in Leosac's database: they are not imported (--from " +
+        "copies people, credentials, schedules, zones and doors, not hardware); create them here",
     );
   }
   for (const node of child(config, "readers")?.children ?? []) {

@@ -18,14 +18,14 @@ import { transaction } from "../store/db.ts";
 import { createDevice, getDeviceByName } from "../store/devices.ts";
 import type { ReaderModeName } from "../store/device_config.ts";
 import { createAccessPoint, type ReaderMode } from "../store/access_points.ts";
-import { createDoor } from "../store/doors.ts";
+import { createDoor, type DoorMode } from "../store/doors.ts";
 import { createCredential, findCardByCardId } from "../store/credentials.ts";
 import { createGroup, getGroupByName } from "../store/groups.ts";
 import { createMembership, getMembershipOf } from "../store/memberships.ts";
 import { createMapping, createSchedule, type Timeframe } from "../store/schedules.ts";
-import { hashPin } from "../store/secrets.ts";
+import { hashPin, newInstallationSecret } from "../store/secrets.ts";
 import { createUser, getUserByUsername, type UserRank } from "../store/users.ts";
-import { createZone, type ZoneType } from "../store/zones.ts";
+import { type AntipassbackMode, createZone, type ZoneType } from "../store/zones.ts";
 
 /** A GPIO line. */
 export interface PlanGpio {
@@ -76,6 +76,12 @@ export interface PlanDoor {
   unlockMs: number;
   /** The key of the schedule holding the door unlocked, or null. */
   unlockSchedule: string | null;
+  /** Held-open alarm threshold, ms. @default the store's (30 s) */
+  heldOpenMs?: number;
+  /** During the unlock schedule, stay locked until the first granted card. @default false */
+  unlockAfterFirstCard?: boolean;
+  /** The door's mode. @default "normal" */
+  mode?: DoorMode;
 }
 
 /** A user. */
@@ -108,7 +114,11 @@ export type PlanCredential =
     owner: string | null;
     validity: Validity;
   }
-  & ({ type: "rfid-card"; cardId: string; nbBits: number } | { type: "pin-code"; pin: string });
+  & (
+    | { type: "rfid-card"; cardId: string; nbBits: number }
+    /** `pin` null: the code is not known (stored with a hash no PIN matches; give a new one). */
+    | { type: "pin-code"; pin: string | null }
+  );
 
 /** A schedule. */
 export interface PlanSchedule {
@@ -117,6 +127,8 @@ export interface PlanSchedule {
   description: string;
   /** This controller's convention: 0 = Monday; end before start crosses midnight. */
   timeframes: Timeframe[];
+  /** @default false */
+  appliesOnHolidays?: boolean;
 }
 
 /** A schedule mapping; empty `doors` and `zones` mean every door. */
@@ -142,6 +154,10 @@ export interface PlanZone {
   doors: string[];
   /** Child zone aliases. */
   children: string[];
+  /** @default "off" */
+  antipassback?: AntipassbackMode;
+  /** Seconds; 0 = never. @default 0 */
+  antipassbackResetS?: number;
 }
 
 /** Everything a migration creates, and what it could not carry over. */
@@ -261,6 +277,13 @@ export function applyMigrationPlan(
   return { ...result, applied: true };
 }
 
+/** A hash no keyed PIN matches: the HMAC input is 32 random bytes, not digits. */
+function unknownPin(): string {
+  return `unknown:${
+    Array.from(newInstallationSecret(), (b) => b.toString(16).padStart(2, "0")).join("")
+  }`;
+}
+
 function findConflicts(db: DatabaseSync, plan: MigrationPlan): string[] {
   const conflicts: string[] = [];
   const names = [...plan.gpios, ...plan.indicators, ...plan.readers].map((d) => d.name);
@@ -317,8 +340,12 @@ function writePlan(db: DatabaseSync, plan: MigrationPlan, options: ApplyOptions)
   for (const s of plan.schedules) {
     schedule.set(
       s.key,
-      createSchedule(db, { name: s.name, description: s.description, timeframes: s.timeframes })
-        .id,
+      createSchedule(db, {
+        name: s.name,
+        description: s.description,
+        timeframes: s.timeframes,
+        appliesOnHolidays: s.appliesOnHolidays ?? false,
+      }).id,
     );
   }
   const door = new Map<string, number>();
@@ -340,6 +367,9 @@ function writePlan(db: DatabaseSync, plan: MigrationPlan, options: ApplyOptions)
         rexGpioId: idOf(d.rex),
         unlockMs: d.unlockMs,
         unlockScheduleId: d.unlockSchedule === null ? null : schedule.get(d.unlockSchedule)!,
+        ...(d.heldOpenMs === undefined ? {} : { heldOpenMs: d.heldOpenMs }),
+        unlockAfterFirstCard: d.unlockAfterFirstCard ?? false,
+        mode: d.mode ?? "normal",
       }).id,
     );
   }
@@ -351,6 +381,8 @@ function writePlan(db: DatabaseSync, plan: MigrationPlan, options: ApplyOptions)
         alias: z.alias,
         description: z.description,
         type: z.type,
+        antipassback: z.antipassback ?? "off",
+        antipassbackResetS: z.antipassbackResetS ?? 0,
         doorIds: z.doors.map((a) => door.get(a)!),
       }).id,
     );
@@ -402,7 +434,7 @@ function writePlan(db: DatabaseSync, plan: MigrationPlan, options: ApplyOptions)
       : createCredential(db, {
         ...base,
         type: "pin-code",
-        pinHash: hashPin(options.secret, c.pin),
+        pinHash: hashPin(options.secret, c.pin ?? unknownPin()),
       });
     credential.set(c.key, created.id);
   }
