@@ -27,8 +27,8 @@ export interface AdmissionLimits {
   /**
    * Connections not logged in, in all. Deno buffers a whole frame (up to
    * 64 MiB) before the 1 MiB check, so this bounds what anonymous peers can
-   * make the process hold (measured: about twice the frame's size each,
-   * so 4 × 2 × 64 MiB = 512 MiB at worst). @default 4
+   * make the process hold (measured: up to about 2.3 times the frame's
+   * size each, so about 4 × 2.5 × 64 MiB = 640 MiB at worst). @default 4
    */
   maxAnonymous: number;
   /** Connections not logged in from one address. @default 2 */
