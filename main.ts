@@ -7,6 +7,7 @@ import { type Command, parseFlags, USAGE, UsageError } from "./src/cli/flags.ts"
 import { runSimulate } from "./src/cli/simulate.ts";
 import { watchLauncher } from "./src/cli/launcher.ts";
 import { HARDWARE_USAGE, runProbe } from "./src/cli/probe.ts";
+import { runOsdpProbe } from "./src/cli/osdp_probe.ts";
 import { SIMULATE_USAGE } from "./src/cli/simulate_flags.ts";
 import { AUDIT_USAGE, runAuditVerify } from "./src/cli/audit.ts";
 import { ADMIN_USAGE, RECHECK_SESSIONS_SIGNAL, runResetPassword } from "./src/cli/admin.ts";
@@ -67,6 +68,9 @@ export async function main(args: string[]): Promise<number> {
   }
   if (command.command === "hardware-probe") {
     return runProbe(command, { print: printLine, error: printError });
+  }
+  if (command.command === "hardware-probe-osdp") {
+    return await runOsdpProbe(command, { print: printLine, error: printError });
   }
   if (command.command === "simulate") {
     return await runSimulate(command, { print: printLine, error: printError });

@@ -8,6 +8,7 @@
 import { LOG_FORMATS, LOG_LEVELS } from "../log.ts";
 import { parseSimulateFlags, type SimulateCommand } from "./simulate_flags.ts";
 import { parseHardwareFlags, type ProbeCommand } from "./probe.ts";
+import type { OsdpProbeCommand } from "./osdp_probe.ts";
 import { parseCommandLine, UsageError } from "./args.ts";
 import {
   AUDIT_RETENTION_OPTIONS,
@@ -93,6 +94,7 @@ export type Command =
   | InfoCommand
   | SimulateCommand
   | ProbeCommand
+  | OsdpProbeCommand
   | AuditVerifyCommand
   | BackupCommand
   | RestoreCommand

@@ -19,6 +19,7 @@ import { type ChipInfo, errnoName, GpioError, type LineInfo } from "../hardware/
 import { SimChip } from "../hardware/sim/sim_chip.ts";
 import { DEFAULT_SIM_LINES } from "../controller/hardware.ts";
 import { parseCommandLine, UsageError } from "./args.ts";
+import { type OsdpProbeCommand, osdpProbeCommand } from "./osdp_probe.ts";
 
 /** `leosac hardware probe`. */
 export interface ProbeCommand {
@@ -37,6 +38,7 @@ export const SIMULATED_NOTE =
 /** Usage of `leosac hardware`. */
 export const HARDWARE_USAGE =
   `Usage: leosac hardware probe [--chip /dev/gpiochipN] [--hardware sim|gpio] [--json]
+       leosac hardware probe --osdp /dev/ttyUSB0 [--baud 9600] [--addresses 0-126] [--json]
 
 Lists the GPIO character devices (/dev/gpiochip*) and, for each line, its
 offset, name, consumer, whether it is in use, its direction and active-low
@@ -47,15 +49,25 @@ Exit status: 0 chips listed, 1 no chip found or none readable, 2 usage.
 Options:
   --chip PATH      probe only this chip (/dev/gpiochipN or gpiochipN)
   --hardware sim   list the simulated chip that serve --hardware sim drives (default gpio)
-  --json           print {chips: [...], errors: [...]} as JSON (with simulated: true for sim)`;
+  --json           print {chips: [...], errors: [...]} as JSON (with simulated: true for sim)
+  --osdp PORT      scan an OSDP (RS-485) bus instead: each address is sent osdp_ID and
+                   osdp_CAP; prints address, CRC or checksum, Secure Channel, identity
+                   (exit 0 when a reader answered, 1 when none did)
+  --baud N         9600 (default), 19200, 38400, 57600 or 115200
+  --addresses A-B  addresses to try (default 0-126; 200 ms each when nothing answers)`;
 
 /**
  * Parses the arguments after `hardware`.
  *
  * @throws {UsageError} on an unknown subcommand or flag.
  */
-export function parseHardwareFlags(args: string[]): ProbeCommand | { command: "help" } {
+export function parseHardwareFlags(
+  args: string[],
+): ProbeCommand | OsdpProbeCommand | { command: "help" } {
   const { values, positionals } = parseCommandLine(args, {
+    osdp: { type: "string" },
+    baud: { type: "string" },
+    addresses: { type: "string" },
     chip: { type: "string" },
     json: { type: "boolean" },
     hardware: { type: "string" },
@@ -69,6 +81,19 @@ export function parseHardwareFlags(args: string[]): ProbeCommand | { command: "h
     );
   }
   if (rest.length > 0) throw new UsageError(`unexpected argument: "${rest[0]}"`);
+  if (values.osdp !== undefined) {
+    if (values.chip !== undefined || values.hardware !== undefined) {
+      throw new UsageError("--osdp scans a serial port: not with --chip or --hardware");
+    }
+    return osdpProbeCommand(values.osdp, {
+      baud: values.baud,
+      addresses: values.addresses,
+      json: values.json ?? false,
+    });
+  }
+  if (values.baud !== undefined || values.addresses !== undefined) {
+    throw new UsageError("--baud and --addresses go with --osdp");
+  }
   const chip = values.chip ?? null;
   if (chip !== null && (chip === "" || chip.includes("\0"))) {
     throw new UsageError(`invalid value for --chip: "${chip}"`);
