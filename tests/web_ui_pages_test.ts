@@ -11,8 +11,9 @@
  * may (a rank-0 user: their own cards and doors).
  *
  * The screenshots of the dashboard and the people pages, desktop and phone,
- * are written to `docs/screenshots/` (the README shows them); the others to
- * `.tmp/screenshots/`.
+ * are what the README shows: with `LEOSAC_UPDATE_SCREENSHOTS=1` they are
+ * written to `docs/screenshots/`; otherwise, like the others, to
+ * `.tmp/screenshots/` (a test run leaves the committed images alone).
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
@@ -37,7 +38,9 @@ import {
 } from "./_browser.ts";
 import { LINES, ok } from "./_controller_fixtures.ts";
 
-const DOCS_SHOTS = new URL("../docs/screenshots/", import.meta.url);
+const DOCS_SHOTS = Deno.env.get("LEOSAC_UPDATE_SCREENSHOTS") === "1"
+  ? new URL("../docs/screenshots/", import.meta.url)
+  : undefined;
 const EVERY_DAY = [0, 1, 2, 3, 4, 5, 6].map((day) => ({
   day,
   "start-time": "0:0",
