@@ -601,7 +601,7 @@ export async function serveForFrames(): Promise<void> {
 
 /**
  * 20 concurrent frames of `frameMib` MiB from 10 foreign addresses against a server in
- * a child process (as `scripts/frame_memory.ts`); samples its RSS. Held: the
+ * a child process; samples its RSS. Held: the
  * peak stays within the documented bound (4 anonymous × 2.5 × 64 MiB beyond the
  * working set: Deno holds up to about 2.3 times a frame's size while it reads it) and every admitted connection is answered.
  */

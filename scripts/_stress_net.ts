@@ -178,7 +178,7 @@ async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
 }
 
 /**
- * One raw client "from" `address` (as `scripts/frame_memory.ts` does it):
+ * One raw client "from" `address`:
  * upgrade, then one masked text frame of `bytes` bytes, then wait for the
  * reply or the close. "refused" when the upgrade was not accepted.
  */
