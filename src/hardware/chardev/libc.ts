@@ -51,6 +51,37 @@ export interface Libc {
   close(): void;
 }
 
+/** The one symbol every libc binding needs: glibc's and musl's `errno` location. */
+export interface ErrnoSymbol {
+  __errno_location: { parameters: readonly []; result: "pointer" };
+}
+
+/**
+ * Opens libc with `symbols` (which must bind `__errno_location`) and gives the
+ * symbols, the thread's `errno` and `close()`: the one binder of the GPIO and
+ * serial drivers. Needs `--allow-ffi`.
+ */
+export function bindLibc<const S extends Deno.ForeignLibraryInterface & ErrnoSymbol>(
+  symbols: S,
+  path: string = "libc.so.6",
+): { readonly symbols: Deno.DynamicLibrary<S>["symbols"]; errno(): number; close(): void } {
+  const library = Deno.dlopen(path, symbols);
+  const bound = library.symbols;
+  const errnoLocation = (bound as unknown as {
+    __errno_location: () => Deno.PointerValue;
+  }).__errno_location;
+  return {
+    symbols: bound,
+    errno(): number {
+      const pointer = errnoLocation();
+      return pointer === null ? 0 : new Deno.UnsafePointerView(pointer).getInt32();
+    },
+    close(): void {
+      library.close();
+    },
+  };
+}
+
 /**
  * Loads libc. Needs `--allow-ffi`.
  *
@@ -63,16 +94,5 @@ export interface Libc {
  * ```
  */
 export function loadLibc(path: string = "libc.so.6"): Libc {
-  const library = Deno.dlopen(path, LIBC_SYMBOLS);
-  const symbols = library.symbols;
-  return {
-    symbols,
-    errno(): number {
-      const pointer = symbols.__errno_location();
-      return pointer === null ? 0 : new Deno.UnsafePointerView(pointer).getInt32();
-    },
-    close(): void {
-      library.close();
-    },
-  };
+  return bindLibc(LIBC_SYMBOLS, path);
 }

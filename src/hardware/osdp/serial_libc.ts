@@ -3,10 +3,11 @@
  * {@linkcode loadSerialLibc} (never called at import time). Like the GPIO
  * driver's `chardev/libc.ts`: the blocking wait is the `nonblocking: true`
  * `poll` (Deno's blocking pool), and `errno` is read only after synchronous
- * calls.
+ * calls; both are bound by `bindLibc()`.
  *
  * @module
  */
+import { bindLibc } from "../chardev/libc.ts";
 
 /** Symbol table, with the C prototypes. */
 export const SERIAL_LIBC_SYMBOLS = {
@@ -69,16 +70,5 @@ export interface SerialLibc {
  * @param path library path or soname @default "libc.so.6"
  */
 export function loadSerialLibc(path: string = "libc.so.6"): SerialLibc {
-  const library = Deno.dlopen(path, SERIAL_LIBC_SYMBOLS);
-  const symbols = library.symbols;
-  return {
-    symbols,
-    errno(): number {
-      const pointer = symbols.__errno_location();
-      return pointer === null ? 0 : new Deno.UnsafePointerView(pointer).getInt32();
-    },
-    close(): void {
-      library.close();
-    },
-  };
+  return bindLibc(SERIAL_LIBC_SYMBOLS, path);
 }
