@@ -198,7 +198,10 @@ export async function runSimulate(command: SimulateCommand, io: SimulateIo): Pro
       return 1;
     }
     const content = event.content as Record<string, unknown>;
-    io.print(command.json ? JSON.stringify(content) : describe(content));
+    // An OSDP reader's reply names the colour its LED showed.
+    const led = (reply.content as { led?: unknown }).led;
+    const shown = typeof led === "string" ? ` [LED ${led}]` : "";
+    io.print(command.json ? JSON.stringify(content) : describe(content) + shown);
     return content.granted === true ? 0 : 1;
   } finally {
     await connection.close();

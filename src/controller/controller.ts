@@ -123,6 +123,7 @@ export class Controller {
       row: (row) => this.#recorder.row(row),
       ...(options.osdpLink === undefined ? {} : { openLink: options.osdpLink }),
       ...(options.osdpTiming === undefined ? {} : { timing: options.osdpTiming }),
+      simulated: options.hardware.sim !== null,
     });
   }
 

@@ -17,7 +17,9 @@
  *   ({@linkcode OsdpRuntime.installMode}); the bus allows one at a time.
  *
  * A bus's port is opened through `openLink` (by default the serial port,
- * through libc). The bus is real I/O: its timing runs on the system clock;
+ * through libc). With simulated hardware a `sim:NAME` port is a
+ * {@linkcode SimOsdpBus} with one simulated reader per configured reader,
+ * holding the key stored for it ({@linkcode OsdpRuntime.simReader}). The bus is real I/O: its timing runs on the system clock;
  * the collectors use the controller's clock.
  *
  * @module
@@ -29,6 +31,7 @@ import { ControlPanel, type CpTiming } from "../hardware/osdp/control_panel.ts";
 import type { OsdpEvent, PdStatus } from "../hardware/osdp/pd_link.ts";
 import { loadSerialLibc, type SerialLibc } from "../hardware/osdp/serial_libc.ts";
 import { type ByteLink, openSerialPort } from "../hardware/osdp/serial_port.ts";
+import { SimOsdpBus, SimOsdpPd } from "../hardware/sim/osdp_sim.ts";
 import {
   decodeFrame,
   defineFormat,
@@ -76,6 +79,16 @@ export interface OsdpRuntimeOptions {
   openLink?: (port: string, baud: number) => ByteLink;
   /** Bus timing overrides (tests). */
   timing?: Partial<CpTiming>;
+  /** Simulated hardware: `sim:NAME` ports run simulated readers. @default false */
+  simulated?: boolean;
+}
+
+/** A simulated reader found by {@linkcode OsdpRuntime.simReader}. */
+export interface SimReader {
+  readerId: string;
+  name: string;
+  online: boolean;
+  pd: SimOsdpPd;
 }
 
 interface Reader {
@@ -92,6 +105,8 @@ interface Bus {
   key: string;
   cp: ControlPanel;
   readers: Map<number, Reader>;
+  /** The simulated line of a `sim:` port, else null. */
+  sim: SimOsdpBus | null;
 }
 
 /** Every OSDP bus and reader. */
@@ -165,6 +180,29 @@ export class OsdpRuntime {
     throw new RangeError(`OSDP reader ${readerId} is not running (not wired to a door?)`);
   }
 
+  /**
+   * The simulated reader whose device id or name is `idOrName`, or undefined
+   * (not an OSDP reader, not running, or not on a simulated bus).
+   */
+  simReader(idOrName: string): SimReader | undefined {
+    for (const bus of this.#buses.values()) {
+      if (bus.sim === null) continue;
+      for (const reader of bus.readers.values()) {
+        if (reader.wiring.id !== idOrName && reader.wiring.name !== idOrName) continue;
+        const pd = bus.sim.pd(reader.wiring.address);
+        if (pd === undefined) return undefined;
+        const status = bus.cp.status().find((s) => s.address === reader.wiring.address);
+        return {
+          readerId: reader.wiring.id,
+          name: reader.wiring.name,
+          online: status?.online === true,
+          pd,
+        };
+      }
+    }
+    return undefined;
+  }
+
   /** Every running reader's status. */
   status(): OsdpReaderStatus[] {
     const out: OsdpReaderStatus[] = [];
@@ -220,11 +258,18 @@ export class OsdpRuntime {
       useCrc: r.wiring.useCrc,
       scbk: this.#readKey(r.wiring, warnings),
     }));
-    const link = (this.#options.openLink ?? ((port, baud) => this.#serial(port, baud)))(
-      busWiring.port,
-      busWiring.baud,
-    );
-    const bus: Bus = { key: busKey(list), cp: null as unknown as ControlPanel, readers };
+    const sim = this.#options.simulated === true && busWiring.port.startsWith("sim:")
+      ? new SimOsdpBus(
+        busWiring.port,
+        pds.map((pd) => new SimOsdpPd({ address: pd.address, scbk: pd.scbk })),
+      )
+      : null;
+    const link = sim ??
+      (this.#options.openLink ?? ((port, baud) => this.#serial(port, baud)))(
+        busWiring.port,
+        busWiring.baud,
+      );
+    const bus: Bus = { key: busKey(list), cp: null as unknown as ControlPanel, readers, sim };
     bus.cp = new ControlPanel({
       ...this.#options.timing,
       pollIntervalMs: this.#options.timing?.pollIntervalMs ?? busWiring.pollMs,
@@ -243,7 +288,7 @@ export class OsdpRuntime {
 
   #serial(port: string, baud: number): ByteLink {
     if (port.startsWith("sim:")) {
-      throw new Error(`simulated OSDP buses ("${port}") are not available in this build`);
+      throw new Error(`simulated OSDP bus "${port}" needs the simulated hardware (--hardware sim)`);
     }
     this.#libc ??= loadSerialLibc();
     return openSerialPort(port, { baud, libc: this.#libc });

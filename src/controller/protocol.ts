@@ -162,6 +162,8 @@ export interface SimulateResult {
   frames: number;
   /** Total bits played. */
   bits: number;
+  /** OSDP: the colour the reader's LED was told to show next ("green", "red", "amber"…), or null. */
+  led?: string | null;
 }
 
 /** Reply values by request type. */

@@ -8,6 +8,10 @@
  * reader's inter-frame gap, as a real reader leaves silence between two
  * cards: a burst of N calls gives N reads in order, never one merged bad read.
  *
+ * A reader on a simulated OSDP bus (`sim:NAME`) gets the card as osdp_RAW or
+ * the PIN as osdp_KEYPAD from its simulated reader ({@linkcode simulateOsdp});
+ * the reply then carries the colour its LED was told to show.
+ *
  * @module
  */
 import { cardFrame, keypadFrames, WiegandSimulator } from "../hardware/sim/wiegand_sim.ts";
@@ -15,6 +19,7 @@ import type { Clock } from "../clock.ts";
 import type { BitsFrame } from "../hardware/wiegand/formats.ts";
 import { bitsFromCardId } from "../store/credentials.ts";
 import type { Controller } from "./controller.ts";
+import type { SimReader } from "./osdp_runtime.ts";
 import type { ReaderRuntime } from "./reader_runtime.ts";
 import { ReaderPlayQueue } from "./sim_queue.ts";
 import {
@@ -98,6 +103,8 @@ export async function simulate(
     sim.drive(spec.offset, action.value !== spec.activeLow);
     return { frames: 0, bits: 0 };
   }
+  const osdp = controller.osdp.simReader(action.reader);
+  if (osdp !== undefined) return await simulateOsdp(osdp, action);
   const reader = listeningReader(
     controller,
     (r) => r.wiring.id === action.reader || r.wiring.name === action.reader,
@@ -124,6 +131,43 @@ export async function simulate(
     },
   });
   return { frames: frames.length, bits };
+}
+
+/** How long an OSDP simulation waits for the reader's LED command. */
+export const OSDP_LED_WAIT_MS = 2000;
+
+/**
+ * A card or PIN on a simulated OSDP reader: queued on the reader, reported at
+ * its next poll; resolves with the colour of the next LED command (the
+ * decision's feedback, or amber for a card waiting for its PIN), or null when
+ * none came within {@linkcode OSDP_LED_WAIT_MS}.
+ */
+export async function simulateOsdp(
+  reader: SimReader,
+  action: Exclude<SimulateAction, { action: "input" }>,
+): Promise<SimulateResult> {
+  if (!reader.online) {
+    bad(`OSDP reader "${reader.name}" is not online (see osdp-reader.status)`);
+  }
+  if (action.action === "card") {
+    const frame = cardFrameOf(action);
+    const led = reader.pd.nextLed(OSDP_LED_WAIT_MS);
+    try {
+      reader.pd.presentCard(frame.bits, frame.nbBits);
+    } catch (error) {
+      return bad(error instanceof Error ? error.message : String(error));
+    }
+    return { frames: 1, bits: frame.nbBits, led: await led };
+  }
+  if (!/^[0-9*#]{1,32}$/.test(action.pin)) bad("pin must be 1 to 32 of 0-9, * and #");
+  const keys = action.pin.endsWith("#") ? action.pin : `${action.pin}#`;
+  const led = reader.pd.nextLed(OSDP_LED_WAIT_MS);
+  try {
+    reader.pd.pressKeys(keys);
+  } catch (error) {
+    return bad(error instanceof Error ? error.message : String(error));
+  }
+  return { frames: 1, bits: keys.length * 8, led: await led };
 }
 
 function listeningReader(

@@ -7,6 +7,9 @@
  * after the other with the reader's inter-frame gap (at most 32 waiting;
  * beyond: status 1), so a burst gives one read per call. The reply comes once
  * its pulses are played; the decision arrives as an `event.access` push.
+ * A reader on a simulated OSDP bus (`sim:NAME`) reports the card or PIN at its
+ * next poll; the reply then also has `led`: the colour the controller next
+ * told the reader's LED to show (`green`, `red`, `amber`), or null.
  *
  * Content: `{action: "card", reader, format?, facility?, number?}` or
  * `{action: "card", reader, card_id, nb_bits}`, `{action: "pin", reader, pin}`,
@@ -96,6 +99,11 @@ export const hardwareSimulate = defineEndpoint({
     }
     const simulate = simulateAction(request);
     const result = await callController(controller, { type: "simulate", simulate }, signal);
-    return { action: request.action, frames: result.frames, bits: result.bits };
+    return {
+      action: request.action,
+      frames: result.frames,
+      bits: result.bits,
+      ...(result.led === undefined ? {} : { led: result.led }),
+    };
   },
 });

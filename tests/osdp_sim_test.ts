@@ -1,0 +1,180 @@
+/**
+ * Simulated OSDP readers (`serve --hardware sim`): an `osdp-bus` on a
+ * `sim:NAME` port runs the real control panel against in-process simulated
+ * readers; `hardware.simulate` presents cards and PINs on them and replies
+ * with the LED colour the controller then showed. Real server and worker,
+ * configured over the API.
+ */
+import assert from "node:assert/strict";
+import { startTestServer, TestClient } from "../src/testing.ts";
+import { grantAlice, type Json, ok } from "./_controller_fixtures.ts";
+
+async function world() {
+  const server = await startTestServer({ hardware: "sim" });
+  const admin = await TestClient.connect(server.wsUrl);
+  await admin.login();
+  ok(await admin.request("events.subscribe", {}));
+  const busId = ok(
+    await admin.request("osdp-bus.create", {
+      attributes: { name: "simbus", port: "sim:lobby", baud: 115200, "poll-interval": 20 },
+    }),
+  ).data.id;
+  return {
+    server,
+    admin,
+    busId,
+    async [Symbol.asyncDispose]() {
+      await admin.close();
+      await server[Symbol.asyncDispose]();
+    },
+  };
+}
+
+async function readerAtDoor(
+  admin: TestClient,
+  busId: string,
+  name: string,
+  address: number,
+  secure: boolean,
+  mode = "card",
+): Promise<{ readerId: string; doorId: number }> {
+  const readerId = ok(
+    await admin.request("osdp-reader.create", {
+      attributes: { name, address, secure, bus_id: busId },
+    }),
+  ).data.id;
+  const apId = ok(
+    await admin.request("access_point.create", {
+      attributes: {
+        alias: `${name}-ap`,
+        "controller-module": "LEOSAC-BUILTIN-ACCESS-POINT",
+        reader: readerId,
+        "reader-mode": mode,
+      },
+    }),
+  ).data.id;
+  const doorId = ok(
+    await admin.request("door.create", { attributes: { alias: name, access_point_id: apId } }),
+  ).data.id;
+  return { readerId, doorId };
+}
+
+async function online(admin: TestClient, readerId: string, secure = false): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const list = ok(await admin.request("osdp-reader.status", {})).data as Json[];
+    const r = list.find((s) => s.reader_id === readerId);
+    if (r !== undefined && r.online === true && (!secure || r.secure === true)) return;
+    if (Date.now() > deadline) {
+      throw new Error(`reader ${readerId} not online: ${JSON.stringify(list)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+Deno.test("OSDP sim: a card on a simulated clear reader is decided; the reply names the LED", async () => {
+  await using w = await world();
+  const { readerId, doorId } = await readerAtDoor(w.admin, w.busId, "front", 1, false);
+  await grantAlice(w.admin, [doorId]);
+  await online(w.admin, readerId);
+
+  const reply = ok(
+    await w.admin.request("hardware.simulate", {
+      action: "card",
+      reader: "front",
+      facility: 12,
+      number: 3456,
+    }),
+  );
+  assert.equal(reply.led, "green");
+  const granted = (await w.admin.nextUnsolicited((m) => m.type === "event.access")).content as Json;
+  assert.equal(granted.granted, true);
+  assert.equal(granted.door, doorId);
+
+  const denied = ok(
+    await w.admin.request("hardware.simulate", {
+      action: "card",
+      reader: readerId,
+      facility: 12,
+      number: 1,
+    }),
+  );
+  assert.equal(denied.led, "red");
+  const event = (await w.admin.nextUnsolicited((m) => m.type === "event.access")).content as Json;
+  assert.equal(event.granted, false);
+
+  const status = ok(await w.admin.request("osdp-reader.status", {})).data as Json[];
+  assert.equal(status[0].online, true);
+  assert.ok(status[0].last_card_at !== null);
+});
+
+Deno.test("OSDP sim: card and PIN: amber after the card, green after the PIN", async () => {
+  await using w = await world();
+  const { readerId, doorId } = await readerAtDoor(
+    w.admin,
+    w.busId,
+    "side",
+    3,
+    false,
+    "card_and_pin",
+  );
+  const userId = await grantAlice(w.admin, [doorId]);
+  ok(
+    await w.admin.request("credential.create", {
+      "credential-type": "pin-code",
+      attributes: { alias: "alice-pin", owner_id: userId, code: "4711" },
+    }),
+  );
+  await online(w.admin, readerId);
+  const card = ok(
+    await w.admin.request("hardware.simulate", {
+      action: "card",
+      reader: "side",
+      facility: 12,
+      number: 3456,
+    }),
+  );
+  assert.equal(card.led, "amber");
+  const pin = ok(
+    await w.admin.request("hardware.simulate", { action: "pin", reader: "side", pin: "4711" }),
+  );
+  assert.equal(pin.led, "green");
+  const granted = (await w.admin.nextUnsolicited((m) => m.type === "event.access")).content as Json;
+  assert.equal(granted.granted, true, JSON.stringify(granted));
+});
+
+Deno.test("OSDP sim: a secure reader gets its key in install mode, then reads under Secure Channel", async () => {
+  await using w = await world();
+  const { readerId, doorId } = await readerAtDoor(w.admin, w.busId, "back", 0, true);
+  await grantAlice(w.admin, [doorId]);
+  await w.admin.nextUnsolicited((m) =>
+    m.type === "event.alarm" && (m.content as Json).event === "READER_SECURITY"
+  );
+  ok(await w.admin.request("osdp-reader.install", { reader_id: readerId, timeout: 30 }));
+  await w.admin.nextUnsolicited((m) =>
+    m.type === "event.alarm" && (m.content as Json).event === "READER_KEY_INSTALLED"
+  );
+  await online(w.admin, readerId, true);
+  const reply = ok(
+    await w.admin.request("hardware.simulate", {
+      action: "card",
+      reader: "back",
+      facility: 12,
+      number: 3456,
+    }),
+  );
+  assert.equal(reply.led, "green");
+  const granted = (await w.admin.nextUnsolicited((m) => m.type === "event.access")).content as Json;
+  assert.equal(granted.granted, true);
+});
+
+Deno.test("OSDP sim: an unknown reader name is refused and changes nothing", async () => {
+  await using w = await world();
+  const reply = await w.admin.request("hardware.simulate", {
+    action: "card",
+    reader: "nope",
+    facility: 1,
+    number: 1,
+  });
+  assert.notEqual(reply.status_code, 0);
+});
