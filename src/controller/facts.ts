@@ -38,8 +38,10 @@ import { DIRECTIONS, READER_MODES } from "../store/access_points.ts";
 import { DOOR_MODES } from "../store/doors.ts";
 import { ANTIPASSBACK_MODES } from "../store/zones.ts";
 
+/** A card's bound PIN, and the card a PIN is bound to (migration 8; indexed). */
 const CREDENTIAL_COLUMNS =
-  "id, type, alias, owner_id, validity_enabled, validity_start, validity_end";
+  `id, type, alias, owner_id, validity_enabled, validity_start, validity_end, required_pin_id,
+   (SELECT b.id FROM credentials b WHERE b.required_pin_id = credentials.id) AS bound_card_id`;
 
 /** The statements, prepared once per connection. */
 const SQL = {
@@ -149,7 +151,9 @@ export function createFactsReader(db: DatabaseSync, secret: Uint8Array): FactsRe
       ? []
       : readCredential.all(statements.pins.all(hashPin(secret, pin)));
     const pinMatches = pinRows.map(credentialFact);
-    const ownerId = card !== null ? card.ownerId : sharedOwner(pinMatches);
+    const ownerId = card !== null
+      ? card.ownerId
+      : sharedOwner(pinMatches.filter((c) => c.boundCardId === null));
     const ownerRow = ownerId === null ? undefined : readUser.maybe(statements.user.get(ownerId));
     const owner = userFact(ownerRow);
     const names: AccessNames = {
@@ -271,6 +275,8 @@ const readCredential = rowReader("credentials", {
   alias: text,
   owner_id: nullableInt,
   ...VALIDITY_COLUMNS,
+  required_pin_id: nullableInt,
+  bound_card_id: nullableInt,
 });
 const readUser = rowReader("users", { id: int, username: text, ...VALIDITY_COLUMNS });
 const readMember = rowReader("mapping members", { mapping_id: int, member: int });
@@ -301,14 +307,21 @@ function validityOf(
 }
 
 function credentialFact(row: ReturnType<typeof readCredential>): CredentialFact {
-  return { id: row.id, type: row.type, ownerId: row.owner_id, validity: validityOf(row) };
+  return {
+    id: row.id,
+    type: row.type,
+    ownerId: row.owner_id,
+    validity: validityOf(row),
+    requiredPinId: row.required_pin_id,
+    boundCardId: row.bound_card_id,
+  };
 }
 
 function userFact(row: ReturnType<typeof readUser> | undefined): UserFact | null {
   return row === undefined ? null : { id: row.id, validity: validityOf(row) };
 }
 
-/** The owner all the PIN matches share, else null (none, or several owners). */
+/** The owner all the (unbound) PIN matches share, else null (none, or several owners). */
 function sharedOwner(matches: readonly CredentialFact[]): number | null {
   const owners = new Set(matches.map((c) => c.ownerId));
   return owners.size === 1 ? [...owners][0] ?? null : null;

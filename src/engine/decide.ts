@@ -14,12 +14,19 @@
  *      `READER_MODE_MISMATCH`; a card presented with a PIN is ignored.
  *    - `card_and_pin`: card first (`CARD_REQUIRED`), then PIN (`PIN_REQUIRED`).
  *    - `card_or_pin`: the card when there is one, else the PIN, else `CARD_REQUIRED`.
+ *      A PIN presented with an ordinary card is ignored; with a card bound to a
+ *      PIN it is that card's second factor, as in `card_and_pin`.
  * 4. Credential: found (`UNKNOWN_CREDENTIAL`; PIN only: matches of several
  *    owners give `AMBIGUOUS_PIN`), enabled (`CREDENTIAL_DISABLED`), now within
  *    its validity, bounds inclusive (`CREDENTIAL_OUT_OF_VALIDITY`).
  *    Card + PIN: the card needs an owner (`NO_OWNER`), the PIN must be one of
  *    that owner's PIN credentials (`WRONG_PIN`), and that PIN credential must be
  *    enabled and valid too.
+ *    Bound pairs (a card with `requiredPinId`, Leosac's `WiegandCardPin`): the
+ *    card works only with exactly that PIN (another PIN is `WRONG_PIN`; the
+ *    card alone, at any reader, is `CARD_NEEDS_PIN`), and the PIN only with
+ *    that card: alone it is `PIN_NEEDS_CARD`, and it never completes another
+ *    card (`WRONG_PIN`). A bound PIN never makes a PIN alone ambiguous.
  * 5. Owner, if any: enabled (`OWNER_DISABLED`), within validity
  *    (`OWNER_OUT_OF_VALIDITY`). An ownerless credential is allowed: only the
  *    schedules mapped to the credential itself can grant it, and it cannot
@@ -232,10 +239,17 @@ function identify(request: AccessRequest, facts: AccessFacts, nowMs: number): Id
       if (pin === undefined) return failure(DENY_REASON.PIN_REQUIRED, cardFields(facts));
       return identifyByCard(facts, nowMs, pin);
     case "card_or_pin":
-      if (card !== undefined) return identifyByCard(facts, nowMs, undefined);
+      if (card !== undefined) {
+        return identifyByCard(facts, nowMs, isBoundCard(facts.card) ? pin : undefined);
+      }
       if (pin !== undefined) return identifyByPin(pin, facts, nowMs);
       return failure(DENY_REASON.CARD_REQUIRED, {});
   }
+}
+
+/** Whether `card` must be presented with its bound PIN. */
+function isBoundCard(card: CredentialFact | null): boolean {
+  return (card?.requiredPinId ?? null) !== null;
 }
 
 function failure(reason: DenyReason, fields: IdentityFields): Identification {
@@ -284,11 +298,19 @@ function identifyByCard(
   const owner = ownerOf(card, facts);
   if (owner === undefined) return failure(DENY_REASON.NO_OWNER, fields);
 
+  const requiredPinId = card.requiredPinId ?? null;
+  if (pin === undefined && requiredPinId !== null) {
+    return failure(DENY_REASON.CARD_NEEDS_PIN, fields);
+  }
   let pinCredential: CredentialFact | null = null;
   if (pin !== undefined) {
     if (owner === null) return failure(DENY_REASON.NO_OWNER, fields);
+    // A bound card takes its own PIN only; any other card takes no bound PIN.
     const matches = isPinFormatValid(pin)
-      ? facts.pinMatches.filter((c) => c.type === "pin-code" && c.ownerId === owner.id)
+      ? facts.pinMatches.filter((c) =>
+        c.type === "pin-code" && c.ownerId === owner.id &&
+        (requiredPinId === null ? (c.boundCardId ?? null) === null : c.id === requiredPinId)
+      )
       : [];
     pinCredential = preferValid(matches, nowMs);
     if (pinCredential === null) return failure(DENY_REASON.WRONG_PIN, fields);
@@ -303,9 +325,15 @@ function identifyByCard(
 }
 
 function identifyByPin(pin: string, facts: AccessFacts, nowMs: number): Identification {
-  const matches = isPinFormatValid(pin)
-    ? facts.pinMatches.filter((c) => c.type === "pin-code")
-    : [];
+  const found = isPinFormatValid(pin) ? facts.pinMatches.filter((c) => c.type === "pin-code") : [];
+  const matches = found.filter((c) => (c.boundCardId ?? null) === null);
+  if (matches.length === 0 && found.length > 0) {
+    const owners = new Set(found.map((c) => c.ownerId));
+    return failure(
+      DENY_REASON.PIN_NEEDS_CARD,
+      owners.size === 1 ? credentialFields(found[0]!) : {},
+    );
+  }
   const owners = new Set(matches.map((c) => c.ownerId ?? `credential ${c.id}`));
   if (owners.size > 1) return failure(DENY_REASON.AMBIGUOUS_PIN, {});
   const credential = preferValid(matches, nowMs);

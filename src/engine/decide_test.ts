@@ -25,6 +25,11 @@ const ALWAYS: Validity = { enabled: true, start: null, end: null };
 const CARD: CredentialFact = { id: 7, type: "rfid-card", validity: ALWAYS, ownerId: 3 };
 const PIN: CredentialFact = { id: 8, type: "pin-code", validity: ALWAYS, ownerId: 3 };
 const OTHER_PIN: CredentialFact = { id: 9, type: "pin-code", validity: ALWAYS, ownerId: 4 };
+// A bound pair (Leosac's WiegandCardPin): card 7 needs PIN 8, PIN 8 is bound to card 7.
+const BOUND_CARD: CredentialFact = { ...CARD, requiredPinId: 8 };
+const BOUND_PIN: CredentialFact = { ...PIN, boundCardId: 7 };
+/** Another, ordinary PIN of the same owner, typed with the same digits. */
+const FREE_PIN: CredentialFact = { id: 12, type: "pin-code", validity: ALWAYS, ownerId: 3 };
 const OFFICE: MappedSchedule = {
   id: 10,
   appliesOnHolidays: false,
@@ -75,6 +80,10 @@ function readerMode(mode: AccessFacts["accessPoint"]["readerMode"], pins: Creden
     accessPoint: { ...f.accessPoint, readerMode: mode },
     pinMatches: pins,
   });
+}
+/** The bound card at a reader of `mode`, with these PIN matches. */
+function bound(mode: AccessFacts["accessPoint"]["readerMode"], pins: CredentialFact[] = []) {
+  return (f: AccessFacts): AccessFacts => readerMode(mode, pins)({ ...f, card: BOUND_CARD });
 }
 function schedule(overrides: Partial<MappedSchedule>) {
   return (f: AccessFacts): AccessFacts => ({ ...f, schedules: [{ ...OFFICE, ...overrides }] });
@@ -450,6 +459,132 @@ const CASES: Case[] = [
     presented: {},
     facts: readerMode("card_or_pin", [PIN]),
     expect: { granted: false, reason: "CARD_REQUIRED" },
+  },
+  // --- a card bound to one PIN (Leosac's WiegandCardPin) ------------------------
+  {
+    name: "denies a bound card alone on a card reader",
+    facts: bound("card"),
+    expect: { granted: false, reason: "CARD_NEEDS_PIN", credentialId: 7, userId: 3 },
+  },
+  {
+    name: "denies a bound card on a card reader even with its PIN (the reader takes no PIN)",
+    presented: WITH_BOTH,
+    facts: bound("card", [BOUND_PIN]),
+    expect: { granted: false, reason: "CARD_NEEDS_PIN", credentialId: 7 },
+  },
+  {
+    name: "reports a disabled bound card as disabled, not as needing its PIN",
+    facts: (f) => ({
+      ...bound("card")(f),
+      card: { ...BOUND_CARD, validity: { ...ALWAYS, enabled: false } },
+    }),
+    expect: { granted: false, reason: "CREDENTIAL_DISABLED", credentialId: 7 },
+  },
+  {
+    name: "denies a bound PIN alone on a PIN reader",
+    presented: WITH_PIN,
+    facts: readerMode("pin", [BOUND_PIN]),
+    expect: { granted: false, reason: "PIN_NEEDS_CARD", credentialId: 8, userId: 3 },
+  },
+  {
+    name: "denies a bound PIN alone on a PIN reader even when its owner has the same free PIN",
+    presented: WITH_PIN,
+    facts: readerMode("pin", [BOUND_PIN, FREE_PIN]),
+    expect: { ...GRANTED, credentialId: 12, userId: 3 },
+  },
+  {
+    name: "does not count a bound PIN when deciding whether a PIN is ambiguous",
+    presented: WITH_PIN,
+    facts: (f) => ({
+      ...readerMode("pin", [BOUND_PIN, OTHER_PIN])(f),
+      owner: { id: 4, validity: ALWAYS },
+      schedules: [{ ...OFFICE, grantedVia: [{ kind: "user", userId: 4 }] }],
+    }),
+    expect: { ...GRANTED, credentialId: 9, userId: 4 },
+  },
+  {
+    name: "denies a bound card on a PIN reader as a mismatch",
+    facts: bound("pin", [BOUND_PIN]),
+    expect: { granted: false, reason: "READER_MODE_MISMATCH" },
+  },
+  {
+    name: "grants a bound card with its PIN on a card-and-PIN reader",
+    presented: WITH_BOTH,
+    facts: bound("card_and_pin", [BOUND_PIN]),
+    expect: { ...GRANTED, credentialId: 7, pinCredentialId: 8, userId: 3 },
+  },
+  {
+    name: "grants a bound pair through a mapping of its card only",
+    presented: WITH_BOTH,
+    facts: (f) =>
+      bound("card_and_pin", [BOUND_PIN])(
+        schedule({ grantedVia: [{ kind: "credential", credentialId: 7 }] })(f),
+      ),
+    expect: { ...GRANTED, scheduleId: 10 },
+  },
+  {
+    name: "denies a bound card with another PIN of its owner on a card-and-PIN reader",
+    presented: WITH_BOTH,
+    facts: bound("card_and_pin", [FREE_PIN]),
+    expect: { granted: false, reason: "WRONG_PIN", credentialId: 7, userId: 3 },
+  },
+  {
+    name: "takes only the bound PIN when the owner's free PIN has the same digits",
+    presented: WITH_BOTH,
+    facts: bound("card_and_pin", [FREE_PIN, BOUND_PIN]),
+    expect: { ...GRANTED, pinCredentialId: 8 },
+  },
+  {
+    name: "requires the PIN after a bound card on a card-and-PIN reader",
+    facts: bound("card_and_pin", [BOUND_PIN]),
+    expect: { granted: false, reason: "PIN_REQUIRED", credentialId: 7 },
+  },
+  {
+    name: "denies a bound card whose PIN belongs to someone else now",
+    presented: WITH_BOTH,
+    facts: bound("card_and_pin", [{ ...BOUND_PIN, ownerId: 4 }]),
+    expect: { granted: false, reason: "WRONG_PIN" },
+  },
+  {
+    name: "denies a bound card whose PIN credential is disabled",
+    presented: WITH_BOTH,
+    facts: bound("card_and_pin", [{ ...BOUND_PIN, validity: { ...ALWAYS, enabled: false } }]),
+    expect: { granted: false, reason: "CREDENTIAL_DISABLED", pinCredentialId: 8 },
+  },
+  {
+    name: "denies an ordinary card with a PIN bound to another card",
+    presented: WITH_BOTH,
+    facts: readerMode("card_and_pin", [{ ...BOUND_PIN, boundCardId: 70 }]),
+    expect: { granted: false, reason: "WRONG_PIN", credentialId: 7 },
+  },
+  {
+    name: "denies a bound card alone on a card-or-PIN reader",
+    facts: bound("card_or_pin", [BOUND_PIN]),
+    expect: { granted: false, reason: "CARD_NEEDS_PIN", credentialId: 7, userId: 3 },
+  },
+  {
+    name: "grants a bound card presented with its PIN on a card-or-PIN reader",
+    presented: WITH_BOTH,
+    facts: bound("card_or_pin", [BOUND_PIN]),
+    expect: { ...GRANTED, credentialId: 7, pinCredentialId: 8 },
+  },
+  {
+    name: "denies a bound card with another PIN of its owner on a card-or-PIN reader",
+    presented: WITH_BOTH,
+    facts: bound("card_or_pin", [FREE_PIN]),
+    expect: { granted: false, reason: "WRONG_PIN", credentialId: 7 },
+  },
+  {
+    name: "denies a bound PIN alone on a card-or-PIN reader",
+    presented: WITH_PIN,
+    facts: readerMode("card_or_pin", [BOUND_PIN]),
+    expect: { granted: false, reason: "PIN_NEEDS_CARD", credentialId: 8 },
+  },
+  {
+    name: "still ignores a PIN typed with an ordinary card on a card-or-PIN reader",
+    presented: WITH_BOTH,
+    facts: readerMode("card_or_pin", [OTHER_PIN]),
+    expect: { ...GRANTED, credentialId: 7 },
   },
   // --- anti-passback ------------------------------------------------------------
   {

@@ -75,6 +75,18 @@ export interface CredentialFact {
   validity: Validity;
   /** The owning user, or null for an ownerless credential. */
   ownerId: number | null;
+  /**
+   * Cards: the PIN credential this card must be presented with (a Leosac
+   * `WiegandCardPin`, `credentials.required_pin_id`). Absent or null: an
+   * ordinary card.
+   */
+  requiredPinId?: number | null;
+  /**
+   * PINs: the card this PIN is bound to (the card whose `requiredPinId` it
+   * is); such a PIN is valid only with that card. Absent or null: an
+   * ordinary PIN.
+   */
+  boundCardId?: number | null;
 }
 
 /** The owner of the identified credential. */
@@ -181,6 +193,7 @@ export interface ZoneFact {
  * - `pinMatches`: the `pin-code` credentials whose `pin_hash` equals the HMAC of the
  *   presented PIN (all of them for PIN-only, or only the card owner's for card + PIN;
  *   the engine filters by owner anyway). The clear PIN never reaches the engine.
+ *   Cards carry their `requiredPinId`, PINs their `boundCardId` (migration 8).
  * - `owner`: the owner of `card`, or of the PIN matches when they all share one owner.
  * - `schedules`: every schedule of a mapping that names the owner, one of the owner's
  *   groups, or one of the found credentials, AND names this door, a zone containing it,
@@ -261,6 +274,10 @@ export const DENY_REASON = {
   WRONG_PIN: "WRONG_PIN",
   /** The reader needs a card and none was presented. */
   CARD_REQUIRED: "CARD_REQUIRED",
+  /** The card is bound to a PIN (a Leosac `WiegandCardPin`) and came without it. */
+  CARD_NEEDS_PIN: "CARD_NEEDS_PIN",
+  /** The PIN is bound to a card (a Leosac `WiegandCardPin`) and came without it. */
+  PIN_NEEDS_CARD: "PIN_NEEDS_CARD",
   /** PIN only: the PIN belongs to several owners, so nobody is identified. */
   AMBIGUOUS_PIN: "AMBIGUOUS_PIN",
   /** A PIN on a card-only reader, or a card on a PIN-only reader. */

@@ -6,6 +6,11 @@
  * never stored: callers pass `pinHash` (computed with `hashPin` from
  * `secrets.ts`) and look PINs up by that hash.
  *
+ * A card may be bound to one PIN of its owner (`requiredPinId`, Leosac's
+ * `WiegandCardPin`; migration 8): the pair then only works together (see
+ * `decideAccess()`). {@linkcode bindCardToPin} makes the binding; deleting
+ * the card deletes its PIN, and the PIN cannot be deleted alone.
+ *
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
@@ -36,6 +41,11 @@ export interface RfidCard extends CredentialBase {
   /** Normalised card id, e.g. `aa:bb:cc:dd`. */
   cardId: string;
   nbBits: number;
+  /**
+   * The PIN credential this card must be presented with (a Leosac
+   * `WiegandCardPin`), or null for an ordinary card.
+   */
+  requiredPinId: number | null;
 }
 
 /** A stored PIN code (its keyed hash only). */
@@ -100,6 +110,7 @@ const readCredential = rowReader("credentials", {
   card_id: nullableText,
   nb_bits: nullableInt,
   pin_hash: nullableText,
+  required_pin_id: nullableInt,
 });
 
 function toCredential(raw: unknown): Credential {
@@ -117,7 +128,13 @@ function toCredential(raw: unknown): Credential {
     version: row.version,
   };
   if (row.type === "rfid-card") {
-    return { ...base, type: "rfid-card", cardId: row.card_id ?? "", nbBits: row.nb_bits ?? 0 };
+    return {
+      ...base,
+      type: "rfid-card",
+      cardId: row.card_id ?? "",
+      nbBits: row.nb_bits ?? 0,
+      requiredPinId: row.required_pin_id,
+    };
   }
   return { ...base, type: "pin-code", pinHash: row.pin_hash ?? "" };
 }
@@ -257,9 +274,67 @@ export function updateCredential(
   return toCredential(row);
 }
 
-/** Deletes a credential (its schedule-mapping rows cascade). True if a row was deleted. */
+/**
+ * Deletes a credential (its schedule-mapping rows cascade). A card bound to
+ * a PIN takes that PIN with it (one statement): left alone, the PIN would
+ * open PIN-only doors the pair never opened. True if a row was deleted.
+ *
+ * @throws {ValidationError} when `id` is a PIN bound to a card: delete the card.
+ */
 export function deleteCredential(db: DatabaseSync, id: number): boolean {
-  return Number(prepared(db, "DELETE FROM credentials WHERE id = ?").run(id).changes) > 0;
+  const cardId = cardRequiringPin(db, id);
+  if (cardId !== null) {
+    throw new ValidationError(
+      `PIN credential ${id} is bound to card credential ${cardId}: delete the card, ` +
+        "which deletes its PIN too.",
+    );
+  }
+  return Number(
+    prepared(
+      db,
+      `DELETE FROM credentials
+       WHERE id = ? OR id = (SELECT required_pin_id FROM credentials WHERE id = ?)`,
+    ).run(id, id).changes,
+  ) > 0;
+}
+
+/** The card bound to PIN credential `pinId` (its `required_pin_id`), or null. */
+export function cardRequiringPin(db: DatabaseSync, pinId: number): number | null {
+  const row = prepared(db, "SELECT id FROM credentials WHERE required_pin_id = ?").get(pinId);
+  return row === undefined ? null : Number(row.id);
+}
+
+/**
+ * Binds card `cardId` to PIN `pinId` (Leosac's `WiegandCardPin`): from then
+ * on the card opens only with that PIN, and the PIN only with that card.
+ * Returns the updated card (its version bumped).
+ *
+ * @throws {ValidationError} unless `cardId` is a card and `pinId` a PIN of
+ * the same owner (not none), the card is not bound yet, and the PIN is not
+ * bound to another card.
+ */
+export function bindCardToPin(db: DatabaseSync, cardId: number, pinId: number): RfidCard {
+  const card = getCredential(db, cardId);
+  const pin = getCredential(db, pinId);
+  const problem = card?.type !== "rfid-card"
+    ? `credential ${cardId} is not a card`
+    : pin?.type !== "pin-code"
+    ? `credential ${pinId} is not a PIN code`
+    : card.ownerId === null || card.ownerId !== pin.ownerId
+    ? `card ${cardId} and PIN ${pinId} must have the same owner`
+    : card.requiredPinId !== null
+    ? `card ${cardId} is already bound to PIN ${card.requiredPinId}`
+    : cardRequiringPin(db, pinId) !== null
+    ? `PIN ${pinId} is already bound to card ${cardRequiringPin(db, pinId)}`
+    : null;
+  if (problem !== null) {
+    throw new ValidationError(`Cannot bind: ${problem}.`, ATTR_POINTER + "requiredPinId");
+  }
+  const row = prepared(
+    db,
+    "UPDATE credentials SET required_pin_id = ?, version = version + 1 WHERE id = ? RETURNING *",
+  ).all(pinId, cardId)[0];
+  return toCredential(row) as RfidCard;
 }
 
 /** Credentials whose alias contains `partial` (case-insensitive, no wildcards), by id. */

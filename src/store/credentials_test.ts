@@ -79,6 +79,7 @@ Deno.test("createCredential() stores a normalised card that reads back", () => {
     version: 1,
     cardId: "de:ad:be:ef",
     nbBits: 32,
+    requiredPinId: null,
   });
   assert.deepEqual(getCredential(t.db, card.id), card);
   assert.equal(getCredential(t.db, 99), undefined);

@@ -13,6 +13,7 @@ import { MIGRATION_0004 } from "./migrations/0004_autoincrement_ids.ts";
 import { MIGRATION_0005 } from "./migrations/0005_audit_chain.ts";
 import { MIGRATION_0006 } from "./migrations/0006_search_indexes.ts";
 import { MIGRATION_0007 } from "./migrations/0007_osdp.ts";
+import { MIGRATION_0008 } from "./migrations/0008_card_pin_binding.ts";
 import { int, rowReader } from "./rows.ts";
 
 /** One migration: SQL to execute, or a function that rewrites rows (inside the transaction). */
@@ -27,6 +28,7 @@ export const MIGRATIONS: readonly Migration[] = [
   MIGRATION_0005,
   MIGRATION_0006,
   MIGRATION_0007,
+  MIGRATION_0008,
 ];
 
 /** The schema version this build writes. */

@@ -1,4 +1,5 @@
 import { MIGRATION_0006 } from "./0006_search_indexes.ts";
+import { MIGRATION_0008 } from "./0008_card_pin_binding.ts";
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
@@ -103,6 +104,11 @@ function withoutSchema5(tables: Dump): Dump {
     const { chain: _chain, prev_id: _prev, hash: _hash, ...kept } = row as Record<string, unknown>;
     return kept;
   });
+  // Migration 8 adds credentials.required_pin_id (a card's bound PIN).
+  rest.credentials = (rest.credentials ?? []).map((row) => {
+    const { required_pin_id: _pin, ...kept } = row as Record<string, unknown>;
+    return kept;
+  });
   return rest;
 }
 
@@ -114,6 +120,7 @@ function indexes(db: DatabaseSync): string[] {
 
 function foreignKeyTargets(db: DatabaseSync, table: string): string[] {
   return db.prepare(`PRAGMA foreign_key_list("${table}")`).all()
+    .filter((r) => r.from !== "required_pin_id") // migration 8's
     .map((r) => `${r.from}->${r.table}.${r.to} ${r.on_delete}`).sort();
 }
 
@@ -139,10 +146,10 @@ Deno.test("migration 4: a schema-3 database keeps its rows, indexes and referenc
       assert.equal(schemaVersion(db), SCHEMA_VERSION);
       assert.deepEqual(withoutSchema5(dump(db)), before, "every row of every table, ids included");
       assert.deepEqual(
-        // Later migrations' indexes (5: the chain, 6: search) are not this migration's.
+        // Later migrations' indexes (5: the chain, 6: search, 8: bound PINs) are not this one's.
         indexes(db).filter((i) =>
           !i.startsWith("audit_events_chain:") &&
-          !new RegExp(`INDEX ${i.split(":")[0]}\\s`).test(MIGRATION_0006)
+          !new RegExp(`INDEX ${i.split(":")[0]}\\s`).test(MIGRATION_0006 + MIGRATION_0008)
         ),
         indexesBefore,
       );
