@@ -184,6 +184,7 @@ const PAGES: [string, string | RegExp][] = [
   ["doors/access-points", "Doors & readers"],
   ["doors/zones", "Doors & readers"],
   ["doors/devices", "Doors & readers"],
+  ["doors/osdp", "Doors & readers"],
   ["audit", "Audit log"],
   ["account", "My account"],
 ];

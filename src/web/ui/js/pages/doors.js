@@ -1,11 +1,12 @@
 // @ts-check
 // Doors & readers: doors (wiring and timing), access points (reader and its
 // mode), zones (anti-passback), and devices (GPIO lines, Wiegand readers,
-// LEDs, buzzers). One module per resource in doors/.
+// LEDs, buzzers), OSDP buses and readers. One module per resource in doors/.
 
 import { accessPointEditor, accessPointList } from "./doors/access_point.js";
 import { deviceEditor, deviceList } from "./doors/devices.js";
 import { doorEditor, doorList } from "./doors/door.js";
+import { osdpPage } from "./doors/osdp.js";
 import { zoneEditor, zoneList } from "./doors/zone.js";
 
 /**
@@ -25,6 +26,7 @@ export async function render(view, ctx) {
     "devices": () => deviceList(view, ctx),
     "device": () => deviceEditor(view, ctx, a, b),
     "door": () => doorEditor(view, ctx, a),
+    "osdp": () => osdpPage(view, ctx),
   };
   await (routes[sub ?? ""] ?? (() => doorList(view, ctx)))();
 }

@@ -11,6 +11,7 @@ const TABS = /** @type {const} */ ([
   ["#/doors/access-points", "Access points", "access-points"],
   ["#/doors/zones", "Zones", "zones"],
   ["#/doors/devices", "Devices", "devices"],
+  ["#/doors/osdp", "OSDP", "osdp"],
 ]);
 
 /** What an access point's reader asks for. @type {[string, string][]} */
