@@ -180,6 +180,53 @@ Deno.test("group.list and user-group-membership.list page by name and username",
   failed(await w.admin.request("user-group-membership.list", { group_id: 999 }), 8);
 });
 
+Deno.test("user.list, credential.list and group.list with ids read those rows only, as the caller may", async () => {
+  await using w = await startWorld();
+  const db = w.server.store.db;
+  const ada = createUser(db, { username: "ada" });
+  const bob = createUser(db, { username: "bob" });
+  createUser(db, { username: "cyd" });
+  const staff = createGroup(db, { name: "staff" });
+  const night = createGroup(db, { name: "night" });
+  createGroup(db, { name: "day" });
+  const card = (ownerId: number, number: number) =>
+    createCredential(db, {
+      type: "rfid-card",
+      cardId: cardIdFromFields(H10301_LAYOUT, 1, number),
+      nbBits: 26,
+      alias: "",
+      ownerId,
+    }).id;
+  const adaCard = card(ada.id, 1);
+  const bobCard = card(bob.id, 2);
+  card(bob.id, 3);
+  const ids = async (
+    client: TestClient,
+    type: string,
+    content: Record<string, unknown>,
+  ): Promise<number[]> =>
+    ok(await client.request(type, content)).data.map((x: { id: number }) => x.id);
+  assert.deepEqual(await ids(w.admin, "user.list", { ids: [bob.id, ada.id, 9999] }), [
+    ada.id,
+    bob.id,
+  ]);
+  assert.deepEqual(await ids(w.admin, "user.list", { ids: [ada.id, bob.id], q: "b" }), [bob.id]);
+  assert.deepEqual(await ids(w.admin, "user.list", { ids: [] }), []);
+  assert.deepEqual(await ids(w.admin, "group.list", { ids: [staff.id, night.id] }), [
+    night.id,
+    staff.id,
+  ]);
+  const cards = ok(await w.admin.request("credential.list", { ids: [bobCard, adaCard] }));
+  assert.deepEqual(cards.data.map((c: { id: number }) => c.id), [adaCard, bobCard]);
+  assert.deepEqual(cards.meta.owners, { [ada.id]: "ada", [bob.id]: "bob" });
+  // Below viewer rank ids never reach past what the caller may see.
+  assert.deepEqual(await ids(w.user, "user.list", { ids: [ada.id, w.userId] }), [w.userId]);
+  assert.deepEqual(await ids(w.user, "group.list", { ids: [staff.id] }), []);
+  assert.deepEqual(await ids(w.user, "credential.list", { ids: [adaCard] }), []);
+  failed(await w.admin.request("user.list", { ids: [1, "x"] }), 1);
+  failed(await w.admin.request("group.list", { ids: Array.from({ length: 201 }, (_, i) => i) }), 1);
+});
+
 function accessRow(at: number, user: number, door: number, credential: number): AuditEntry {
   return {
     kind: AUDIT_KIND.AUTH,

@@ -15,6 +15,9 @@
  *   of a card id in hexadecimal (`06:06:c0`). Order: id.
  * - groups: the name contains the query. Order: name.
  *
+ * `ids` narrows any search to the rows with those ids (how a picker reads
+ * the labels of what it already holds).
+ *
  * How a page stays fast: a query word selects candidates from an index range
  * (migration 6's `NOCASE` indexes). When every range holds fewer than
  * {@linkcode CANDIDATE_CAP} rows, the candidates are read, filtered and
@@ -49,6 +52,11 @@ export interface SearchQuery {
   after?: string;
   /** Rows per page, 1 to {@linkcode MAX_PAGE_LIMIT}. */
   limit: number;
+  /**
+   * Only these ids (a picker reading the labels of what it holds), at most
+   * {@linkcode MAX_PAGE_LIMIT}; the other filters still apply.
+   */
+  ids?: readonly number[];
 }
 
 /** One page and the cursor of the next one (null on the last page). */
@@ -78,6 +86,18 @@ function checkLimit(limit: number): void {
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
     throw new RangeError(`Page limit must be 1 to ${MAX_PAGE_LIMIT}: ${limit}`);
   }
+}
+
+/** The condition "the row is one of `query.ids`" (none when absent). */
+function idsCondition(query: SearchQuery, idColumn = "id"): Condition[] {
+  if (query.ids === undefined) return [];
+  if (query.ids.length > MAX_PAGE_LIMIT) {
+    throw new RangeError(`At most ${MAX_PAGE_LIMIT} ids: ${query.ids.length}`);
+  }
+  return [{
+    sql: `${idColumn} IN (SELECT value FROM json_each(?))`,
+    params: [JSON.stringify(query.ids)],
+  }];
 }
 
 /**
@@ -180,6 +200,7 @@ export function searchUsersPage(
   const conditions: Condition[] = [
     ...(query.after === undefined ? [] : [{ sql: "username > ?", params: [query.after] }]),
     ...(onlyId === undefined ? [] : [{ sql: "id = ?", params: [onlyId] }]),
+    ...idsCondition(query),
     ...words.map((w) => userWordCondition(w)),
   ];
   const ids = pageIds(
@@ -216,6 +237,7 @@ export function searchCredentialsPage(
   const conditions: Condition[] = [
     ...(query.after === undefined ? [] : [{ sql: "id > ?", params: [idCursor(query.after)] }]),
     ...(ownerId === undefined ? [] : [{ sql: "owner_id = ?", params: [ownerId] }]),
+    ...idsCondition(query),
     ...(term === "" ? [] : [{
       sql: `(alias LIKE ? ESCAPE '\\'${cards.map((c) => ` OR id IN (${c.sql})`).join("")})`,
       params: [likePrefix(term), ...cards.flatMap((c) => c.params)],
@@ -248,6 +270,7 @@ export function searchGroupsPage(
       sql: "id IN (SELECT group_id FROM memberships WHERE user_id = ?)",
       params: [memberId],
     }]),
+    ...idsCondition(query),
     ...(term === "" ? [] : [{ sql: "instr(lower(name), ?) > 0", params: [term] }]),
   ];
   const ids = pageIds(db, "groups", "name", conditions, [], query.limit + 1);

@@ -13,10 +13,10 @@ import { searchCredentialsPage } from "../../../store/search.ts";
 import { getUser } from "../../../store/users.ts";
 import { defineEndpoint } from "../../endpoint.ts";
 import { id, object, optional } from "../../validate.ts";
-import { pagedFields, runSearch, searchQuery } from "../search/_paged.ts";
+import { runSearch, searchFields, searchQuery } from "../search/_paged.ts";
 import { serializeCredential } from "./_credential.ts";
 
-const decode = object({ ...pagedFields, owner_id: optional(id) });
+const decode = object({ ...searchFields, owner_id: optional(id) });
 
 /** The declaration. */
 export const credentialList = defineEndpoint({
