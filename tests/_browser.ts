@@ -9,7 +9,13 @@
  */
 import assert from "node:assert/strict";
 import axe from "npm:axe-core@4.14.1";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import {
+  type Browser,
+  type BrowserContext,
+  chromium,
+  type Locator,
+  type Page,
+} from "playwright-core";
 
 /** Debian's Chromium. */
 export const CHROMIUM = "/usr/bin/chromium";
@@ -114,6 +120,20 @@ export async function logout(page: Page): Promise<void> {
 /** Follows a link of the main navigation. */
 export async function goTo(page: Page, name: string): Promise<void> {
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name }).click();
+}
+
+/**
+ * Chooses in the search picker labelled `label` inside `scope`: types `typed`
+ * and clicks the first match whose text holds `choice` (default: `typed`).
+ */
+export async function pick(
+  scope: Locator | Page,
+  label: string,
+  typed: string,
+  choice: string | RegExp = typed,
+): Promise<void> {
+  await scope.getByLabel(label, { exact: true }).fill(typed);
+  await scope.getByRole("option", { name: choice }).first().click();
 }
 
 /** One axe-core finding: rule, impact, and where. */

@@ -249,6 +249,11 @@ browserTest(
         // The schedule list says who and where; the devices list shows each line's options.
         await visit(page, url, "access", "Access rules");
         await page.getByRole("cell", { name: "group staff", exact: true }).waitFor();
+        // A mapping's editor names its group, read by id (never a list of every group).
+        await visit(page, url, `access/schedule/${site.schedule}`, "Schedule office");
+        await page.getByRole("group", { name: "Mapping" })
+          .getByRole("button", { name: "Remove staff", exact: true }).waitFor();
+        await visit(page, url, "access", "Access rules");
         await page.getByRole("cell", { name: "Every day 12:00 AM–11:59 PM", exact: true })
           .waitFor();
         await visit(page, url, "doors/devices", "Doors & readers");

@@ -9,7 +9,16 @@
  */
 import assert from "node:assert/strict";
 import { chromium, type Page } from "playwright-core";
-import { CHROMIUM, CHROMIUM_ARGS, goTo, login, logout, NO_CHROMIUM, shot } from "./_browser.ts";
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  goTo,
+  login,
+  logout,
+  NO_CHROMIUM,
+  pick,
+  shot,
+} from "./_browser.ts";
 import { startTestServer, TEST_ADMIN_PASSWORD } from "../src/testing.ts";
 
 async function toast(page: Page, text: string): Promise<void> {
@@ -193,7 +202,7 @@ Deno.test({
       await page.getByRole("button", { name: "Add Mon–Fri 8:00 AM–6:00 PM" }).click();
       const mapping = page.getByRole("group", { name: "Mapping" });
       await mapping.getByLabel("Mapping name").fill("staff in the building");
-      await mapping.getByLabel("Groups").selectOption({ label: "staff" });
+      await pick(mapping, "Groups", "staff");
       await mapping.getByLabel("Zones").selectOption({ label: "Building" });
       await page.getByRole("button", { name: "Create schedule" }).click();
       await page.getByRole("heading", { name: "Schedule office-hours" }).waitFor();

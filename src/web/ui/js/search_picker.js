@@ -17,35 +17,80 @@ const SEARCH_DELAY_MS = 150;
 const SHOWN = 20;
 let pickerCounter = 0;
 
+/** The paged call of each kind of choice, and how one of its items is shown. */
+const KINDS = {
+  users: {
+    method: "user.list",
+    choice: (/** @type {any} */ u, /** @type {any} */ _meta) => ({
+      id: Number(u.id),
+      text: personLabel(u.attributes),
+    }),
+  },
+  groups: {
+    method: "group.list",
+    choice: (/** @type {any} */ g, /** @type {any} */ _meta) => ({
+      id: Number(g.id),
+      text: String(g.attributes.name),
+    }),
+  },
+  credentials: {
+    method: "credential.list",
+    choice: (/** @type {any} */ c, /** @type {any} */ meta) => ({
+      id: Number(c.id),
+      text: credentialLabel(c, meta.owners),
+    }),
+  },
+};
+
+/** What a picker chooses. @typedef {keyof typeof KINDS} Kind */
+
 /**
  * The searches of the pickers, over the paged calls.
  * @param {Api} api
- * @returns {{ users: Search, groups: Search, credentials: Search }}
+ * @returns {Record<Kind, Search>}
  */
 export function searches(api) {
-  return {
-    users: async (q) => {
-      const doc = await api.request("user.list", { q, limit: SHOWN });
-      return doc.data.map((/** @type {any} */ u) => ({
-        id: Number(u.id),
-        text: personLabel(u.attributes),
-      }));
-    },
-    groups: async (q) => {
-      const doc = await api.request("group.list", { q, limit: SHOWN });
-      return doc.data.map((/** @type {any} */ g) => ({
-        id: Number(g.id),
-        text: g.attributes.name,
-      }));
-    },
-    credentials: async (q) => {
-      const doc = await api.request("credential.list", { q, limit: SHOWN });
-      return doc.data.map((/** @type {any} */ c) => ({
-        id: Number(c.id),
-        text: credentialLabel(c, doc.meta.owners),
-      }));
-    },
+  /** @param {Kind} kind @returns {Search} */
+  const search = (kind) => async (q) => {
+    const { method, choice } = KINDS[kind];
+    const doc = await api.request(method, { q, limit: SHOWN });
+    return doc.data.map((/** @type {any} */ item) => choice(item, doc.meta));
   };
+  return { users: search("users"), groups: search("groups"), credentials: search("credentials") };
+}
+
+/** Most ids one paged call reads (the server's page limit). */
+const IDS_PER_CALL = 200;
+
+/**
+ * The labels of `ids` (what a picker already holds), read by id through the
+ * paged calls' `ids`, 200 a call: a site may hold a million people, a
+ * schedule names a few. An id the caller may not see (or gone) is missing
+ * from the map.
+ * @param {Api} api
+ * @param {Kind} kind
+ * @param {Iterable<number>} ids
+ * @returns {Promise<Map<number, string>>}
+ */
+export async function labelsOf(api, kind, ids) {
+  const { method, choice } = KINDS[kind];
+  const wanted = [...new Set(ids)];
+  /** @type {number[][]} */
+  const chunks = [];
+  for (let i = 0; i < wanted.length; i += IDS_PER_CALL) {
+    chunks.push(wanted.slice(i, i + IDS_PER_CALL));
+  }
+  const docs = await Promise.all(
+    chunks.map((chunk) => api.request(method, { ids: chunk, limit: IDS_PER_CALL })),
+  );
+  return new Map(
+    docs.flatMap((doc) =>
+      doc.data.map((/** @type {any} */ item) => {
+        const { id, text } = choice(item, doc.meta);
+        return /** @type {[number, string]} */ ([id, text]);
+      })
+    ),
+  );
 }
 
 /**

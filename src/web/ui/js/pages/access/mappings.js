@@ -1,16 +1,20 @@
-// @ts-check
 // A schedule's mappings (who → where): what the pickers offer, and one
-// mapping's editor.
+// mapping's editor. Doors and zones are few and listed; people, groups and
+// cards may number a million and are searched on the server (only the labels
+// of those a mapping names are read, by id).
 
 import { field, h } from "../../dom.js";
 import { picker } from "../../components.js";
+import { labelsOf, searchChips, searches } from "../../search_picker.js";
 import { readAll } from "../common.js";
 
 /** @typedef {import("../../types.js").Entity} Entity */
 /** @typedef {import("../../api.js").Api} Api */
 /** @typedef {import("../../components.js").Option} Option */
+/** @typedef {import("../../search_picker.js").Search} Search */
 
 /** What a mapping relates. @typedef {"users" | "groups" | "credentials" | "doors" | "zones"} MappingKey */
+/** Who a mapping names. @typedef {"users" | "groups" | "credentials"} WhoKey */
 
 /**
  * A schedule mapping (who → where), from a `schedule.read` reply's `included`.
@@ -20,33 +24,43 @@ import { readAll } from "../common.js";
  * @property {Record<MappingKey, { data: { id: string | number }[] }>} relationships
  */
 
-/** What the mapping pickers offer. @typedef {Record<MappingKey, Option[]>} Choices */
+/**
+ * What the mapping pickers offer: every door and zone, the searches of
+ * people, groups and cards, and the labels of those the mappings name.
+ * @typedef {object} Choices
+ * @property {Option[]} doors
+ * @property {Option[]} zones
+ * @property {Record<WhoKey, Search>} search
+ * @property {Record<WhoKey, Map<number, string>>} labels
+ */
 /** A mapping editor that reads its fields back. @typedef {HTMLDivElement & { mappingValue: () => Record<string, unknown> }} MappingEditor */
 
+/** The ids a mapping names under `key`. */
+function idsOf(/** @type {Mapping | null} */ mapping, /** @type {MappingKey} */ key) {
+  return (mapping?.relationships?.[key]?.data ?? []).map((r) => Number(r.id));
+}
+
 /**
- * Loads what the mapping pickers offer.
+ * Loads what the mapping pickers offer for `mappings` (the schedule's).
  * @param {Api} api
+ * @param {Mapping[]} mappings
  * @returns {Promise<Choices>}
  */
-export async function loadChoices(api) {
-  // One list per read, in this order.
-  const lists = /** @type {[Entity[], Entity[], Entity[], Entity[], Entity[]]} */ (
-    await Promise.all(["user", "group", "credential", "door", "zone"].map((t) => readAll(api, t)))
-  );
-  const [users, groups, credentials, doors, zones] = lists;
-  const usernames = new Map(users.map((u) => [Number(u.id), u.attributes.username]));
-  const credentialLabel = (/** @type {Entity} */ c) => {
-    const a = c.attributes;
-    const owner = usernames.get(Number(c.relationships?.owner?.data?.id));
-    const what = c.type === "rfid-card" ? `card ${a["card-id"]}` : "PIN";
-    return [a.alias || what, owner ? `(${owner})` : ""].filter(Boolean).join(" ");
-  };
+export async function loadChoices(api, mappings) {
+  /** @param {WhoKey} key */
+  const named = (key) => labelsOf(api, key, mappings.flatMap((m) => idsOf(m, key)));
+  const [doors, zones, users, groups, credentials] = await Promise.all([
+    readAll(api, "door"),
+    readAll(api, "zone"),
+    named("users"),
+    named("groups"),
+    named("credentials"),
+  ]);
   return {
-    users: users.map((u) => [Number(u.id), u.attributes.username]),
-    groups: groups.map((g) => [Number(g.id), g.attributes.name]),
-    credentials: credentials.map((c) => [Number(c.id), credentialLabel(c)]),
     doors: doors.map((d) => [Number(d.id), d.attributes.alias || `Door #${d.id}`]),
     zones: zones.map((z) => [Number(z.id), z.attributes.alias || `Zone #${z.id}`]),
+    search: searches(api),
+    labels: { users, groups, credentials },
   };
 }
 
@@ -59,18 +73,24 @@ export async function loadChoices(api) {
  * @returns {MappingEditor}
  */
 export function mappingEditor(mapping, choices, disabled, onRemove) {
-  const rel = (/** @type {MappingKey} */ key) =>
-    (mapping?.relationships?.[key]?.data ?? []).map((r) => Number(r.id));
   const alias = h("input", {
     value: mapping?.attributes?.alias ?? "",
     disabled,
     placeholder: "e.g. staff at the front door",
   });
-  const users = picker("Users", choices.users, rel("users"), { disabled });
-  const groups = picker("Groups", choices.groups, rel("groups"), { disabled });
-  const credentials = picker("Credentials", choices.credentials, rel("credentials"), { disabled });
-  const doors = picker("Doors", choices.doors, rel("doors"), { disabled });
-  const zones = picker("Zones", choices.zones, rel("zones"), { disabled });
+  /** @param {string} label @param {WhoKey} key */
+  const who = (label, key) =>
+    searchChips(
+      label,
+      choices.search[key],
+      idsOf(mapping, key).map((id) => [id, choices.labels[key].get(id) ?? `#${id}`]),
+      { disabled },
+    );
+  const users = who("Users", "users");
+  const groups = who("Groups", "groups");
+  const credentials = who("Credentials", "credentials");
+  const doors = picker("Doors", choices.doors, idsOf(mapping, "doors"), { disabled });
+  const zones = picker("Zones", choices.zones, idsOf(mapping, "zones"), { disabled });
   const remove = disabled
     ? null
     : h("button", { type: "button", class: "link" }, "Remove this mapping");

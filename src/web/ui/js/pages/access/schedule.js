@@ -25,6 +25,7 @@ import {
 } from "../common.js";
 import { header } from "./common.js";
 import { loadChoices, mappingEditor } from "./mappings.js";
+import { labelsOf } from "../../search_picker.js";
 import { timeframesEditor } from "./timeframes.js";
 
 /** @typedef {import("../../types.js").Entity} Entity */
@@ -45,7 +46,7 @@ const SCHEDULE = {
 const WHO_SHOWN = 4;
 
 /**
- * The names of the users and groups the mappings name (each read by id: a
+ * The names of the users and groups the mappings name (read by id: a
  * mapping names a few, the site may hold a million people).
  * @param {import("../../api.js").Api} api
  * @param {Mapping[]} mappings
@@ -60,26 +61,11 @@ async function whoNames(api, mappings) {
       ),
     ),
   ];
-  /**
-   * @param {"user" | "group"} type
-   * @param {number[]} wanted
-   * @param {(e: Entity) => string} label
-   */
-  const read = async (type, wanted, label) =>
-    new Map(
-      await Promise.all(wanted.map(async (id) => {
-        try {
-          const doc = await api.request(`${type}.read`, { [`${type}_id`]: id });
-          return /** @type {[number, string]} */ ([id, label(doc.data)]);
-        } catch {
-          return /** @type {[number, string]} */ ([id, `#${id}`]);
-        }
-      })),
-    );
   const [users, groups] = await Promise.all([
-    read("user", ids("users"), (u) => u.attributes.username),
-    read("group", ids("groups"), (g) => `group ${g.attributes.name}`),
+    labelsOf(api, "users", ids("users")).catch(() => new Map()),
+    labelsOf(api, "groups", ids("groups")).catch(() => new Map()),
   ]);
+  for (const [id, name] of groups) groups.set(id, `group ${name}`);
   return { users, groups };
 }
 
@@ -179,11 +165,12 @@ export async function scheduleList(view, ctx) {
 export async function scheduleEditor(view, ctx, scheduleId) {
   const { api, session } = ctx;
   const back = crumbs("#/access", "Schedules");
-  const loaded = await loadInto(view, [back], () =>
-    Promise.all([
-      scheduleId === null ? null : api.request("schedule.read", { schedule_id: scheduleId }),
-      loadChoices(api),
-    ]));
+  const loaded = await loadInto(view, [back], async () => {
+    const doc = scheduleId === null
+      ? null
+      : await api.request("schedule.read", { schedule_id: scheduleId });
+    return /** @type {const} */ ([doc, await loadChoices(api, doc?.included ?? [])]);
+  });
   if (loaded === null || !ctx.alive()) return;
   const [doc, choices] = loaded;
   const schedule = doc?.data ?? null;
