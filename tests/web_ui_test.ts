@@ -283,6 +283,20 @@ Deno.test({
       await page.getByLabel("Show").selectOption({ label: "Access decisions" });
       await page.getByRole("cell", { name: /Access granted at Front · carol/ }).first().waitFor();
       await shot(page, "07-audit");
+      // ...and by person, door and time range (the server filters).
+      const filters = page.getByRole("form", { name: "Audit filters" });
+      const carolIn = page.getByRole("cell", { name: /Access granted at Front · carol/ }).first();
+      const nothing = page.getByText("Nothing recorded for this filter.");
+      await pick(filters, "Person", "admin");
+      await nothing.waitFor();
+      await pick(filters, "Person", "carol");
+      await carolIn.waitFor();
+      await filters.getByLabel("Door", { exact: true }).selectOption({ label: "Front" });
+      await carolIn.waitFor();
+      await filters.getByLabel("From", { exact: true }).fill("2999-01-01T00:00");
+      await nothing.waitFor();
+      await filters.getByRole("button", { name: "Clear filters" }).click();
+      await carolIn.waitFor();
 
       // A viewer sees the doors and the feed, without door controls or simulation.
       await createUserViaApi(admin, "victor", 1, "victor-pw-1");

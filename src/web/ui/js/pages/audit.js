@@ -1,9 +1,12 @@
 // @ts-check
 // Audit log: every recorded change, login, access decision and alarm, paged
-// and filtered by type.
+// by keyset and filtered by type, door, person, card and time range (the
+// server filters: a site may hold ten million rows).
 
-import { failure, h, loading, replace, select, table } from "../dom.js";
+import { failure, field, h, loading, replace, select, table } from "../dom.js";
 import { describeEvent, formatDateTime } from "../format.js";
+import { searchBox, searches, searchField } from "../search_picker.js";
+import { readAll } from "./common.js";
 
 /** @typedef {import("../types.js").Entity} Entity */
 /** @typedef {import("../types.js").PageContext} PageContext */
@@ -135,6 +138,11 @@ export async function render(view, ctx) {
     [[25, "25"], [50, "50"], [100, "100"]],
     50,
   );
+  const filters = auditFilters(ctx, () => {
+    state.page = 1;
+    cursors = [""];
+    load();
+  });
   const body = h("div");
   const prev = h("button", { type: "button", class: "secondary small" }, "← Newer");
   const next = h("button", { type: "button", class: "secondary small" }, "Older →");
@@ -146,6 +154,7 @@ export async function render(view, ctx) {
       doc = await api.request("audit.get", {
         after: cursors[state.page - 1] ?? "",
         ps: state.pageSize,
+        ...filters.value(),
         ...(state.type === EVENTS
           ? {
             enabled_type: TYPES.map(([kind]) => kind).filter((kind) =>
@@ -235,11 +244,109 @@ export async function render(view, ctx) {
         h("span", { class: "spacer" }),
         refreshButton(load),
       ),
+      filters.element,
       body,
       h("div", { class: "pager" }, prev, next, pageInfo),
     ),
   );
   await load();
+}
+
+/**
+ * Unix seconds of a `datetime-local` value (local time), or undefined when empty.
+ * @param {string} value
+ * @returns {number | undefined}
+ */
+function unixSeconds(value) {
+  const ms = value ? new Date(value).getTime() : NaN;
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) : undefined;
+}
+
+/**
+ * The filters by door, person, card and time range: `value()` is what
+ * `audit.get` takes (`door_id`, `user_id`, `credential_id`, `from`, `to`),
+ * `changed` runs when one changes. Doors are few and listed; people and
+ * cards are searched on the server.
+ * @param {PageContext} ctx
+ * @param {() => void} changed
+ * @returns {{ element: HTMLFormElement, value: () => Record<string, number> }}
+ */
+function auditFilters(ctx, changed) {
+  const search = searches(ctx.api);
+  const door = select({ name: "door_id" }, [["", "Any door"]], "");
+  readAll(ctx.api, "door").then((doors) =>
+    door.append(
+      ...doors.map((d) =>
+        h("option", { value: String(d.id) }, d.attributes.alias || `Door #${d.id}`)
+      ),
+    )
+  ).catch(() => {/* the filter offers "Any door" only */});
+  /** @type {{ user: number | null, credential: number | null }} */
+  const picked = { user: null, credential: null };
+  /**
+   * A search box whose choice filters; typing over a choice drops it.
+   * @param {"user" | "credential"} key
+   * @param {import("../search_picker.js").Search} find
+   */
+  const pickerOf = (key, find) => {
+    const box = searchBox(find, {
+      name: `${key}_id`,
+      placeholder: "Anyone",
+      onPick: (choice) => {
+        picked[key] = choice.id;
+        changed();
+      },
+    });
+    box.input.addEventListener("input", () => {
+      if (picked[key] === null) return;
+      picked[key] = null;
+      changed();
+    });
+    return box;
+  };
+  const user = pickerOf("user", search.users);
+  const credential = pickerOf("credential", search.credentials);
+  credential.input.placeholder = "Any card or PIN";
+  const from = h("input", { type: "datetime-local", name: "from" });
+  const to = h("input", { type: "datetime-local", name: "to" });
+  for (const input of [door, from, to]) input.addEventListener("change", changed);
+  const clear = h("button", { type: "button", class: "secondary small" }, "Clear filters");
+  clear.addEventListener("click", () => {
+    door.value = "";
+    from.value = "";
+    to.value = "";
+    user.clear();
+    credential.clear();
+    picked.user = null;
+    picked.credential = null;
+    changed();
+  });
+  const element = h(
+    "form",
+    { class: "form audit-filters", "aria-label": "Audit filters", novalidate: true },
+    field("Door", door),
+    searchField("Person", user),
+    searchField("Card or PIN", credential),
+    field("From", from),
+    field("Until", to, { hint: "Before this time" }),
+    h("div", { class: "actions" }, clear),
+  );
+  element.addEventListener("submit", (event) => event.preventDefault());
+  return {
+    element,
+    value: () => {
+      /** @type {Record<string, number>} */
+      const v = {};
+      if (door.value) v.door_id = Number(door.value);
+      if (picked.user !== null) v.user_id = picked.user;
+      if (picked.credential !== null) v.credential_id = picked.credential;
+      const since = unixSeconds(from.value);
+      const until = unixSeconds(to.value);
+      if (since !== undefined) v.from = since;
+      if (until !== undefined) v.to = until;
+      return v;
+    },
+  };
 }
 
 /**
