@@ -85,7 +85,9 @@ const P: Record<string, AccessRequest["presented"]> = {
  * card+PIN reader (site.lab), vault a PIN reader (site.vault). A card alone at
  * a card+PIN reader, a card at a PIN reader and keys at a card reader never
  * make a GRANTED. `ours` gives this controller's answer where it is known to
- * differ (the WiegandCardPin note of the report).
+ * differ: a card+PIN reader here also takes an ordinary card with a PIN of
+ * its owner, where Leosac's took only a WiegandCardPin pair. A WiegandCardPin
+ * itself is imported as a card bound to its PIN, so it decides as in Leosac.
  */
 const TABLE: { p: string; t: keyof typeof T; leosac: string; ours?: string }[] = [
   // alice: staff → office (no door: every door), Monday 10:00 inside; card at front only.
@@ -98,7 +100,7 @@ const TABLE: { p: string; t: keyof typeof T; leosac: string; ours?: string }[] =
   // bob's card: only weekend (user, zone-only mapping) → not on Monday.
   { p: "BOB_CARD", t: "MON_10", leosac: "N N N" },
   // bob's pair: lab_hours mapped to the credential at site.lab (Monday 09–17); its card alone
-  // and its PIN alone are unknown in Leosac; here they are bob's, with no Monday schedule elsewhere.
+  // and its PIN alone are unknown in Leosac, and refused here (the card is bound to its PIN).
   { p: "BOB_PAIR", t: "MON_10", leosac: "N Y N" },
   // carol: staff, account valid until Monday 18:00.
   { p: "CAROL_CARD", t: "MON_10", leosac: "Y N N" },
@@ -132,8 +134,9 @@ const TABLE: { p: string; t: keyof typeof T; leosac: string; ours?: string }[] =
   // Saturday 09:30: bob's weekend (zone ignored → every door); the card alone at lab/vault: no.
   { p: "BOB_CARD", t: "SAT_0930", leosac: "Y N N" },
   // bob's pair at the lab gets weekend through its owner. Its card alone at the front and its
-  // PIN alone at the vault are unknown in Leosac, but bob's card and PIN here.
-  { p: "BOB_PAIR", t: "SAT_0930", leosac: "N Y N", ours: "Y Y Y" },
+  // PIN alone at the vault are unknown in Leosac; here the card needs its PIN and the PIN its
+  // card (CARD_NEEDS_PIN, PIN_NEEDS_CARD), though bob's weekend covers every door.
+  { p: "BOB_PAIR", t: "SAT_0930", leosac: "N Y N" },
   // alice has nothing on Saturday.
   { p: "ALICE_CARD", t: "SAT_0930", leosac: "N N N" },
   { p: "ALICE_PIN", t: "SAT_0930", leosac: "N N N" },
@@ -201,11 +204,15 @@ Deno.test("import-leosac --kernel creates the hardware and doors and lists what 
         /friday frame at .*auth.xml:\d+ ends before it starts/,
         /names door "lab", which no AUTH_FILE instance .* \(Leosac names that door "site.lab"\)/,
         /zone "building", which Leosac 0.8.0 ignored/,
-        /WiegandCardPin of "bob" .* any PIN of "bob" completes the card/,
         /DOORMAN action on DENIED to "front_reader"/,
       ]
     ) assert.match(report, expected);
     assert.doesNotMatch(report, /mail\.example\.com/);
+    assert.doesNotMatch(
+      report,
+      /WiegandCardPin/,
+      "a pair is imported as a pair: nothing to report",
+    );
     const db = new DatabaseSync(join(dir, "leosac.db"), { readOnly: true });
     const device = (name: string) =>
       db.prepare("SELECT type, config FROM devices WHERE name = ?").get(name) as {
@@ -240,6 +247,12 @@ Deno.test("import-leosac --kernel creates the hardware and doors and lists what 
        ON a.id = d.access_point_id WHERE d.alias = 'lab'`,
     ).get();
     assert.deepEqual({ ...lab }, { reader_mode: "card_and_pin", pin_timeout_ms: 3000 });
+    // bob's WiegandCardPin: a card bound to a PIN of bob; his WiegandCard is an ordinary card.
+    const pairs = db.prepare(
+      `SELECT c.card_id, p.type, p.owner_id = c.owner_id AS same FROM credentials c
+       JOIN credentials p ON p.id = c.required_pin_id`,
+    ).all().map((r) => ({ ...r }));
+    assert.deepEqual(pairs, [{ card_id: "bb:00:00:12", type: "pin-code", same: 1 }]);
     const carol = db.prepare("SELECT validity_end FROM users WHERE username = 'carol'").get();
     assert.equal((carol as { validity_end: number }).validity_end, Date.UTC(2026, 0, 5, 18));
     assert.equal(

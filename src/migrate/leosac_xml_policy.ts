@@ -122,10 +122,17 @@ export function planAuthFiles(plan: MigrationPlan, input: AuthFileDoors): void {
   }
 }
 
-/** Adds the file's cards and PINs; returns Leosac credential id → plan keys. */
+/**
+ * Adds the file's cards and PINs; returns Leosac credential id → plan keys.
+ * A `WiegandCardPin` becomes a card bound to its PIN (`requiredPin`), so the
+ * pair opens only together, as in Leosac, unless its card id is also another
+ * credential's (then one card here, which must keep working alone).
+ */
 function planCredentials(plan: MigrationPlan, input: AuthFileDoors): Map<string, string[]> {
   const keysByAlias = new Map<string, string[]>();
   const cards = new Map<string, string>();
+  /** Card key → the pairs and other credentials using that card. */
+  const users = new Map<string, { pinKeys: string[]; alone: boolean; at: string[] }>();
   for (const credential of input.authFile.credentials) {
     const at = `${credential.element.file}:${credential.element.line}`;
     const keys: string[] = [];
@@ -137,6 +144,7 @@ function planCredentials(plan: MigrationPlan, input: AuthFileDoors): Map<string,
             "earlier credential of that card id",
         );
         keys.push(existing);
+        users.get(existing)!.at.push(at);
       } else {
         if (
           plan.credentials.some((c) => c.type === "rfid-card" && c.cardId === credential.cardId)
@@ -159,7 +167,10 @@ function planCredentials(plan: MigrationPlan, input: AuthFileDoors): Map<string,
         });
         cards.set(credential.cardId, key);
         keys.push(key);
+        users.set(key, { pinKeys: [], alone: false, at: [at] });
       }
+      const use = users.get(cards.get(credential.cardId)!)!;
+      if (credential.kind === "WiegandCard") use.alone = true;
     }
     if (credential.pin !== null) {
       const key = `${at}#pin`;
@@ -172,18 +183,27 @@ function planCredentials(plan: MigrationPlan, input: AuthFileDoors): Map<string,
         validity: credential.validity,
         pin: credential.pin,
       });
-      // A pair is mapped through its card: mapping its PIN too would open PIN-only doors.
+      // A pair is mapped through its card (the PIN is bound to it, below).
       if (credential.kind === "PINCode") keys.push(key);
-    }
-    if (credential.kind === "WiegandCardPin") {
-      plan.notes.push(
-        `WiegandCardPin of "${credential.owner}" (${at}) is imported as card ` +
-          `${credential.cardId} and a PIN of "${credential.owner}": Leosac accepted only that ` +
-          "exact pair at a card+PIN reader; here the card alone opens card-only doors, the PIN " +
-          `alone PIN-only doors, and any PIN of "${credential.owner}" completes the card`,
-      );
+      else users.get(cards.get(credential.cardId!)!)!.pinKeys.push(key);
     }
     if (credential.alias !== "") keysByAlias.set(credential.alias, keys);
+  }
+  for (const [cardKey, use] of users) {
+    if (use.pinKeys.length === 0) continue;
+    if (use.pinKeys.length === 1 && !use.alone) {
+      const card = plan.credentials.find((c) => c.key === cardKey);
+      if (card?.type === "rfid-card") card.requiredPin = use.pinKeys[0]!;
+      continue;
+    }
+    const card = plan.credentials.find((c) => c.key === cardKey);
+    plan.notes.push(
+      `card ${card?.type === "rfid-card" ? card.cardId : cardKey} is used by several ` +
+        `credentials (${use.at.join(", ")}), at least one a WiegandCardPin: it is one card here ` +
+        "and is not bound to a PIN, so it opens alone, with any PIN of its owner at a card+PIN " +
+        "reader, and the pairs' PINs open PIN-only doors alone (Leosac accepted each pair only " +
+        "together)",
+    );
   }
   return keysByAlias;
 }

@@ -19,7 +19,7 @@ import { createDevice, getDeviceByName } from "../store/devices.ts";
 import type { ReaderModeName } from "../store/device_config.ts";
 import { createAccessPoint, type ReaderMode } from "../store/access_points.ts";
 import { createDoor, type DoorMode } from "../store/doors.ts";
-import { createCredential, findCardByCardId } from "../store/credentials.ts";
+import { bindCardToPin, createCredential, findCardByCardId } from "../store/credentials.ts";
 import { createGroup, getGroupByName } from "../store/groups.ts";
 import { createMembership, getMembershipOf } from "../store/memberships.ts";
 import { createMapping, createSchedule, type Timeframe } from "../store/schedules.ts";
@@ -115,7 +115,16 @@ export type PlanCredential =
     validity: Validity;
   }
   & (
-    | { type: "rfid-card"; cardId: string; nbBits: number }
+    | {
+      type: "rfid-card";
+      cardId: string;
+      nbBits: number;
+      /**
+       * The key of the plan's PIN (same owner) this card is bound to, as a
+       * Leosac `WiegandCardPin`: then they open only together. @default none
+       */
+      requiredPin?: string;
+    }
     /** `pin` null: the code is not known (stored with a hash no PIN matches; give a new one). */
     | { type: "pin-code"; pin: string | null }
   );
@@ -437,6 +446,11 @@ function writePlan(db: DatabaseSync, plan: MigrationPlan, options: ApplyOptions)
         pinHash: hashPin(options.secret, c.pin ?? unknownPin()),
       });
     credential.set(c.key, created.id);
+  }
+  for (const c of plan.credentials) {
+    if (c.type === "rfid-card" && c.requiredPin !== undefined) {
+      bindCardToPin(db, credential.get(c.key)!, credential.get(c.requiredPin)!);
+    }
   }
   for (const m of plan.mappings) {
     createMapping(db, schedule.get(m.schedule)!, {
