@@ -16,6 +16,7 @@ import {
 } from "../../dom.js";
 import { GROUP_RANKS } from "../../format.js";
 import { deleteContent, relatedIds } from "../common.js";
+import { labelsOf, searchBox, searches } from "../../search_picker.js";
 import { reloadUser } from "./common.js";
 
 /** @typedef {import("../../types.js").Entity} Entity */
@@ -110,26 +111,33 @@ export function addMembershipForm(
 }
 
 /**
- * The user's group memberships, with the form that adds one.
+ * The user's group memberships, with the form that adds one (a group search:
+ * a site may hold thousands of groups; the names of the user's groups are
+ * read by id).
  * @param {HTMLElement} container
  * @param {PageContext} ctx
  * @param {Entity} user
- * @param {Entity[]} groups every group
  * @returns {Promise<unknown>}
  */
-export async function drawMemberships(container, ctx, user, groups) {
+export async function drawMemberships(container, ctx, user) {
   const { api, session } = ctx;
   const userId = Number(user.id);
   /** @type {Membership[]} */
   let memberships;
+  /** @type {Map<number, string>} */
+  let names;
   try {
     memberships = await readMemberships(api, relatedIds(user, "memberships"));
+    names = await labelsOf(
+      api,
+      "groups",
+      memberships.map((m) => Number(m.relationships.group.data.id)),
+    );
   } catch (error) {
     return replace(container, card("Groups", {}, failure(error)));
   }
-  const names = new Map(groups.map((g) => [Number(g.id), g.attributes.name]));
   const canWrite = session.can("manage");
-  const redraw = async () => drawMemberships(container, ctx, await reloadUser(api, userId), groups);
+  const redraw = async () => drawMemberships(container, ctx, await reloadUser(api, userId));
   const rows = memberships.map((m) => {
     const groupId = Number(m.relationships.group.data.id);
     const name = names.get(groupId) ?? `#${groupId}`;
@@ -146,28 +154,23 @@ export async function drawMemberships(container, ctx, user, groups) {
   );
   /** @type {HTMLElement | null} */
   let form = null;
-  const available = groups.filter((g) => !memberOf.has(Number(g.id)));
-  if (canWrite && available.length === 0) {
-    form = h(
-      "p",
-      { class: "hint" },
-      groups.length === 0 ? "No group exists yet. " : "Member of every group. ",
-      h("a", { href: "#/people/groups" }, groups.length === 0 ? "Create a group" : "Groups"),
-    );
-  } else if (canWrite) {
-    const group = select(
-      { name: "group_id" },
-      available.map((g) => [g.id, g.attributes.name]),
+  if (canWrite) {
+    const find = searches(api).groups;
+    const group = searchBox(
+      async (q) => (await find(q)).filter((choice) => !memberOf.has(choice.id)),
+      { name: "group_id", placeholder: "Type a group name" },
     );
     form = addMembershipForm(api, {
       label: "Add to a group",
-      pick: ["Group", group],
+      pick: ["Group", group.input],
       roleLabel: "Role in the group",
       submitLabel: "Add to group",
-      members: () => ({ group_id: Number(group.value), user_id: userId }),
+      members: () => ({ group_id: group.value() ?? 0, user_id: userId }),
       done: "Added to the group",
       after: redraw,
     });
+    group.input.after(group.list);
+    group.input.parentElement?.classList.add("picker");
   }
   replace(
     container,

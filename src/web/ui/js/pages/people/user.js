@@ -6,7 +6,6 @@ import { busy, card, clearFormErrors, field, h, replace, select, table, toast } 
 import { validityBadge, validityFields } from "../../components.js";
 import { RANKS } from "../../format.js";
 import {
-  allGroups,
   crumbs,
   deleteButton,
   loadInto,
@@ -201,13 +200,12 @@ export function userForm(view, ctx, user, held = { version: user?.attributes.ver
 export async function userDetail(view, ctx, userId) {
   const { api, session } = ctx;
   const back = crumbs("#/people", "People");
-  const loaded = await loadInto(view, [back], () =>
-    Promise.all([
-      api.request("user.read", { user_id: userId }).then((d) => /** @type {Entity} */ (d.data)),
-      allGroups(api),
-    ]));
-  if (loaded === null || !ctx.alive()) return;
-  const [user, groups] = loaded;
+  const user = await loadInto(
+    view,
+    [back],
+    () => api.request("user.read", { user_id: userId }).then((d) => /** @type {Entity} */ (d.data)),
+  );
+  if (user === null || !ctx.alive()) return;
   const a = user.attributes;
   const self = userId === session.user?.id;
   /** The version this page holds (its account form's saves move it on). */
@@ -234,7 +232,7 @@ export async function userDetail(view, ctx, userId) {
   );
   await Promise.all([
     drawCredentials(credentialsCard, ctx, userId, relatedIds(user, "credentials")),
-    drawMemberships(membershipsCard, ctx, user, groups),
+    drawMemberships(membershipsCard, ctx, user),
     drawDoorAccess(doorsCard, ctx, userId, { title: "Doors this person opens" }),
   ]);
 }
