@@ -253,6 +253,11 @@ browserTest(
         await visit(page, url, `access/schedule/${site.schedule}`, "Schedule office");
         await page.getByRole("group", { name: "Mapping" })
           .getByRole("button", { name: "Remove staff", exact: true }).waitFor();
+        // A group's page counts its members without reading every membership id.
+        await visit(page, url, `people/group/${site.staff}`, "Group staff");
+        await page.getByRole("heading", { name: "Members (1)" }).waitFor();
+        await page.getByRole("table", { name: "Members" }).getByRole("link", { name: "carol" })
+          .waitFor();
         await visit(page, url, "access", "Access rules");
         await page.getByRole("cell", { name: "Every day 12:00 AM–11:59 PM", exact: true })
           .waitFor();

@@ -73,8 +73,12 @@ export async function groupDetail(view, ctx, groupId) {
   const group = await loadInto(
     view,
     [back],
-    () =>
-      api.request("group.read", { group_id: groupId }).then((d) => /** @type {Entity} */ (d.data)),
+    // group.list by id: group.read would list every membership id.
+    async () => {
+      const doc = await api.request("group.list", { ids: [groupId], limit: 1 });
+      if (doc.data.length === 0) throw new Error(`No group #${groupId}.`);
+      return /** @type {Entity} */ (doc.data[0]);
+    },
   );
   if (group === null || !ctx.alive()) return;
   const canWrite = session.can("manage");
@@ -172,7 +176,7 @@ export async function groupDetail(view, ctx, groupId) {
     h("h1", null, `Group ${group.attributes.name}`),
     card("Group", { actions: remove ? [remove] : [] }, form),
     card(
-      `Members (${group.relationships?.memberships?.data?.length ?? 0})`,
+      `Members (${group.attributes["member-count"] ?? 0})`,
       {},
       h("div", { class: "toolbar" }, memberFilter),
       members.element,
