@@ -52,6 +52,7 @@ Deno.test("credential.create makes an rfid-card in Leosac's shape", async () => 
     "validity-end": "2262-04-11T23:47:16.854775807+0000",
     "card-id": "aa:bb:cc:11",
     "nb-bits": 32,
+    "required-pin-id": null,
   });
   assert.deepEqual(data.relationships, {
     owner: { data: { id: w.userId, type: "user" } },

@@ -48,6 +48,8 @@ const REASONS = {
   PIN_REQUIRED: "PIN required",
   WRONG_PIN: "wrong PIN",
   CARD_REQUIRED: "card required",
+  CARD_NEEDS_PIN: "card needs its PIN",
+  PIN_NEEDS_CARD: "PIN needs its card",
   AMBIGUOUS_PIN: "PIN shared by several people",
   READER_MODE_MISMATCH: "wrong credential type for this reader",
   BAD_READ: "bad read",

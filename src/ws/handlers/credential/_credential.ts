@@ -23,7 +23,11 @@
  *   a card stored before this rule keeps loading and can still be edited.
  *   Credentials name no format, so parity is not checked;
  * - the permission is checked before the credential is looked up for
- *   update and delete (manager-only actions reveal no ids).
+ *   update and delete (manager-only actions reveal no ids);
+ * - extension, read-only: a card carries `required-pin-id` (the PIN
+ *   credential it is bound to, as a Leosac `WiegandCardPin`, or null) and a
+ *   PIN `bound-card-id` (the card it is bound to, or null). Only
+ *   `import-leosac` sets a binding.
  *
  * @module
  */
@@ -31,6 +35,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { BadRequestError, NotFoundError, ValidationError } from "../../../errors.ts";
 import { isUniqueViolation } from "../../../store/constraint.ts";
 import {
+  cardRequiringPin,
   type Credential,
   getCredential,
   normalizeCardId,
@@ -78,8 +83,10 @@ export function serializeCredential(
   if (credential.type === "rfid-card") {
     attributes["card-id"] = credential.cardId;
     attributes["nb-bits"] = credential.nbBits;
+    attributes["required-pin-id"] = credential.requiredPinId;
   } else {
     attributes.code = "";
+    attributes["bound-card-id"] = cardRequiringPin(ctx.store.db, credential.id);
   }
   const schedules = listScheduleIdsMappedTo(ctx.store.db, "credential", credential.id)
     .filter((id) => ctx.can("SCHEDULE_READ", { scheduleId: id }))
@@ -105,7 +112,11 @@ export function credentialSnapshot(credential: Credential): Record<string, unkno
     validity_end: credential.validity.end,
     version: credential.version,
     ...(credential.type === "rfid-card"
-      ? { card_id: credential.cardId, nb_bits: credential.nbBits }
+      ? {
+        card_id: credential.cardId,
+        nb_bits: credential.nbBits,
+        required_pin_id: credential.requiredPinId,
+      }
       : {}),
   };
 }

@@ -1,5 +1,7 @@
 /**
- * `credential.delete` (Leosac §7.5); id 0 deletes nothing and succeeds.
+ * `credential.delete` (Leosac §7.5); id 0 deletes nothing and succeeds. A
+ * card bound to a PIN takes that PIN with it; a bound PIN alone is refused
+ * (a model error: delete its card).
  *
  * @module
  */
@@ -35,7 +37,10 @@ export const credentialDelete = defineEndpoint({
         mask: auditMask(AUDIT_EVENT.CREDENTIAL_DELETED),
         authorId: actor.userId,
         targetId: credential.id,
-        description: `Credential ${credential.alias} (${credential.type}) has been deleted.`,
+        description: `Credential ${credential.alias} (${credential.type}) has been deleted.` +
+          (credential.type === "rfid-card" && credential.requiredPinId !== null
+            ? ` Its bound PIN credential ${credential.requiredPinId} too.`
+            : ""),
         before: credentialSnapshot(credential),
       });
     });
