@@ -9,6 +9,8 @@
  * `pin` column is empty and the caller says how many people have one.
  * Importing the export into an empty controller gives back the people, their
  * cards, groups and validity (not their passwords, ranks or PINs).
+ * A card bound to a PIN (a Leosac `WiegandCardPin`) is not exported: without
+ * its PIN it would come back as a card that opens alone.
  *
  * @module
  */
@@ -71,9 +73,9 @@ export function* exportPeople(db: DatabaseSync, totals: ExportTotals): Generator
        (SELECT group_concat(g.name, ';' ORDER BY g.name) FROM memberships m
           JOIN groups g ON g.id = m.group_id WHERE m.user_id = u.id) AS groups,
        (SELECT group_concat(c.card_id, ';' ORDER BY c.id) FROM credentials c
-          WHERE c.owner_id = u.id AND c.type = 'rfid-card') AS cards,
+          WHERE c.owner_id = u.id AND c.type = 'rfid-card' AND c.required_pin_id IS NULL) AS cards,
        (SELECT group_concat(c.nb_bits, ';' ORDER BY c.id) FROM credentials c
-          WHERE c.owner_id = u.id AND c.type = 'rfid-card') AS bits,
+          WHERE c.owner_id = u.id AND c.type = 'rfid-card' AND c.required_pin_id IS NULL) AS bits,
        (SELECT count(*) FROM credentials c WHERE c.owner_id = u.id AND c.type = 'pin-code') AS pins
      FROM users u ORDER BY u.id`,
   );

@@ -167,7 +167,10 @@ function pinChange(
   if (user === undefined) return { id: null, hash };
   const pins = prepared(
     db,
-    "SELECT id, pin_hash FROM credentials WHERE owner_id = ? AND type = 'pin-code' ORDER BY id",
+    // A PIN bound to a card (a Leosac WiegandCardPin) is not the person's own PIN.
+    `SELECT id, pin_hash FROM credentials WHERE owner_id = ? AND type = 'pin-code'
+       AND NOT EXISTS (SELECT 1 FROM credentials b WHERE b.required_pin_id = credentials.id)
+     ORDER BY id`,
   ).all(user.id) as { id: number; pin_hash: string }[];
   if (pins.some((p) => p.pin_hash === hash)) return null;
   return { id: pins[0]?.id ?? null, hash };
