@@ -53,30 +53,6 @@ export function readAll(api, type) {
   return api.request(`${type}.read`, { [`${type}_id`]: 0 }).then((d) => d.data ?? []);
 }
 
-/** Most groups {@link allGroups} reads (5 pages of `group.list`). */
-const MAX_GROUPS = 1000;
-
-/**
- * The groups (name and description, no members), by name, at most
- * {@link MAX_GROUPS}: `group.read` with id 0 would send every membership of
- * every group, millions at a large site.
- * @param {Api} api
- * @returns {Promise<Entity[]>}
- */
-export async function allGroups(api) {
-  /** @type {Entity[]} */
-  const groups = [];
-  /** @type {string | undefined} */
-  let after;
-  while (groups.length < MAX_GROUPS) {
-    const doc = await api.request("group.list", { limit: 200, ...(after ? { after } : {}) });
-    groups.push(...doc.data);
-    if (doc.meta.next === null) break;
-    after = doc.meta.next;
-  }
-  return groups;
-}
-
 /**
  * An entity's alias, or `#<id>` when it has none.
  * @param {Entity} entity

@@ -3,7 +3,7 @@
 // name and description, and its members).
 
 import { busy, card, field, h, replace, showFormError, table, toast } from "../../dom.js";
-import { allGroups, crumbs, deleteButton, loadInto, saveOnSubmit } from "../common.js";
+import { crumbs, deleteButton, loadInto, saveOnSubmit } from "../common.js";
 import { keysetPager } from "../../keyset_pager.js";
 import { searchBox, searches } from "../../search_picker.js";
 import { GROUP, header } from "./common.js";
@@ -12,6 +12,9 @@ import { addMembershipForm, removeMembershipButton, roleOf } from "./memberships
 /** @typedef {import("../../types.js").Entity} Entity */
 /** @typedef {import("../../types.js").PageContext} PageContext */
 
+/** Groups shown per page of the list. */
+const GROUPS_PER_PAGE = 50;
+
 /**
  * The group list and the form that creates one.
  * @param {HTMLElement} view
@@ -19,13 +22,36 @@ import { addMembershipForm, removeMembershipButton, roleOf } from "./memberships
  */
 export async function groupList(view, ctx) {
   const { api, session } = ctx;
-  const groups = await loadInto(view, header("groups"), () => allGroups(api));
-  if (groups === null) return;
-  const rows = groups.map((g) => [
-    h("a", { href: `#/people/group/${g.id}` }, g.attributes.name),
-    g.attributes.description || h("span", { class: "muted" }, "—"),
-    String(g.attributes["member-count"] ?? 0),
-  ]);
+  const filter = h("input", {
+    type: "search",
+    placeholder: "Search by name",
+    "aria-label": "Search groups",
+  });
+  // One page at a time from the server (`group.list`): a site may have many groups.
+  const pager = keysetPager(async (after) => {
+    const q = filter.value.trim();
+    const doc = await api.request("group.list", {
+      limit: GROUPS_PER_PAGE,
+      ...(q ? { q } : {}),
+      ...(after === undefined ? {} : { after }),
+    });
+    return { rows: /** @type {Entity[]} */ (doc.data), next: doc.meta.next };
+  }, (groups) =>
+    table(
+      ["Name", "Description", "Members"],
+      groups.map((g) => [
+        h("a", { href: `#/people/group/${g.id}` }, g.attributes.name),
+        g.attributes.description || h("span", { class: "muted" }, "—"),
+        String(g.attributes["member-count"] ?? 0),
+      ]),
+      { empty: filter.value.trim() ? "No group matches." : "No group yet.", caption: "Groups" },
+    ), { label: "groups" });
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+  filter.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => pager.reload(), 200);
+  });
   const name = h("input", { name: "name", autocomplete: "off", required: true });
   const description = h("input", { name: "description" });
   const submit = h("button", { type: "submit", class: "primary" }, "Create group");
@@ -49,16 +75,10 @@ export async function groupList(view, ctx) {
   replace(
     view,
     header("groups"),
-    card(
-      `Groups (${groups.length})`,
-      {},
-      table(["Name", "Description", "Members"], rows, {
-        empty: "No group yet.",
-        caption: "Groups",
-      }),
-    ),
+    card("Groups", {}, h("div", { class: "toolbar" }, filter), pager.element),
     session.can("manage") ? card("New group", {}, form) : null,
   );
+  await pager.reload();
 }
 
 /**
