@@ -50,6 +50,7 @@ Deno.test("access_point.create makes a builtin access point and access_point.rea
       "reader-mode": "card",
       direction: "none",
       "pin-timeout": 10000,
+      "pairs-only": false,
       version: 1,
     },
   });
@@ -87,17 +88,22 @@ Deno.test("access point attributes: reader device, modes, direction, pin timeout
     "reader-mode": "card_and_pin",
     direction: "entry",
     "pin-timeout": 5000,
+    "pairs-only": true,
   });
   const read = ok(await w.admin.request("access_point.read", { access_point_id: ap }));
+  assert.equal(read.data.attributes["pairs-only"], true);
   assert.equal(read.data.attributes.reader, reader.id);
   assert.equal(read.data.attributes["reader-mode"], "card_and_pin");
   assert.equal(read.data.attributes.direction, "entry");
   assert.equal(read.data.attributes["pin-timeout"], 5000);
   for (
-    const [key, value] of [["reader-mode", "face"], ["direction", "up"], ["pin-timeout", 10], [
-      "alias",
-      false,
-    ]] as const
+    const [key, value] of [
+      ["reader-mode", "face"],
+      ["direction", "up"],
+      ["pin-timeout", 10],
+      ["alias", false],
+      ["pairs-only", "yes"],
+    ] as const
   ) {
     assertModelError(
       await w.admin.request("access_point.update", {
@@ -124,6 +130,7 @@ Deno.test("access point attributes: reader device, modes, direction, pin timeout
   assert.equal(cleared.data.attributes.reader, null);
   assert.equal(cleared.data.attributes.alias, "renamed");
   assert.equal(cleared.data.attributes.direction, "entry", "absent keeps its value");
+  assert.equal(cleared.data.attributes["pairs-only"], true, "absent keeps its value");
   const rows = auditRows(w.server, AUDIT_KIND.ACCESS_POINT, AUDIT_EVENT.ACCESS_POINT_UPDATED);
   assert.equal(rows.length, 1);
   assert.equal(JSON.parse(rows[0]!.before!).alias, "ap");

@@ -46,7 +46,7 @@ const CREDENTIAL_COLUMNS =
 /** The statements, prepared once per connection. */
 const SQL = {
   doorAndAccessPoint: `SELECT d.id, d.mode, d.unlock_schedule_id, d.unlock_after_first_card,
-      a.id AS ap_id, a.reader_mode, a.direction, a.pin_timeout_ms
+      a.id AS ap_id, a.reader_mode, a.direction, a.pin_timeout_ms, a.pairs_only
     FROM doors d LEFT JOIN access_points a ON a.id = ?
     WHERE d.id = ?`,
   card: `SELECT ${CREDENTIAL_COLUMNS} FROM credentials
@@ -175,6 +175,7 @@ export function createFactsReader(db: DatabaseSync, secret: Uint8Array): FactsRe
         readerMode: door.reader_mode ?? "card",
         direction: door.direction ?? "none",
         pinTimeoutMs: door.pin_timeout_ms ?? 10_000,
+        pairsOnly: door.pairs_only === 1,
       },
       card,
       pinMatches,
@@ -263,6 +264,7 @@ const readDoor = rowReader("door and access point", {
   reader_mode: (v: unknown) => v === null ? null : oneOf(READER_MODES)(v),
   direction: (v: unknown) => v === null ? null : oneOf(DIRECTIONS)(v),
   pin_timeout_ms: nullableInt,
+  pairs_only: nullableInt,
 });
 const VALIDITY_COLUMNS = {
   validity_enabled: bool,

@@ -13,6 +13,8 @@
  *    - `pin`: a PIN is required (`PIN_REQUIRED`); a card alone is
  *      `READER_MODE_MISMATCH`; a card presented with a PIN is ignored.
  *    - `card_and_pin`: card first (`CARD_REQUIRED`), then PIN (`PIN_REQUIRED`).
+ *      A `pairsOnly` access point (Leosac's card+PIN readers) takes only a card
+ *      bound to a PIN: an ordinary known card is `PAIR_REQUIRED`, PIN or not.
  *    - `card_or_pin`: the card when there is one, else the PIN, else `CARD_REQUIRED`.
  *      A PIN presented with an ordinary card is ignored; with a card bound to a
  *      PIN it is that card's second factor, as in `card_and_pin`.
@@ -236,6 +238,9 @@ function identify(request: AccessRequest, facts: AccessFacts, nowMs: number): Id
       return identifyByPin(pin, facts, nowMs);
     case "card_and_pin":
       if (card === undefined) return failure(DENY_REASON.CARD_REQUIRED, {});
+      if (facts.accessPoint.pairsOnly === true && facts.card !== null && !isBoundCard(facts.card)) {
+        return failure(DENY_REASON.PAIR_REQUIRED, cardFields(facts));
+      }
       if (pin === undefined) return failure(DENY_REASON.PIN_REQUIRED, cardFields(facts));
       return identifyByCard(facts, nowMs, pin);
     case "card_or_pin":

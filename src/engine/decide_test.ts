@@ -85,6 +85,10 @@ function readerMode(mode: AccessFacts["accessPoint"]["readerMode"], pins: Creden
 function bound(mode: AccessFacts["accessPoint"]["readerMode"], pins: CredentialFact[] = []) {
   return (f: AccessFacts): AccessFacts => readerMode(mode, pins)({ ...f, card: BOUND_CARD });
 }
+/** `f` at a `pairs-only` access point (Leosac's card+PIN readers). */
+function pairsOnly(f: AccessFacts): AccessFacts {
+  return { ...f, accessPoint: { ...f.accessPoint, pairsOnly: true } };
+}
 function schedule(overrides: Partial<MappedSchedule>) {
   return (f: AccessFacts): AccessFacts => ({ ...f, schedules: [{ ...OFFICE, ...overrides }] });
 }
@@ -584,6 +588,52 @@ const CASES: Case[] = [
     name: "still ignores a PIN typed with an ordinary card on a card-or-PIN reader",
     presented: WITH_BOTH,
     facts: readerMode("card_or_pin", [OTHER_PIN]),
+    expect: { ...GRANTED, credentialId: 7 },
+  },
+  // --- pairs-only access points (Leosac's card+PIN readers) ----------------------
+  {
+    name: "pairs-only: denies an ordinary card with its owner's PIN",
+    presented: WITH_BOTH,
+    facts: (f) => pairsOnly(readerMode("card_and_pin", [PIN])(f)),
+    expect: { granted: false, reason: "PAIR_REQUIRED", credentialId: 7, userId: 3 },
+  },
+  {
+    name: "pairs-only: denies an ordinary card alone at once (no PIN can complete it)",
+    facts: (f) => pairsOnly(readerMode("card_and_pin")(f)),
+    expect: { granted: false, reason: "PAIR_REQUIRED", credentialId: 7 },
+  },
+  {
+    name: "pairs-only: grants a bound card with its PIN",
+    presented: WITH_BOTH,
+    facts: (f) => pairsOnly(bound("card_and_pin", [BOUND_PIN])(f)),
+    expect: { ...GRANTED, credentialId: 7, pinCredentialId: 8, userId: 3 },
+  },
+  {
+    name: "pairs-only: denies a bound card with another PIN of its owner",
+    presented: WITH_BOTH,
+    facts: (f) => pairsOnly(bound("card_and_pin", [FREE_PIN])(f)),
+    expect: { granted: false, reason: "WRONG_PIN", credentialId: 7 },
+  },
+  {
+    name: "pairs-only: still waits for the PIN after a bound card",
+    facts: (f) => pairsOnly(bound("card_and_pin", [BOUND_PIN])(f)),
+    expect: { granted: false, reason: "PIN_REQUIRED", credentialId: 7 },
+  },
+  {
+    name: "pairs-only: an unknown card is unknown, not unpaired",
+    presented: WITH_BOTH,
+    facts: (f) => ({ ...pairsOnly(readerMode("card_and_pin", [PIN])(f)), card: null }),
+    expect: { granted: false, reason: "UNKNOWN_CREDENTIAL" },
+  },
+  {
+    name: "pairs-only changes nothing on a card reader",
+    facts: (f) => pairsOnly(readerMode("card")(f)),
+    expect: { ...GRANTED, credentialId: 7 },
+  },
+  {
+    name: "pairs-only changes nothing on a card-or-PIN reader (its PIN completes only bound cards)",
+    presented: WITH_BOTH,
+    facts: (f) => pairsOnly(readerMode("card_or_pin", [OTHER_PIN])(f)),
     expect: { ...GRANTED, credentialId: 7 },
   },
   // --- anti-passback ------------------------------------------------------------

@@ -163,6 +163,11 @@ export interface AccessPointFact {
    * Not used by `decideAccess()`: assembling card + PIN is the caller's job.
    */
   pinTimeoutMs: number;
+  /**
+   * `access_points.pairs_only`: a `card_and_pin` access point grants only a
+   * card bound to a PIN, with that PIN (`PAIR_REQUIRED` otherwise). Absent: false.
+   */
+  pairsOnly?: boolean;
 }
 
 /** The user's last recorded anti-passback state in a zone. */
@@ -278,6 +283,8 @@ export const DENY_REASON = {
   CARD_NEEDS_PIN: "CARD_NEEDS_PIN",
   /** The PIN is bound to a card (a Leosac `WiegandCardPin`) and came without it. */
   PIN_NEEDS_CARD: "PIN_NEEDS_CARD",
+  /** A `pairs-only` card+PIN reader: the card is not bound to a PIN, so no PIN completes it. */
+  PAIR_REQUIRED: "PAIR_REQUIRED",
   /** PIN only: the PIN belongs to several owners, so nobody is identified. */
   AMBIGUOUS_PIN: "AMBIGUOUS_PIN",
   /** A PIN on a card-only reader, or a card on a PIN-only reader. */

@@ -352,6 +352,8 @@ function readDoors(
       reader,
       readerMode: accessPointMode(mode),
       pinTimeoutMs: reader === null ? 10_000 : pinTimeouts.get(reader) ?? 2500,
+      // Leosac's card+PIN readers looked up the pair as one WiegandCardPin credential.
+      pairsOnly: accessPointMode(mode) === "card_and_pin",
       strike: null,
       contact: null,
       rex: null,

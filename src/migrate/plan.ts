@@ -69,6 +69,8 @@ export interface PlanDoor {
   reader: string | null;
   readerMode: ReaderMode;
   pinTimeoutMs: number;
+  /** card_and_pin: only cards bound to a PIN (Leosac's card+PIN readers). @default false */
+  pairsOnly?: boolean;
   /** GPIO names. */
   strike: string | null;
   contact: string | null;
@@ -364,6 +366,7 @@ function writePlan(db: DatabaseSync, plan: MigrationPlan, options: ApplyOptions)
       readerId: idOf(d.reader),
       readerMode: d.readerMode,
       pinTimeoutMs: d.pinTimeoutMs,
+      pairsOnly: d.pairsOnly ?? false,
     }).id;
     door.set(
       d.alias,

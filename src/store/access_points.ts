@@ -7,7 +7,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { prepared } from "./db.ts";
-import { int, nullableInt, nullableText, oneOf, rowReader, text } from "./rows.ts";
+import { bool, int, nullableInt, nullableText, oneOf, rowReader, text } from "./rows.ts";
 
 /** The controller module of the built-in access point (what the Leosac web UI sends). */
 export const BUILTIN_CONTROLLER_MODULE = "LEOSAC-BUILTIN-ACCESS-POINT";
@@ -34,6 +34,11 @@ export interface AccessPoint {
   direction: Direction;
   /** How long to wait for the PIN after a card (card_and_pin). */
   pinTimeoutMs: number;
+  /**
+   * card_and_pin: grant only a card bound to a PIN, with that PIN (Leosac's
+   * card+PIN readers); an ordinary card with its owner's PIN is refused.
+   */
+  pairsOnly: boolean;
   /** The door linked to this access point, or null (read-only here: set it on the door). */
   doorId: number | null;
   /** Bumped by every update (optimistic concurrency). */
@@ -55,6 +60,7 @@ const readAccessPoint = rowReader("access_points", {
   reader_mode: oneOf(READER_MODES),
   direction: oneOf(DIRECTIONS),
   pin_timeout_ms: int,
+  pairs_only: bool,
   door_id: nullableInt,
   version: int,
 });
@@ -74,6 +80,7 @@ function toAccessPoint(raw: unknown): AccessPoint {
     readerMode: row.reader_mode,
     direction: row.direction,
     pinTimeoutMs: row.pin_timeout_ms,
+    pairsOnly: row.pairs_only,
     doorId: row.door_id,
     version: row.version,
   };
@@ -94,8 +101,8 @@ export function createAccessPoint(db: DatabaseSync, accessPoint: NewAccessPoint 
     prepared(
       db,
       `INSERT INTO access_points (alias, description, controller_module, reader_id, reader_mode,
-       direction, pin_timeout_ms)
-     VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+       direction, pin_timeout_ms, pairs_only)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
     ).all(
       accessPoint.alias ?? "",
       accessPoint.description ?? "",
@@ -104,6 +111,7 @@ export function createAccessPoint(db: DatabaseSync, accessPoint: NewAccessPoint 
       accessPoint.readerMode ?? "card",
       accessPoint.direction ?? "none",
       accessPoint.pinTimeoutMs ?? 10000,
+      accessPoint.pairsOnly ? 1 : 0,
     )[0],
   );
   return getAccessPoint(db, id)!;
@@ -143,7 +151,8 @@ export function updateAccessPoint(
   prepared(
     db,
     `UPDATE access_points SET alias = ?, description = ?, controller_module = ?, reader_id = ?,
-       reader_mode = ?, direction = ?, pin_timeout_ms = ?, version = version + 1
+       reader_mode = ?, direction = ?, pin_timeout_ms = ?, pairs_only = ?,
+       version = version + 1
      WHERE id = ?`,
   ).run(
     next.alias,
@@ -153,6 +162,7 @@ export function updateAccessPoint(
     next.readerMode,
     next.direction,
     next.pinTimeoutMs,
+    next.pairsOnly ? 1 : 0,
     id,
   );
   return getAccessPoint(db, id);

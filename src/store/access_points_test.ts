@@ -29,6 +29,7 @@ Deno.test("createAccessPoint() applies the schema defaults", () => {
     readerMode: "card",
     direction: "none",
     pinTimeoutMs: 10000,
+    pairsOnly: false,
     doorId: null,
     version: 1,
   };
@@ -47,13 +48,17 @@ Deno.test("createAccessPoint() stores a reader and its policy", () => {
     readerMode: "card_and_pin",
     direction: "entry",
     pinTimeoutMs: 5000,
+    pairsOnly: true,
   });
   assert.deepEqual(getAccessPoint(t.db, ap.id), ap);
+  assert.equal(ap.pairsOnly, true);
   assert.equal(ap.readerId, reader.id);
   assert.equal(ap.readerMode, "card_and_pin");
   assert.equal(ap.direction, "entry");
   assert.deepEqual(listAccessPointsByReader(t.db, reader.id), [ap]);
   assert.deepEqual(listAccessPointsByReader(t.db, "other"), []);
+  assert.equal(updateAccessPoint(t.db, ap.id, { pairsOnly: false })?.pairsOnly, false);
+  assert.equal(updateAccessPoint(t.db, ap.id, { alias: "in 2" })?.pairsOnly, false);
 });
 
 Deno.test("createAccessPoint() rejects an unknown reader, reader mode or direction", () => {

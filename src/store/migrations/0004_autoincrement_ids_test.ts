@@ -109,6 +109,11 @@ function withoutSchema5(tables: Dump): Dump {
     const { required_pin_id: _pin, ...kept } = row as Record<string, unknown>;
     return kept;
   });
+  // Migration 9 adds access_points.pairs_only.
+  rest.access_points = (rest.access_points ?? []).map((row) => {
+    const { pairs_only: _pairs, ...kept } = row as Record<string, unknown>;
+    return kept;
+  });
   return rest;
 }
 

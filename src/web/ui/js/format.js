@@ -50,6 +50,7 @@ const REASONS = {
   CARD_REQUIRED: "card required",
   CARD_NEEDS_PIN: "card needs its PIN",
   PIN_NEEDS_CARD: "PIN needs its card",
+  PAIR_REQUIRED: "reader takes only cards bound to a PIN",
   AMBIGUOUS_PIN: "PIN shared by several people",
   READER_MODE_MISMATCH: "wrong credential type for this reader",
   BAD_READ: "bad read",

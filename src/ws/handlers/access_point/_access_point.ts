@@ -3,7 +3,8 @@
  * `AccessPointBackend` that no module registered; we implement the one the
  * web UI uses, `LEOSAC-BUILTIN-ACCESS-POINT`, whose resources are typed
  * `leosac-builtin-access-point`. Our attributes: `reader` (a wiegand-reader or osdp-reader
- * device id), `reader-mode`, `direction`, `pin-timeout` (ms). Here: the
+ * device id), `reader-mode`, `direction`, `pin-timeout` (ms), and our extension `pairs-only` (bool: a
+ * card+PIN reader takes only cards bound to a PIN, as Leosac's did). Here: the
  * JSON:API shape, the attributes decoder, the reader check and the audit row.
  *
  * @module
@@ -21,7 +22,14 @@ import {
 import { AUDIT_EVENT, AUDIT_KIND, auditMask } from "../../../store/audit.ts";
 import { getDevice } from "../../../store/devices.ts";
 import type { EndpointContext } from "../../endpoint.ts";
-import { attributesOf, enumAttr, intAttr, requiredKey, textAttr } from "../_entity_attrs.ts";
+import {
+  attributesOf,
+  boolAttr,
+  enumAttr,
+  intAttr,
+  requiredKey,
+  textAttr,
+} from "../_entity_attrs.ts";
 
 /** The JSON:API type of an access point: `leosac-builtin-access-point` for the builtin module. */
 export function accessPointWireType(controllerModule: string): string {
@@ -43,6 +51,7 @@ export function serializeAccessPoint(ap: AccessPoint): Record<string, unknown> {
       "reader-mode": ap.readerMode,
       direction: ap.direction,
       "pin-timeout": ap.pinTimeoutMs,
+      "pairs-only": ap.pairsOnly,
       version: ap.version,
     },
   };
@@ -62,6 +71,7 @@ function snapshot(ap: AccessPoint): Record<string, unknown> {
     reader_mode: ap.readerMode,
     direction: ap.direction,
     pin_timeout_ms: ap.pinTimeoutMs,
+    pairs_only: ap.pairsOnly,
   };
 }
 
@@ -93,12 +103,14 @@ function patchOf(attrs: Record<string, unknown>): AccessPointPatch {
   const readerMode = enumAttr(attrs, "reader-mode", READER_MODES);
   const direction = enumAttr(attrs, "direction", DIRECTIONS);
   const pinTimeout = intAttr(attrs, "pin-timeout", { min: 1000, max: 300_000 });
+  const pairsOnly = boolAttr(attrs, "pairs-only");
   if (alias !== undefined) patch.alias = alias;
   if (description !== undefined) patch.description = description;
   if (Object.hasOwn(attrs, "reader")) patch.readerId = readerId(attrs.reader);
   if (readerMode !== undefined) patch.readerMode = readerMode;
   if (direction !== undefined) patch.direction = direction;
   if (pinTimeout !== undefined) patch.pinTimeoutMs = pinTimeout;
+  if (pairsOnly !== undefined) patch.pairsOnly = pairsOnly;
   return patch;
 }
 

@@ -158,6 +158,12 @@ export async function accessPointEditor(view, ctx, id) {
         max: 300000,
         default: 10000,
       },
+      {
+        key: "pairs-only",
+        label: "Card and PIN: only cards bound to a PIN (as Leosac)",
+        type: "check",
+        default: false,
+      },
     ],
     a,
     {
