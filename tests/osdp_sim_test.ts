@@ -6,6 +6,7 @@
  * configured over the API.
  */
 import assert from "node:assert/strict";
+import { bindCardToPin } from "../src/store/credentials.ts";
 import { startTestServer, TestClient } from "../src/testing.ts";
 import { grantAlice, type Json, ok } from "./_controller_fixtures.ts";
 
@@ -141,6 +142,38 @@ Deno.test("OSDP sim: card and PIN: amber after the card, green after the PIN", a
   assert.equal(pin.led, "green");
   const granted = (await w.admin.nextUnsolicited((m) => m.type === "event.access")).content as Json;
   assert.equal(granted.granted, true, JSON.stringify(granted));
+});
+
+Deno.test("OSDP sim: card or PIN: a card bound to a PIN waits for it (amber), then opens with it", async () => {
+  await using w = await world();
+  const { readerId, doorId } = await readerAtDoor(w.admin, w.busId, "lab", 4, false, "card_or_pin");
+  const userId = await grantAlice(w.admin, [doorId]);
+  const pinId = ok(
+    await w.admin.request("credential.create", {
+      "credential-type": "pin-code",
+      attributes: { alias: "alice-pin", owner_id: userId, code: "2468" },
+    }),
+  ).data.id;
+  const db = w.server.store.db;
+  const cardRow = db.prepare("SELECT id FROM credentials WHERE type = 'rfid-card'").get();
+  bindCardToPin(db, Number(cardRow?.id), pinId);
+  await online(w.admin, readerId);
+  const card = ok(
+    await w.admin.request("hardware.simulate", {
+      action: "card",
+      reader: "lab",
+      facility: 12,
+      number: 3456,
+    }),
+  );
+  assert.equal(card.led, "amber", "the bound card waits for its PIN");
+  const pin = ok(
+    await w.admin.request("hardware.simulate", { action: "pin", reader: "lab", pin: "2468" }),
+  );
+  assert.equal(pin.led, "green");
+  const granted = (await w.admin.nextUnsolicited((m) => m.type === "event.access")).content as Json;
+  assert.equal(granted.reason, "GRANTED", JSON.stringify(granted));
+  assert.equal(typeof granted.pin_credential, "number");
 });
 
 Deno.test("OSDP sim: a secure reader gets its key in install mode, then reads under Secure Channel", async () => {

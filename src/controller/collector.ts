@@ -5,7 +5,10 @@
  * {@linkcode CredentialCollector.nextDeadlineNs} and calls `expire()`.
  *
  * - `card`, `pin`, `card_or_pin`: every card and every PIN is decided at once
- *   (a PIN on a card-only reader is decided too, and denied as a mismatch).
+ *   (a PIN on a card-only reader is decided too, and denied as a mismatch),
+ *   except, in `card_or_pin`, a card bound to a PIN (`needsPin`): it waits
+ *   for its PIN as in `card_and_pin`, and alone at the timeout is denied
+ *   `CARD_NEEDS_PIN`.
  * - `card_and_pin`: a card waits for a PIN for the access point's PIN
  *   timeout; `#` ends the PIN, `*` clears the digits typed so far. When the
  *   timeout passes without a PIN, the card alone is decided (denied,
@@ -28,6 +31,8 @@ export interface CollectorOptions {
   readerMode: ReaderMode;
   /** How long a card waits for its PIN, and how long a PIN entry may pause. */
   pinTimeoutMs: number;
+  /** `card_or_pin`: whether a card is bound to a PIN, so waits for it. Absent: no card waits. */
+  needsPin?: (card: PresentedCard) => boolean;
 }
 
 const NS_PER_MS = 1_000_000n;
@@ -37,6 +42,7 @@ export class CredentialCollector {
   readonly #mode: ReaderMode;
   readonly #timeoutNs: bigint;
   readonly #keys: PinAccumulator;
+  readonly #needsPin: (card: PresentedCard) => boolean;
   #pending: { card: PresentedCard; deadlineNs: bigint } | null = null;
 
   constructor(options: CollectorOptions) {
@@ -44,6 +50,7 @@ export class CredentialCollector {
     const timeoutMs = Math.max(1, options.pinTimeoutMs);
     this.#timeoutNs = BigInt(Math.round(timeoutMs)) * NS_PER_MS;
     this.#keys = new PinAccumulator({ timeoutMs, onTimeout: "submit" });
+    this.#needsPin = options.needsPin ?? (() => false);
   }
 
   /** True while a card waits for its PIN. */
@@ -54,7 +61,12 @@ export class CredentialCollector {
   /** A card was read. */
   card(card: PresentedCard, nowNs: bigint): Collected[] {
     const out = this.expire(nowNs);
-    if (this.#mode !== "card_and_pin") return [...out, { card }];
+    const waits = this.#mode === "card_and_pin" ||
+      (this.#mode === "card_or_pin" && this.#needsPin(card));
+    if (!waits) {
+      this.#pending = null; // a new card replaces a waiting one
+      return [...out, { card }];
+    }
     this.#keys.reset();
     this.#pending = { card, deadlineNs: nowNs + this.#timeoutNs };
     return out;
@@ -102,7 +114,7 @@ export class CredentialCollector {
   #pin(pin: string): Collected[] {
     const pending = this.#pending;
     this.#pending = null;
-    if (this.#mode === "card_and_pin" && pending !== null) return [{ card: pending.card, pin }];
+    if (pending !== null) return [{ card: pending.card, pin }];
     return [{ pin }];
   }
 

@@ -113,6 +113,7 @@ export class Controller {
       eventsDb: options.eventsDb,
       secret: options.secret,
       clock: this.#clock,
+      needsPin: (card) => this.#facts.cardNeedsPin(card.cardId),
       present: (doorId, apId, collected) => this.#presentAt(doorId, apId, collected),
       badRead: (doorId, apId, reason, nbBits) => {
         const door = this.door(doorId);
@@ -211,6 +212,7 @@ export class Controller {
         accessPoint: ap,
         hardware: this.#options.hardware,
         clock: this.#clock,
+        needsPin: (card) => this.#facts.cardNeedsPin(card.cardId),
         onCredential: (r, collected) => this.#onCredential(r, collected),
         onBadRead: (r, reason, nbBits) => this.#onBadRead(r, reason, nbBits),
         warnings,

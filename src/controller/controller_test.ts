@@ -5,7 +5,7 @@ import { cardFrame, keypadFrames, WiegandSimulator } from "../hardware/sim/wiega
 import type { BitsFrame } from "../hardware/wiegand/formats.ts";
 import { AUDIT_KIND } from "../store/audit.ts";
 import { createAccessPoint } from "../store/access_points.ts";
-import { createCredential } from "../store/credentials.ts";
+import { bindCardToPin, createCredential } from "../store/credentials.ts";
 import { openDatabase } from "../store/db.ts";
 import { createDevice } from "../store/devices.ts";
 import { createDoor } from "../store/doors.ts";
@@ -36,8 +36,9 @@ interface Rig extends AsyncDisposable {
 }
 
 async function rig(
-  readerMode: "card" | "card_and_pin",
+  readerMode: "card" | "card_and_pin" | "card_or_pin",
   readerConfig: Record<string, unknown> = {},
+  policy: { bound?: boolean; pairsOnly?: boolean } = {},
 ): Promise<Rig> {
   const temp = openTempDatabase();
   const db = temp.db;
@@ -53,7 +54,12 @@ async function rig(
       ...readerConfig,
     },
   }).id;
-  const ap = createAccessPoint(db, { readerId: reader, readerMode, pinTimeoutMs: 5000 }).id;
+  const ap = createAccessPoint(db, {
+    readerId: reader,
+    readerMode,
+    pinTimeoutMs: 5000,
+    pairsOnly: policy.pairsOnly ?? false,
+  }).id;
   createDoor(db, {
     alias: "Lab",
     accessPointId: ap,
@@ -61,8 +67,18 @@ async function rig(
     unlockMs: 3000,
   });
   const user = createUser(db, { username: "bob" }).id;
-  createCredential(db, { type: "rfid-card", cardId: cardId(), nbBits: 26, ownerId: user });
-  createCredential(db, { type: "pin-code", pinHash: hashPin(SECRET, "1234"), ownerId: user });
+  const card = createCredential(db, {
+    type: "rfid-card",
+    cardId: cardId(),
+    nbBits: 26,
+    ownerId: user,
+  });
+  const pin = createCredential(db, {
+    type: "pin-code",
+    pinHash: hashPin(SECRET, "1234"),
+    ownerId: user,
+  });
+  if (policy.bound === true) bindCardToPin(db, card.id, pin.id);
   const always = [0, 1, 2, 3, 4, 5, 6].map((day) => ({ day, startMinute: 0, endMinute: 1439 }));
   createMapping(db, createSchedule(db, { name: "always", timeframes: always }).id, {
     userIds: [user],
@@ -72,12 +88,12 @@ async function rig(
   const hardware = createHardware("sim", {
     clockNs: () => BigInt(timers.monotonic()) * 1_000_000n,
   });
-  const policy = openDatabase(temp.path, { readOnly: true });
+  const policyDb = openDatabase(temp.path, { readOnly: true });
   // As in the worker, a write connection of its own, here without busy wait.
   const eventsDb = openDatabase(temp.path, { migrate: false, busyTimeoutMs: 0 });
   const events: ControllerEvent[] = [];
   const controller = new Controller({
-    policyDb: policy,
+    policyDb,
     eventsDb,
     secret: SECRET,
     hardware,
@@ -106,7 +122,7 @@ async function rig(
     async [Symbol.asyncDispose]() {
       await controller.close();
       await hardware.close();
-      policy.close();
+      policyDb.close();
       eventsDb.close();
       temp[Symbol.dispose]();
     },
@@ -159,6 +175,50 @@ Deno.test("Controller card+PIN: a wrong PIN is denied and the audit row has no P
   assert.deepEqual(r.access().map((a) => a.reason), ["WRONG_PIN"]);
   const rows = r.db.prepare("SELECT data FROM audit_events").all() as { data: string }[];
   assert.ok(rows.every((row) => !row.data.includes("4321")));
+});
+
+Deno.test("Controller card-or-PIN: a bound card waits for its PIN, then is granted", async () => {
+  await using r = await rig("card_or_pin", {}, { bound: true });
+  r.play([CARD]);
+  assert.deepEqual(r.access(), [], "the bound card waits for its PIN");
+  r.timers.advance(4000);
+  r.play(keypadFrames("1234#", "4bit"));
+  const [decision] = r.access();
+  assert.equal(decision?.reason, "GRANTED");
+  assert.equal(typeof decision?.pin_credential, "number");
+  assert.equal(r.strike(), true);
+});
+
+Deno.test("Controller card-or-PIN: a bound card with no PIN within the timeout is CARD_NEEDS_PIN", async () => {
+  await using r = await rig("card_or_pin", {}, { bound: true });
+  r.play([CARD]);
+  r.timers.advance(4900);
+  assert.deepEqual(r.access(), []);
+  r.timers.advance(200);
+  assert.deepEqual(r.access().map((a) => a.reason), ["CARD_NEEDS_PIN"]);
+  assert.equal(r.strike(), false);
+});
+
+Deno.test("Controller card-or-PIN: an ordinary card is decided at once; its PIN alone too", async () => {
+  await using r = await rig("card_or_pin");
+  r.play([CARD]);
+  assert.deepEqual(r.access().map((a) => a.reason), ["GRANTED"]);
+  r.play(keypadFrames("1234#", "4bit"));
+  assert.deepEqual(r.access().map((a) => a.reason), ["GRANTED", "GRANTED"]);
+  const [byCard, byPin] = r.access();
+  assert.notEqual(byPin?.credential, byCard?.credential, "the PIN decided alone, as itself");
+});
+
+Deno.test("Controller card+PIN pairs-only: an ordinary card with its owner's PIN is PAIR_REQUIRED; a bound one opens", async () => {
+  {
+    await using r = await rig("card_and_pin", {}, { pairsOnly: true });
+    r.play([CARD, ...keypadFrames("1234#", "4bit")]);
+    assert.deepEqual(r.access().map((a) => a.reason), ["PAIR_REQUIRED"]);
+    assert.equal(r.strike(), false);
+  }
+  await using r = await rig("card_and_pin", {}, { pairsOnly: true, bound: true });
+  r.play([CARD, ...keypadFrames("1234#", "4bit")]);
+  assert.deepEqual(r.access().map((a) => a.reason), ["GRANTED"]);
 });
 
 Deno.test("Controller: a fixed-length format sets the strike on the frame's last edge", async () => {

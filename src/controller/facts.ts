@@ -101,6 +101,11 @@ export interface FactsReader {
   schedule(id: number): Schedule | null;
   /** Whether `date` (`YYYY-MM-DD`) is a holiday. */
   isHoliday(date: string): boolean;
+  /**
+   * Whether the card `cardId` is bound to a PIN (a card-or-PIN reader then
+   * waits for that PIN instead of deciding the card alone).
+   */
+  cardNeedsPin(cardId: string): boolean;
 }
 
 /**
@@ -240,7 +245,12 @@ export function createFactsReader(db: DatabaseSync, secret: Uint8Array): FactsRe
     }));
   }
 
-  return { gather, schedule, isHoliday };
+  function cardNeedsPin(cardId: string): boolean {
+    const row = readCredential.maybe(statements.card.get(cardId));
+    return row !== undefined && row.required_pin_id !== null;
+  }
+
+  return { gather, schedule, isHoliday, cardNeedsPin };
 }
 
 /**

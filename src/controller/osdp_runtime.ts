@@ -42,6 +42,7 @@ import {
 import { isKeypadKey } from "../hardware/wiegand/keypad.ts";
 import { readScbk, writeScbk } from "../store/osdp_keys.ts";
 import type { DoorRef, EventRow } from "./audit_rows.ts";
+import type { PresentedCard } from "../engine/mod.ts";
 import { type Collected, CredentialCollector } from "./collector.ts";
 import { type ReaderAlarm, readerRow } from "./osdp_rows.ts";
 import type { OsdpReaderWiring } from "./osdp_wiring.ts";
@@ -69,6 +70,8 @@ export interface OsdpRuntimeOptions {
   secret: Uint8Array;
   /** The controller's clock (collectors, rows). */
   clock: Clock;
+  /** `card_or_pin`: whether a card is bound to a PIN (then it waits for it). */
+  needsPin?: (card: PresentedCard) => boolean;
   /** Decides on what was presented. */
   present: (doorId: number, accessPointId: number, collected: Collected) => void;
   /** A card no format takes. */
@@ -246,6 +249,7 @@ export class OsdpRuntime {
         collector: new CredentialCollector({
           readerMode: door.accessPoint!.readerMode,
           pinTimeoutMs: door.accessPoint!.pinTimeoutMs,
+          ...(this.#options.needsPin === undefined ? {} : { needsPin: this.#options.needsPin }),
         }),
         formats: this.#formats(reader, warnings),
         timer: null,

@@ -7,6 +7,7 @@
  */
 import { Indicator, signalAccess } from "../hardware/indicator.ts";
 import type { Clock } from "../clock.ts";
+import type { PresentedCard } from "../engine/mod.ts";
 import type { GpioChip, OutputLine } from "../hardware/types.ts";
 import {
   defineFormat,
@@ -30,6 +31,8 @@ export interface ReaderRuntimeOptions {
   hardware: Hardware;
   /** Timers (collector deadlines, the reader's silence, LED and buzzer effects). */
   clock: Clock;
+  /** `card_or_pin`: whether a card is bound to a PIN (then it waits for it). */
+  needsPin?: (card: PresentedCard) => boolean;
   /** Something to decide on. */
   onCredential: (reader: ReaderRuntime, collected: Collected) => void;
   /** A frame that is neither a card nor a key. */
@@ -67,6 +70,7 @@ export class ReaderRuntime {
     this.#collector = new CredentialCollector({
       readerMode: options.accessPoint.readerMode,
       pinTimeoutMs: options.accessPoint.pinTimeoutMs,
+      ...(options.needsPin === undefined ? {} : { needsPin: options.needsPin }),
     });
     const named = r.formats.map((f) => this.#format(f)).filter((f) => f !== undefined);
     this.#formats = named.length > 0 ? named : FORMAT_CATALOGUE;
