@@ -10,7 +10,7 @@
  *   gcc-aarch64-linux-gnu, libc6-dev-arm64-cross, qemu-user), unless
  *   LEOSAC_REQUIRE_QEMU_USER=1 (set by .ci/run).
  */
-import assert from "node:assert/strict";
+import { assertLayoutMatchesC, available, toolchainsFor } from "../_c_layout.ts";
 import {
   GPIO_MAX_NAME_SIZE,
   GPIO_V2_LINE_NUM_ATTRS_MAX,
@@ -24,149 +24,48 @@ import {
   SIZEOF,
 } from "./uapi.ts";
 
-/** A compiler for one target, and how to run what it builds. */
-interface Toolchain {
-  name: string;
-  cc: string;
-  header: string;
-  /** The command line prefix that runs a program built for the target. */
-  runner: string[];
-}
+const { native, aarch64, aarch64Runs } = toolchainsFor("linux/gpio.h");
+const INCLUDES = [
+  "linux/gpio.h",
+  "fcntl.h",
+  "poll.h",
+  "stddef.h",
+  "stdio.h",
+  "sys/eventfd.h",
+  "time.h",
+];
 
-const AARCH64_SYSROOT = "/usr/aarch64-linux-gnu";
-const NATIVE: Toolchain = {
-  name: `${Deno.build.arch} (cc)`,
-  cc: "cc",
-  header: "/usr/include/linux/gpio.h",
-  runner: [],
-};
-const AARCH64: Toolchain = {
-  name: "aarch64 (aarch64-linux-gnu-gcc, run under qemu-aarch64)",
-  cc: "aarch64-linux-gnu-gcc",
-  header: `${AARCH64_SYSROOT}/include/linux/gpio.h`,
-  runner: ["qemu-aarch64", "-L", AARCH64_SYSROOT],
-};
-
-function runs(command: string): boolean {
-  try {
-    return new Deno.Command(command, { args: ["--version"], stdout: "null", stderr: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
-
-function isFile(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
-}
-
-function available(toolchain: Toolchain): boolean {
-  return runs(toolchain.cc) && isFile(toolchain.header) &&
-    (toolchain.runner.length === 0 || runs(toolchain.runner[0]!));
-}
-
-const aarch64Available = available(AARCH64);
-if (!aarch64Available && Deno.env.get("LEOSAC_REQUIRE_QEMU_USER") === "1") {
-  throw new Error(
-    "LEOSAC_REQUIRE_QEMU_USER=1 but aarch64-linux-gnu-gcc, its headers or qemu-aarch64 are " +
-      "missing (apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)",
-  );
-}
-
-/** C expressions for every value uapi.ts defines, keyed like the TS tables. */
-function cExpressions(): Map<string, string> {
-  const exprs = new Map<string, string>([
-    ["GPIO_MAX_NAME_SIZE", "GPIO_MAX_NAME_SIZE"],
-    ["GPIO_V2_LINES_MAX", "GPIO_V2_LINES_MAX"],
-    ["GPIO_V2_LINE_NUM_ATTRS_MAX", "GPIO_V2_LINE_NUM_ATTRS_MAX"],
+/** Every value uapi.ts defines: key → [its C expression, its value in uapi.ts]. */
+function expected(): Map<string, [string, bigint]> {
+  const out = new Map<string, [string, bigint]>([
+    ["GPIO_MAX_NAME_SIZE", ["GPIO_MAX_NAME_SIZE", BigInt(GPIO_MAX_NAME_SIZE)]],
+    ["GPIO_V2_LINES_MAX", ["GPIO_V2_LINES_MAX", BigInt(GPIO_V2_LINES_MAX)]],
+    [
+      "GPIO_V2_LINE_NUM_ATTRS_MAX",
+      ["GPIO_V2_LINE_NUM_ATTRS_MAX", BigInt(GPIO_V2_LINE_NUM_ATTRS_MAX)],
+    ],
   ]);
-  for (const struct of Object.keys(SIZEOF)) {
-    exprs.set(`sizeof.${struct}`, `sizeof(struct ${struct})`);
+  for (const [struct, size] of Object.entries(SIZEOF)) {
+    out.set(`sizeof.${struct}`, [`sizeof(struct ${struct})`, BigInt(size)]);
   }
-  for (const key of Object.keys(OFFSET)) {
+  for (const [key, offset] of Object.entries(OFFSET)) {
     const [struct, field] = key.split(".");
-    exprs.set(`offset.${key}`, `offsetof(struct ${struct}, ${field})`);
+    out.set(`offset.${key}`, [`offsetof(struct ${struct}, ${field})`, BigInt(offset)]);
   }
   for (const table of [IOCTL, LINE_FLAG, LINE_ATTR_ID, LINE_EVENT_ID, LIBC]) {
-    for (const name of Object.keys(table)) exprs.set(name, `(${name})`);
+    for (const [name, value] of Object.entries(table)) out.set(name, [`(${name})`, BigInt(value)]);
   }
-  return exprs;
-}
-
-function tsValues(): Map<string, bigint> {
-  const values = new Map<string, bigint>([
-    ["GPIO_MAX_NAME_SIZE", BigInt(GPIO_MAX_NAME_SIZE)],
-    ["GPIO_V2_LINES_MAX", BigInt(GPIO_V2_LINES_MAX)],
-    ["GPIO_V2_LINE_NUM_ATTRS_MAX", BigInt(GPIO_V2_LINE_NUM_ATTRS_MAX)],
-  ]);
-  for (const [k, v] of Object.entries(SIZEOF)) values.set(`sizeof.${k}`, BigInt(v));
-  for (const [k, v] of Object.entries(OFFSET)) values.set(`offset.${k}`, BigInt(v));
-  for (const table of [IOCTL, LINE_FLAG, LINE_ATTR_ID, LINE_EVENT_ID, LIBC]) {
-    for (const [k, v] of Object.entries(table)) values.set(k, BigInt(v));
-  }
-  return values;
-}
-
-function program(exprs: Map<string, string>): string {
-  const lines = [...exprs].map(([key, expr]) =>
-    `  printf("%s %llu\\n", "${key}", (unsigned long long)${expr});`
-  );
-  return [
-    "#define _GNU_SOURCE",
-    "#include <linux/gpio.h>",
-    "#include <fcntl.h>",
-    "#include <poll.h>",
-    "#include <stddef.h>",
-    "#include <stdio.h>",
-    "#include <sys/eventfd.h>",
-    "#include <time.h>",
-    "int main(void) {",
-    ...lines,
-    "  return 0;",
-    "}",
-    "",
-  ].join("\n");
-}
-
-async function compareWithC(toolchain: Toolchain): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "uapi_layout_" });
-  try {
-    const exprs = cExpressions();
-    await Deno.writeTextFile(`${dir}/layout.c`, program(exprs));
-    const build = await new Deno.Command(toolchain.cc, {
-      args: ["-Wall", "-o", `${dir}/layout`, `${dir}/layout.c`],
-    }).output();
-    assert.ok(build.success, new TextDecoder().decode(build.stderr));
-    const [command, ...args] = [...toolchain.runner, `${dir}/layout`];
-    const run = await new Deno.Command(command!, { args }).output();
-    assert.ok(run.success, new TextDecoder().decode(run.stderr));
-    const fromC = new Map<string, bigint>();
-    for (const line of new TextDecoder().decode(run.stdout).trim().split("\n")) {
-      const [key, value] = line.split(" ");
-      fromC.set(key!, BigInt(value!));
-    }
-    assert.equal(fromC.size, exprs.size);
-    const mismatches = [...tsValues()]
-      .filter(([key, value]) => fromC.get(key) !== value)
-      .map(([key, value]) => `${key}: uapi.ts ${value}, C ${fromC.get(key)}`);
-    assert.deepEqual(mismatches, []);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  return out;
 }
 
 Deno.test({
-  name: `uapi.ts matches <linux/gpio.h> and the libc headers: ${NATIVE.name}`,
-  ignore: !available(NATIVE),
-  fn: () => compareWithC(NATIVE),
+  name: `uapi.ts matches <linux/gpio.h> and the libc headers: ${native.name}`,
+  ignore: !available(native),
+  fn: () => assertLayoutMatchesC(native, INCLUDES, expected(), "uapi.ts"),
 });
 
 Deno.test({
-  name: `uapi.ts matches <linux/gpio.h> and the libc headers: ${AARCH64.name}`,
-  ignore: !aarch64Available || Deno.build.arch === "aarch64",
-  fn: () => compareWithC(AARCH64),
+  name: `uapi.ts matches <linux/gpio.h> and the libc headers: ${aarch64.name}`,
+  ignore: !aarch64Runs,
+  fn: () => assertLayoutMatchesC(aarch64, INCLUDES, expected(), "uapi.ts"),
 });
