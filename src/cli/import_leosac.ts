@@ -32,7 +32,7 @@ import {
   type PlanUser,
 } from "../migrate/plan.ts";
 import { parseCommandLine, UsageError } from "./args.ts";
-import { normalizeFingerprint } from "./trust.ts";
+import { parseTrustFlags } from "./trust.ts";
 
 /** `leosac import-leosac`. */
 export interface ImportLeosacCommand {
@@ -138,33 +138,8 @@ export function parseImportLeosacFlags(
   if (password === undefined || password === "") {
     throw new UsageError(`the environment variable ${variable} (--password-env) is not set`);
   }
-  const trust = parseTrust(values.ca, values.fingerprint, from);
+  const trust = parseTrustFlags(values.ca, values.fingerprint, from, "a wss:// --from");
   return { ...base, kernel: null, from, user: values.user, password, ...trust };
-}
-
-function parseTrust(
-  caFile: string | undefined,
-  fingerprintText: string | undefined,
-  from: string,
-): { caFile?: string; fingerprint?: string } {
-  if (caFile === undefined && fingerprintText === undefined) return {};
-  if (!from.startsWith("wss:")) {
-    throw new UsageError(`--${caFile === undefined ? "fingerprint" : "ca"} needs a wss:// --from`);
-  }
-  if (caFile !== undefined && fingerprintText !== undefined) {
-    throw new UsageError("give --ca or --fingerprint, not both");
-  }
-  if (caFile !== undefined) {
-    if (caFile === "") throw new UsageError("invalid value for --ca: empty path");
-    return { caFile };
-  }
-  const fingerprint = normalizeFingerprint(fingerprintText!);
-  if (fingerprint === null) {
-    throw new UsageError(
-      `invalid value for --fingerprint: "${fingerprintText}" (expected 32 hex bytes, AA:BB:...)`,
-    );
-  }
-  return { fingerprint };
 }
 
 /** What the command needs from its caller. */

@@ -5,7 +5,7 @@
  * @module
  */
 import { parseCommandLine, UsageError } from "./args.ts";
-import { normalizeFingerprint } from "./trust.ts";
+import { parseTrustFlags } from "./trust.ts";
 
 /** Default WebSocket URL of a local controller. */
 export const DEFAULT_SIMULATE_URL = "ws://127.0.0.1:8888/websocket";
@@ -93,33 +93,6 @@ export function webSocketUrl(text: string): string {
   return url.href;
 }
 
-function parseTrust(
-  caFile: string | undefined,
-  fingerprintText: string | undefined,
-  url: string,
-): { caFile?: string; fingerprint?: string } {
-  if (caFile === undefined && fingerprintText === undefined) return {};
-  if (!url.startsWith("wss:")) {
-    throw new UsageError(
-      `--${caFile === undefined ? "fingerprint" : "ca"} needs a wss:// or https:// --url`,
-    );
-  }
-  if (caFile !== undefined && fingerprintText !== undefined) {
-    throw new UsageError("give --ca or --fingerprint, not both");
-  }
-  if (caFile !== undefined) {
-    if (caFile === "") throw new UsageError("invalid value for --ca: empty path");
-    return { caFile };
-  }
-  const fingerprint = normalizeFingerprint(fingerprintText!);
-  if (fingerprint === null) {
-    throw new UsageError(
-      `invalid value for --fingerprint: "${fingerprintText}" (expected 32 hex bytes, AA:BB:...)`,
-    );
-  }
-  return { fingerprint };
-}
-
 const ON = new Set(["on", "open", "pressed", "true", "1"]);
 const OFF = new Set(["off", "closed", "released", "false", "0"]);
 
@@ -156,7 +129,7 @@ export function parseSimulateFlags(
   const password = v.password ?? env.LEOSAC_PASSWORD;
   if (password === undefined) throw new UsageError("missing --password (or env LEOSAC_PASSWORD)");
   const url = webSocketUrl(v.url ?? DEFAULT_SIMULATE_URL);
-  const trust = parseTrust(v.ca, v.fingerprint, url);
+  const trust = parseTrustFlags(v.ca, v.fingerprint, url, "a wss:// or https:// --url");
   let content: SimulateContent;
   switch (action) {
     case "card": {

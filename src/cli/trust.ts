@@ -17,6 +17,7 @@
 import { isIP } from "node:net";
 import { connect, type PeerCertificate } from "node:tls";
 import { sha256Fingerprint, toPem } from "../tls/certificate.ts";
+import { UsageError } from "./args.ts";
 
 /** How the server's certificate is trusted. */
 export interface TrustOptions {
@@ -105,4 +106,37 @@ export async function trustedClient(
     return Deno.createHttpClient({ caCerts: [toPem("CERTIFICATE", der)] });
   }
   return null;
+}
+
+/**
+ * Reads `--ca FILE` / `--fingerprint AA:BB:…` of a command that connects to
+ * `url`: neither, or one of them for a `wss:` URL (`needs` says which flag
+ * and schemes, for the error: "a wss:// --from").
+ *
+ * @throws {UsageError} on both flags, an empty path, a bad fingerprint, or a URL that is not wss.
+ */
+export function parseTrustFlags(
+  caFile: string | undefined,
+  fingerprintText: string | undefined,
+  url: string,
+  needs: string,
+): { caFile?: string; fingerprint?: string } {
+  if (caFile === undefined && fingerprintText === undefined) return {};
+  if (!url.startsWith("wss:")) {
+    throw new UsageError(`--${caFile === undefined ? "fingerprint" : "ca"} needs ${needs}`);
+  }
+  if (caFile !== undefined && fingerprintText !== undefined) {
+    throw new UsageError("give --ca or --fingerprint, not both");
+  }
+  if (caFile !== undefined) {
+    if (caFile === "") throw new UsageError("invalid value for --ca: empty path");
+    return { caFile };
+  }
+  const fingerprint = normalizeFingerprint(fingerprintText!);
+  if (fingerprint === null) {
+    throw new UsageError(
+      `invalid value for --fingerprint: "${fingerprintText}" (expected 32 hex bytes, AA:BB:...)`,
+    );
+  }
+  return { fingerprint };
 }
