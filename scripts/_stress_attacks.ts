@@ -297,6 +297,36 @@ function junkBatch(n: number): string[] {
 }
 
 /**
+ * Runs `work` while the app's clock moves a minute per real second, in
+ * quarters every 250 ms (a step of 30 s or more would also pass the login
+ * deadline of connections still opening); then moves one more minute so that
+ * the last minute's counts are written. Returns the minutes of work on the
+ * app's clock (at least 1, for growth per hour) and the clock minutes it
+ * touched (the first and last in part: each has its own counts and budget,
+ * so per-minute bounds are checked against these).
+ */
+async function onMinuteClock(
+  server: TestServer,
+  work: () => Promise<unknown>,
+): Promise<{ minutes: number; spanned: number }> {
+  const minuteOf = (): number => Math.floor(server.clock.now() / 60_000);
+  const first = minuteOf();
+  let quarters = 0;
+  const ticker = setInterval(() => {
+    server.clock.advance(15_000);
+    quarters++;
+  }, 250);
+  try {
+    await work();
+  } finally {
+    clearInterval(ticker);
+  }
+  const spanned = minuteOf() - first + 1;
+  server.clock.advance(60_000);
+  return { minutes: Math.max(1, quarters / 4), spanned };
+}
+
+/**
  * Unknown-type, permission-denied and malformed calls from anonymous
  * connections at the highest rate this process can send, from 64 foreign
  * addresses in turn, for `seconds`. The app's clock moves one minute per real
@@ -316,13 +346,6 @@ export async function anonymousFlood(options: AttackOptions): Promise<Row[]> {
   let stalled = 0;
   let next = 0;
   const deadline = performance.now() + options.seconds * 1000;
-  // A quarter of a minute per 250 ms: a step of 30 s or more would also pass the login deadline
-  // of connections still opening (see the report of `stress.ts`).
-  let quarters = 0;
-  const ticker = setInterval(() => {
-    server.clock.advance(15_000);
-    quarters++;
-  }, 250);
   const worker = async (): Promise<void> => {
     while (performance.now() < deadline) {
       const peer = await Peer.open(front.wsUrl, floodAddress(next++ % 64));
@@ -339,18 +362,15 @@ export async function anonymousFlood(options: AttackOptions): Promise<Row[]> {
       await peer.close();
     }
   };
-  try {
-    await Promise.all(Array.from({ length: 12 }, worker));
-  } finally {
-    clearInterval(ticker);
-  }
-  server.clock.advance(60_000); // the last minute's counts are written
-  const minutes = Math.max(1, quarters / 4); // of flood on the app's clock
+  const { minutes, spanned } = await onMinuteClock(
+    server,
+    () => Promise.all(Array.from({ length: 12 }, worker)),
+  );
   server.app.deps.audit.flush();
   const growth = usedBytes(db) - bytesBefore;
   const rows = auditRows(db) - rowsBefore;
   const perHour = growth / minutes * 60;
-  const rowsPerMinute = rows / minutes;
+  const rowsPerMinute = rows / spanned;
   return [row("anonymous flood (junk calls)", {
     requests: `${count(requests)} calls in ${options.seconds} s`,
     held: perHour <= JUNK_BYTES_PER_HOUR && rowsPerMinute <= JUNK_ROWS_PER_MINUTE,
@@ -387,11 +407,6 @@ export async function anonymousLogins(options: AttackOptions): Promise<Row[]> {
   let checked = 0;
   let next = 0;
   const deadline = performance.now() + options.seconds * 1000;
-  let quarters = 0;
-  const ticker = setInterval(() => {
-    server.clock.advance(15_000);
-    quarters++;
-  }, 250);
   const worker = async (): Promise<void> => {
     while (performance.now() < deadline) {
       const peer = await Peer.open(front.wsUrl, floodAddress(0x10000 + next++));
@@ -410,17 +425,14 @@ export async function anonymousLogins(options: AttackOptions): Promise<Row[]> {
       await peer.close();
     }
   };
-  try {
-    await Promise.all(Array.from({ length: 8 }, worker));
-  } finally {
-    clearInterval(ticker);
-  }
-  server.clock.advance(60_000); // the last minute's counts are written
-  const minutes = Math.max(1, quarters / 4);
+  const { minutes, spanned } = await onMinuteClock(
+    server,
+    () => Promise.all(Array.from({ length: 8 }, worker)),
+  );
   server.app.deps.audit.flush();
   const growth = usedBytes(db) - bytesBefore;
   const rows = auditRows(db) - rowsBefore;
-  const rowsPerMinute = rows / minutes;
+  const rowsPerMinute = rows / spanned;
   const bound = 2 * STRESS_FAILURE_ROWS + JUNK_MAX_ADDRESSES_PER_MINUTE + 1;
   const bytesPerRow = rows > 0 ? growth / rows : 0;
   const perHourAtDefault = (2 * 30 + JUNK_MAX_ADDRESSES_PER_MINUTE + 1) * 60 * bytesPerRow;
