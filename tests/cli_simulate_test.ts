@@ -128,3 +128,32 @@ Deno.test("runSimulate() run at once on one reader: each reports its own card's 
     assert.equal(event.reason, number === 3456 ? "GRANTED" : "UNKNOWN_CREDENTIAL");
   }
 });
+
+Deno.test("runSimulate() ends with a clear error when the peer closes the connection instead of answering", async () => {
+  // A peer that accepts the WebSocket and closes it at the first request (not a controller).
+  const abort = new AbortController();
+  const peer = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, signal: abort.signal, onListen() {} },
+    (req) => {
+      const { socket, response } = Deno.upgradeWebSocket(req);
+      socket.addEventListener("message", () => socket.close(1011, "gone"));
+      return response;
+    },
+  );
+  try {
+    const lines: string[] = [];
+    const command = parseSimulateFlags(
+      ["card", "--reader", "r", "--number", "1", "--url", `ws://127.0.0.1:${peer.addr.port}/`],
+      { LEOSAC_PASSWORD: "whatever-pw" },
+    );
+    const status = await runSimulate(command, {
+      print: (l) => lines.push(l),
+      error: (l) => lines.push(`E ${l}`),
+    });
+    assert.equal(status, 1);
+    assert.deepEqual(lines, ["E leosac: The controller closed the connection"]);
+  } finally {
+    abort.abort();
+    await peer.finished;
+  }
+});

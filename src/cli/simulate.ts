@@ -28,15 +28,26 @@ interface Frame {
   content: unknown;
 }
 
+/**
+ * Longest wait for one reply: the server answers every request within its
+ * 30 s handler limit (TIMEOUT otherwise), so a longer silence is a dead peer.
+ */
+const REQUEST_TIMEOUT_MS = 35_000;
+
 /** A minimal Leosac envelope client: replies by uuid, pushes to a queue. */
 class Connection {
   readonly #socket: WebSocket;
   readonly #pending = new Map<string, (frame: Frame) => void>();
+  /** Rejects every waiting request (the socket closed). */
+  readonly #failPending = new Set<(error: Error) => void>();
   readonly #pushes: Frame[] = [];
   #onPush: (() => void) | null = null;
 
   private constructor(socket: WebSocket) {
     this.#socket = socket;
+    socket.addEventListener("close", () => {
+      for (const fail of this.#failPending) fail(new Error("The controller closed the connection"));
+    });
     socket.addEventListener("message", (event) => {
       const frame = JSON.parse(String(event.data)) as Frame;
       const resolve = this.#pending.get(frame.uuid);
@@ -70,11 +81,30 @@ class Connection {
     });
   }
 
+  /** Sends a request; rejects when no reply comes within the time limit or the socket closes. */
   request(type: string, content: unknown): Promise<Frame> {
     const uuid = crypto.randomUUID();
-    const reply = new Promise<Frame>((resolve) => this.#pending.set(uuid, resolve));
+    const { promise, resolve, reject } = Promise.withResolvers<Frame>();
+    const done = (): void => {
+      clearTimeout(timer);
+      this.#pending.delete(uuid);
+      this.#failPending.delete(fail);
+    };
+    const fail = (error: Error): void => {
+      done();
+      reject(error);
+    };
+    const timer = setTimeout(
+      () => fail(new Error(`No reply to ${type} within ${REQUEST_TIMEOUT_MS / 1000} s`)),
+      REQUEST_TIMEOUT_MS,
+    );
+    this.#pending.set(uuid, (frame) => {
+      done();
+      resolve(frame);
+    });
+    this.#failPending.add(fail);
     this.#socket.send(JSON.stringify({ type, uuid, content }));
-    return reply;
+    return promise;
   }
 
   /** The next push of `type` that `match` accepts, or null after `timeoutMs`. */
@@ -203,6 +233,9 @@ export async function runSimulate(command: SimulateCommand, io: SimulateIo): Pro
     const shown = typeof led === "string" ? ` [LED ${led}]` : "";
     io.print(command.json ? JSON.stringify(content) : describe(content) + shown);
     return content.granted === true ? 0 : 1;
+  } catch (error) {
+    io.error(`leosac: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
   } finally {
     await connection.close();
     client?.close();
