@@ -19,6 +19,7 @@ import {
   parseAuditRetentionFlags,
 } from "./audit.ts";
 import { parseTlsFlags, TLS_OPTIONS, TLS_USAGE, type TlsSetting } from "./tls_flags.ts";
+import { parseSiteFlags, SITE_OPTIONS, SITE_USAGE, type SiteSetting } from "./site_flags.ts";
 import { type Cidr, parseCidr } from "../metrics/cidr.ts";
 import { DEFAULT_RESERVE_MB, MAX_RESERVE_MB } from "../store/disk_reserve.ts";
 import { DEFAULT_BACKUP_KEEP, MAX_BACKUP_KEEP } from "../store/backup_schedule.ts";
@@ -71,6 +72,8 @@ export interface ServeCommand extends LogFlags {
   backupDir: string | null;
   /** How many daily backups are kept (the newest). */
   backupKeep: number;
+  /** The site this controller joins, or null (it runs alone; `docs/site.md`). */
+  site: SiteSetting | null;
 }
 
 /** `leosac --help` / `leosac --version`. */
@@ -139,6 +142,7 @@ Options:
                          read that password from FILE instead (keeps it off the command
                          line and out of the process list)
 ${TLS_USAGE}
+${SITE_USAGE}
   --allow-origin ORIGIN  also accept browser WebSocket connections from ORIGIN (repeatable)
   --metrics-allow CIDR   also serve /metrics to the addresses in CIDR, IPv4 or IPv6, e.g.
                          10.0.0.0/8 or fd00::/8 (repeatable; loopback is always allowed)
@@ -257,6 +261,7 @@ export function parseFlags(args: string[], env: CliEnv = {}): Command {
     "admin-password-file": { type: "string" },
     "allow-origin": { type: "string", multiple: true },
     ...TLS_OPTIONS,
+    ...SITE_OPTIONS,
     "metrics-allow": { type: "string", multiple: true },
     durable: { type: "boolean" },
     "allow-new-database": { type: "boolean" },
@@ -319,6 +324,7 @@ export function parseFlags(args: string[], env: CliEnv = {}): Command {
     stopWithLauncher: values["stop-with-launcher"] ?? false,
     ...parseAuditRetentionFlags(values),
     ...parseBackupSchedule(values["backup-dir"], values["backup-keep"]),
+    site: parseSiteFlags(values, (name) => env.readEnv?.(name)),
     logLevel: oneOf("log-level", values["log-level"] ?? "info", LOG_LEVELS),
     logFormat: oneOf("log-format", values["log-format"] ?? "pretty", LOG_FORMATS),
   };
