@@ -24,6 +24,7 @@ import { serveStatic } from "./web/static.ts";
 import type { Cidr } from "./metrics/cidr.ts";
 import { createLeosacMetrics } from "./metrics/leosac_metrics.ts";
 import { createMetricsRoute } from "./metrics/route.ts";
+import type { SiteService } from "./site/service.ts";
 
 /** Options of {@linkcode createApp}. */
 export interface AppOptions {
@@ -46,6 +47,8 @@ export interface AppOptions {
   auditFlushMs?: number;
   /** Ranges besides loopback that may read `/metrics` (`--metrics-allow`). @default [] */
   metricsAllow?: readonly Cidr[];
+  /** The site this controller belongs to (`docs/site.md`). @default null */
+  site?: SiteService | null;
 }
 
 /** The assembled application. */
@@ -82,6 +85,7 @@ export function createApp(options: AppOptions): App {
         startedAt,
         requestRestart: options.onRestart ?? (() => {}),
       },
+      site: options.site ?? null,
     },
   }, options.handlerTimeoutMs ?? 30_000);
   const deps: AppDeps = {

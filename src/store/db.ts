@@ -15,6 +15,7 @@ import { MIGRATION_0006 } from "./migrations/0006_search_indexes.ts";
 import { MIGRATION_0007 } from "./migrations/0007_osdp.ts";
 import { MIGRATION_0008 } from "./migrations/0008_card_pin_binding.ts";
 import { MIGRATION_0009 } from "./migrations/0009_access_point_pairs_only.ts";
+import { MIGRATION_0010 } from "./migrations/0010_site.ts";
 import { int, rowReader } from "./rows.ts";
 
 /** One migration: SQL to execute, or a function that rewrites rows (inside the transaction). */
@@ -31,6 +32,7 @@ export const MIGRATIONS: readonly Migration[] = [
   MIGRATION_0007,
   MIGRATION_0008,
   MIGRATION_0009,
+  MIGRATION_0010,
 ];
 
 /** The schema version this build writes. */

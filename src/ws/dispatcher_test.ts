@@ -52,6 +52,7 @@ async function world(endpoints: readonly AnyEndpoint[]): Promise<World> {
         sessions: new SessionRegistry(),
         events,
         system: { instanceName: "test", startedAt: clock.now(), requestRestart: () => {} },
+        site: null,
       },
     },
     1000,

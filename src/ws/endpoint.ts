@@ -39,6 +39,7 @@ import type { Validity } from "../policy/validity.ts";
 import type { LoginLimiter } from "./login_limiter.ts";
 import type { EventHub } from "./event_hub.ts";
 import type { RegisteredSession } from "./registry.ts";
+import type { SiteService } from "../site/service.ts";
 
 // The types an endpoint author meets in the records below, re-exported so
 // this module is the whole surface for writing an endpoint.
@@ -52,6 +53,7 @@ export type {
   LoginLimiter,
   RegisteredSession,
   ServerMessage,
+  SiteService,
   Store,
   Target,
   UserRank,
@@ -108,6 +110,8 @@ export interface Services {
   readonly events: EventHub;
   /** The process: its name, start time, restart. */
   readonly system: { instanceName: string; startedAt: number; requestRestart(): void };
+  /** The site this controller belongs to, or null when it runs alone (`docs/site.md`). */
+  readonly site: SiteService | null;
 }
 
 /** A service name. */

@@ -1,0 +1,36 @@
+/**
+ * What the API sees of the site this controller belongs to
+ * (`docs/site.md`): its names, its state for `/healthz` and
+ * `system_overview`, and the parts endpoints call (remote door commands,
+ * site events). Null when the controller runs alone.
+ *
+ * @module
+ */
+
+/** The site's state as `/healthz` and `system_overview` report it. */
+export interface SiteStatus {
+  /** The site's name. */
+  name: string;
+  /** This controller's name. */
+  controller: string;
+  /** True while a NATS server of the site answers. */
+  connected: boolean;
+  /**
+   * How far this copy is behind the site's policy log, in ms: 0 when it has
+   * applied everything the site holds, the time since the oldest change it
+   * has not applied otherwise, or the time since the link was lost.
+   */
+  lag_ms: number;
+  /** The last policy-log sequence applied to this copy. */
+  applied_sequence: number;
+}
+
+/** The site, as endpoints use it. */
+export interface SiteService {
+  /** The site's name. */
+  readonly siteName: string;
+  /** This controller's name. */
+  readonly controller: string;
+  /** The state for `/healthz` and `system_overview`. */
+  status(): SiteStatus;
+}
