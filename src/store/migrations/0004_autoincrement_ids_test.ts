@@ -99,7 +99,7 @@ function dump(db: DatabaseSync): Dump {
 /** `dump` without what migration 5 adds (audit chain columns, anchors): what migration 4 kept. */
 function withoutSchema5(tables: Dump): Dump {
   // Later migrations' tables (5: the audit anchors, 7: OSDP keys) are not this migration's.
-  const { audit_anchors: _anchors, osdp_keys: _osdpKeys, ...rest } = tables;
+  const { audit_anchors: _anchors, osdp_keys: _osdpKeys, site_state: _site, ...rest } = tables;
   rest.audit_events = (rest.audit_events ?? []).map((row) => {
     const { chain: _chain, prev_id: _prev, hash: _hash, ...kept } = row as Record<string, unknown>;
     return kept;
@@ -111,9 +111,16 @@ function withoutSchema5(tables: Dump): Dump {
   });
   // Migration 9 adds access_points.pairs_only.
   rest.access_points = (rest.access_points ?? []).map((row) => {
-    const { pairs_only: _pairs, ...kept } = row as Record<string, unknown>;
+    const { pairs_only: _pairs, controller: _controller, ...kept } = row as Record<string, unknown>;
     return kept;
   });
+  // Migration 10 adds `controller` to doors and devices too (sites).
+  for (const table of ["doors", "devices"]) {
+    rest[table] = (rest[table] ?? []).map((row) => {
+      const { controller: _controller, ...kept } = row as Record<string, unknown>;
+      return kept;
+    });
+  }
   return rest;
 }
 
