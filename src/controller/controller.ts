@@ -73,6 +73,12 @@ export interface ControllerOptions {
   osdpLink?: (port: string, baud: number) => ByteLink;
   /** OSDP bus timing overrides (tests). */
   osdpTiming?: Partial<CpTiming>;
+  /**
+   * In a site, this controller's name: only doors, access points and devices
+   * whose `controller` is NULL or this name are wired (`loadWiring`).
+   * @default null (outside a site: every row)
+   */
+  controllerName?: string | null;
 }
 
 /** Every door and reader, and the decision path. */
@@ -161,7 +167,7 @@ export class Controller {
    * reopened, the others keep their state (mode changes are applied as steps).
    */
   async reload(): Promise<ReloadResult> {
-    const wiring = loadWiring(this.#options.policyDb);
+    const wiring = loadWiring(this.#options.policyDb, this.#options.controllerName ?? null);
     const warnings = [...wiring.warnings];
     const seenDoors = new Set<number>();
     const seenReaders = new Set<string>();

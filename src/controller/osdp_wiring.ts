@@ -7,6 +7,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { FormatItem } from "../store/device_config.ts";
 import { getDevice } from "../store/devices.ts";
+import { isOwnRow } from "../store/owner.ts";
 
 /** An OSDP reader and its bus. */
 export interface OsdpReaderWiring {
@@ -25,12 +26,16 @@ export interface OsdpReaderWiring {
   formats: FormatItem[];
 }
 
-/** The OSDP reader `id`, or null (with a warning when it is unusable; silently when not OSDP). */
+/**
+ * The OSDP reader `id`, or null (with a warning when it is unusable or
+ * belongs to another controller than `controllerName`; silently when not OSDP).
+ */
 export function osdpReaderOf(
   db: DatabaseSync,
   id: string | null,
   role: string,
   warnings: string[],
+  controllerName: string | null = null,
 ): OsdpReaderWiring | null {
   if (id === null) return null;
   const device = getDevice(db, id);
@@ -45,6 +50,12 @@ export function osdpReaderOf(
   if (bus === undefined || bus.type !== "osdp-bus" || !bus.enabled) {
     warnings.push(`${role}: ${name} has no enabled osdp-bus`);
     return null;
+  }
+  for (const part of [device, bus]) {
+    if (!isOwnRow(part.controller, controllerName)) {
+      warnings.push(`${role}: device "${part.name}" is wired on controller ${part.controller}`);
+      return null;
+    }
   }
   return {
     id: device.id,

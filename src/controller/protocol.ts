@@ -47,6 +47,12 @@ export interface InitRequest {
   logging?: WorkerLogging;
   /** Fixed UTC offset in minutes for schedules; absent = the system time zone. */
   utcOffsetMinutes?: number;
+  /**
+   * In a site, this controller's name: the worker wires only the doors,
+   * access points and devices whose `controller` is NULL or this name.
+   * Absent or null outside a site (every row).
+   */
+  controllerName?: string | null;
 }
 
 /** A simulated reader or door action (`hardware.simulate`). */

@@ -76,6 +76,12 @@ export interface ControllerClientOptions {
   startTimeoutMs?: number;
   /** Overrides the safe-state routine (see the module documentation). */
   safeState?: SafeStateDriver;
+  /**
+   * In a site, this controller's name: the worker wires only its own doors,
+   * access points and devices (`controller` NULL or this name).
+   * @default null (outside a site: every row)
+   */
+  controllerName?: string | null;
 }
 
 /** How long `simulate` may take (it plays pulse trains in real time). */
@@ -94,7 +100,7 @@ export class ControllerClient implements ControllerPort {
   lastRestartMs: number | null = null;
 
   readonly #o: Required<
-    Omit<ControllerClientOptions, "logging" | "utcOffsetMinutes" | "safeState">
+    Omit<ControllerClientOptions, "logging" | "utcOffsetMinutes" | "safeState" | "controllerName">
   >;
   readonly #options: ControllerClientOptions;
   readonly #clock: Clock;
@@ -239,6 +245,7 @@ export class ControllerClient implements ControllerPort {
       ...(lines === null ? {} : { lineRegistry: lines }),
       ...(o.logging === undefined ? {} : { logging: o.logging }),
       ...(o.utcOffsetMinutes === undefined ? {} : { utcOffsetMinutes: o.utcOffsetMinutes }),
+      controllerName: o.controllerName ?? null,
     }, this.#o.startTimeoutMs);
     this.#startHeartbeat(channel);
     return result;

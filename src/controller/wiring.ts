@@ -15,6 +15,7 @@ import { getAccessPoint } from "../store/access_points.ts";
 import { type FormatItem, READER_MODES } from "../store/device_config.ts";
 import { type Device, getDevice } from "../store/devices.ts";
 import { listDoors } from "../store/doors.ts";
+import { isOwnRow } from "../store/owner.ts";
 import { osdpReaderOf, type OsdpReaderWiring } from "./osdp_wiring.ts";
 
 /** One GPIO line, resolved from a `gpio` device. */
@@ -140,9 +141,24 @@ export function lineSpecOf(device: Device): LineSpec | string {
   };
 }
 
-/** Reads the wiring of every door. Problems become warnings, never errors. */
-export function loadWiring(db: DatabaseSync): Wiring {
+/**
+ * Reads the wiring of every door of this controller. Problems become
+ * warnings, never errors.
+ *
+ * @param controllerName In a site, this controller's name: only the doors,
+ * access points and devices whose `controller` is NULL or this name are
+ * wired (another controller's rows are skipped; a reference to one is a
+ * warning). Null outside a site: every row.
+ */
+export function loadWiring(db: DatabaseSync, controllerName: string | null = null): Wiring {
   const warnings: string[] = [];
+  const own = (row: { controller: string | null }): boolean =>
+    isOwnRow(row.controller, controllerName);
+  const foreign = (device: Device, role: string): boolean => {
+    if (own(device)) return false;
+    warnings.push(`${role}: device "${device.name}" is wired on controller ${device.controller}`);
+    return true;
+  };
   const gpio = (id: string | null, role: string): LineSpec | null => {
     if (id === null) return null;
     const device = getDevice(db, id);
@@ -150,6 +166,7 @@ export function loadWiring(db: DatabaseSync): Wiring {
       warnings.push(`${role}: device ${id} does not exist`);
       return null;
     }
+    if (foreign(device, role)) return null;
     const spec = lineSpecOf(device);
     if (typeof spec === "string") {
       warnings.push(`${role}: ${spec}`);
@@ -164,6 +181,7 @@ export function loadWiring(db: DatabaseSync): Wiring {
       warnings.push(`${role}: device ${id} is missing or disabled`);
       return null;
     }
+    if (foreign(device, role)) return null;
     if (device.type === "gpio") return gpio(id, role);
     if (device.type === "led" || device.type === "buzzer") return gpio(device.config.gpioId, role);
     warnings.push(`${role}: device "${device.name}" is a ${device.type}, not an output`);
@@ -177,6 +195,7 @@ export function loadWiring(db: DatabaseSync): Wiring {
       warnings.push(`${role}: reader ${id} is missing, disabled or not a wiegand-reader`);
       return null;
     }
+    if (foreign(device, role)) return null;
     const c = device.config;
     const name = `reader "${device.name}"`;
     const d0 = gpio(c.gpioLowId, `${name} D0`);
@@ -199,9 +218,13 @@ export function loadWiring(db: DatabaseSync): Wiring {
     };
   };
 
-  const doors = listDoors(db).map((door): DoorWiring => {
+  const doors = listDoors(db).filter(own).map((door): DoorWiring => {
     const role = `door ${door.id}`;
-    const ap = door.accessPointId === null ? undefined : getAccessPoint(db, door.accessPointId);
+    let ap = door.accessPointId === null ? undefined : getAccessPoint(db, door.accessPointId);
+    if (ap !== undefined && !own(ap)) {
+      warnings.push(`${role}: access point ${ap.id} is wired on controller ${ap.controller}`);
+      ap = undefined;
+    }
     return {
       id: door.id,
       alias: door.alias,
@@ -219,7 +242,13 @@ export function loadWiring(db: DatabaseSync): Wiring {
         direction: ap.direction,
         pinTimeoutMs: ap.pinTimeoutMs,
         reader: readerOf(ap.readerId, `${role} access point ${ap.id}`),
-        osdpReader: osdpReaderOf(db, ap.readerId, `${role} access point ${ap.id}`, warnings),
+        osdpReader: osdpReaderOf(
+          db,
+          ap.readerId,
+          `${role} access point ${ap.id}`,
+          warnings,
+          controllerName,
+        ),
       },
     };
   });

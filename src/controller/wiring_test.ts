@@ -163,3 +163,36 @@ Deno.test("a schema-1 database with every old device key spelling loads the same
     }
   });
 });
+
+Deno.test("loadWiring() with a controller name wires only that controller's doors and devices", () => {
+  withTempDir((dir) => {
+    const db = openDatabase(join(dir, "site.db"));
+    try {
+      insertInstallation(db, CANONICAL);
+      // Door 1 (and its devices) are this controller's (NULL); door 2 is B's.
+      db.exec(`
+        UPDATE doors SET controller = 'B' WHERE id = 2;
+        UPDATE access_points SET controller = 'B' WHERE id = 2;
+        UPDATE devices SET controller = 'B' WHERE id IN ('g-bad', 'g-d0b', 'g-d1b', 'r2');
+        INSERT INTO doors (id, alias, strike_gpio_id, controller) VALUES (3, 'mine', 'g-strike', 'A');
+        INSERT INTO doors (id, alias, strike_gpio_id, controller) VALUES (4, 'crossed', 'g-d0b', 'A');
+      `);
+      const onA = loadWiring(db, "A");
+      assert.deepEqual(onA.doors.map((d) => d.id), [1, 3, 4]);
+      assert.equal(onA.doors[1]?.strike?.deviceId, "g-strike");
+      // A reference to another controller's device is not wired: a warning says why.
+      assert.equal(onA.doors[2]?.strike, null);
+      assert.deepEqual(onA.warnings, ['door 4 strike: device "g-d0b" is wired on controller B']);
+
+      const onB = loadWiring(db, "B");
+      // NULL rows are "this controller": B's own database would hold A's as 'A'.
+      assert.deepEqual(onB.doors.map((d) => d.id), [1, 2]);
+      assert.equal(onB.doors[1]?.accessPoint?.reader?.d0.deviceId, "g-d0b");
+
+      // Outside a site every row is wired.
+      assert.deepEqual(loadWiring(db).doors.map((d) => d.id), [1, 2, 3, 4]);
+    } finally {
+      db.close();
+    }
+  });
+});

@@ -82,6 +82,7 @@ async function init(request: InitRequest, post: WorkerScope["postMessage"]): Pro
     observe: (observation) => post({ type: "observe", observation }),
     onWiring: (safeOutputs) => post({ type: "wiring", safeOutputs }),
     offset: request.utcOffsetMinutes ?? systemOffsetProvider,
+    controllerName: request.controllerName ?? null,
   });
   running = { controller, hardware, policyDb, eventsDb };
   return await controller.reload();

@@ -43,13 +43,20 @@ export interface AccessPoint {
   doorId: number | null;
   /** Bumped by every update (optimistic concurrency). */
   version: number;
+  /**
+   * The controller its reader is wired on (a site's controller name), or
+   * null for this controller. Set at creation only.
+   */
+  controller: string | null;
 }
 
 /** Fields for creating an access point; absent fields take the schema defaults. */
 export type NewAccessPoint = Partial<Omit<AccessPoint, "id" | "doorId" | "version">>;
 
-/** Fields that an update may change; absent fields keep their value. */
-export type AccessPointPatch = Partial<Omit<AccessPoint, "id" | "doorId" | "version">>;
+/** Fields that an update may change; absent fields keep their value. The controller cannot change. */
+export type AccessPointPatch = Partial<
+  Omit<AccessPoint, "id" | "doorId" | "version" | "controller">
+>;
 
 const readAccessPoint = rowReader("access_points", {
   id: int,
@@ -63,6 +70,7 @@ const readAccessPoint = rowReader("access_points", {
   pairs_only: bool,
   door_id: nullableInt,
   version: int,
+  controller: nullableText,
 });
 const readId = rowReader("access_points", { id: int });
 
@@ -83,6 +91,7 @@ function toAccessPoint(raw: unknown): AccessPoint {
     pairsOnly: row.pairs_only,
     doorId: row.door_id,
     version: row.version,
+    controller: row.controller,
   };
 }
 
@@ -101,8 +110,8 @@ export function createAccessPoint(db: DatabaseSync, accessPoint: NewAccessPoint 
     prepared(
       db,
       `INSERT INTO access_points (alias, description, controller_module, reader_id, reader_mode,
-       direction, pin_timeout_ms, pairs_only)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+       direction, pin_timeout_ms, pairs_only, controller)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
     ).all(
       accessPoint.alias ?? "",
       accessPoint.description ?? "",
@@ -112,6 +121,7 @@ export function createAccessPoint(db: DatabaseSync, accessPoint: NewAccessPoint 
       accessPoint.direction ?? "none",
       accessPoint.pinTimeoutMs ?? 10000,
       accessPoint.pairsOnly ? 1 : 0,
+      accessPoint.controller ?? null,
     )[0],
   );
   return getAccessPoint(db, id)!;

@@ -15,7 +15,7 @@ import {
   storedConfig,
   type TypedConfig,
 } from "./device_config.ts";
-import { bool, int, oneOf, rowReader, text } from "./rows.ts";
+import { bool, int, nullableText, oneOf, rowReader, text } from "./rows.ts";
 
 export { DEVICE_TYPES, type DeviceType, type TypedConfig };
 
@@ -59,6 +59,11 @@ export interface DeviceHead {
   enabled: boolean;
   /** Bumped by every update (optimistic concurrency). */
   version: number;
+  /**
+   * The controller the device is wired on (a site's controller name), or
+   * null for this controller. Set at creation only.
+   */
+  controller: string | null;
 }
 
 /** A stored device: `type` narrows `config` (see `device_config.ts`). */
@@ -81,6 +86,8 @@ export interface NewDevice {
    * take their defaults. @default {}
    */
   config?: Record<string, unknown>;
+  /** The controller it is wired on; null = this controller. @default null */
+  controller?: string | null;
 }
 
 /**
@@ -107,6 +114,7 @@ const readDevice = rowReader("devices", {
   enabled: bool,
   config: text,
   version: int,
+  controller: nullableText,
 });
 
 /** Parses a config document; a bad one names the device. */
@@ -133,6 +141,7 @@ function toDevice(raw: unknown): Device {
     deviceClass: row.device_class as DeviceClass,
     enabled: row.enabled,
     version: row.version,
+    controller: row.controller,
     ...typedConfig(row.id, row.type, config),
   };
 }
@@ -153,8 +162,8 @@ export function createDevice(db: DatabaseSync, device: NewDevice): Device {
   const id = device.id ?? crypto.randomUUID();
   const row = prepared(
     db,
-    `INSERT INTO devices (id, name, type, device_class, enabled, config)
-     VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
+    `INSERT INTO devices (id, name, type, device_class, enabled, config, controller)
+     VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
   ).all(
     id,
     device.name,
@@ -162,6 +171,7 @@ export function createDevice(db: DatabaseSync, device: NewDevice): Device {
     device.deviceClass ?? deviceClassOf(device.type),
     device.enabled === false ? 0 : 1,
     configJson(id, device.type, device.config ?? {}),
+    device.controller ?? null,
   )[0];
   return toDevice(row);
 }

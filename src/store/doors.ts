@@ -32,13 +32,22 @@ export interface Door {
   unlockAfterFirstCard: boolean;
   /** Bumped by every update, a mode change included (optimistic concurrency). */
   version: number;
+  /**
+   * The controller the door is wired on (a site's controller name), or null
+   * for this controller (outside a site, and rows written before migration
+   * 10). Set at creation only: a door does not move between controllers.
+   */
+  controller: string | null;
 }
 
 /** Fields for creating a door; absent fields take the schema defaults. `accessPointId` 0 means none. */
 export type NewDoor = Partial<Omit<Door, "id" | "version">>;
 
-/** Fields that an update may change; absent fields keep their value. `accessPointId` 0 or null clears it. */
-export type DoorPatch = Partial<Omit<Door, "id" | "version">>;
+/**
+ * Fields that an update may change; absent fields keep their value.
+ * `accessPointId` 0 or null clears it. The controller cannot change.
+ */
+export type DoorPatch = Partial<Omit<Door, "id" | "version" | "controller">>;
 
 const readDoor = rowReader("doors", {
   id: int,
@@ -54,9 +63,10 @@ const readDoor = rowReader("doors", {
   unlock_schedule_id: nullableInt,
   unlock_after_first_card: bool,
   version: int,
+  controller: nullableText,
 });
 
-const DEFAULTS: Omit<Door, "id" | "version"> = {
+const DEFAULTS: Omit<Door, "id" | "version" | "controller"> = {
   alias: "",
   description: "",
   accessPointId: null,
@@ -86,6 +96,7 @@ function toDoor(raw: unknown): Door {
     unlockScheduleId: row.unlock_schedule_id,
     unlockAfterFirstCard: row.unlock_after_first_card,
     version: row.version,
+    controller: row.controller,
   };
 }
 
@@ -93,7 +104,7 @@ function toDoors(rows: unknown[]): Door[] {
   return rows.map(toDoor);
 }
 
-function values(door: Omit<Door, "id" | "version">): (string | number | null)[] {
+function values(door: Omit<Door, "id" | "version" | "controller">): (string | number | null)[] {
   return [
     door.alias,
     door.description,
@@ -125,9 +136,9 @@ export function createDoor(db: DatabaseSync, door: NewDoor = {}): Door {
     db,
     `INSERT INTO doors (alias, description, access_point_id, mode, strike_gpio_id,
        contact_gpio_id, rex_gpio_id, unlock_ms, held_open_ms, unlock_schedule_id,
-       unlock_after_first_card)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-  ).all(...values({ ...DEFAULTS, ...door }))[0];
+       unlock_after_first_card, controller)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+  ).all(...values({ ...DEFAULTS, ...door }), door.controller ?? null)[0];
   return toDoor(row);
 }
 
@@ -156,7 +167,7 @@ export function listDoors(db: DatabaseSync): Door[] {
 export function updateDoor(db: DatabaseSync, id: number, patch: DoorPatch): Door | undefined {
   const current = getDoor(db, id);
   if (!current) return undefined;
-  const { id: _, ...fields } = { ...current, ...patch };
+  const { id: _, controller: __, ...fields } = { ...current, ...patch };
   const row = prepared(db, `UPDATE doors SET ${COLUMNS} WHERE id = ? RETURNING *`)
     .all(...values(fields), id)[0];
   return toDoor(row);
