@@ -14,6 +14,7 @@ import { ensureAdministrator } from "./store/bootstrap.ts";
 import { groupNameClashes } from "./store/groups.ts";
 import { join } from "node:path";
 import { openStore } from "./store/store.ts";
+import { Site } from "./site/site.ts";
 import { MIB } from "./store/disk_reserve.ts";
 import { purgeExpiredTokens } from "./store/tokens.ts";
 import { startBackupSchedule } from "./store/backup_schedule.ts";
@@ -119,6 +120,19 @@ export async function startServer(command: ServeCommand, io: ServeIo): Promise<R
     allowNewDatabase: command.allowNewDatabase,
     reserveBytes: command.diskReserveMb * MIB,
   });
+  // A controller of a site joins it first (the first time, from the site's snapshot).
+  let site: Site | null = null;
+  let founding = false;
+  try {
+    if (command.site !== null) {
+      site = new Site(command.site, store, command.dataDir);
+      founding = await site.prepare(io.print);
+    }
+  } catch (error) {
+    await site?.close();
+    store.close();
+    throw error;
+  }
   try {
     // Expired tokens can never log anyone in again: drop them at each start.
     purgeExpiredTokens(store.db, Date.now());
@@ -152,7 +166,9 @@ export async function startServer(command: ServeCommand, io: ServeIo): Promise<R
         });
       }
     }
+    if (founding) await site!.found();
   } catch (error) {
+    await site?.close();
     store.close();
     throw error;
   }
@@ -200,7 +216,14 @@ export async function startServer(command: ServeCommand, io: ServeIo): Promise<R
     allowedOrigins: command.allowedOrigins,
     metricsAllow: command.metricsAllow,
     controller,
+    site,
     ...(io.onRestart ? { onRestart: io.onRestart } : {}),
+  });
+  site?.start({
+    reload: async () => {
+      await controller.request({ type: "reload" });
+    },
+    recheckSessions: () => void app.deps.sessions.recheckAll(Date.now()),
   });
   controller.subscribe((event) =>
     app.deps.events.publish({ category: event.category, ...event.content })
@@ -269,6 +292,7 @@ export async function startServer(command: ServeCommand, io: ServeIo): Promise<R
         await app.close();
         await auditRetention.stop();
         await Promise.race([server.shutdown(), timeout]);
+        await site?.close();
         await controller.stop();
         store.close();
         log.info("Stopped");

@@ -6,6 +6,8 @@
  *
  * @module
  */
+import type { Capture } from "./capture.ts";
+import type { ComputedChange } from "./policy_log.ts";
 
 /** The site's state as `/healthz` and `system_overview` report it. */
 export interface SiteStatus {
@@ -25,6 +27,17 @@ export interface SiteStatus {
   applied_sequence: number;
 }
 
+/** The policy log as the dispatcher uses it for site-wide writes (`policy_log.ts`). */
+export interface SitePolicyPort {
+  /** The capture triggers of the API's connection. */
+  readonly capture: Capture;
+  /**
+   * Runs one site-wide change: catches up, calls `compute` (the handler,
+   * capturing its rows), publishes, applies, and resolves with its result.
+   */
+  write<T>(compute: () => ComputedChange<T> | Promise<ComputedChange<T>>): Promise<T>;
+}
+
 /** The site, as endpoints use it. */
 export interface SiteService {
   /** The site's name. */
@@ -33,4 +46,6 @@ export interface SiteService {
   readonly controller: string;
   /** The state for `/healthz` and `system_overview`. */
   status(): SiteStatus;
+  /** The policy log (site-wide writes go through it). */
+  readonly policy: SitePolicyPort;
 }

@@ -11,6 +11,7 @@ import { transaction } from "../store/db.ts";
 import { isDiskFullError } from "../store/disk_reserve.ts";
 import type { Store } from "../store/store.ts";
 import type { ControllerPort } from "../controller/port.ts";
+import type { Capture, Change } from "../site/capture.ts";
 import type { EndpointContext, Services, SessionPort } from "./endpoint.ts";
 import {
   type Action,
@@ -59,6 +60,17 @@ function refuseLostDatabase(store: Store, services: Services, now: number): void
   );
 }
 
+/**
+ * Where a site-wide call's writes go in a site (`src/site/policy_log.ts`):
+ * each transaction is captured and rolled back; its rows and audit entries
+ * are collected here, published, and applied by the policy log.
+ */
+export interface SiteCaptureSink {
+  readonly capture: Capture;
+  readonly changes: Change[];
+  readonly audits: Omit<AuditEntry, "timestamp">[];
+}
+
 /** The context of one call; `checked` records whether the handler checked a permission. */
 export class CallContext implements EndpointContext<Action, keyof Services> {
   /** True once the handler called {@linkcode CallContext.require} or {@linkcode CallContext.can}. */
@@ -66,6 +78,7 @@ export class CallContext implements EndpointContext<Action, keyof Services> {
   /** Set by the handler: the call gets no row of its own, it is counted (`junk_tally.ts`). */
   countedOnly = false;
   readonly #relations: Relations;
+  readonly #sink: SiteCaptureSink | null;
 
   constructor(
     readonly now: number,
@@ -77,8 +90,10 @@ export class CallContext implements EndpointContext<Action, keyof Services> {
     readonly services: Services,
     readonly signal: AbortSignal,
     relations: Relations,
+    sink: SiteCaptureSink | null = null,
   ) {
     this.#relations = relations;
+    this.#sink = sink;
   }
 
   require(action: Action, target: Target = {}): Actor {
@@ -96,6 +111,12 @@ export class CallContext implements EndpointContext<Action, keyof Services> {
     this.signal.throwIfAborted();
     if (this.store.db.isTransaction) return transaction(this.store.db, fn);
     refuseLostDatabase(this.store, this.services, this.now);
+    const sink = this.#sink;
+    if (sink !== null) {
+      const { result, changes } = sink.capture.run(fn);
+      sink.changes.push(...changes);
+      return result;
+    }
     try {
       return transaction(this.store.db, fn);
     } catch (error) {
@@ -106,6 +127,10 @@ export class CallContext implements EndpointContext<Action, keyof Services> {
   }
 
   audit(entry: Omit<AuditEntry, "timestamp">): void {
+    if (this.#sink !== null) {
+      this.#sink.audits.push(entry);
+      return;
+    }
     appendAudit(this.store.db, { ...entry, timestamp: this.now });
   }
 }

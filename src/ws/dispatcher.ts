@@ -14,7 +14,8 @@ import type { Store } from "../store/store.ts";
 import type { ControllerPort } from "../controller/port.ts";
 import type { AuditWriter } from "./audit_writer.ts";
 import { junkKind } from "./junk_tally.ts";
-import { CallContext } from "./call_context.ts";
+import { CallContext, type SiteCaptureSink } from "./call_context.ts";
+import type { SitePolicyPort } from "../site/service.ts";
 import type { AnyEndpoint, Services, SessionPort } from "./endpoint.ts";
 import { type Relations, requirePermission } from "./permissions.ts";
 import {
@@ -131,6 +132,10 @@ export class Dispatcher {
         this.#undecoded.add(request);
         throw error;
       }
+      const site = deps.services.site;
+      if (ep.access === "write" && ep.scope === "site" && site !== null) {
+        return this.#siteWrite(request, ep, session, now, content, site.policy);
+      }
       const abort = this.#abortFor(session);
       const ctx = new CallContext(
         now,
@@ -153,6 +158,59 @@ export class Dispatcher {
       }
       if (unchecked()) return this.#unchecked(request, ep);
       return successReply(request, result);
+    } catch (error) {
+      return this.#failure(request, error);
+    }
+  }
+
+  /**
+   * A site-wide write in a site: the handler runs against a copy caught up
+   * with the site's policy log, its rows are captured (not written), and the
+   * policy log publishes them and applies them here before the reply. The
+   * handler's time limit covers the handler; the policy log bounds its own
+   * waits, and never answers an error for a change it may yet apply.
+   */
+  async #siteWrite(
+    request: ClientMessage,
+    ep: AnyEndpoint,
+    session: DispatchSession,
+    now: number,
+    content: unknown,
+    policy: SitePolicyPort,
+  ): Promise<ServerMessage> {
+    const deps = this.#deps;
+    try {
+      const value = await policy.write(async () => {
+        const abort = this.#abortFor(session);
+        const sink: SiteCaptureSink = { capture: policy.capture, changes: [], audits: [] };
+        const ctx = new CallContext(
+          now,
+          request.uuid,
+          request.type,
+          deps.store,
+          deps.controller,
+          session,
+          deps.services,
+          abort.signal,
+          deps.relations,
+          sink,
+        );
+        this.#contexts.set(request, ctx);
+        const result = ep.handle(ctx, content, abort.signal);
+        const value = result instanceof Promise ? await this.#withTimeout(result, abort) : result;
+        if (ep.permission?.byHandler === true && !ctx.checked) {
+          throw new Error(`Endpoint ${ep.names[0]} answered without checking its permission`);
+        }
+        return {
+          result: value,
+          changes: sink.changes,
+          audits: sink.audits,
+          keepToken: session.tokenHash,
+          now,
+        };
+      });
+      if (ep.wiring) await this.#reload(request.type);
+      return successReply(request, value);
     } catch (error) {
       return this.#failure(request, error);
     }

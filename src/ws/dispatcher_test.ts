@@ -109,6 +109,7 @@ Deno.test("Dispatcher: a handler that overruns gets TIMEOUT and cannot commit af
     session: "required",
     permission: { action: "HOLIDAY_WRITE" },
     access: "write",
+    scope: "local",
     audit: "always",
     wiring: false,
     decode: ignored,
@@ -182,6 +183,7 @@ Deno.test("Dispatcher: only successful wiring writes make the controller reload"
       session: "required",
       permission: { action: "HARDWARE_WRITE" },
       access: "write",
+      scope: "local",
       audit: "always",
       wiring,
       decode: ignored,
@@ -213,6 +215,7 @@ Deno.test("Dispatcher: the declared permission is checked before the content is 
     session: "required",
     permission: { action: "RESTART" },
     access: "write",
+    scope: "local",
     audit: "always",
     wiring: false,
     decode: (value: unknown) => {

@@ -196,6 +196,14 @@ export interface EndpointDeclaration<
   readonly permission: PermissionDeclaration<A> | null;
   /** A read changes nothing and runs in one read snapshot. */
   readonly access: "read" | "write";
+  /**
+   * For a write: whether it changes the site-wide policy (people, cards,
+   * schedules, doors and devices: in a site, published through the policy
+   * log and applied on every controller before the reply, `docs/site.md`)
+   * or only this controller's own state (sessions, door commands, its live
+   * door mode, simulation). Reads have none.
+   */
+  readonly scope?: "site" | "local";
   /** Which `WSAPICall` row a call writes. */
   readonly audit: CallAudit;
   /** A successful call changes what the controller wires (it reloads before the reply). */
@@ -230,6 +238,9 @@ export function defineEndpoint<
 ): AnyEndpoint {
   if (declaration.access === "read" && declaration.wiring) {
     throw new Error(`${declaration.names[0]}: a read cannot change the wiring`);
+  }
+  if ((declaration.access === "write") !== (declaration.scope !== undefined)) {
+    throw new Error(`${declaration.names[0]}: a write declares its scope, a read none`);
   }
   return Object.freeze(declaration) as AnyEndpoint;
 }

@@ -10,7 +10,13 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
-import { BadRequestError, MAX_QUOTED_LENGTH, NotFoundError, quoteValue } from "../../../errors.ts";
+import {
+  ATTR_POINTER,
+  BadRequestError,
+  MAX_QUOTED_LENGTH,
+  NotFoundError,
+  quoteValue,
+} from "../../../errors.ts";
 import {
   type AccessPoint,
   type AccessPointPatch,
@@ -22,6 +28,7 @@ import {
 import { AUDIT_EVENT, AUDIT_KIND, auditMask } from "../../../store/audit.ts";
 import { getDevice } from "../../../store/devices.ts";
 import type { EndpointContext } from "../../endpoint.ts";
+import { checkSameController, controllerAttribute } from "../_owner.ts";
 import {
   attributesOf,
   boolAttr,
@@ -38,8 +45,15 @@ export function accessPointWireType(controllerModule: string): string {
     : "access-point";
 }
 
-/** Serialises an access point; `relationships.door` is present only when a door links it. */
-export function serializeAccessPoint(ap: AccessPoint): Record<string, unknown> {
+/**
+ * Serialises an access point; `relationships.door` is present only when a
+ * door links it. `local` is this controller's name in a site (the access
+ * point then carries its `controller`), null outside one.
+ */
+export function serializeAccessPoint(
+  ap: AccessPoint,
+  local: string | null,
+): Record<string, unknown> {
   const resource: Record<string, unknown> = {
     id: ap.id,
     type: accessPointWireType(ap.controllerModule),
@@ -53,6 +67,7 @@ export function serializeAccessPoint(ap: AccessPoint): Record<string, unknown> {
       "pin-timeout": ap.pinTimeoutMs,
       "pairs-only": ap.pairsOnly,
       version: ap.version,
+      ...controllerAttribute(ap, local),
     },
   };
   if (ap.doorId !== null) {
@@ -72,6 +87,7 @@ function snapshot(ap: AccessPoint): Record<string, unknown> {
     direction: ap.direction,
     pin_timeout_ms: ap.pinTimeoutMs,
     pairs_only: ap.pairsOnly,
+    ...(ap.controller === null ? {} : { controller: ap.controller }),
   };
 }
 
@@ -136,14 +152,30 @@ export function accessPointAttributes(value: unknown): AccessPointPatch {
   return patchOf(attrs);
 }
 
-/** Checks that the patch's reader, if any, is a Wiegand or an OSDP reader. */
-export function checkReader(db: DatabaseSync, patch: AccessPointPatch): void {
+/**
+ * Checks that the patch's reader, if any, is a Wiegand or an OSDP reader of
+ * the access point's controller (`controller` in the site's spelling,
+ * `local` this controller's name; both null outside a site).
+ */
+export function checkReader(
+  db: DatabaseSync,
+  patch: AccessPointPatch,
+  controller: string | null = null,
+  local: string | null = null,
+): void {
   const reader = patch.readerId;
   if (reader === undefined || reader === null) return;
-  const type = getDevice(db, reader)?.type;
-  if (type !== "wiegand-reader" && type !== "osdp-reader") {
+  const device = getDevice(db, reader);
+  if (device?.type !== "wiegand-reader" && device?.type !== "osdp-reader") {
     throw new NotFoundError("wiegand-reader", reader);
   }
+  checkSameController(
+    controller,
+    device,
+    local,
+    ATTR_POINTER + "reader",
+    `Reader "${device.name}"`,
+  );
 }
 
 /** The access point `accessPointId`, or ENTITY_NOT_FOUND. */

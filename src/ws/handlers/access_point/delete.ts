@@ -19,6 +19,7 @@ export const accessPointDelete = defineEndpoint({
   session: "required",
   permission: { action: "ACCESS_POINT_WRITE" },
   access: "write",
+  scope: "site",
   audit: "always",
   wiring: true,
   decode,

@@ -8,6 +8,7 @@ import { listAccessPoints } from "../../../store/access_points.ts";
 import { defineEndpoint } from "../../endpoint.ts";
 import { id, object } from "../../validate.ts";
 import { findAccessPoint, serializeAccessPoint } from "./_access_point.ts";
+import { localController } from "../_owner.ts";
 
 /** The request content. */
 const decode = object({ access_point_id: id });
@@ -20,10 +21,14 @@ export const accessPointRead = defineEndpoint({
   access: "read",
   audit: "failures",
   wiring: false,
+  uses: ["site"],
   decode,
   handle(ctx, { access_point_id }) {
     const db = ctx.store.db;
-    if (access_point_id === 0) return { data: listAccessPoints(db).map(serializeAccessPoint) };
-    return { data: serializeAccessPoint(findAccessPoint(db, access_point_id)) };
+    const local = localController(ctx);
+    if (access_point_id === 0) {
+      return { data: listAccessPoints(db).map((ap) => serializeAccessPoint(ap, local)) };
+    }
+    return { data: serializeAccessPoint(findAccessPoint(db, access_point_id), local) };
   },
 });

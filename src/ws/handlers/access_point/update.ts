@@ -1,6 +1,7 @@
 /**
  * `access_point.update` (Leosac §7.8): changes the attributes sent; the
- * others stay. Only builtin access points can be changed.
+ * others stay. Only builtin access points can be changed; an access point
+ * does not move between controllers.
  *
  * @module
  */
@@ -17,12 +18,14 @@ import {
   serializeAccessPoint,
 } from "./_access_point.ts";
 import { checkVersion, withVersion } from "../_entity_attrs.ts";
+import { checkControllerUnchanged, localController, withController } from "../_owner.ts";
+import { ownerOf } from "../../../store/owner.ts";
 
 /** The request content. */
-const decode = withVersion(
+const decode = withController(withVersion(
   object({ access_point_id: id, attributes: accessPointAttributes }),
   "attributes",
-);
+));
 
 /** The declaration. */
 export const accessPointUpdate = defineEndpoint({
@@ -30,20 +33,24 @@ export const accessPointUpdate = defineEndpoint({
   session: "required",
   permission: { action: "ACCESS_POINT_WRITE" },
   access: "write",
+  scope: "site",
   audit: "always",
   wiring: true,
+  uses: ["site"],
   decode,
-  handle(ctx, { access_point_id, attributes, version }) {
+  handle(ctx, { access_point_id, attributes, version, controller }) {
     const db = ctx.store.db;
+    const local = localController(ctx);
     const ap = findAccessPoint(db, access_point_id);
     checkBackend(ap.controllerModule);
-    checkReader(db, attributes);
+    checkControllerUnchanged(controller, ap, local, `access point ${ap.id}`);
+    checkReader(db, attributes, ownerOf(ap.controller, local), local);
     const after = ctx.transaction(() => {
       checkVersion(db, "access-point", ap.id, version);
       const updated = updateAccessPoint(db, ap.id, attributes)!;
       auditAccessPoint(ctx, AUDIT_EVENT.ACCESS_POINT_UPDATED, ap, updated);
       return updated;
     });
-    return { data: serializeAccessPoint(after) };
+    return { data: serializeAccessPoint(after, local) };
   },
 });

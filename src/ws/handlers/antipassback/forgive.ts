@@ -21,6 +21,7 @@ export const antipassbackForgive = defineEndpoint({
   session: "required",
   permission: { action: "ANTIPASSBACK_FORGIVE", byHandler: true },
   access: "write",
+  scope: "local",
   audit: "always",
   wiring: false,
   decode,

@@ -25,6 +25,7 @@ export const credentialCreate = defineEndpoint({
   session: "required",
   permission: { action: "CREDENTIAL_WRITE", also: ["SCHEDULE_READ"] },
   access: "write",
+  scope: "site",
   audit: "always",
   wiring: false,
   decode,

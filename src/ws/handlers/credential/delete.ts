@@ -21,6 +21,7 @@ export const credentialDelete = defineEndpoint({
   session: "required",
   permission: { action: "CREDENTIAL_WRITE" },
   access: "write",
+  scope: "site",
   audit: "always",
   wiring: false,
   decode,

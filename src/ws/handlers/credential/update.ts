@@ -34,6 +34,7 @@ export const credentialUpdate = defineEndpoint({
   session: "required",
   permission: { action: "CREDENTIAL_WRITE" },
   access: "write",
+  scope: "site",
   audit: "always",
   wiring: false,
   decode,

@@ -39,7 +39,8 @@ import { scbkState } from "../../../store/osdp_keys.ts";
 import type { ControllerPort } from "../../../controller/port.ts";
 import type { EndpointContext } from "../../endpoint.ts";
 import type { Decoder } from "../../validate.ts";
-import { READER_ROLES, resolveRef, usesOf } from "../_device_refs.ts";
+import { READER_ROLES, type RefRole, resolveRef, usesOf } from "../_device_refs.ts";
+import { ownerOf } from "../../../store/owner.ts";
 import {
   ATTR,
   configPatch,
@@ -52,6 +53,7 @@ import {
   serializeDevice,
 } from "../_device_wire.ts";
 import { attributesOf } from "../_entity_attrs.ts";
+import { checkSameController, controllerAttribute } from "../_owner.ts";
 
 /** An attributes object. */
 export type Obj = Record<string, unknown>;
@@ -106,15 +108,24 @@ export function find(db: DatabaseSync, kind: DeviceKind, id: string | null): Dev
 /** Readers one OSDP bus takes. */
 export const MAX_READERS_PER_BUS = 16;
 
-/** The JSON:API resource of a device (an OSDP reader's key state, never its key). */
-export function serialize(db: DatabaseSync, device: Device): Record<string, unknown> {
+/**
+ * The JSON:API resource of a device (an OSDP reader's key state, never its
+ * key). `local` is this controller's name in a site (the device then carries
+ * its `controller`), null outside one.
+ */
+export function serialize(
+  db: DatabaseSync,
+  device: Device,
+  local: string | null,
+): Record<string, unknown> {
   const resource = serializeDevice(device, (id) => {
     const target = getDevice(db, id);
     return target === undefined ? null : DEVICE_KINDS[target.type].wireType;
   });
+  const attributes = resource.attributes as Obj;
+  Object.assign(attributes, controllerAttribute(device, local));
   if (device.type !== "osdp-reader") return resource;
   const key = scbkState(db, device.id);
-  const attributes = resource.attributes as Obj;
   attributes["has-key"] = key.hasKey;
   attributes["key-installed-at"] = key.installedAt === null
     ? null
@@ -150,8 +161,11 @@ export function checkName(
 export async function controllerChips(
   ctx: { controller: ControllerPort | null },
   type: DeviceType,
+  where: DeviceOwner = NO_SITE,
 ): Promise<ChipSummary[] | null> {
   if (type !== "gpio" || ctx.controller === null) return null;
+  // Another controller's chips are not this one's to check against.
+  if (where.controller !== where.local) return null;
   try {
     const chips = await ctx.controller.request({ type: "chips" });
     return Array.isArray(chips) && chips.length > 0 ? chips as ChipSummary[] : null;
@@ -184,11 +198,18 @@ function checkChip(config: GpioConfig, chips: readonly ChipSummary[]): void {
   }
 }
 
-function checkGpio(db: DatabaseSync, config: GpioConfig, self: Device | undefined): void {
+function checkGpio(
+  db: DatabaseSync,
+  config: GpioConfig,
+  self: Device | undefined,
+  where: DeviceOwner,
+): void {
   const line = gpioLine(config);
   if (line.offset < 0) throw new ValidationError("A line offset is required.", ATTR + "offset");
   for (const other of listDevicesByType(db, "gpio")) {
     if (other.type !== "gpio" || other.id === self?.id) continue;
+    // The same chip line on another controller is another line.
+    if (ownerOf(other.controller, where.local) !== where.controller) continue;
     const o = gpioLine(other.config);
     if (o.chip === line.chip && o.offset === line.offset) {
       throw new ValidationError(
@@ -209,10 +230,20 @@ function checkGpio(db: DatabaseSync, config: GpioConfig, self: Device | undefine
   }
 }
 
+/** Where the device being checked is wired: its controller and this controller's name. */
+export interface DeviceOwner {
+  /** The device's controller in the site's spelling (null outside a site). */
+  controller: string | null;
+  /** This controller's name in a site, null outside one. */
+  local: string | null;
+}
+
+const NO_SITE: DeviceOwner = { controller: null, local: null };
+
 /**
  * The new config document (stored spelling) of a device of `type`: its
- * attributes over `self`'s config, references resolved, checked by
- * {@linkcode parseDeviceConfig}.
+ * attributes over `self`'s config, references resolved (to devices of the
+ * same controller), checked by {@linkcode parseDeviceConfig}.
  */
 export function buildConfig(
   db: DatabaseSync,
@@ -220,23 +251,38 @@ export function buildConfig(
   attrs: Obj,
   self?: Device,
   chips: readonly ChipSummary[] | null = null,
+  where: DeviceOwner = NO_SITE,
 ): Obj {
   const doc: Obj = {
     ...(self === undefined ? initialConfig(type) : storedConfig(self)),
     ...configPatch(type, attrs),
   };
+  const ref = (value: unknown, rel: string, role: RefRole): string | null => {
+    const id = resolveRef(db, value, rel, role);
+    const target = id === null ? undefined : getDevice(db, id);
+    if (target !== undefined) {
+      checkSameController(
+        where.controller,
+        target,
+        where.local,
+        REL + rel,
+        `Device "${target.name}"`,
+      );
+    }
+    return id;
+  };
   if (type === "led" || type === "buzzer") {
     if (Object.hasOwn(attrs, "gpio_id")) {
-      doc.gpio_id = resolveRef(db, attrs.gpio_id, "gpio", "output");
+      doc.gpio_id = ref(attrs.gpio_id, "gpio", "output");
     }
   }
   if (type === "wiegand-reader") {
     for (const [key, rel] of READER_REFS) {
-      if (Object.hasOwn(attrs, key)) doc[key] = resolveRef(db, attrs[key], rel, READER_ROLES[key]);
+      if (Object.hasOwn(attrs, key)) doc[key] = ref(attrs[key], rel, READER_ROLES[key]);
     }
   }
   if (type === "osdp-reader" && Object.hasOwn(attrs, "bus_id")) {
-    doc.bus_id = resolveRef(db, attrs.bus_id, "bus", "osdp-bus");
+    doc.bus_id = ref(attrs.bus_id, "bus", "osdp-bus");
   }
   const typed = parseDeviceConfig(type, doc);
   if (typed.type === "osdp-reader" && typed.config.busId !== null) {
@@ -262,7 +308,7 @@ export function buildConfig(
     }
   }
   if (typed.type === "gpio") {
-    checkGpio(db, typed.config, self);
+    checkGpio(db, typed.config, self, where);
     if (chips !== null) checkChip(typed.config, chips);
   }
   if (typed.type === "wiegand-reader") {

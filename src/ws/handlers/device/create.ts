@@ -1,7 +1,9 @@
 /**
  * `gpio.create` (also `libgpiod.gpio.create`), `wiegand-reader.create`,
  * `led.create`, `buzzer.create`, `osdp-bus.create`, `osdp-reader.create`: a new device with a unique name and a
- * configuration checked against the lines and devices it references.
+ * configuration checked against the lines and devices it references. In a
+ * site, `controller` names the controller it is wired on (default: this
+ * one); what it references must be that controller's.
  *
  * @module
  */
@@ -18,6 +20,7 @@ import {
   namesOf,
   serialize,
 } from "./_device.ts";
+import { controllerOf, localController, newRowController } from "../_owner.ts";
 
 const [gpio, reader, led, buzzer, osdpBus, osdpReader] = DEVICE_FAMILIES.map((family) =>
   defineEndpoint({
@@ -25,21 +28,32 @@ const [gpio, reader, led, buzzer, osdpBus, osdpReader] = DEVICE_FAMILIES.map((fa
     session: "required",
     permission: { action: "HARDWARE_WRITE" },
     access: "write",
+    scope: "site",
     audit: "always",
     wiring: true,
+    uses: ["site"],
     decode: deviceCreate,
     async handle(ctx, { attributes }) {
       const db = ctx.store.db;
-      const chips = await controllerChips(ctx, family.kind.type);
+      const local = localController(ctx);
+      const controller = newRowController(controllerOf(attributes), local);
+      const where = { controller, local };
+      const chips = await controllerChips(ctx, family.kind.type, where);
       const device = ctx.transaction(() => {
         const name = checkName(db, attributes, undefined)!;
-        const config = buildConfig(db, family.kind.type, attributes, undefined, chips);
+        const config = buildConfig(db, family.kind.type, attributes, undefined, chips, where);
         const enabled = boolAttr(attributes, "enabled") ?? true;
-        const created = createDevice(db, { name, type: family.kind.type, enabled, config });
+        const created = createDevice(db, {
+          name,
+          type: family.kind.type,
+          enabled,
+          config,
+          controller,
+        });
         auditDevice(ctx, "CREATED", created, null, created);
         return created;
       });
-      return { data: serialize(db, device) };
+      return { data: serialize(db, device, local) };
     },
   })
 );

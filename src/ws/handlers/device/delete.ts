@@ -19,6 +19,7 @@ const [gpio, reader, led, buzzer, osdpBus, osdpReader] = DEVICE_FAMILIES.map((fa
     session: "required",
     permission: { action: "HARDWARE_WRITE" },
     access: "write",
+    scope: "site",
     audit: "always",
     wiring: true,
     decode,

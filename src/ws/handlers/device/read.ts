@@ -8,6 +8,7 @@
 import { listDevicesByType } from "../../../store/devices.ts";
 import { defineEndpoint } from "../../endpoint.ts";
 import { DEVICE_FAMILIES, deviceId, find, namesOf, serialize } from "./_device.ts";
+import { localController } from "../_owner.ts";
 
 const [gpio, reader, led, buzzer, osdpBus, osdpReader] = DEVICE_FAMILIES.map((family) => {
   const decode = deviceId(family.kind.idKey);
@@ -18,13 +19,17 @@ const [gpio, reader, led, buzzer, osdpBus, osdpReader] = DEVICE_FAMILIES.map((fa
     access: "read",
     audit: "failures",
     wiring: false,
+    uses: ["site"],
     decode,
     handle(ctx, { id }) {
       const db = ctx.store.db;
+      const local = localController(ctx);
       if (id === null) {
-        return { data: listDevicesByType(db, family.kind.type).map((d) => serialize(db, d)) };
+        return {
+          data: listDevicesByType(db, family.kind.type).map((d) => serialize(db, d, local)),
+        };
       }
-      return { data: serialize(db, find(db, family.kind, id)) };
+      return { data: serialize(db, find(db, family.kind, id), local) };
     },
   });
 });

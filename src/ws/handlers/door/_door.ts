@@ -20,6 +20,7 @@ import type { EndpointContext } from "../../endpoint.ts";
 import { roleProblem } from "../_device_refs.ts";
 import { ATTR_POINTER, attributesOf, boolAttr, intAttr, textAttr } from "../_entity_attrs.ts";
 import { accessPointWireType } from "../access_point/_access_point.ts";
+import { checkSameController, controllerAttribute } from "../_owner.ts";
 
 /** The door's gpio attributes, the field they set, and the direction the line must have. */
 const GPIO_ATTRIBUTES = [
@@ -28,8 +29,16 @@ const GPIO_ATTRIBUTES = [
   ["rex-gpio", "rexGpioId", "input"],
 ] as const;
 
-/** Serialises a door; `relationships` is present only when it has an access point. */
-export function serializeDoor(db: DatabaseSync, door: Door): Record<string, unknown> {
+/**
+ * Serialises a door; `relationships` is present only when it has an access
+ * point. `local` is this controller's name in a site (the door then carries
+ * its `controller`), null outside one.
+ */
+export function serializeDoor(
+  db: DatabaseSync,
+  door: Door,
+  local: string | null,
+): Record<string, unknown> {
   const resource: Record<string, unknown> = {
     id: door.id,
     type: "door",
@@ -45,6 +54,7 @@ export function serializeDoor(db: DatabaseSync, door: Door): Record<string, unkn
       "unlock-schedule": door.unlockScheduleId,
       "unlock-after-first-card": door.unlockAfterFirstCard,
       version: door.version,
+      ...controllerAttribute(door, local),
     },
   };
   const ap = door.accessPointId === null ? undefined : getAccessPoint(db, door.accessPointId);
@@ -70,6 +80,7 @@ function snapshot(door: Door): Record<string, unknown> {
     rex_gpio_id: door.rexGpioId,
     unlock_schedule_id: door.unlockScheduleId,
     unlock_after_first_card: door.unlockAfterFirstCard,
+    ...(door.controller === null ? {} : { controller: door.controller }),
   };
 }
 
@@ -125,21 +136,39 @@ export function doorAttributes(value: unknown): DoorPatch {
   return patch;
 }
 
+/** Where the door being checked is wired: its controller and this controller's name. */
+export interface DoorOwner {
+  /** The door's controller in the site's spelling (null outside a site). */
+  controller: string | null;
+  /** This controller's name in a site, null outside one. */
+  local: string | null;
+}
+
 /**
  * Checks what a door patch references: the access point exists and is not
  * linked to another door (Leosac refused it for the same door too, a bug we
  * fix); each gpio exists with the right direction (the strike an output, the
  * contact and request-to-exit inputs: 11 otherwise); the unlock schedule
- * exists.
+ * exists. In a site the access point and the gpios are the door's
+ * controller's (11 at the attribute otherwise).
  */
 export function checkDoorReferences(
   db: DatabaseSync,
   patch: DoorPatch,
   doorId: number | null,
+  where: DoorOwner = { controller: null, local: null },
 ): void {
   const apId = patch.accessPointId;
   if (apId !== undefined && apId !== null) {
-    if (!getAccessPoint(db, apId)) throw new NotFoundError("access-point", apId);
+    const ap = getAccessPoint(db, apId);
+    if (!ap) throw new NotFoundError("access-point", apId);
+    checkSameController(
+      where.controller,
+      ap,
+      where.local,
+      ATTR_POINTER + "access_point_id",
+      `Access point ${apId}`,
+    );
     const owner = getDoorByAccessPoint(db, apId);
     if (owner && owner.id !== doorId) {
       throw new BadRequestError(
@@ -154,6 +183,13 @@ export function checkDoorReferences(
     if (device?.type !== "gpio") throw new NotFoundError("gpio", deviceId);
     const problem = roleProblem(device, role);
     if (problem !== null) throw new ValidationError(problem, ATTR_POINTER + key);
+    checkSameController(
+      where.controller,
+      device,
+      where.local,
+      ATTR_POINTER + key,
+      `Gpio "${device.name}"`,
+    );
   }
   const scheduleId = patch.unlockScheduleId;
   if (scheduleId !== undefined && scheduleId !== null && !getSchedule(db, scheduleId)) {

@@ -20,6 +20,7 @@ export const doorDelete = defineEndpoint({
   session: "required",
   permission: { action: "DOOR_WRITE" },
   access: "write",
+  scope: "site",
   audit: "always",
   wiring: true,
   decode,

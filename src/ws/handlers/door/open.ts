@@ -20,6 +20,7 @@ export const doorOpen = defineEndpoint({
   session: "required",
   permission: { action: "DOOR_OPEN", byHandler: true },
   access: "write",
+  scope: "local",
   audit: "always",
   wiring: false,
   decode,

@@ -9,6 +9,7 @@ import { listDoors } from "../../../store/doors.ts";
 import { defineEndpoint } from "../../endpoint.ts";
 import { id, object } from "../../validate.ts";
 import { findDoor, serializeDoor } from "./_door.ts";
+import { localController } from "../_owner.ts";
 
 /** The request content. */
 const decode = object({ door_id: id });
@@ -21,16 +22,18 @@ export const doorRead = defineEndpoint({
   access: "read",
   audit: "failures",
   wiring: false,
+  uses: ["site"],
   decode,
   handle(ctx, { door_id }) {
     const db = ctx.store.db;
+    const local = localController(ctx);
     if (door_id === 0) {
       const all = ctx.can("DOOR_LIST_ALL");
       const doors = listDoors(db).filter((d) => all || ctx.can("DOOR_READ", { doorId: d.id }));
-      return { data: doors.map((d) => serializeDoor(db, d)) };
+      return { data: doors.map((d) => serializeDoor(db, d, local)) };
     }
     const door = findDoor(db, door_id);
     ctx.require("DOOR_READ", { doorId: door.id });
-    return { data: serializeDoor(db, door) };
+    return { data: serializeDoor(db, door, local) };
   },
 });

@@ -21,6 +21,7 @@ export const doorSetMode = defineEndpoint({
   session: "required",
   permission: { action: "DOOR_SET_MODE", byHandler: true },
   access: "write",
+  scope: "local",
   audit: "always",
   wiring: false,
   decode,

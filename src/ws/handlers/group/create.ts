@@ -36,6 +36,7 @@ export const groupCreate = defineEndpoint({
   session: "required",
   permission: { action: "GROUP_CREATE", also: GROUP_VIEW_ACTIONS },
   access: "write",
+  scope: "site",
   audit: "always",
   wiring: false,
   decode,

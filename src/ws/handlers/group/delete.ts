@@ -20,6 +20,7 @@ export const groupDelete = defineEndpoint({
   session: "required",
   permission: { action: "GROUP_DELETE", byHandler: true },
   access: "write",
+  scope: "site",
   audit: "always",
   wiring: false,
   decode,

@@ -27,6 +27,7 @@ export const groupUpdate = defineEndpoint({
   session: "required",
   permission: { action: "GROUP_UPDATE", byHandler: true, also: GROUP_VIEW_ACTIONS },
   access: "write",
+  scope: "site",
   audit: "always",
   wiring: false,
   decode,

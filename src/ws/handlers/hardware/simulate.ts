@@ -87,6 +87,7 @@ export const hardwareSimulate = defineEndpoint({
   session: "required",
   permission: { action: "HARDWARE_SIMULATE" },
   access: "write",
+  scope: "local",
   audit: "always",
   wiring: false,
   decode,

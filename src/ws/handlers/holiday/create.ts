@@ -21,6 +21,7 @@ export const holidayCreate = defineEndpoint({
   session: "required",
   permission: { action: "HOLIDAY_WRITE" },
   access: "write",
+  scope: "site",
   audit: "always",
   wiring: false,
   decode,

@@ -20,6 +20,7 @@ export const holidayDelete = defineEndpoint({
   session: "required",
   permission: { action: "HOLIDAY_WRITE" },
   access: "write",
+  scope: "site",
   audit: "always",
   wiring: false,
   decode,

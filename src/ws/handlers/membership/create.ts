@@ -22,6 +22,7 @@ export const membershipCreate = defineEndpoint({
   session: "required",
   permission: { action: "MEMBERSHIP_CREATE", byHandler: true },
   access: "write",
+  scope: "site",
   audit: "always",
   wiring: false,
   decode,

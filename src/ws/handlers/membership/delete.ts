@@ -19,6 +19,7 @@ export const membershipDelete = defineEndpoint({
   session: "required",
   permission: { action: "MEMBERSHIP_DELETE", byHandler: true },
   access: "write",
+  scope: "site",
   audit: "always",
   wiring: false,
   decode,

@@ -31,6 +31,7 @@ export const membershipUpdate = defineEndpoint({
   session: "required",
   permission: { action: "MEMBERSHIP_UPDATE", byHandler: true },
   access: "write",
+  scope: "site",
   audit: "always",
   wiring: false,
   decode,

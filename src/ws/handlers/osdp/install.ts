@@ -39,6 +39,7 @@ export const osdpReaderInstall = defineEndpoint({
   session: "required",
   permission: { action: "HARDWARE_WRITE" },
   access: "write",
+  scope: "local",
   audit: "always",
   wiring: false,
   decode,

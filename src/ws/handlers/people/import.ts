@@ -35,6 +35,7 @@ export const peopleImport = defineEndpoint({
   session: "required",
   permission: { action: "PEOPLE_IMPORT" },
   access: "write",
+  scope: "site",
   audit: "always",
   wiring: false,
   decode,

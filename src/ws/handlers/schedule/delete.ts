@@ -20,6 +20,7 @@ export const scheduleDelete = defineEndpoint({
   session: "required",
   permission: { action: "SCHEDULE_WRITE" },
   access: "write",
+  scope: "site",
   audit: "always",
   wiring: false,
   decode,

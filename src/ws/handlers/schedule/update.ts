@@ -33,6 +33,7 @@ export const scheduleUpdate = defineEndpoint({
   session: "required",
   permission: { action: "SCHEDULE_WRITE" },
   access: "write",
+  scope: "site",
   audit: "always",
   wiring: false,
   decode,

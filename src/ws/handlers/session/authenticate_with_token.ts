@@ -19,6 +19,7 @@ export const authenticateWithToken = defineEndpoint({
   session: "forbidden",
   permission: null,
   access: "write",
+  scope: "local",
   audit: "immediately",
   wiring: false,
   uses: ["logins"],

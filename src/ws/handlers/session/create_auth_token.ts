@@ -31,6 +31,7 @@ export const createAuthToken = defineEndpoint({
   session: "forbidden",
   permission: null,
   access: "write",
+  scope: "local",
   audit: "immediately",
   wiring: false,
   uses: ["logins"],

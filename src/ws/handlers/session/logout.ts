@@ -13,6 +13,7 @@ export const logout = defineEndpoint({
   session: "required",
   permission: null,
   access: "write",
+  scope: "local",
   audit: "always",
   wiring: false,
   decode: ignored,

@@ -29,6 +29,7 @@ export const passwordChange = defineEndpoint({
   session: "required",
   permission: { action: "USER_CHANGE_PASSWORD", byHandler: true },
   access: "write",
+  scope: "site",
   audit: "always",
   wiring: false,
   uses: ["logins", "sessions"],

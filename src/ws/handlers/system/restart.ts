@@ -12,6 +12,7 @@ export const restart = defineEndpoint({
   session: "required",
   permission: { action: "RESTART" },
   access: "write",
+  scope: "local",
   audit: "always",
   wiring: false,
   uses: ["system"],

@@ -12,6 +12,7 @@ export const cancelUpdate = defineEndpoint({
   session: "required",
   permission: { action: "UPDATE_MANAGE" },
   access: "write",
+  scope: "local",
   audit: "always",
   wiring: false,
   decode: updateIdRequest,

@@ -15,6 +15,7 @@ export const createUpdate = defineEndpoint({
   session: "required",
   permission: { action: "UPDATE_MANAGE" },
   access: "write",
+  scope: "local",
   audit: "always",
   wiring: false,
   decode,

@@ -24,6 +24,7 @@ export const userCreate = defineEndpoint({
   session: "required",
   permission: { action: "USER_CREATE", also: ["USER_GRANT_HIGH_RANK", ...USER_VIEW_ACTIONS] },
   access: "write",
+  scope: "site",
   audit: "always",
   wiring: false,
   decode,

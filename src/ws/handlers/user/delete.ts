@@ -24,6 +24,7 @@ export const userDelete = defineEndpoint({
   session: "required",
   permission: { action: "USER_DELETE", byHandler: true },
   access: "write",
+  scope: "site",
   audit: "always",
   wiring: false,
   uses: ["sessions"],

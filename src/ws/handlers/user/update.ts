@@ -46,6 +46,7 @@ export const userUpdate = defineEndpoint({
     ],
   },
   access: "write",
+  scope: "site",
   audit: "always",
   wiring: false,
   uses: ["sessions"],

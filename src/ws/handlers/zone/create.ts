@@ -21,6 +21,7 @@ export const zoneCreate = defineEndpoint({
   session: "required",
   permission: { action: "ZONE_WRITE" },
   access: "write",
+  scope: "site",
   audit: "always",
   wiring: true,
   decode,

@@ -19,6 +19,7 @@ export const zoneDelete = defineEndpoint({
   session: "required",
   permission: { action: "ZONE_WRITE" },
   access: "write",
+  scope: "site",
   audit: "always",
   wiring: true,
   decode,

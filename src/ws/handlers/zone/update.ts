@@ -22,6 +22,7 @@ export const zoneUpdate = defineEndpoint({
   session: "required",
   permission: { action: "ZONE_WRITE" },
   access: "write",
+  scope: "site",
   audit: "always",
   wiring: true,
   decode,

@@ -1,0 +1,516 @@
+/**
+ * The site's policy as a replicated log (`docs/site.md`). A site-wide change
+ * is computed by the controller that received the call, against its copy
+ * caught up to the log's head; it is published to the policy stream as one
+ * changeset with the head's sequence as the expected last sequence; every
+ * controller (the writer too) applies changesets in log order, each in one
+ * SQLite transaction that also records the applied sequence. The writer
+ * answers its caller once its own copy has applied the change.
+ *
+ * - A publish that loses the race (another changeset took the slot) is
+ *   recomputed against the new head: the endpoint's own checks (a stale
+ *   `version`, a name in use) then refuse it as they would on one
+ *   controller.
+ * - A publish whose acknowledgement is lost is resolved by publishing the
+ *   same message id again: JetStream answers a duplicate with the stored
+ *   sequence. A write is never answered with an error and applied later.
+ * - Changesets over {@linkcode PART_BYTES} go in consecutive parts; a part
+ *   followed by anything but its next part is dropped by every controller
+ *   alike, and its writer retries the whole changeset.
+ * - The writer's audit rows travel in the changeset and are written by the
+ *   writer's own apply, in the same transaction (a crash in between loses
+ *   nothing: the log is replayed from the applied sequence).
+ *
+ * @module
+ */
+import type { DatabaseSync } from "node:sqlite";
+import {
+  DeliverPolicy,
+  jetstream,
+  JetStreamApiError,
+  type JetStreamClient,
+  jetstreamManager,
+  type JsMsg,
+} from "@nats-io/jetstream";
+import { AppError, STATUS } from "../errors.ts";
+import { logger } from "../log.ts";
+import { appendAudit, type AuditEntry } from "../store/audit.ts";
+import { prepared, transaction } from "../store/db.ts";
+import { type Change, ChangeApplier } from "./capture.ts";
+import type { SiteLink } from "./link.ts";
+import type { SiteNames } from "./names.ts";
+
+const log = logger("site");
+
+/** Largest part of a changeset, in bytes of JSON (NATS refuses messages over 1 MiB by default). */
+export const PART_BYTES = 512 * 1024;
+/** Attempts at publishing one change before the caller gets a conflict. */
+export const MAX_ATTEMPTS = 8;
+/** How long a publish waits for the site's acknowledgement. */
+export const PUBLISH_TIMEOUT_MS = 5_000;
+/** How long a writer waits for its copy to catch up with the log's head. */
+export const CATCH_UP_TIMEOUT_MS = 15_000;
+
+/** JetStream's "wrong last sequence" error code. */
+const WRONG_LAST_SEQUENCE = 10071;
+
+/** One message of the policy stream. */
+export interface ChangesetPart {
+  /** Format. */
+  v: 1;
+  /** The changeset's id (uuid). */
+  id: string;
+  /** The controller that wrote it. */
+  controller: string;
+  /** When it was computed (the writer's clock, ms). */
+  at: number;
+  /** This part's index. */
+  part: number;
+  /** How many parts. */
+  parts: number;
+  /** The rows, in order. */
+  changes: Change[];
+  /** The writer's audit rows (last part only). */
+  audits?: Omit<AuditEntry, "timestamp">[];
+  /** Token hash the writer keeps when a password changes (its caller's own session). */
+  keep_token?: string | null;
+}
+
+/** What one site-wide call produced (see `Capture.run`). */
+export interface ComputedChange<T> {
+  result: T;
+  changes: Change[];
+  audits: Omit<AuditEntry, "timestamp">[];
+  keepToken: string | null;
+  /** The call's time, stamped on its audit rows. */
+  now: number;
+}
+
+/** What {@linkcode PolicyLog} tells the rest of the controller after each applied changeset. */
+export interface AppliedChange {
+  /** The stream sequence. */
+  seq: number;
+  /** The writer. */
+  controller: string;
+  /** The tables it touched. */
+  tables: Set<string>;
+  /** Users whose password, rank or validity changed (their sessions are re-checked). */
+  users: Set<number>;
+}
+
+/** Refusal while the site cannot be reached (status 9, documented in docs/ws_protocol.md). */
+export class SiteUnavailableError extends AppError {
+  constructor(why: string) {
+    super(
+      STATUS.DATABASE_ERROR,
+      "odb::exception",
+      `Database Error: ${why}; site-wide changes are refused until it is back. Nothing was changed.`,
+    );
+    this.name = "SiteUnavailableError";
+  }
+}
+
+/** Options of {@linkcode PolicyLog}. */
+export interface PolicyLogOptions {
+  db: DatabaseSync;
+  link: SiteLink;
+  names: SiteNames;
+  controller: string;
+  /** Called after each applied changeset (wiring reload, session re-check). */
+  onApplied?: (change: AppliedChange) => void;
+  /** Wall clock (ms). */
+  now?: () => number;
+}
+
+type Waiter = { seq: number; resolve: () => void };
+
+/** The policy log of one controller: its consumer (apply) and its writer (publish). */
+export class PolicyLog {
+  readonly #db: DatabaseSync;
+  readonly #link: SiteLink;
+  readonly #names: SiteNames;
+  readonly #controller: string;
+  readonly #onApplied: (change: AppliedChange) => void;
+  readonly #now: () => number;
+  readonly #applier: ChangeApplier;
+  /** Last sequence seen by the consumer (applied, skipped, or a buffered part). */
+  #processed: number;
+  /** Last sequence applied to the copy (durable in site_state). */
+  #applied: number;
+  /** Parts of a changeset waiting for their last part. */
+  #pending: { id: string; next: number; changes: Change[] } | null = null;
+  #waiters: Waiter[] = [];
+  #writeChain: Promise<unknown> = Promise.resolve();
+  #stopped = false;
+  #loop: Promise<void> | null = null;
+  #stopConsumer: (() => void) | null = null;
+  /** Messages still to deliver, as the consumer last said; and when the oldest was stored. */
+  #behind = { pending: 0, oldestAt: 0 };
+  /** Set when a changeset could not be applied: the copy stops following the site. */
+  diverged: string | null = null;
+
+  constructor(options: PolicyLogOptions) {
+    this.#db = options.db;
+    this.#link = options.link;
+    this.#names = options.names;
+    this.#controller = options.controller;
+    this.#onApplied = options.onApplied ?? (() => {});
+    this.#now = options.now ?? Date.now;
+    this.#applier = new ChangeApplier(options.db);
+    this.#applied = appliedSequence(options.db);
+    this.#processed = this.#applied;
+  }
+
+  /** The last applied sequence. */
+  get appliedSequence(): number {
+    return this.#applied;
+  }
+
+  /** How far behind the site this copy is, in ms (see `SiteStatus.lag_ms`). */
+  lagMs(): number {
+    const now = this.#now();
+    if (!this.#link.connected) return now - (this.#link.disconnectedAt ?? now);
+    if (this.#behind.pending === 0) return 0;
+    return Math.max(0, now - this.#behind.oldestAt);
+  }
+
+  /** Starts following the log (in the background). */
+  start(): void {
+    this.#loop ??= this.#follow();
+  }
+
+  /** Stops following; waiting writers are refused. */
+  async close(): Promise<void> {
+    this.#stopped = true;
+    this.#stopConsumer?.();
+    for (const w of this.#waiters) w.resolve();
+    this.#waiters = [];
+    await this.#loop?.catch(() => {});
+  }
+
+  async #follow(): Promise<void> {
+    while (!this.#stopped) {
+      const nc = this.#link.connection;
+      if (nc === null || this.diverged !== null) {
+        await new Promise((r) => setTimeout(r, 250));
+        continue;
+      }
+      try {
+        const js = jetstream(nc);
+        const consumer = await js.consumers.get(this.#names.policyStream, {
+          deliver_policy: DeliverPolicy.StartSequence,
+          opt_start_seq: this.#processed + 1,
+        });
+        const messages = await consumer.consume({ max_messages: 256 });
+        this.#stopConsumer = () => void messages.stop();
+        for await (const m of messages) {
+          if (this.#stopped) break;
+          this.#behind = {
+            pending: m.info.pending,
+            oldestAt: m.info.pending === 0 ? 0 : Math.floor(m.info.timestampNanos / 1e6),
+          };
+          if (m.seq <= this.#processed) continue;
+          if (m.seq !== this.#processed + 1) {
+            // A gap: the stream was purged below a snapshot this copy has not loaded.
+            log.error("The policy log jumped from {from} to {to}: this copy needs a snapshot", {
+              from: this.#processed,
+              to: m.seq,
+            });
+          }
+          this.#receive(m);
+          if (this.diverged !== null) break;
+        }
+      } catch (error) {
+        if (!this.#stopped) {
+          log.debug("Policy consumer restarts: {error}", { error: String(error) });
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      } finally {
+        this.#stopConsumer = null;
+      }
+    }
+  }
+
+  #receive(m: JsMsg): void {
+    let part: ChangesetPart;
+    try {
+      part = m.json<ChangesetPart>();
+      if (part.v !== 1 || !Array.isArray(part.changes)) throw new Error("unknown format");
+    } catch (error) {
+      log.error("Policy message {seq} is unreadable ({error}); skipped", {
+        seq: m.seq,
+        error: String(error),
+      });
+      this.#advance(m.seq, null);
+      return;
+    }
+    const pending = this.#pending;
+    if (pending !== null && (pending.id !== part.id || pending.next !== part.part)) {
+      // An unfinished changeset interrupted: every controller drops it alike.
+      this.#pending = null;
+    }
+    if (part.part > 0 && this.#pending === null) {
+      this.#processed = m.seq; // a stray later part of a dropped changeset
+      this.#wake();
+      return;
+    }
+    const changes = this.#pending === null
+      ? part.changes
+      : this.#pending.changes.concat(part.changes);
+    if (part.part < part.parts - 1) {
+      this.#pending = { id: part.id, next: part.part + 1, changes };
+      this.#processed = m.seq;
+      this.#wake();
+      return;
+    }
+    this.#pending = null;
+    this.#advance(m.seq, { ...part, changes }, Math.floor(m.info.timestampNanos / 1e6));
+  }
+
+  /** Applies `part` (the whole changeset) or just moves past `seq`, in one transaction. */
+  #advance(seq: number, part: ChangesetPart | null, storedAt = this.#now()): void {
+    const db = this.#db;
+    const tables = new Set<string>();
+    const users = new Set<number>();
+    try {
+      transaction(db, () => {
+        if (part !== null) {
+          db.exec("PRAGMA defer_foreign_keys = ON");
+          const passwords = new Map<number, unknown>();
+          for (const [table, op, values] of part.changes) {
+            tables.add(table);
+            if (table === "users") {
+              const id = Number(op === "u" ? values[0] : values[0]);
+              users.add(id);
+              if (!passwords.has(id)) {
+                passwords.set(
+                  id,
+                  prepared(db, "SELECT password_hash FROM users WHERE id = ?").get(id)
+                    ?.password_hash,
+                );
+              }
+            }
+          }
+          this.#applier.apply(part.changes);
+          // A changed password ends the user's other sessions on every controller.
+          for (const [id, before] of passwords) {
+            const after = prepared(db, "SELECT password_hash FROM users WHERE id = ?").get(id)
+              ?.password_hash;
+            if (after !== undefined && after === before) continue;
+            const keep = part.controller === this.#controller ? part.keep_token ?? null : null;
+            prepared(db, "DELETE FROM auth_tokens WHERE user_id = ? AND token_hash IS NOT ?").run(
+              id,
+              keep,
+            );
+          }
+          if (part.controller === this.#controller) {
+            for (const entry of part.audits ?? []) {
+              appendAudit(db, { ...entry, timestamp: part.at });
+            }
+          }
+        }
+        prepared(db, "UPDATE site_state SET applied_seq = ?, applied_at = ? WHERE id = 1").run(
+          seq,
+          storedAt,
+        );
+      });
+    } catch (error) {
+      this.diverged = `policy change ${seq} could not be applied: ${String(error)}`;
+      log.error(
+        "Policy change {seq} could not be applied ({error}): this copy stops following the site; " +
+          "doors keep deciding from it. Re-join the controller from a snapshot (docs/site.md).",
+        { seq, error: String(error) },
+      );
+      this.#wake();
+      return;
+    }
+    this.#processed = seq;
+    this.#applied = seq;
+    if (part !== null) {
+      try {
+        this.#onApplied({ seq, controller: part.controller, tables, users });
+      } catch (error) {
+        log.error("After policy change {seq}: {error}", { seq, error: String(error) });
+      }
+    }
+    this.#wake();
+  }
+
+  #wake(): void {
+    const ready = this.#waiters.filter((w) => w.seq <= this.#processed || this.diverged !== null);
+    if (ready.length === 0) return;
+    this.#waiters = this.#waiters.filter((w) => !ready.includes(w));
+    for (const w of ready) w.resolve();
+  }
+
+  /** Resolves once the consumer has processed `seq` (or the wait times out). */
+  #until(seq: number, timeoutMs: number, what: string): Promise<void> {
+    if (this.#processed >= seq) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        reject(new SiteUnavailableError(`this controller could not ${what} in time`));
+      }, timeoutMs);
+      const waiter: Waiter = {
+        seq,
+        resolve: () => {
+          clearTimeout(timer);
+          if (this.diverged !== null) {
+            reject(new SiteUnavailableError("this copy stopped following the site"));
+          } else if (this.#stopped) reject(new SiteUnavailableError("the controller is stopping"));
+          else resolve();
+        },
+      };
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /**
+   * Runs one site-wide change: `compute` (against a caught-up copy) returns
+   * the rows it writes; they are published and applied here before this
+   * resolves with the computed result. Changes run one at a time.
+   */
+  write<T>(compute: () => ComputedChange<T> | Promise<ComputedChange<T>>): Promise<T> {
+    const run = this.#writeChain.then(() => this.#write(compute));
+    this.#writeChain = run.catch(() => {});
+    return run;
+  }
+
+  async #write<T>(compute: () => ComputedChange<T> | Promise<ComputedChange<T>>): Promise<T> {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      if (this.diverged !== null) {
+        throw new SiteUnavailableError("this copy stopped following the site");
+      }
+      const nc = this.#link.connection;
+      if (nc === null) throw new SiteUnavailableError("the site cannot be reached");
+      let head: number;
+      try {
+        const jsm = await jetstreamManager(nc, { timeout: PUBLISH_TIMEOUT_MS });
+        head = (await jsm.streams.info(this.#names.policyStream)).state.last_seq;
+      } catch (error) {
+        throw new SiteUnavailableError(`the site does not answer (${errorText(error)})`);
+      }
+      await this.#until(head, CATCH_UP_TIMEOUT_MS, "catch up with the site");
+      const computed = await compute();
+      if (computed.changes.length === 0) {
+        // Nothing site-wide was written (a refusal, or a no-op): its audit rows are local.
+        for (const entry of computed.audits) {
+          appendAudit(this.#db, { ...entry, timestamp: computed.now });
+        }
+        return computed.result;
+      }
+      const js = jetstream(nc, { timeout: PUBLISH_TIMEOUT_MS });
+      const outcome = await this.#publish(js, head, computed);
+      if (outcome === "conflict") {
+        log.debug("Policy write lost the race (attempt {attempt}); recomputing", { attempt });
+        continue;
+      }
+      await this.#until(outcome, CATCH_UP_TIMEOUT_MS, "apply its own change");
+      return computed.result;
+    }
+    throw new AppError(
+      STATUS.DATABASE_ERROR,
+      "odb::exception",
+      "Database Error: the site was busy with other changes; nothing was changed. Try again.",
+    );
+  }
+
+  /** Publishes the parts; returns the last part's sequence, or "conflict". */
+  async #publish<T>(
+    js: JetStreamClient,
+    head: number,
+    computed: ComputedChange<T>,
+  ): Promise<number | "conflict"> {
+    const id = crypto.randomUUID();
+    const parts = splitChanges(computed.changes);
+    let expected = head;
+    for (let index = 0; index < parts.length; index++) {
+      const last = index === parts.length - 1;
+      const message: ChangesetPart = {
+        v: 1,
+        id,
+        controller: this.#controller,
+        at: computed.now,
+        part: index,
+        parts: parts.length,
+        changes: parts[index]!,
+        ...(last ? { audits: computed.audits, keep_token: computed.keepToken } : {}),
+      };
+      const body = JSON.stringify(message);
+      const result = await this.#publishOne(js, body, `${id}:${index}`, expected);
+      if (result === "conflict") return "conflict";
+      expected = result;
+    }
+    return expected;
+  }
+
+  /**
+   * Publishes one part expecting `expected` as the last sequence. A lost
+   * acknowledgement is resolved by publishing the same message id again
+   * (JetStream answers a stored duplicate with its sequence) for as long
+   * as the link is up.
+   */
+  async #publishOne(
+    js: JetStreamClient,
+    body: string,
+    msgID: string,
+    expected: number,
+  ): Promise<number | "conflict"> {
+    const deadline = this.#now() + CATCH_UP_TIMEOUT_MS * 2;
+    for (;;) {
+      try {
+        const ack = await js.publish(this.#names.policySubject, body, {
+          msgID,
+          expect: { lastSequence: expected },
+        });
+        return ack.seq;
+      } catch (error) {
+        if (error instanceof JetStreamApiError && error.code === WRONG_LAST_SEQUENCE) {
+          return "conflict";
+        }
+        if (this.#now() > deadline || this.#stopped) {
+          // Say only what is true: the change may yet be stored.
+          throw new AppError(
+            STATUS.DATABASE_ERROR,
+            "odb::exception",
+            "Database Error: the site did not confirm the change in time; it may still be " +
+              "applied. Reload before trying again.",
+          );
+        }
+        log.debug("Policy publish unconfirmed ({error}); asking again", {
+          error: errorText(error),
+        });
+        await this.#link.whenConnected(AbortSignal.timeout(5_000)).catch(() => {});
+      }
+    }
+  }
+}
+
+/** Splits changes into parts of at most {@linkcode PART_BYTES} of JSON. */
+export function splitChanges(changes: readonly Change[]): Change[][] {
+  const parts: Change[][] = [];
+  let current: Change[] = [];
+  let size = 0;
+  for (const change of changes) {
+    const bytes = JSON.stringify(change).length + 1;
+    if (current.length > 0 && size + bytes > PART_BYTES) {
+      parts.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(change);
+    size += bytes;
+  }
+  if (current.length > 0 || parts.length === 0) parts.push(current);
+  return parts;
+}
+
+/** The applied sequence recorded in `site_state` (0 before any). */
+export function appliedSequence(db: DatabaseSync): number {
+  const row = prepared(db, "SELECT applied_seq FROM site_state WHERE id = 1").get();
+  return row === undefined ? 0 : Number(row.applied_seq);
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

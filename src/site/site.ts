@@ -1,0 +1,369 @@
+/**
+ * A controller's membership of a site (`docs/site.md`): joining (the first
+ * controller founds the site with its own data; a later one loads the
+ * newest snapshot), the policy log it follows and writes through, the
+ * snapshots it takes, and the state `/healthz` and `system_overview` show.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { Kvm } from "@nats-io/kv";
+import { Objm } from "@nats-io/obj";
+import { logger } from "../log.ts";
+import { DATA_FILES, type Store } from "../store/store.ts";
+import { prepared } from "../store/db.ts";
+import type { SiteSetting } from "../cli/site_flags.ts";
+import { Capture, REPLICATED_TABLES } from "./capture.ts";
+import { SiteLink } from "./link.ts";
+import { type SiteNames, siteNames } from "./names.ts";
+import { type AppliedChange, appliedSequence, PolicyLog } from "./policy_log.ts";
+import type { SitePolicyPort, SiteService, SiteStatus } from "./service.ts";
+import { loadSnapshot, readSnapshotMeta, SNAPSHOT_OBJECT, writeSnapshot } from "./snapshot.ts";
+
+const log = logger("site");
+
+/** A snapshot is taken once the log has grown by this many changes since the last one. */
+export const SNAPSHOT_EVERY = 1_000;
+/** The key that records which controller founded the site. */
+const FOUNDER_KEY = "_founder";
+/** The key whose revision elects the controller taking the next snapshot. */
+const SNAPSHOT_KEY = "_snapshot";
+
+/** Tables whose rows the controller wires (a change to them reloads the wiring). */
+const WIRING_TABLES = new Set(["devices", "access_points", "doors"]);
+
+/** What the rest of the server hands the site once it runs. */
+export interface SiteHooks {
+  /** Re-reads the wiring (a device, door or access point changed). */
+  reload(): Promise<void>;
+  /** Re-checks every session (a user's password, rank or validity changed). */
+  recheckSessions(): void;
+}
+
+/** The number of JetStream replicas for the site's streams: up to 3, as many servers as known. */
+export function replicasFor(nc: NatsConnection): number {
+  const known = nc.info?.connect_urls?.length ?? 0;
+  return Math.max(1, Math.min(3, known));
+}
+
+/** One controller's site. */
+export class Site implements SiteService {
+  readonly siteName: string;
+  readonly controller: string;
+  readonly names: SiteNames;
+  readonly link: SiteLink;
+  readonly #store: Store;
+  readonly #dataDir: string;
+  #log: PolicyLog | null = null;
+  #capture: Capture | null = null;
+  #founding = false;
+  #hooks: SiteHooks | null = null;
+  #snapshotting = false;
+  #lastSnapshotSeq = 0;
+  #stopped = false;
+
+  constructor(setting: SiteSetting, store: Store, dataDir: string) {
+    this.siteName = setting.siteName;
+    this.controller = setting.controller;
+    this.names = siteNames(setting.siteName);
+    this.link = new SiteLink(setting);
+    this.#store = store;
+    this.#dataDir = dataDir;
+  }
+
+  /** The policy log (after {@linkcode Site.prepare}). */
+  get policy(): SitePolicyPort {
+    const policyLog = this.#log;
+    const capture = this.#capture;
+    if (policyLog === null || capture === null) throw new Error("the site is not prepared");
+    return { capture, write: (compute) => policyLog.write(compute) };
+  }
+
+  /** The policy log itself (tests, benchmarks). */
+  get log(): PolicyLog | null {
+    return this.#log;
+  }
+
+  status(): SiteStatus {
+    return {
+      name: this.siteName,
+      controller: this.controller,
+      connected: this.link.connected,
+      lag_ms: this.#log?.lagMs() ?? 0,
+      applied_sequence: this.#log?.appliedSequence ?? appliedSequence(this.#store.db),
+    };
+  }
+
+  /**
+   * Before the server starts: a data directory already in the site checks
+   * its names and goes on (the link connects in the background; doors decide
+   * from the local copy meanwhile). One that is not yet in a site waits for
+   * NATS, then founds the site (the first controller) or joins it from the
+   * newest snapshot (its database must be new). Returns true when this
+   * controller founds the site: {@linkcode Site.found} must follow once the
+   * first administrator exists.
+   */
+  async prepare(print: (line: string) => void): Promise<boolean> {
+    const db = this.#store.db;
+    const row = prepared(db, "SELECT site, controller FROM site_state WHERE id = 1").get();
+    this.link.start();
+    if (row !== undefined) {
+      if (row.site !== this.siteName || row.controller !== this.controller) {
+        throw new Error(
+          `this data directory belongs to controller "${row.controller}" of site "${row.site}", ` +
+            `not "${this.controller}" of "${this.siteName}"`,
+        );
+      }
+      this.#init();
+      return false;
+    }
+    if (!this.link.connected) {
+      print(`Waiting for the site's NATS servers to join site "${this.siteName}" …`);
+      await this.link.whenConnected();
+    }
+    const nc = this.link.connection!;
+    const jsm = await jetstreamManager(nc);
+    await this.#ensureStreams(nc, jsm);
+    const kv = await new Kvm(nc).open(this.names.controllersBucket);
+    let founder: string | null = null;
+    try {
+      await kv.create(FOUNDER_KEY, this.controller);
+      founder = this.controller;
+    } catch {
+      founder = (await kv.get(FOUNDER_KEY))?.string() ?? null;
+    }
+    if (founder === this.controller && !(await this.#snapshotExists(nc))) {
+      const head = (await jsm.streams.info(this.names.policyStream)).state.last_seq;
+      if (head !== 0) throw new Error("the site's policy log holds changes but no snapshot");
+      this.#founding = true;
+      return true;
+    }
+    await this.#join(nc, print);
+    this.#init();
+    return false;
+  }
+
+  /** Founds the site: stamps this controller on its devices and publishes the first snapshot. */
+  async found(): Promise<void> {
+    if (!this.#founding) return;
+    const db = this.#store.db;
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      for (const table of WIRING_TABLES) {
+        prepared(db, `UPDATE "${table}" SET controller = ? WHERE controller IS NULL`).run(
+          this.controller,
+        );
+      }
+      prepared(
+        db,
+        "INSERT INTO site_state (id, site, controller, applied_seq, applied_at) VALUES (1, ?, ?, 0, ?)",
+      ).run(this.siteName, this.controller, Date.now());
+      db.exec("COMMIT");
+    } catch (error) {
+      if (db.isTransaction) db.exec("ROLLBACK");
+      throw error;
+    }
+    await this.#publishSnapshot();
+    log.info("Founded site {site} as controller {controller}", {
+      site: this.siteName,
+      controller: this.controller,
+    });
+    this.#founding = false;
+    this.#init();
+  }
+
+  /** Starts following the site's policy log. */
+  start(hooks: SiteHooks): void {
+    this.#hooks = hooks;
+    this.#log?.start();
+    this.link.onChange((up) => {
+      if (up) void this.#announce();
+    });
+    if (this.link.connected) void this.#announce();
+  }
+
+  /** Stops following and closes the link. */
+  async close(): Promise<void> {
+    this.#stopped = true;
+    await this.#log?.close();
+    await this.link.close();
+  }
+
+  #init(): void {
+    this.#capture ??= new Capture(this.#store.db);
+    this.#log ??= new PolicyLog({
+      db: this.#store.db,
+      link: this.link,
+      names: this.names,
+      controller: this.controller,
+      onApplied: (change) => this.#applied(change),
+    });
+  }
+
+  #applied(change: AppliedChange): void {
+    const hooks = this.#hooks;
+    if (hooks !== null) {
+      if ([...change.tables].some((t) => WIRING_TABLES.has(t))) {
+        hooks.reload().catch((error) =>
+          log.warn("Wiring reload after a site change failed: {error}", { error: String(error) })
+        );
+      }
+      if (change.users.size > 0) hooks.recheckSessions();
+    }
+    if (change.seq - this.#lastSnapshotSeq >= SNAPSHOT_EVERY && !this.#snapshotting) {
+      void this.#maybeSnapshot(change.seq);
+    }
+  }
+
+  /** Takes a snapshot if this controller wins the election for it. */
+  async #maybeSnapshot(seq: number): Promise<void> {
+    const nc = this.link.connection;
+    if (nc === null || this.#stopped) return;
+    this.#snapshotting = true;
+    try {
+      const kv = await new Kvm(nc).open(this.names.controllersBucket);
+      const entry = await kv.get(SNAPSHOT_KEY);
+      const last = entry === null || entry.operation !== "PUT" ? 0 : Number(entry.string());
+      this.#lastSnapshotSeq = Math.max(this.#lastSnapshotSeq, last);
+      if (seq - last < SNAPSHOT_EVERY) return;
+      try {
+        if (entry === null) await kv.create(SNAPSHOT_KEY, String(seq));
+        else await kv.update(SNAPSHOT_KEY, String(seq), entry.revision);
+      } catch {
+        return; // another controller takes it
+      }
+      await this.#publishSnapshot();
+      this.#lastSnapshotSeq = seq;
+    } catch (error) {
+      log.warn("Snapshot not taken: {error}", { error: String(error) });
+    } finally {
+      this.#snapshotting = false;
+    }
+  }
+
+  async #publishSnapshot(): Promise<void> {
+    const nc = this.link.connection;
+    if (nc === null) throw new Error("the site cannot be reached");
+    const { path, meta } = writeSnapshot(
+      this.#store.databasePath,
+      this.#dataDir,
+      this.siteName,
+      this.controller,
+      this.#store.secret,
+      Date.now(),
+    );
+    try {
+      const os = await new Objm(nc).open(this.names.snapshotStore);
+      const file = await Deno.open(path, { read: true });
+      await os.put(
+        { name: SNAPSHOT_OBJECT, description: JSON.stringify(meta) },
+        file.readable,
+      );
+      log.info("Policy snapshot at sequence {seq} published ({bytes} bytes)", {
+        seq: meta.seq,
+        bytes: Deno.statSync(path).size,
+      });
+    } finally {
+      Deno.removeSync(path);
+    }
+  }
+
+  async #snapshotExists(nc: NatsConnection): Promise<boolean> {
+    const os = await new Objm(nc).open(this.names.snapshotStore);
+    return (await os.info(SNAPSHOT_OBJECT)) !== null;
+  }
+
+  /** Joins from the newest snapshot (waiting for the founder to publish one). */
+  async #join(nc: NatsConnection, print: (line: string) => void): Promise<void> {
+    const db = this.#store.db;
+    for (const table of ["users", "doors", "devices", "credentials", "groups"]) {
+      const n = Number(prepared(db, `SELECT count(*) AS n FROM "${table}"`).get()?.n ?? 0);
+      if (n > 0) {
+        throw new Error(
+          `cannot join site "${this.siteName}": this data directory already holds ${table} ` +
+            "(a controller joins with a new data directory; its doors and devices are then " +
+            "added through the site)",
+        );
+      }
+    }
+    const os = await new Objm(nc).open(this.names.snapshotStore);
+    let waited = false;
+    while ((await os.info(SNAPSHOT_OBJECT)) === null) {
+      if (!waited) print(`Waiting for site "${this.siteName}" to publish its first snapshot …`);
+      waited = true;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+    const started = performance.now();
+    const path = join(this.#dataDir, `snapshot-${crypto.randomUUID()}.db`);
+    try {
+      const object = await os.get(SNAPSHOT_OBJECT);
+      if (object === null) throw new Error("the site's snapshot disappeared");
+      const file = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
+      await object.data.pipeTo(file.writable);
+      const failure = await object.error;
+      if (failure) throw new Error(`the snapshot download failed: ${failure.message}`);
+      const { secret } = readSnapshotMeta(path);
+      const meta = loadSnapshot(db, path, this.siteName, this.controller);
+      // The site's PIN key: PIN codes hash the same on every controller.
+      const keyPath = join(this.#dataDir, DATA_FILES.secret);
+      Deno.writeFileSync(keyPath + ".site", secret, { mode: 0o600 });
+      Deno.renameSync(keyPath + ".site", keyPath);
+      (this.#store as { secret: Uint8Array }).secret = secret;
+      log.info(
+        "Joined site {site} from its snapshot at sequence {seq} in {ms} ms ({users} users)",
+        {
+          site: this.siteName,
+          seq: meta.seq,
+          ms: Math.round(performance.now() - started),
+          users: Number(prepared(db, "SELECT count(*) AS n FROM users").get()?.n ?? 0),
+        },
+      );
+    } finally {
+      try {
+        Deno.removeSync(path);
+      } catch { /* never written */ }
+    }
+  }
+
+  async #ensureStreams(nc: NatsConnection, jsm: JetStreamManager): Promise<void> {
+    const replicas = replicasFor(nc);
+    const names = this.names;
+    try {
+      await jsm.streams.info(names.policyStream);
+    } catch {
+      await jsm.streams.add({
+        name: names.policyStream,
+        subjects: [names.policySubject],
+        num_replicas: replicas,
+        duplicate_window: 120_000_000_000,
+        max_msg_size: 1024 * 1024,
+      }).catch(async (error) => {
+        // Another controller created it meanwhile.
+        await jsm.streams.info(names.policyStream).catch(() => {
+          throw error;
+        });
+      });
+    }
+    await new Kvm(nc).create(names.controllersBucket, { replicas, history: 1 });
+    await new Objm(nc).create(names.snapshotStore, { replicas });
+  }
+
+  async #announce(): Promise<void> {
+    const nc = this.link.connection;
+    if (nc === null) return;
+    try {
+      const kv = await new Kvm(nc).open(this.names.controllersBucket);
+      await kv.put(
+        this.controller,
+        JSON.stringify({ controller: this.controller, connected_at: Date.now() }),
+      );
+    } catch (error) {
+      log.debug("Cannot announce this controller: {error}", { error: String(error) });
+    }
+  }
+}
+
+/** Tables a snapshot holds (re-exported for docs and tests). */
+export const SNAPSHOT_TABLES: readonly string[] = REPLICATED_TABLES;
