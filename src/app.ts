@@ -143,6 +143,8 @@ export function createApp(options: AppOptions): App {
       reserve: reserve ?? "off",
       reserve_bytes: reserveBytes ?? 0,
       sessions: deps.sessions.size,
+      // The site (docs/site.md): a controller cut off from it still decides, so it stays healthy.
+      site: options.site?.status() ?? null,
     }, { status: healthy ? 200 : 503 });
   }
 

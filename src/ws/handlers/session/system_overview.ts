@@ -20,7 +20,7 @@ export const systemOverview = defineEndpoint({
   access: "read",
   audit: "failures",
   wiring: false,
-  uses: ["system"],
+  uses: ["system", "site"],
   decode: ignored,
   handle(ctx) {
     const row = prepared(ctx.store.db, "SELECT coalesce(max(id), 0) AS v FROM audit_events")
@@ -35,6 +35,8 @@ export const systemOverview = defineEndpoint({
       version: VERSION_STRING,
       // Beyond Leosac: which hardware drives the doors ("sim" enables hardware.simulate).
       hardware: ctx.controller === null ? "none" : ctx.controller.simulated ? "sim" : "gpio",
+      // Beyond Leosac: the site this controller belongs to (docs/site.md), or null.
+      site: ctx.services.site?.status() ?? null,
     };
   },
 });
