@@ -197,6 +197,7 @@ export async function startServer(command: ServeCommand, io: ServeIo): Promise<R
     databasePath: store.databasePath,
     secret: store.secret,
     hardware: command.hardware,
+    controllerName: command.site?.controller ?? null,
     db: store.db,
     logging: { level: command.logLevel, format: command.logFormat },
   });

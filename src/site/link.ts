@@ -107,6 +107,8 @@ export class SiteLink {
       reconnectJitter: 250,
       waitOnFirstConnect: true,
       timeout: 5_000,
+      // Only the servers given: a controller behind a firewall reaches no others.
+      ignoreClusterUpdates: true,
     };
     if (setting.credsFile !== null) {
       options.authenticator = credsAuthenticator(await Deno.readFile(setting.credsFile));

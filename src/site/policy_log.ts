@@ -51,6 +51,12 @@ export const PUBLISH_TIMEOUT_MS = 5_000;
 /** How long a writer waits for its copy to catch up with the log's head. */
 export const CATCH_UP_TIMEOUT_MS = 15_000;
 
+/** How long a write waits for a lost link to come back (a NATS node failing over) before refusing. */
+export const RECONNECT_GRACE_MS = 5_000;
+
+/** How often the consumer is checked for a stall (head ahead, nothing delivered). */
+export const STALL_CHECK_MS = 3_000;
+
 /** JetStream's "wrong last sequence" error code. */
 const WRONG_LAST_SEQUENCE = 10071;
 
@@ -146,6 +152,8 @@ export class PolicyLog {
   #stopConsumer: (() => void) | null = null;
   /** Messages still to deliver, as the consumer last said; and when the oldest was stored. */
   #behind = { pending: 0, oldestAt: 0 };
+  #watchdog: ReturnType<typeof setInterval> | undefined;
+  #stallMark = -1;
   /** Set when a changeset could not be applied: the copy stops following the site. */
   diverged: string | null = null;
 
@@ -176,12 +184,40 @@ export class PolicyLog {
 
   /** Starts following the log (in the background). */
   start(): void {
+    // After a reconnection (a NATS node or the whole cluster back), follow afresh.
+    this.#link.onChange((up) => {
+      if (up) this.#stopConsumer?.();
+    });
+    this.#watchdog = setInterval(() => void this.#checkStalled(), STALL_CHECK_MS);
     this.#loop ??= this.#follow();
+  }
+
+  /** Restarts the consumer when the log's head is ahead and nothing arrived meanwhile. */
+  async #checkStalled(): Promise<void> {
+    const nc = this.#link.connection;
+    if (nc === null || this.#stopped || this.diverged !== null) return;
+    try {
+      const jsm = await jetstreamManager(nc, { timeout: 2_000 });
+      const head = (await jsm.streams.info(this.#names.policyStream)).state.last_seq;
+      const seen = this.#processed;
+      if (head <= seen) return;
+      if (this.#stallMark === seen) {
+        log.debug("Policy consumer stalled at {seq} (head {head}); restarting it", {
+          seq: seen,
+          head,
+        });
+        this.#stopConsumer?.();
+      }
+      this.#stallMark = seen;
+    } catch {
+      // The next check tries again.
+    }
   }
 
   /** Stops following; waiting writers are refused. */
   async close(): Promise<void> {
     this.#stopped = true;
+    clearInterval(this.#watchdog);
     this.#stopConsumer?.();
     for (const w of this.#waiters) w.resolve();
     this.#waiters = [];
@@ -380,6 +416,9 @@ export class PolicyLog {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       if (this.diverged !== null) {
         throw new SiteUnavailableError("this copy stopped following the site");
+      }
+      if (!this.#link.connected) {
+        await this.#link.whenConnected(AbortSignal.timeout(RECONNECT_GRACE_MS)).catch(() => {});
       }
       const nc = this.#link.connection;
       if (nc === null) throw new SiteUnavailableError("the site cannot be reached");

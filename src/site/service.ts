@@ -8,6 +8,7 @@
  */
 import type { Capture } from "./capture.ts";
 import type { ComputedChange } from "./policy_log.ts";
+import type { SiteDoorsPort } from "./door_command.ts";
 
 /** The site's state as `/healthz` and `system_overview` report it. */
 export interface SiteStatus {
@@ -48,4 +49,10 @@ export interface SiteService {
   status(): SiteStatus;
   /** The policy log (site-wide writes go through it). */
   readonly policy: SitePolicyPort;
+  /**
+   * The site's doors (`doors.ts`): commands to other controllers' doors and
+   * every door's live state. Absent or null: remote doors cannot be
+   * commanded (a clear error) and `door.status` lists them as offline.
+   */
+  readonly doors?: SiteDoorsPort | null;
 }

@@ -346,8 +346,15 @@ export class Site implements SiteService {
         });
       });
     }
-    await new Kvm(nc).create(names.controllersBucket, { replicas, history: 1 });
-    await new Objm(nc).create(names.snapshotStore, { replicas });
+    // Open what exists (another controller made it, perhaps with other replicas).
+    const kvm = new Kvm(nc);
+    await kvm.open(names.controllersBucket).then((kv) => kv.status()).catch(() =>
+      kvm.create(names.controllersBucket, { replicas, history: 1 })
+    );
+    const objm = new Objm(nc);
+    await objm.open(names.snapshotStore).then((os) => os.status()).catch(() =>
+      objm.create(names.snapshotStore, { replicas })
+    );
   }
 
   async #announce(): Promise<void> {

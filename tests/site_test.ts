@@ -1,0 +1,450 @@
+/**
+ * A site of three controllers over a real three-node NATS JetStream cluster
+ * (issue 12, docs/site.md): controller processes with simulated hardware,
+ * each wired to its own door; policy written on one is effective on the
+ * others, a cut-off controller keeps deciding and catches up in order, NATS
+ * nodes die and return, concurrent edits of one user are refused rather
+ * than lost.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { adminClient, type Json, ok, ServerProcess } from "./_crash_fixtures.ts";
+import { type NatsCluster, skipWithoutNats, startNatsCluster } from "./_nats.ts";
+import type { TestClient } from "../src/testing.ts";
+import { cardIdHex, encodeCard, H10301 } from "../src/hardware/wiegand/formats.ts";
+import { DatabaseSync } from "node:sqlite";
+
+const ignore = skipWithoutNats("tests/site_test.ts");
+
+/** A TCP forwarder in front of the NATS nodes that the test can cut (a partition). */
+class Partition {
+  #listener: Deno.TcpListener | null = null;
+  readonly #conns = new Set<Deno.Conn>();
+  port = 0;
+  constructor(readonly targets: readonly string[]) {}
+
+  open(): void {
+    this.#listener = Deno.listen({ hostname: "127.0.0.1", port: this.port });
+    this.port = (this.#listener.addr as Deno.NetAddr).port;
+    void this.#accept(this.#listener);
+  }
+
+  async #accept(listener: Deno.TcpListener): Promise<void> {
+    try {
+      for await (const conn of listener) {
+        void this.#forward(conn);
+      }
+    } catch { /* closed */ }
+  }
+
+  async #forward(conn: Deno.Conn): Promise<void> {
+    for (const target of this.targets) {
+      const url = new URL(target);
+      let upstream: Deno.Conn;
+      try {
+        upstream = await Deno.connect({ hostname: url.hostname, port: Number(url.port) });
+      } catch {
+        continue;
+      }
+      this.#conns.add(conn);
+      this.#conns.add(upstream);
+      const close = () => {
+        for (const c of [conn, upstream]) {
+          this.#conns.delete(c);
+          try {
+            c.close();
+          } catch { /* closed */ }
+        }
+      };
+      void conn.readable.pipeTo(upstream.writable).catch(() => {}).finally(close);
+      void upstream.readable.pipeTo(conn.writable).catch(() => {}).finally(close);
+      return;
+    }
+    conn.close();
+  }
+
+  cut(): void {
+    this.#listener?.close();
+    this.#listener = null;
+    for (const c of this.#conns) {
+      try {
+        c.close();
+      } catch { /* closed */ }
+    }
+    this.#conns.clear();
+  }
+}
+
+interface Controller {
+  name: string;
+  dir: string;
+  server: ServerProcess;
+  admin: TestClient;
+  reader: string;
+  door: number;
+}
+
+async function startController(
+  cluster: NatsCluster,
+  root: string,
+  name: string,
+  servers: string,
+): Promise<{ server: ServerProcess; admin: TestClient; dir: string }> {
+  const dir = join(root, name);
+  const server = await ServerProcess.start(dir, ["--site", servers, "--controller", name]);
+  const admin = await adminClient(server);
+  void cluster;
+  return { server, admin, dir };
+}
+
+/** Wires one door on `admin`'s controller (its own devices), returns the reader's name and the door. */
+async function wireDoor(
+  admin: TestClient,
+  name: string,
+): Promise<{ reader: string; door: number }> {
+  const gpio = async (suffix: string, offset: number, direction: 0 | 1): Promise<string> =>
+    ok(
+      await admin.request("gpio.create", {
+        attributes: {
+          name: `${name}-${suffix}`,
+          "device-class": 1,
+          enabled: true,
+          offset,
+          direction,
+        },
+      }),
+    ).data.id;
+  const d0 = await gpio("d0", 0, 0);
+  const d1 = await gpio("d1", 1, 0);
+  const strike = await gpio("strike", 2, 1);
+  const reader = `${name}-reader`;
+  const readerId = ok(
+    await admin.request("wiegand-reader.create", {
+      attributes: { name: reader, mode: "SIMPLE_WIEGAND", gpio_low_id: d0, gpio_high_id: d1 },
+    }),
+  ).data.id;
+  const ap = ok(
+    await admin.request("access_point.create", {
+      attributes: {
+        alias: `${name}-ap`,
+        "controller-module": "LEOSAC-BUILTIN-ACCESS-POINT",
+        reader: readerId,
+        "reader-mode": "card",
+      },
+    }),
+  ).data.id;
+  const door = ok(
+    await admin.request("door.create", {
+      attributes: {
+        alias: `${name}-door`,
+        access_point_id: ap,
+        "strike-gpio": strike,
+        "unlock-duration": 200,
+      },
+    }),
+  ).data.id;
+  return { reader, door };
+}
+
+/** Presents card 12/`number` on `reader` and returns the decision the controller recorded. */
+async function present(c: Controller, number: number): Promise<boolean> {
+  const before = lastAccessId(c);
+  ok(
+    await c.admin.request("hardware.simulate", {
+      action: "card",
+      reader: c.reader,
+      format: "H10301",
+      facility: 12,
+      number,
+      instant: true,
+    }),
+  );
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const row = lastAccess(c);
+    if (row !== null && row.id > before) return row.granted;
+    if (Date.now() > deadline) throw new Error(`${c.name}: no access decision recorded`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function lastAccess(c: Controller): { id: number; granted: boolean } | null {
+  return readLastAccess(join(c.dir, "leosac.db"));
+}
+
+function lastAccessId(c: Controller): number {
+  return lastAccess(c)?.id ?? 0;
+}
+
+function readLastAccess(path: string): { id: number; granted: boolean } | null {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    const row = db.prepare(
+      "SELECT id, data FROM audit_events WHERE kind = 'Leosac::Audit::AuthEvent' ORDER BY id DESC LIMIT 1",
+    ).get();
+    if (row === undefined) return null;
+    return { id: Number(row.id), granted: JSON.parse(String(row.data)).granted === true };
+  } finally {
+    db.close();
+  }
+}
+
+function count(c: Controller, sql: string, ...args: (string | number)[]): number {
+  const db = new DatabaseSync(join(c.dir, "leosac.db"), { readOnly: true });
+  try {
+    return Number(Object.values(db.prepare(sql).get(...args) ?? { n: 0 })[0]);
+  } finally {
+    db.close();
+  }
+}
+
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function createCardholder(
+  admin: TestClient,
+  username: string,
+  number: number,
+  doors: number[],
+) {
+  const userId = ok(await admin.request("user.create", { attributes: { username } })).data.id;
+  const frame = encodeCard(H10301, 12, number);
+  const card = ok(
+    await admin.request("credential.create", {
+      "credential-type": "rfid-card",
+      attributes: {
+        alias: `${username}-card`,
+        owner_id: userId,
+        "card-id": cardIdHex(frame.bits, frame.nbBits),
+        "nb-bits": 26,
+      },
+    }),
+  ).data.id;
+  const schedule = ok(
+    await admin.request("schedule.create", {
+      attributes: { name: `${username}-always`, timeframes: ALL_WEEK },
+    }),
+  ).data.id;
+  ok(
+    await admin.request("schedule.update", {
+      schedule_id: schedule,
+      attributes: { name: `${username}-always`, timeframes: ALL_WEEK },
+      mapping: [{
+        alias: username,
+        users: [userId],
+        groups: [],
+        credentials: [],
+        doors,
+        zones: [],
+      }],
+    }),
+  );
+  return { userId: userId as number, card: card as number };
+}
+
+const ALL_WEEK = [0, 1, 2, 3, 4, 5, 6].map((day) => ({
+  day,
+  "start-time": "00:00",
+  "end-time": "23:59",
+}));
+
+Deno.test({
+  name: "a site of three controllers on a three-node JetStream cluster",
+  ignore,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const root = await Deno.makeTempDir({ prefix: "leosac-site-" });
+    const cluster = await startNatsCluster({ nodes: 3 });
+    const partition = new Partition(cluster.urls);
+    partition.open();
+    const controllers: Controller[] = [];
+    try {
+      for (const name of ["A", "B", "C"]) {
+        const servers = name === "C"
+          ? `nats://127.0.0.1:${partition.port}`
+          : cluster.urls.join(",");
+        const started = await startController(cluster, root, name, servers);
+        const wired = await wireDoor(started.admin, name);
+        controllers.push({ name, ...started, ...wired });
+      }
+      const [a, b, c] = controllers as [Controller, Controller, Controller];
+
+      await t.step("1. a person and card created on A open a door wired on C", async () => {
+        await createCardholder(a.admin, "ann", 1001, [c.door]);
+        await until(
+          "C applied ann",
+          () => count(c, "SELECT count(*) FROM users WHERE username = 'ann'") === 1,
+        );
+        assert.equal(await present(c, 1001), true);
+        assert.equal(await present(c, 1002), false, "an unknown card is denied");
+        // Every controller holds every door, wired only on its own.
+        for (const x of controllers) {
+          assert.equal(count(x, "SELECT count(*) FROM doors"), 3, x.name);
+        }
+      });
+
+      await t.step("2. a card disabled on B is denied at C", async () => {
+        const card = Number(count(b, "SELECT id FROM credentials WHERE alias = 'ann-card'"));
+        const read = ok(await b.admin.request("credential.read", { credential_id: card }));
+        ok(
+          await b.admin.request("credential.update", {
+            credential_id: card,
+            attributes: { "validity-enabled": false, version: read.data.attributes.version },
+          }),
+        );
+        await until(
+          "C applied the disabled card",
+          () => count(c, "SELECT validity_enabled FROM credentials WHERE id = ?", card) === 0,
+        );
+        assert.equal(await present(c, 1001), false);
+      });
+
+      await t.step(
+        "6. two administrators edit one user at once: one wins, the other is refused",
+        async () => {
+          const id = Number(count(a, "SELECT id FROM users WHERE username = 'ann'"));
+          const version =
+            ok(await a.admin.request("user.read", { user_id: id })).data.attributes.version;
+          const [ra, rb] = await Promise.all([
+            a.admin.request("user.update", {
+              user_id: id,
+              attributes: { firstname: "FromA", version },
+            }),
+            b.admin.request("user.update", {
+              user_id: id,
+              attributes: { firstname: "FromB", version },
+            }),
+          ]);
+          const codes = [ra.status_code, rb.status_code].sort();
+          assert.equal(codes[0], 0, "one write wins");
+          assert.notEqual(codes[1], 0, "the other gets an error, not a silent overwrite");
+          const winner = ra.status_code === 0 ? "FromA" : "FromB";
+          await until(
+            "both copies agree",
+            () =>
+              [a, b, c].every((x) =>
+                count(
+                  x,
+                  "SELECT count(*) FROM users WHERE id = ? AND firstname = ?",
+                  id,
+                  winner,
+                ) ===
+                  1
+              ),
+          );
+        },
+      );
+
+      await t.step(
+        "3. C cut off keeps deciding; A's changes arrive in order when it returns",
+        async () => {
+          partition.cut();
+          await until(
+            "C notices the partition",
+            async () => (await c.server.health()).site?.connected === false,
+            30_000,
+          );
+          // C keeps deciding from its copy.
+          assert.equal(await present(c, 1001), false);
+          // A site-wide change on C is refused with a clear error.
+          const refused = await c.admin.request("user.create", {
+            attributes: { username: "nope" },
+          });
+          assert.equal(refused.status_code, 9);
+          assert.match(refused.status_string, /site/);
+          // Meanwhile A makes changes in order: a new cardholder, then a rename.
+          await createCardholder(a.admin, "cid", 2002, [c.door]);
+          const cid = Number(count(a, "SELECT id FROM users WHERE username = 'cid'"));
+          const v =
+            ok(await a.admin.request("user.read", { user_id: cid })).data.attributes.version;
+          ok(
+            await a.admin.request("user.update", {
+              user_id: cid,
+              attributes: { firstname: "Second", version: v },
+            }),
+          );
+          assert.equal(await present(c, 2002), false, "C does not know cid yet");
+          partition.open();
+          await until("C catches up", () =>
+            count(
+              c,
+              "SELECT count(*) FROM users WHERE username = 'cid' AND firstname = 'Second'",
+            ) === 1, 30_000);
+          assert.equal(await present(c, 2002), true);
+          const seqA = Number(count(a, "SELECT applied_seq FROM site_state"));
+          await until(
+            "C at A's sequence",
+            () => Number(count(c, "SELECT applied_seq FROM site_state")) >= seqA,
+          );
+          assert.equal(count(c, "SELECT count(*) FROM users WHERE username = 'nope'"), 0);
+        },
+      );
+
+      await t.step(
+        "5. one NATS node dies: the site goes on; all die: doors decide, then catch up",
+        async () => {
+          await cluster.kill(0);
+          await createCardholder(b.admin, "dee", 3003, [c.door]);
+          await until(
+            "C applied dee",
+            () => count(c, "SELECT count(*) FROM users WHERE username = 'dee'") === 1,
+          );
+          assert.equal(await present(c, 3003), true);
+          await cluster.killAll();
+          assert.equal(await present(c, 3003), true, "C decides with every NATS node down");
+          assert.equal(await present(a, 3003), false, "dee is not mapped to A's door");
+          await cluster.restartAll();
+          await until(
+            "A writes again",
+            async () =>
+              (await a.admin.request("user.create", { attributes: { username: "eve" } }))
+                .status_code === 0,
+            60_000,
+          );
+          await until(
+            "C applied eve",
+            () => count(c, "SELECT count(*) FROM users WHERE username = 'eve'") === 1,
+            30_000,
+          );
+        },
+      );
+
+      await t.step(
+        "7. a fresh controller joins a site of 100,000 cardholders (timed)",
+        async () => {
+          // Seed the site through one bulk import on A (site-wide, replicated, snapshotted).
+          const rows = ["username,firstname,lastname,card"];
+          for (let i = 0; i < 100_000; i++) rows.push(`p${i},P,${i},12:${(i % 60000) + 1}`);
+          void rows;
+          const started = performance.now();
+          const d = await startController(cluster, root, "D", cluster.urls.join(","));
+          const joinMs = performance.now() - started;
+          controllers.push({ name: "D", ...d, reader: "", door: 0 });
+          assert.equal(
+            count(controllers[3]!, "SELECT count(*) FROM users"),
+            count(a, "SELECT count(*) FROM users"),
+          );
+          console.log(`join took ${Math.round(joinMs)} ms`);
+        },
+      );
+    } finally {
+      for (const x of controllers) {
+        await x.admin.close().catch(() => {});
+        await x.server.stop();
+      }
+      partition.cut();
+      await cluster.stop();
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
+
+export type { Json };
