@@ -49,6 +49,8 @@ export interface TestServer extends AsyncDisposable {
 export type TestServerOptions = Partial<Omit<AppOptions, "store">> & {
   /** Start a real controller worker on simulated hardware (wired to the app's events). */
   hardware?: "sim";
+  /** The controller worker wires only this site controller's rows (`ControllerClientOptions.controllerName`). */
+  controllerName?: string;
   /** Use this (empty) data directory, which the caller removes, instead of a temporary one. */
   dataDir?: string;
   /** Bytes of the data directory's free-space reserve (`reserve.bin`). @default 0 (none) */
@@ -63,12 +65,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const store = openStore(dataDir, { reserveBytes: options.diskReserveBytes ?? 0 });
   await ensureAdministrator(store.db, TEST_ADMIN_PASSWORD);
   const clock = options.clock instanceof FakeClock ? options.clock : new FakeClock(Date.now());
-  const { hardware, dataDir: _, diskReserveBytes: __, tls, ...appOptions } = options;
+  const { hardware, dataDir: _, diskReserveBytes: __, tls, controllerName, ...appOptions } =
+    options;
   const controller = hardware === undefined ? null : new ControllerClient({
     databasePath: store.databasePath,
     secret: store.secret,
     hardware,
     db: store.db,
+    ...(controllerName === undefined ? {} : { controllerName }),
   });
   await controller?.start();
   const app = createApp({
