@@ -16,6 +16,7 @@ import { MIGRATION_0007 } from "./migrations/0007_osdp.ts";
 import { MIGRATION_0008 } from "./migrations/0008_card_pin_binding.ts";
 import { MIGRATION_0009 } from "./migrations/0009_access_point_pairs_only.ts";
 import { MIGRATION_0010 } from "./migrations/0010_site.ts";
+import { MIGRATION_0011 } from "./migrations/0011_site_events.ts";
 import { int, rowReader } from "./rows.ts";
 
 /** One migration: SQL to execute, or a function that rewrites rows (inside the transaction). */
@@ -33,6 +34,7 @@ export const MIGRATIONS: readonly Migration[] = [
   MIGRATION_0008,
   MIGRATION_0009,
   MIGRATION_0010,
+  MIGRATION_0011,
 ];
 
 /** The schema version this build writes. */
