@@ -98,8 +98,16 @@ function dump(db: DatabaseSync): Dump {
 
 /** `dump` without what migration 5 adds (audit chain columns, anchors): what migration 4 kept. */
 function withoutSchema5(tables: Dump): Dump {
-  // Later migrations' tables (5: the audit anchors, 7: OSDP keys) are not this migration's.
-  const { audit_anchors: _anchors, osdp_keys: _osdpKeys, site_state: _site, ...rest } = tables;
+  // Later migrations' tables (5: the audit anchors, 7: OSDP keys, 10 and 11: the site's) are
+  // not this migration's.
+  const {
+    audit_anchors: _anchors,
+    osdp_keys: _osdpKeys,
+    site_state: _site,
+    site_events: _siteEvents,
+    site_event_cursors: _siteCursors,
+    ...rest
+  } = tables;
   rest.audit_events = (rest.audit_events ?? []).map((row) => {
     const { chain: _chain, prev_id: _prev, hash: _hash, ...kept } = row as Record<string, unknown>;
     return kept;
