@@ -54,6 +54,9 @@ export const CATCH_UP_TIMEOUT_MS = 15_000;
 /** How long a write waits for a lost link to come back (a NATS node failing over) before refusing. */
 export const RECONNECT_GRACE_MS = 5_000;
 
+/** How long a write waits for the site's stream to answer (a leader election) before refusing. */
+export const LEADER_GRACE_MS = 20_000;
+
 /** How often the consumer is checked for a stall (head ahead, nothing delivered). */
 export const STALL_CHECK_MS = 3_000;
 
@@ -102,6 +105,8 @@ export interface AppliedChange {
   tables: Set<string>;
   /** Users whose password, rank or validity changed (their sessions are re-checked). */
   users: Set<number>;
+  /** Rows changed. */
+  rows: number;
 }
 
 /** Refusal while the site cannot be reached (status 9, documented in docs/ws_protocol.md). */
@@ -364,7 +369,13 @@ export class PolicyLog {
     this.#applied = seq;
     if (part !== null) {
       try {
-        this.#onApplied({ seq, controller: part.controller, tables, users });
+        this.#onApplied({
+          seq,
+          controller: part.controller,
+          tables,
+          users,
+          rows: part.changes.length,
+        });
       } catch (error) {
         log.error("After policy change {seq}: {error}", { seq, error: String(error) });
       }
@@ -422,13 +433,7 @@ export class PolicyLog {
       }
       const nc = this.#link.connection;
       if (nc === null) throw new SiteUnavailableError("the site cannot be reached");
-      let head: number;
-      try {
-        const jsm = await jetstreamManager(nc, { timeout: PUBLISH_TIMEOUT_MS });
-        head = (await jsm.streams.info(this.#names.policyStream)).state.last_seq;
-      } catch (error) {
-        throw new SiteUnavailableError(`the site does not answer (${errorText(error)})`);
-      }
+      const head = await this.#head();
       await this.#until(head, CATCH_UP_TIMEOUT_MS, "catch up with the site");
       const computed = await compute();
       if (computed.changes.length === 0) {
@@ -452,6 +457,28 @@ export class PolicyLog {
       "odb::exception",
       "Database Error: the site was busy with other changes; nothing was changed. Try again.",
     );
+  }
+
+  /**
+   * The policy stream's last sequence. While a NATS node fails over (the
+   * stream elects a new leader) the site answers nothing for a few seconds:
+   * asked again until {@linkcode LEADER_GRACE_MS} have passed.
+   */
+  async #head(): Promise<number> {
+    const deadline = this.#now() + LEADER_GRACE_MS;
+    for (;;) {
+      const nc = this.#link.connection;
+      try {
+        if (nc === null) throw new Error("not connected");
+        const jsm = await jetstreamManager(nc, { timeout: PUBLISH_TIMEOUT_MS });
+        return (await jsm.streams.info(this.#names.policyStream)).state.last_seq;
+      } catch (error) {
+        if (this.#now() > deadline || this.#stopped) {
+          throw new SiteUnavailableError(`the site does not answer (${errorText(error)})`);
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
   }
 
   /** Publishes the parts; returns the last part's sequence, or "conflict". */

@@ -24,8 +24,10 @@ import { loadSnapshot, readSnapshotMeta, SNAPSHOT_OBJECT, writeSnapshot } from "
 
 const log = logger("site");
 
-/** A snapshot is taken once the log has grown by this many changes since the last one. */
+/** A snapshot is taken once the log has grown by this many changes since the last one ... */
 export const SNAPSHOT_EVERY = 1_000;
+/** ... or once this many rows were changed since (a bulk import). */
+export const SNAPSHOT_EVERY_ROWS = 50_000;
 /** The key that records which controller founded the site. */
 const FOUNDER_KEY = "_founder";
 /** The key whose revision elects the controller taking the next snapshot. */
@@ -62,6 +64,7 @@ export class Site implements SiteService {
   #hooks: SiteHooks | null = null;
   #snapshotting = false;
   #lastSnapshotSeq = 0;
+  #rowsSinceSnapshot = 0;
   #stopped = false;
 
   constructor(setting: SiteSetting, store: Store, dataDir: string) {
@@ -212,13 +215,15 @@ export class Site implements SiteService {
       }
       if (change.users.size > 0) hooks.recheckSessions();
     }
-    if (change.seq - this.#lastSnapshotSeq >= SNAPSHOT_EVERY && !this.#snapshotting) {
-      void this.#maybeSnapshot(change.seq);
+    this.#rowsSinceSnapshot += change.rows;
+    const bulk = this.#rowsSinceSnapshot >= SNAPSHOT_EVERY_ROWS;
+    if ((bulk || change.seq - this.#lastSnapshotSeq >= SNAPSHOT_EVERY) && !this.#snapshotting) {
+      void this.#maybeSnapshot(change.seq, bulk);
     }
   }
 
   /** Takes a snapshot if this controller wins the election for it. */
-  async #maybeSnapshot(seq: number): Promise<void> {
+  async #maybeSnapshot(seq: number, bulk: boolean): Promise<void> {
     const nc = this.link.connection;
     if (nc === null || this.#stopped) return;
     this.#snapshotting = true;
@@ -227,13 +232,15 @@ export class Site implements SiteService {
       const entry = await kv.get(SNAPSHOT_KEY);
       const last = entry === null || entry.operation !== "PUT" ? 0 : Number(entry.string());
       this.#lastSnapshotSeq = Math.max(this.#lastSnapshotSeq, last);
-      if (seq - last < SNAPSHOT_EVERY) return;
+      if (last >= seq || (!bulk && seq - last < SNAPSHOT_EVERY)) return;
       try {
         if (entry === null) await kv.create(SNAPSHOT_KEY, String(seq));
         else await kv.update(SNAPSHOT_KEY, String(seq), entry.revision);
       } catch {
+        this.#rowsSinceSnapshot = 0;
         return; // another controller takes it
       }
+      this.#rowsSinceSnapshot = 0;
       await this.#publishSnapshot();
       this.#lastSnapshotSeq = seq;
     } catch (error) {
