@@ -1,4 +1,5 @@
 import { MIGRATION_0006 } from "./0006_search_indexes.ts";
+import { MIGRATION_0011 } from "./0011_site_events.ts";
 import { MIGRATION_0008 } from "./0008_card_pin_binding.ts";
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
@@ -166,10 +167,13 @@ Deno.test("migration 4: a schema-3 database keeps its rows, indexes and referenc
       assert.equal(schemaVersion(db), SCHEMA_VERSION);
       assert.deepEqual(withoutSchema5(dump(db)), before, "every row of every table, ids included");
       assert.deepEqual(
-        // Later migrations' indexes (5: the chain, 6: search, 8: bound PINs) are not this one's.
+        // Later migrations' indexes (5: the chain, 6: search, 8: bound PINs, 11: site events)
+        // are not this one's.
         indexes(db).filter((i) =>
           !i.startsWith("audit_events_chain:") &&
-          !new RegExp(`INDEX ${i.split(":")[0]}\\s`).test(MIGRATION_0006 + MIGRATION_0008)
+          !new RegExp(`INDEX ${i.split(":")[0]}\\s`).test(
+            MIGRATION_0006 + MIGRATION_0008 + MIGRATION_0011,
+          )
         ),
         indexesBefore,
       );
