@@ -79,6 +79,47 @@ Deno.test({
     }
   },
 });
+Deno.test({
+  name: "systemd-analyze verify accepts deploy/nats-server.service, the site's NATS node",
+  ignore: !hasSystemdAnalyze(),
+  fn() {
+    const dir = Deno.makeTempDirSync({ prefix: "leosac-unit-test-" });
+    try {
+      const bin = join(dir, "nats-server");
+      Deno.writeTextFileSync(bin, "#!/bin/sh\n", { mode: 0o755 });
+      const deployed = Deno.readTextFileSync(
+        new URL("../../deploy/nats-server.service", import.meta.url),
+      );
+      assert.match(deployed, /^ExecStart=\/usr\/sbin\/nats-server -c /m);
+      for (
+        const line of [
+          "User=nats",
+          "NoNewPrivileges=yes",
+          "ProtectSystem=strict",
+          "CapabilityBoundingSet=",
+        ]
+      ) {
+        assert.ok(deployed.split("\n").includes(line), line);
+      }
+      const unit = join(dir, "nats-server.service");
+      Deno.writeTextFileSync(
+        unit,
+        deployed.replace("ExecStart=/usr/sbin/nats-server ", `ExecStart=${bin} `),
+      );
+      const out = new Deno.Command("systemd-analyze", {
+        args: ["verify", unit],
+        stdout: "piped",
+        stderr: "piped",
+      })
+        .outputSync();
+      const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+      assert.equal(out.code, 0, text);
+      assert.doesNotMatch(text, /nats-server\.service/, `no warning about the unit: ${text}`);
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
 if (!hasSystemdAnalyze()) {
   Deno.stderr.writeSync(
     new TextEncoder().encode(
