@@ -93,6 +93,11 @@ export interface NatsClusterOptions {
    * anyone connects, in the global account.
    */
   users?: string | readonly NatsUser[];
+  /**
+   * TLS for clients: every node's client port asks for TLS with this
+   * certificate and key (PEM files), as `deploy/nats-server.conf` does.
+   */
+  tls?: { certFile: string; keyFile: string };
   /** More configuration text appended to every node's file. */
   extraConfig?: string;
   /** JetStream's memory limit per node (`max_mem`); default 256MB. */
@@ -227,6 +232,15 @@ async function writeConfigs(
       `  max_file: ${options.maxFile ?? "2GB"}`,
       "}",
     ];
+    if (options.tls !== undefined) {
+      lines.push(
+        "tls {",
+        `  cert_file: ${JSON.stringify(options.tls.certFile)}`,
+        `  key_file: ${JSON.stringify(options.tls.keyFile)}`,
+        "  timeout: 2",
+        "}",
+      );
+    }
     if (count > 1) {
       lines.push(
         "cluster {",

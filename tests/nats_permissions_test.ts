@@ -243,6 +243,61 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "a controller connects over TLS trusting the site's CA (--site-tls-ca), not without it",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "leosac-nats-tls-" });
+    try {
+      const pair = createSelfSignedCertificate({ names: ["localhost"], now: new Date() });
+      const certFile = join(dir, "server.pem");
+      const keyFile = join(dir, "server-key.pem");
+      await Deno.writeTextFile(certFile, pair.certPem);
+      await Deno.writeTextFile(keyFile, pair.keyPem);
+      await using nats = await startNats({
+        tls: { certFile, keyFile },
+        users: [{
+          user: "door-a",
+          password: password("door-a"),
+          permissions: controllerPermissions(SITE, "door-a"),
+        }],
+      });
+      // By name: with an IP address the client (under Deno's node:tls)
+      // checks the certificate against "localhost", not against the address.
+      const servers = nats.urls.map((url) => url.replace("nats://127.0.0.1", "tls://localhost"));
+      const nc = await connect({
+        servers,
+        user: "door-a",
+        pass: password("door-a"),
+        tls: { caFile: certFile },
+      });
+      try {
+        const jsm = await jetstreamManager(nc);
+        await jsm.streams.add({ name: names.eventsStream, subjects: [names.eventsWildcard] });
+        const ack = await jetstream(nc).publish(names.eventsSubject("door-a"), "over TLS");
+        assert.equal(ack.seq, 1);
+      } finally {
+        await nc.close();
+      }
+      // Without the CA, the server's certificate is not trusted.
+      await assert.rejects(
+        connect({ servers, user: "door-a", pass: password("door-a"), reconnect: false }),
+      );
+      // Nor does the server take a plain connection.
+      await assert.rejects(
+        connect({
+          servers: [...nats.urls],
+          user: "door-a",
+          pass: password("door-a"),
+          reconnect: false,
+        }),
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
 /**
  * The `permissions: { … }` block of user `user` in the sample, without
  * comments and blanks.
