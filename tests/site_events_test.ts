@@ -15,9 +15,24 @@ import {
   jetstreamManager,
   StorageType,
 } from "@nats-io/jetstream";
-import { appendAuditBatch, AUDIT_EVENT, AUDIT_KIND, auditMask } from "../src/store/audit.ts";
+import {
+  appendAuditBatch,
+  AUDIT_EVENT,
+  AUDIT_KIND,
+  auditMask,
+  toAuditRecord,
+} from "../src/store/audit.ts";
 import { openTempDatabase } from "../src/store/_test_db.ts";
-import { CURSOR, readCursor, writeCursor } from "../src/site/event_store.ts";
+import {
+  CURSOR,
+  eventMessage,
+  mirrorLocalEvents,
+  readCursor,
+  storeEvent,
+  writeCursor,
+} from "../src/site/event_store.ts";
+import type { SiteService } from "../src/site/service.ts";
+import { startTestServer, TestClient } from "../src/testing.ts";
 import { EventInbox } from "../src/site/event_inbox.ts";
 import { ensureEventStream, EventOutbox } from "../src/site/event_outbox.ts";
 import { SiteLink } from "../src/site/link.ts";
@@ -25,8 +40,6 @@ import { type SiteNames, siteNames } from "../src/site/names.ts";
 import { EventHub, type LiveEvent } from "../src/ws/event_hub.ts";
 import { type NatsCluster, skipWithoutNats, startNats } from "./_nats.ts";
 
-import { setupLogging } from "../src/log.ts";
-if (Deno.env.get("DBG")) await setupLogging({ level: "debug", format: "pretty" });
 const ignore = skipWithoutNats("tests/site_events_test.ts");
 const names = siteNames("evt");
 
@@ -287,4 +300,94 @@ Deno.test({
       await stopController(b);
     }
   },
+});
+
+interface SiteAuditReply {
+  meta: { next?: string | null; count?: number };
+  data: {
+    id: number;
+    type: string;
+    controller?: string;
+    origin_id?: number;
+    attributes: Record<string, unknown>;
+  }[];
+}
+
+/** A site as audit.get sees it (only the names are read). */
+function fakeSite(controller: string): SiteService {
+  return {
+    siteName: names.site,
+    controller,
+    status: () => ({
+      name: names.site,
+      controller,
+      connected: true,
+      lag_ms: 0,
+      applied_sequence: 0,
+    }),
+  } as SiteService;
+}
+
+Deno.test("audit.get with site: true pages every controller's events with their controller", async () => {
+  await using server = await startTestServer({ site: fakeSite("a") });
+  await using admin = await TestClient.connect(server.wsUrl);
+  await admin.login();
+  const db = server.store.db;
+  appendAccess(db, 3, 1);
+  // Controller b's events as the inbox stores them (b's ids overlap a's).
+  const other = appendAccess(db, 2, 2).map((id) =>
+    eventMessage(toAuditRecord(db.prepare("SELECT * FROM audit_events WHERE id = ?").get(id)), "b")
+  );
+  db.exec("DELETE FROM audit_events WHERE kind = 'Leosac::Audit::AuthEvent' AND target2_id = 2");
+  server.app.deps.audit.flush();
+  mirrorLocalEvents(db, "a", 1_000);
+  for (const [i, m] of other.entries()) {
+    const message = { ...m, origin_id: i + 1, id: i + 1 };
+    assert.equal(storeEvent(db, message, JSON.stringify(message), 10 + i), true);
+    assert.equal(storeEvent(db, message, JSON.stringify(message), 10 + i), false, "once only");
+  }
+  const local = (await admin.request("audit.get", { p: 1, ps: 1000 })).content as SiteAuditReply;
+  assert.ok(local.data.every((row) => row.controller === undefined), "the local view is unchanged");
+
+  const site = await admin.request("audit.get", { site: true, p: 1, ps: 1000 });
+  assert.equal(site.status_code, 0, JSON.stringify(site));
+  const all = site.content as SiteAuditReply;
+  const byController = (c: string) => all.data.filter((row) => row.controller === c);
+  assert.equal(all.meta.count, all.data.length);
+  assert.equal(byController("b").length, 2);
+  assert.equal(byController("a").length, local.data.length);
+  assert.deepEqual(byController("b").map((r) => [r.id, r.origin_id]).sort(), [[1, 1], [2, 2]]);
+
+  // Keyset: b's access decisions at door 2, one per page.
+  const first = (await admin.request("audit.get", { site: true, after: "", door_id: 2, ps: 1 }))
+    .content as SiteAuditReply;
+  assert.equal(first.data.length, 1);
+  assert.equal(first.data[0]!.controller, "b");
+  assert.equal(first.data[0]!.attributes.granted, true);
+  const second = (await admin.request("audit.get", {
+    site: true,
+    after: first.meta.next,
+    door_id: 2,
+    ps: 1,
+  })).content as SiteAuditReply;
+  assert.equal(second.data.length, 1);
+  assert.equal(second.meta.next, null);
+  assert.notEqual(second.data[0]!.origin_id, first.data[0]!.origin_id);
+  const onlyA = (await admin.request("audit.get", { site: true, controller: "a", door_id: 1 }))
+    .content as SiteAuditReply;
+  assert.equal(onlyA.data.length, 3);
+  assert.ok(onlyA.data.every((row) => row.controller === "a"));
+});
+
+Deno.test("audit.get with site: true outside a site is a BAD_REQUEST", async () => {
+  await using server = await startTestServer();
+  await using admin = await TestClient.connect(server.wsUrl);
+  await admin.login();
+  const before = (await admin.request("audit.get", { p: 1, ps: 1 })).content as SiteAuditReply;
+  const reply = await admin.request("audit.get", { site: true });
+  assert.notEqual(reply.status_code, 0);
+  assert.match(reply.status_string, /site: true needs a controller in a site/);
+  const bad = await admin.request("audit.get", { controller: "a" });
+  assert.match(bad.status_string, /only valid with site: true/);
+  assert.ok(before.data.length === 1);
 });
