@@ -56,8 +56,10 @@ export const DEFAULT_OUTBOX_IN_FLIGHT = 256;
 export const DEFAULT_OUTBOX_COPY_ROWS = 500;
 /** Default wait for one acknowledgement. */
 export const DEFAULT_OUTBOX_ACK_TIMEOUT_MS = 10_000;
-/** Default wait after a failed batch before recovering. */
+/** Default wait after a failed batch before recovering (doubled after each failure in a row). */
 export const DEFAULT_OUTBOX_RETRY_MS = 1_000;
+/** Longest wait between failed batches. */
+const MAX_RETRY_MS = 30_000;
 
 /** What {@linkcode EventOutbox} needs. */
 export interface EventOutboxOptions {
@@ -174,6 +176,7 @@ export class EventOutbox {
   }
 
   async #run(): Promise<void> {
+    let failures = 0;
     while (!this.#closed) {
       let delay = this.#pollMs;
       try {
@@ -183,6 +186,7 @@ export class EventOutbox {
           await this.#publishBatch(nc);
           delay = 0;
         }
+        failures = 0;
       } catch (error) {
         if (!this.#closed) {
           log.warn("Site events not published yet (will retry): {error}", {
@@ -190,7 +194,9 @@ export class EventOutbox {
           });
         }
         this.#recovered = false;
-        delay = this.#retryMs;
+        failures++;
+        // 1 s, 2 s, 4 s … at most 30 s: a lasting refusal (permissions) logs twice a minute.
+        delay = Math.min(this.#retryMs * 2 ** Math.min(failures - 1, 5), MAX_RETRY_MS);
       }
       this.#notify();
       await this.#sleep(delay);

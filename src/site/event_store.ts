@@ -33,7 +33,11 @@ import { int, nullableInt, rowReader, text } from "../store/rows.ts";
 import { serializeAudit } from "../ws/handlers/audit/_audit.ts";
 import { NAME_PATTERN } from "./names.ts";
 
-/** Largest event message accepted from the stream (bytes of JSON). */
+/**
+ * Largest event message accepted from the stream (bytes of JSON). A local row
+ * whose `audit.get` shape is over half of it is published with its
+ * `before`/`after` snapshots emptied and `truncated: true`.
+ */
 export const MAX_EVENT_MESSAGE_BYTES = 256 * 1024;
 
 /** The cursors of `site_event_cursors`. */
@@ -110,6 +114,10 @@ export function eventMessage(record: AuditRecord, controller: string): SiteEvent
         : null,
     },
   };
+  if (JSON.stringify(wire).length > MAX_EVENT_MESSAGE_BYTES / 2) {
+    // A huge snapshot would exceed the NATS payload limit and stop the outbox for ever.
+    message.attributes = { ...wire.attributes, before: "", after: "", truncated: true };
+  }
   const category = PUSH_CATEGORY[record.kind];
   if (category !== undefined) {
     message.push = {
