@@ -254,12 +254,13 @@ export class SiteDoors implements SiteDoorsPort {
     const kv = await this.#bucket();
     if (kv === null) return null;
     try {
-      const keys: string[] = [];
+      // A key updated while it is listed comes twice.
+      const keys = new Set<string>();
       for await (const key of await kv.keys()) {
-        if (keys.length >= MAX_SITE_DOORS) break;
-        keys.push(key);
+        if (keys.size >= MAX_SITE_DOORS) break;
+        keys.add(key);
       }
-      const entries = await Promise.all(keys.map((key) => kv.get(key)));
+      const entries = await Promise.all([...keys].map((key) => kv.get(key)));
       const now = this.#o.clock.now();
       const states: SiteDoorState[] = [];
       for (const entry of entries) {
