@@ -421,8 +421,9 @@ class Cluster implements NatsCluster {
  * gives each controller (and `docs/site.md` explains).
  *
  * Publish: its own event subject only, the policy subject, door commands to
- * any controller, its own keys of the door and controller buckets, the
- * snapshot store, and the JetStream API of the site's streams limited to
+ * any controller, its own keys of the door and controller buckets (and the
+ * site's two coordination keys `_founder` and `_snapshot`), the snapshot
+ * store, and the JetStream API of the site's streams limited to
  * create, update, info, get, consumers and acks (no stream delete, no
  * message delete, no purge but of the snapshot store's old chunks). Replies
  * to requests it receives (`allow_responses`). Subscribe: its own command
@@ -446,6 +447,10 @@ export function controllerPermissions(site: string, controller: string): string 
     names.commandSubject("*"),
     `$KV.${names.doorsBucket}.${controller}.>`,
     `$KV.${names.controllersBucket}.${controller}`,
+    // The site's coordination keys (src/site/site.ts): which controller
+    // founded the site, and the election of the next snapshot's author.
+    `$KV.${names.controllersBucket}._founder`,
+    `$KV.${names.controllersBucket}._snapshot`,
     `$O.${names.snapshotStore}.>`,
     "$JS.API.INFO",
     ...streams.flatMap((stream) => [

@@ -138,6 +138,13 @@ Deno.test({
         controllersA.put("door-b", "down"),
         `$KV.${names.controllersBucket}.door-b`,
       );
+      // The site's coordination keys are everyone's (src/site/site.ts).
+      await controllersA.create("_founder", "door-a");
+      const controllersB = await new Kvm(b).open(names.controllersBucket);
+      await assert.rejects(controllersB.create("_founder", "door-b"), /wrong last sequence/);
+      const snapshotKey = await controllersB.create("_snapshot", "10");
+      await controllersA.update("_snapshot", "20", snapshotKey);
+      assert.equal((await controllersB.get("_snapshot"))?.string(), "20");
       const doorsB = await new Kvm(b).open(names.doorsBucket);
       await doorsB.put("door-b.7", "open");
       assert.equal((await doorsA.get("door-b.7"))?.string(), "open");
