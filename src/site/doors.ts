@@ -34,10 +34,11 @@ import type { DatabaseSync } from "node:sqlite";
 import {
   type Msg,
   type NatsConnection,
+  type QueuedIterator,
   RequestError,
   type Subscription,
 } from "@nats-io/transport-node";
-import { type KV, Kvm } from "@nats-io/kv";
+import { type KV, Kvm, type KvWatchEntry } from "@nats-io/kv";
 import { type Clock, systemClock } from "../clock.ts";
 import type { ControllerPort } from "../controller/port.ts";
 import type { ControllerEvent, DoorStatus } from "../controller/protocol.ts";
@@ -79,7 +80,7 @@ export const STALE_MS = 30_000;
 export const COMMAND_TIMEOUT_MS = 5_000;
 /** Commands served at once; more get RATE_LIMITED. */
 export const MAX_COMMANDS_IN_FLIGHT = 32;
-/** Most doors read from the bucket for one `door.status`. */
+/** Most door states kept from the bucket. */
 export const MAX_SITE_DOORS = 10_000;
 
 /** What {@linkcode SiteDoors} needs of the NATS link (`link.ts`). */
@@ -120,16 +121,23 @@ export interface SiteDoorsOptions {
 }
 
 /**
- * Creates the door bucket if it does not exist (history 1) and opens it.
+ * Opens the door bucket, creating it (history 1) if it does not exist. One
+ * another controller made (perhaps with other replicas) is opened as it is.
  *
- * @param replicas JetStream replicas (at most the cluster's size)
+ * @param replicas JetStream replicas of a new bucket (at most the cluster's size)
  */
 export async function ensureDoorBucket(
   nc: NatsConnection,
   names: SiteNames,
   replicas: number,
 ): Promise<KV> {
-  return await new Kvm(nc).create(names.doorsBucket, { history: 1, replicas });
+  const kvm = new Kvm(nc);
+  try {
+    return await kvm.create(names.doorsBucket, { history: 1, replicas });
+  } catch (error) {
+    // It exists with another configuration: open it as it is.
+    return await kvm.open(names.doorsBucket).catch(() => Promise.reject(error));
+  }
 }
 
 /** The site's doors, for one controller (see the module documentation). */
@@ -138,6 +146,10 @@ export class SiteDoors implements SiteDoorsPort {
   #nc: NatsConnection | null = null;
   #kv: KV | null = null;
   #sub: Subscription | null = null;
+  #watcher: QueuedIterator<KvWatchEntry> | null = null;
+  #watching: Promise<void> | null = null;
+  /** Every door state in the bucket, by key, as the watcher last saw it. */
+  readonly #cache = new Map<string, DoorStateEntry>();
   #binding: Promise<void> | null = null;
   #published = new Set<string>();
   #publishing: Promise<void> | null = null;
@@ -201,7 +213,14 @@ export class SiteDoors implements SiteDoorsPort {
     try {
       if (sub !== null && !sub.isClosed()) await sub.drain();
     } catch { /* the connection is gone */ }
-    await Promise.allSettled([this.#binding, this.#publishing, ...this.#serving]);
+    this.#watcher?.stop();
+    this.#watcher = null;
+    await Promise.allSettled([
+      this.#binding,
+      this.#publishing,
+      this.#watching,
+      ...this.#serving,
+    ]);
   }
 
   // ── Commands sent ────────────────────────────────────────────────────
@@ -247,39 +266,19 @@ export class SiteDoors implements SiteDoorsPort {
   }
 
   /**
-   * Every door state in the bucket, each with `online` (refreshed within the
-   * stale limit); null when the site cannot be read now.
+   * Every door state in the bucket (as a watcher keeps it here), each with
+   * `online` (refreshed within the stale limit); null before the bucket was
+   * ever read. While the site is unreachable the last states stay, and go
+   * offline as they age.
    */
-  async states(): Promise<SiteDoorState[] | null> {
-    const kv = await this.#bucket();
-    if (kv === null) return null;
-    try {
-      // A key updated while it is listed comes twice.
-      const keys = new Set<string>();
-      for await (const key of await kv.keys()) {
-        if (keys.size >= MAX_SITE_DOORS) break;
-        keys.add(key);
-      }
-      const entries = await Promise.all([...keys].map((key) => kv.get(key)));
-      const now = this.#o.clock.now();
-      const states: SiteDoorState[] = [];
-      for (const entry of entries) {
-        if (entry === null || entry.operation !== "PUT") continue;
-        let value: unknown;
-        try {
-          value = entry.json();
-        } catch {
-          continue;
-        }
-        const state = parseDoorState(value);
-        if (state === null || doorKey(state.controller, state.door_id) !== entry.key) continue;
-        states.push({ ...state, online: now - state.updated_at <= this.#o.staleMs });
-      }
-      return states.sort((a, b) => a.door_id - b.door_id);
-    } catch (error) {
-      log.warn("Cannot read the site's door states: {error}", { error: String(error) });
-      return null;
-    }
+  states(): Promise<SiteDoorState[] | null> {
+    if (this.#kv === null) return Promise.resolve(null);
+    const now = this.#o.clock.now();
+    const states = [...this.#cache.values()].map((state) => ({
+      ...state,
+      online: now - state.updated_at <= this.#o.staleMs,
+    }));
+    return Promise.resolve(states.sort((a, b) => a.door_id - b.door_id));
   }
 
   // ── Binding to the connection ────────────────────────────────────────
@@ -311,22 +310,47 @@ export class SiteDoors implements SiteDoorsPort {
           this.#serve(msg);
         },
       });
+      this.#watcher?.stop();
+      const watcher = await kv.watch();
+      if (this.#closed) {
+        watcher.stop();
+        return;
+      }
+      this.#watcher = watcher;
+      this.#watching = this.#follow(watcher);
       this.#nc = nc;
       this.#kv = kv;
-      this.#published = await this.#ownKeys(kv);
     } catch (error) {
       log.warn("Cannot set up the site's doors: {error}", { error: String(error) });
     }
   }
 
-  /** The keys this controller holds in the bucket (from an earlier run, too). */
-  async #ownKeys(kv: KV): Promise<Set<string>> {
-    const keys = new Set<string>();
-    for await (const key of await kv.keys(`${this.#o.controller}.>`)) {
-      keys.add(key);
-      if (keys.size >= MAX_SITE_DOORS) break;
+  /**
+   * Keeps {@linkcode SiteDoors.states}' cache: every key's last value, then
+   * each change. (Listing the keys on demand can hang while a key changes
+   * under the listing; a watcher cannot.)
+   */
+  async #follow(watcher: QueuedIterator<KvWatchEntry>): Promise<void> {
+    try {
+      for await (const entry of watcher) {
+        if (entry.operation !== "PUT") {
+          this.#cache.delete(entry.key);
+          continue;
+        }
+        let state: DoorStateEntry | null = null;
+        try {
+          state = parseDoorState(entry.json());
+        } catch {
+          state = null;
+        }
+        // A foreign or corrupt entry is skipped, never trusted.
+        if (state === null || doorKey(state.controller, state.door_id) !== entry.key) continue;
+        if (!this.#cache.has(entry.key) && this.#cache.size >= MAX_SITE_DOORS) continue;
+        this.#cache.set(entry.key, state);
+      }
+    } catch (error) {
+      log.warn("The site's door states stopped updating: {error}", { error: String(error) });
     }
-    return keys;
   }
 
   async #bindAndPublish(): Promise<void> {
@@ -382,7 +406,12 @@ export class SiteDoors implements SiteDoorsPort {
         };
         return kv.put(key, JSON.stringify(entry));
       }));
-      const gone = [...this.#published].filter((key) => !current.has(key));
+      // Keys this controller wrote before (in this run, or an earlier one) for doors it no longer has.
+      const own = `${this.#o.controller}.`;
+      const earlier = [...this.#cache.keys()].filter((key) => key.startsWith(own));
+      const gone = [...new Set([...this.#published, ...earlier])].filter((key) =>
+        !current.has(key)
+      );
       await Promise.all(gone.map((key) => kv.delete(key)));
       this.#published = current;
     } catch (error) {
