@@ -9,6 +9,8 @@
  */
 import { AppError, STATUS, type Status } from "../errors.ts";
 import { DOOR_MODES, type DoorMode } from "../store/doors.ts";
+
+export type { DoorMode };
 import { MAX_REMOTE_OPEN_MS } from "../ws/handlers/door/_door.ts";
 
 /** Largest command or reply accepted, in bytes. */
@@ -16,7 +18,9 @@ export const MAX_COMMAND_BYTES = 16 * 1024;
 
 /** A door command (`request_id` identifies it in logs). */
 export interface DoorCommand {
+  /** `door.open` or `door.set_mode`. */
   op: "open" | "set_mode";
+  /** The door (ids are site-wide). */
   door_id: number;
   /** `set_mode` only. */
   mode?: DoorMode;
@@ -24,7 +28,7 @@ export interface DoorCommand {
   duration_ms?: number;
   /** Who asked, as the requesting controller authenticated them (ids are site-wide). */
   actor: { user_id: number; username: string };
-  /** Unix ms after which the target drops the command unanswered in effect. */
+  /** Unix ms after which the target drops the command: nothing is done. */
   deadline: number;
   /** Unique per command. */
   request_id: string;
@@ -32,20 +36,31 @@ export interface DoorCommand {
 
 /** The reply: the same fields as a WebSocket reply. */
 export interface DoorCommandReply {
+  /** 0 on success, else the failure's status (`src/shared/status.js`). */
   status_code: Status;
+  /** `""` on success, else `[<Type>]: <message>`. */
   status_string: string;
+  /** The reply content (an error's content on failure), or null. */
   content: unknown;
 }
 
 /** One door's live state in the KV bucket. */
 export interface DoorStateEntry {
+  /** The door's controller (the writer). */
   controller: string;
+  /** The door. */
   door_id: number;
+  /** Its alias. */
   alias: string;
+  /** Its live mode. */
   mode: DoorMode;
+  /** Strike off. */
   locked: boolean;
+  /** The contact reports it open. */
   open: boolean;
+  /** Raised alarms: `forced`, `held_open`. */
   alarms: string[];
+  /** A strike line is wired. */
   wired: boolean;
   /** When the owner wrote it (Unix ms, the owner's clock): a heartbeat refreshes it. */
   updated_at: number;

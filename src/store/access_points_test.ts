@@ -32,6 +32,7 @@ Deno.test("createAccessPoint() applies the schema defaults", () => {
     pairsOnly: false,
     doorId: null,
     version: 1,
+    controller: null,
   };
   assert.deepEqual(ap, expected);
   assert.deepEqual(getAccessPoint(t.db, ap.id), ap);

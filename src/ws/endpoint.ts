@@ -62,8 +62,17 @@ export type {
 export { AUDIT_KIND, type AuditKind, type JsonObject } from "../store/audit.ts";
 export type { EventListener, LiveEvent } from "./event_hub.ts";
 export type { GuessKind, LoginAccount, LoginAttempt } from "./login_limiter.ts";
+export type {
+  DoorCommand,
+  DoorCommandReply,
+  DoorCommandRequest,
+  DoorStateEntry,
+  SiteDoorsPort,
+  SiteDoorState,
+} from "../site/door_command.ts";
 export { PERMISSIONS } from "./permissions.ts";
 export { USER_RANK } from "../store/users.ts";
+export { DOOR_MODES, type DoorMode } from "../store/doors.ts";
 
 /** Whether a call needs a logged-in session. */
 export type SessionNeed =
