@@ -119,7 +119,7 @@ export interface Wiring {
  * import { lineSpecOf } from "./wiring.ts";
  * import { parseDeviceConfig } from "../store/device_config.ts";
  * const spec = lineSpecOf({
- *   id: "g1", name: "strike", deviceClass: 1, enabled: true, version: 1,
+ *   id: "g1", name: "strike", deviceClass: 1, enabled: true, version: 1, controller: null,
  *   ...parseDeviceConfig("gpio", { chip: "gpiochip0", offset: 4, active_low: true }),
  * });
  * assert.ok(typeof spec !== "string" && spec.offset === 4 && spec.activeLow);
