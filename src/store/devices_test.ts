@@ -41,6 +41,7 @@ Deno.test("createDevice() stores a device with a UUID and a typed config", () =>
     deviceClass: DEVICE_CLASS.GPIO,
     enabled: true,
     version: 1,
+    controller: null,
     config: {
       ...DEVICE_DEFAULTS.gpio,
       chip: "gpiochip1",

@@ -34,6 +34,7 @@ Deno.test("createDoor() applies the schema defaults", () => {
     unlockScheduleId: null,
     unlockAfterFirstCard: false,
     version: 1,
+    controller: null,
   });
   assert.deepEqual(getDoor(t.db, door.id), door);
   assert.equal(getDoor(t.db, 99), undefined);
