@@ -221,13 +221,21 @@ export async function startServer(command: ServeCommand, io: ServeIo): Promise<R
     ...(io.onRestart ? { onRestart: io.onRestart } : {}),
   });
   site?.start({
+    events: app.deps.events,
+    controller,
+    retention: {
+      keepAccessDays: command.auditRetention.keepAccessDays,
+      keepOtherDays: command.auditRetention.keepOtherDays,
+    },
     reload: async () => {
       await controller.request({ type: "reload" });
     },
     recheckSessions: () => void app.deps.sessions.recheckAll(Date.now()),
   });
+  // In a site, this controller's live events name it, as other controllers' do.
+  const origin = site === null ? {} : { controller: site.controller };
   controller.subscribe((event) =>
-    app.deps.events.publish({ category: event.category, ...event.content })
+    app.deps.events.publish({ category: event.category, ...event.content, ...origin })
   );
   let resolveListening: (url: string) => void;
   const listening = new Promise<string>((resolve) => (resolveListening = resolve));

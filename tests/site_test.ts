@@ -15,6 +15,10 @@ import { type NatsCluster, skipWithoutNats, startNatsCluster } from "./_nats.ts"
 import type { TestClient } from "../src/testing.ts";
 import { cardIdHex, encodeCard, H10301 } from "../src/hardware/wiegand/formats.ts";
 import { DatabaseSync } from "node:sqlite";
+import { connect } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { siteNames } from "../src/site/names.ts";
+import { printLine } from "../src/log.ts";
 
 const ignore = skipWithoutNats("tests/site_test.ts");
 
@@ -256,6 +260,56 @@ async function createCardholder(
   return { userId: userId as number, card: card as number };
 }
 
+/** Every origin id `controller` has in the site's event stream, in stream order. */
+async function streamedIds(cluster: NatsCluster, controller: string): Promise<number[]> {
+  const nc = await connect({ servers: cluster.urls.map((u) => u.replace("nats://", "")) });
+  try {
+    const names = siteNames("site");
+    const jsm = await jetstreamManager(nc);
+    const info = await jsm.streams.info(names.eventsStream, {
+      subjects_filter: names.eventsSubject(controller),
+    });
+    const expected = info.state.subjects?.[names.eventsSubject(controller)] ?? 0;
+    const ids: number[] = [];
+    if (expected === 0) return ids;
+    const consumer = await jetstream(nc).consumers.get(names.eventsStream, {
+      filter_subjects: names.eventsSubject(controller),
+    });
+    const messages = await consumer.consume();
+    for await (const m of messages) {
+      ids.push(m.json<{ origin_id: number }>().origin_id);
+      if (m.info.pending === 0) break;
+    }
+    return ids;
+  } finally {
+    await nc.close();
+  }
+}
+
+/** Every audit row id of `c`'s own database. */
+function localIds(c: Controller): number[] {
+  const db = new DatabaseSync(join(c.dir, "leosac.db"), { readOnly: true });
+  try {
+    return db.prepare("SELECT id FROM audit_events ORDER BY id").all().map((r) => Number(r.id));
+  } finally {
+    db.close();
+  }
+}
+
+/** Waits until the site's stream holds each of `c`'s committed rows exactly once. */
+async function assertEventsExactlyOnce(cluster: NatsCluster, c: Controller): Promise<number> {
+  let local: number[] = [];
+  let streamed: number[] = [];
+  await until(`${c.name}'s events in the site stream`, async () => {
+    local = localIds(c);
+    streamed = await streamedIds(cluster, c.name);
+    return streamed.length >= local.length;
+  }, 30_000);
+  assert.equal(new Set(streamed).size, streamed.length, `${c.name}: no event twice`);
+  assert.deepEqual(streamed.toSorted((x, y) => x - y), local, `${c.name}: every event once`);
+  return local.length;
+}
+
 const ALL_WEEK = [0, 1, 2, 3, 4, 5, 6].map((day) => ({
   day,
   "start-time": "00:00",
@@ -353,6 +407,7 @@ Deno.test({
       await t.step(
         "3. C cut off keeps deciding; A's changes arrive in order when it returns",
         async () => {
+          const beforeCut = localIds(c).at(-1) ?? 0;
           partition.cut();
           await until(
             "C notices the partition",
@@ -392,6 +447,65 @@ Deno.test({
             () => Number(count(c, "SELECT applied_seq FROM site_state")) >= seqA,
           );
           assert.equal(count(c, "SELECT count(*) FROM users WHERE username = 'nope'"), 0);
+          // Its events from the outage reached the site, each exactly once ...
+          await assertEventsExactlyOnce(cluster, c);
+          const outage = localIds(c).filter((id) => id > beforeCut);
+          assert.ok(outage.length >= 3, "the outage's decisions are events");
+          // ... and A shows them with their controller.
+          await until(
+            "A holds C's outage events",
+            () =>
+              count(
+                a,
+                "SELECT count(*) FROM site_events WHERE controller = 'C' AND origin_id > ?",
+                beforeCut,
+              ) ===
+                outage.length,
+          );
+          const page = ok(
+            await a.admin.request("audit.get", {
+              site: true,
+              controller: "C",
+              page: 1,
+              page_size: 100,
+            }),
+          );
+          assert.ok(
+            (page.data as { controller: string }[]).every((row) => row.controller === "C"),
+            JSON.stringify(page).slice(0, 400),
+          );
+        },
+      );
+
+      await t.step(
+        "4. kill -9 of B during a card flood: the site has every committed event once",
+        async () => {
+          let stop = false;
+          const flood = (async () => {
+            let n = 0;
+            while (!stop) {
+              const reply = await b.admin.request("hardware.simulate", {
+                action: "card",
+                reader: b.reader,
+                format: "H10301",
+                facility: 12,
+                number: 1 + (n++ % 500),
+                instant: true,
+              }).catch(() => null);
+              if (reply === null) break;
+              await new Promise((r) => setTimeout(r, 10));
+            }
+          })();
+          await new Promise((r) => setTimeout(r, 1_500));
+          await b.server.stop("SIGKILL");
+          stop = true;
+          await flood;
+          await b.admin.close().catch(() => {});
+          const restarted = await startController(cluster, root, "B", cluster.urls.join(","));
+          b.server = restarted.server;
+          b.admin = restarted.admin;
+          const n = await assertEventsExactlyOnce(cluster, b);
+          assert.ok(n > 20, `the flood committed events (${n})`);
         },
       );
 
@@ -472,7 +586,7 @@ Deno.test({
             count(controllers[3]!, "SELECT count(*) FROM credentials"),
             count(a, "SELECT count(*) FROM credentials"),
           );
-          console.log(
+          printLine(
             `seeding 100,000 cardholders through the log: ${Math.round(seedMs)} ms; joining: ${
               Math.round(joinMs)
             } ms`,

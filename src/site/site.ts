@@ -20,6 +20,12 @@ import { SiteLink } from "./link.ts";
 import { type SiteNames, siteNames } from "./names.ts";
 import { type AppliedChange, appliedSequence, PolicyLog } from "./policy_log.ts";
 import type { SitePolicyPort, SiteService, SiteStatus } from "./service.ts";
+import { EventOutbox } from "./event_outbox.ts";
+import { EventInbox } from "./event_inbox.ts";
+import type { SiteEventRetention } from "./event_store.ts";
+import type { EventHub } from "../ws/event_hub.ts";
+import type { ControllerPort } from "../controller/port.ts";
+import { type DoorEventSource, SiteDoors } from "./doors.ts";
 import { loadSnapshot, readSnapshotMeta, SNAPSHOT_OBJECT, writeSnapshot } from "./snapshot.ts";
 
 const log = logger("site");
@@ -38,6 +44,12 @@ const WIRING_TABLES = new Set(["devices", "access_points", "doors"]);
 
 /** What the rest of the server hands the site once it runs. */
 export interface SiteHooks {
+  /** Live events (other controllers' events are pushed to it). */
+  events: EventHub;
+  /** This controller's doors: commands from other controllers run on it, its events refresh the door bucket. */
+  controller: (ControllerPort & DoorEventSource) | null;
+  /** How long the site's events are kept (the audit retention's periods). */
+  retention: SiteEventRetention;
   /** Re-reads the wiring (a device, door or access point changed). */
   reload(): Promise<void>;
   /** Re-checks every session (a user's password, rank or validity changed). */
@@ -66,6 +78,10 @@ export class Site implements SiteService {
   #lastSnapshotSeq = 0;
   #rowsSinceSnapshot = 0;
   #stopped = false;
+  #outbox: EventOutbox | null = null;
+  #inbox: EventInbox | null = null;
+  /** Every door of the site: live states, commands to other controllers' doors. */
+  doors: SiteDoors | null = null;
 
   constructor(setting: SiteSetting, store: Store, dataDir: string) {
     this.siteName = setting.siteName;
@@ -177,10 +193,35 @@ export class Site implements SiteService {
     this.#init();
   }
 
-  /** Starts following the site's policy log. */
+  /** Starts following the site's policy log, publishing this controller's events and reading the site's. */
   start(hooks: SiteHooks): void {
     this.#hooks = hooks;
     this.#log?.start();
+    const nc = this.link.connection;
+    const replicas = nc === null ? undefined : replicasFor(nc);
+    const common = {
+      db: this.#store.db,
+      link: this.link,
+      names: this.names,
+      controller: this.controller,
+      ...(replicas === undefined ? {} : { replicas }),
+    };
+    this.#outbox = new EventOutbox(common);
+    this.#inbox = new EventInbox({ ...common, events: hooks.events, retention: hooks.retention });
+    this.#outbox.start();
+    this.#inbox.start();
+    this.doors = new SiteDoors({
+      link: this.link,
+      names: this.names,
+      controller: this.controller,
+      db: this.#store.db,
+      port: hooks.controller,
+      events: hooks.controller,
+      replicas: (connection) => replicasFor(connection),
+    });
+    this.doors.start().catch((error) =>
+      log.warn("Site doors did not start: {error}", { error: String(error) })
+    );
     this.link.onChange((up) => {
       if (up) void this.#announce();
     });
@@ -190,6 +231,9 @@ export class Site implements SiteService {
   /** Stops following and closes the link. */
   async close(): Promise<void> {
     this.#stopped = true;
+    await this.doors?.close();
+    await this.#outbox?.close();
+    await this.#inbox?.close();
     await this.#log?.close();
     await this.link.close();
   }
@@ -209,7 +253,7 @@ export class Site implements SiteService {
     const hooks = this.#hooks;
     if (hooks !== null) {
       if ([...change.tables].some((t) => WIRING_TABLES.has(t))) {
-        hooks.reload().catch((error) =>
+        hooks.reload().then(() => this.doors?.refresh()).catch((error) =>
           log.warn("Wiring reload after a site change failed: {error}", { error: String(error) })
         );
       }

@@ -1,0 +1,397 @@
+/**
+ * Measures a site of controllers (issue 12, docs/site.md) on a real
+ * three-node NATS JetStream cluster on loopback, with `leosac serve`
+ * processes on simulated hardware:
+ *
+ * - `change`: a card created on controller A → committed in controller B's
+ *   database (the copy B's doors decide from), p50/p99 over `--changes`
+ *   changes (target p99 < 250 ms);
+ * - `events`: `--controllers` controllers each presenting `--rate` cards/s
+ *   for `--seconds`; every decision must reach the site's event stream once
+ *   (none lost, none doubled), and the stream's intake per second is reported;
+ * - `join`: a founder seeded with `--cardholders` people with cards, then a
+ *   fresh controller joins: time from its start to serving (target at
+ *   1,000,000: under 5 minutes);
+ * - `decision`: card presented → access event pushed, p50/p99, on a
+ *   controller alone and on one in a site (the decision never waits on the
+ *   network).
+ *
+ *     deno run -A scripts/bench_site.ts [--only change,events,join,decision]
+ *       [--changes 200] [--controllers 10] [--rate 100] [--seconds 20]
+ *       [--cardholders 1000000] [--decisions 300]
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { adminClient, ok, ServerProcess } from "../tests/_crash_fixtures.ts";
+import { type NatsCluster, startNatsCluster } from "../tests/_nats.ts";
+import { cardIdHex, encodeCard, H10301 } from "../src/hardware/wiegand/formats.ts";
+import type { TestClient } from "../src/testing.ts";
+import { openStore } from "../src/store/store.ts";
+import { siteNames } from "../src/site/names.ts";
+import { printLine } from "../src/log.ts";
+
+const { values } = parseArgs({
+  options: {
+    only: { type: "string", default: "change,events,join,decision" },
+    changes: { type: "string", default: "200" },
+    controllers: { type: "string", default: "10" },
+    rate: { type: "string", default: "100" },
+    seconds: { type: "string", default: "20" },
+    cardholders: { type: "string", default: "1000000" },
+    decisions: { type: "string", default: "300" },
+  },
+});
+const only = new Set(values.only.split(","));
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))]!;
+}
+
+function summary(samples: number[]): string {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return `p50 ${percentile(sorted, 0.5).toFixed(1)} ms, p99 ${
+    percentile(sorted, 0.99).toFixed(1)
+  } ms, max ${sorted.at(-1)!.toFixed(1)} ms (n=${sorted.length})`;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Node {
+  name: string;
+  dir: string;
+  server: ServerProcess;
+  admin: TestClient;
+}
+
+async function startNode(
+  root: string,
+  cluster: NatsCluster,
+  name: string,
+  extra: string[] = [],
+): Promise<Node> {
+  const dir = join(root, name);
+  const server = await ServerProcess.start(dir, [
+    "--site",
+    cluster.urls.join(","),
+    "--controller",
+    name,
+    ...extra,
+  ]);
+  const admin = await adminClient(server);
+  return { name, dir, server, admin };
+}
+
+async function stopNodes(nodes: Node[]): Promise<void> {
+  for (const n of nodes) {
+    await n.admin.close().catch(() => {});
+    await n.server.stop("SIGTERM");
+  }
+}
+
+/** Wires one door with a reader on `node` and maps card 12/number..number+count to it. */
+async function wireDoor(node: Node): Promise<string> {
+  const admin = node.admin;
+  const gpio = async (suffix: string, offset: number, direction: 0 | 1): Promise<string> =>
+    ok(
+      await admin.request("gpio.create", {
+        attributes: {
+          name: `${node.name}-${suffix}`,
+          "device-class": 1,
+          enabled: true,
+          offset,
+          direction,
+        },
+      }),
+    ).data.id;
+  const d0 = await gpio("d0", 0, 0);
+  const d1 = await gpio("d1", 1, 0);
+  const strike = await gpio("strike", 2, 1);
+  const reader = `${node.name}-reader`;
+  const readerId = ok(
+    await admin.request("wiegand-reader.create", {
+      attributes: { name: reader, mode: "SIMPLE_WIEGAND", gpio_low_id: d0, gpio_high_id: d1 },
+    }),
+  ).data.id;
+  const ap = ok(
+    await admin.request("access_point.create", {
+      attributes: {
+        alias: `${node.name}-ap`,
+        "controller-module": "LEOSAC-BUILTIN-ACCESS-POINT",
+        reader: readerId,
+        "reader-mode": "card",
+      },
+    }),
+  ).data.id;
+  ok(
+    await admin.request("door.create", {
+      attributes: {
+        alias: `${node.name}-door`,
+        access_point_id: ap,
+        "strike-gpio": strike,
+        "unlock-duration": 100,
+      },
+    }),
+  );
+  return reader;
+}
+
+function cardAttributes(owner: number, number: number): Record<string, unknown> {
+  const frame = encodeCard(H10301, 12, number);
+  return {
+    alias: `card-${number}`,
+    owner_id: owner,
+    "card-id": cardIdHex(frame.bits, frame.nbBits),
+    "nb-bits": 26,
+  };
+}
+
+async function benchChange(root: string): Promise<void> {
+  const cluster = await startNatsCluster({ nodes: 3 });
+  const nodes: Node[] = [];
+  try {
+    nodes.push(await startNode(root, cluster, "A"), await startNode(root, cluster, "B"));
+    const [a, b] = nodes as [Node, Node];
+    const owner = ok(await a.admin.request("user.create", { attributes: { username: "bench" } }))
+      .data.id;
+    const copy = new DatabaseSync(join(b.dir, "leosac.db"), { readOnly: true });
+    const find = copy.prepare("SELECT 1 FROM credentials WHERE alias = ?");
+    const reply: number[] = [];
+    const effective: number[] = [];
+    const n = Number(values.changes);
+    for (let i = 0; i < n; i++) {
+      const alias = `card-${i + 1}`;
+      const started = performance.now();
+      const created = a.admin.request("credential.create", {
+        "credential-type": "rfid-card",
+        attributes: cardAttributes(owner, i + 1),
+      });
+      // B's copy is polled while A's call runs: a change may land on B first.
+      while (find.get(alias) === undefined) await sleep(1);
+      effective.push(performance.now() - started);
+      ok(await created);
+      reply.push(performance.now() - started);
+    }
+    copy.close();
+    printLine(`change on A → answered on A: ${summary(reply)}`);
+    printLine(`change on A → committed in B's copy: ${summary(effective)}`);
+  } finally {
+    await stopNodes(nodes);
+    await cluster.stop();
+  }
+}
+
+async function benchEvents(root: string): Promise<void> {
+  const cluster = await startNatsCluster({ nodes: 3 });
+  const nodes: Node[] = [];
+  const count = Number(values.controllers);
+  const rate = Number(values.rate);
+  const seconds = Number(values.seconds);
+  try {
+    const readers: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const node = await startNode(root, cluster, `C${i}`);
+      nodes.push(node);
+      readers.push(await wireDoor(node));
+    }
+    const nc = await connect({ servers: cluster.urls.map((u) => u.replace("nats://", "")) });
+    const jsm = await jetstreamManager(nc);
+    const names = siteNames("site");
+    const before = (await jsm.streams.info(names.eventsStream)).state.messages;
+    const started = performance.now();
+    let sent = 0;
+    let failed = 0;
+    await Promise.all(nodes.map(async (node, i) => {
+      const interval = 1000 / rate;
+      const end = started + seconds * 1000;
+      let next = performance.now();
+      let n = 0;
+      const pending: Promise<void>[] = [];
+      while (performance.now() < end) {
+        pending.push(
+          node.admin.request("hardware.simulate", {
+            action: "card",
+            reader: readers[i],
+            format: "H10301",
+            facility: 12,
+            number: 1 + (n++ % 60000),
+            instant: true,
+          }).then((r) => {
+            if (r.status_code === 0) sent++;
+            else failed++;
+          }),
+        );
+        next += interval;
+        const wait = next - performance.now();
+        if (wait > 0) await sleep(wait);
+      }
+      await Promise.all(pending);
+    }));
+    const elapsed = (performance.now() - started) / 1000;
+    // Every controller's decisions, counted in its own database.
+    let decisions = 0;
+    const perController = new Map<string, number>();
+    for (const node of nodes) {
+      const db = new DatabaseSync(join(node.dir, "leosac.db"), { readOnly: true });
+      const n = Number(
+        db.prepare("SELECT count(*) AS n FROM audit_events WHERE kind = 'Leosac::Audit::AuthEvent'")
+          .get()?.n,
+      );
+      const all = Number(db.prepare("SELECT max(id) AS n FROM audit_events").get()?.n);
+      db.close();
+      decisions += n;
+      perController.set(node.name, all);
+    }
+    // Wait until each controller's last local row is in the stream, then count.
+    const drainStart = performance.now();
+    let inStream = 0;
+    for (;;) {
+      inStream = (await jsm.streams.info(names.eventsStream)).state.messages - before;
+      const expected = [...perController.values()].reduce((s, n) => s + n, 0);
+      if (inStream >= expected || performance.now() - drainStart > 120_000) {
+        const lostOrDoubled = inStream - expected;
+        printLine(
+          `${count} controllers × ${rate} cards/s for ${seconds} s: ${sent} reads answered ` +
+            `(${failed} refused), ${decisions} decisions = ${
+              (decisions / elapsed).toFixed(0)
+            }/s; ` +
+            `site stream holds ${inStream} events of ${expected} local rows ` +
+            `(difference ${lostOrDoubled}), drained ${
+              ((performance.now() - drainStart) / 1000).toFixed(1)
+            } s after the load`,
+        );
+        break;
+      }
+      await sleep(200);
+    }
+    await nc.close();
+  } finally {
+    await stopNodes(nodes);
+    await cluster.stop();
+  }
+}
+
+/** Seeds `dir` with `n` people, each with an H10301 card, in one transaction. */
+function seed(dir: string, n: number): void {
+  const store = openStore(dir);
+  try {
+    const db = store.db;
+    db.exec("BEGIN");
+    db.exec(`
+      WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < ${n - 1})
+      INSERT INTO users (username, firstname, lastname) SELECT 'p' || i, 'P', 'L' || i FROM k;
+    `);
+    db.exec(`
+      INSERT INTO credentials (type, alias, owner_id, card_id, nb_bits)
+      SELECT 'rfid-card', 'c' || id,  id,
+        printf('%02x:%02x:%02x:%02x', (id >> 24) & 255, (id >> 16) & 255, (id >> 8) & 255, id & 255),
+        32
+      FROM users WHERE username LIKE 'p%';
+    `);
+    db.exec("COMMIT");
+  } finally {
+    store.close();
+  }
+}
+
+async function benchJoin(root: string): Promise<void> {
+  const cluster = await startNatsCluster({ nodes: 3, maxFile: "8GB" });
+  const nodes: Node[] = [];
+  const n = Number(values.cardholders);
+  try {
+    let t = performance.now();
+    seed(join(root, "F"), n);
+    printLine(`seeded ${n} cardholders in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    t = performance.now();
+    nodes.push(await startNode(root, cluster, "F", ["--log-level", "info"]));
+    printLine(
+      `founder F: serving after ${
+        ((performance.now() - t) / 1000).toFixed(1)
+      } s (snapshot of its data published)`,
+    );
+    t = performance.now();
+    const joiner = await startNode(root, cluster, "J", ["--log-level", "info"]);
+    nodes.push(joiner);
+    const seconds = (performance.now() - t) / 1000;
+    const db = new DatabaseSync(join(joiner.dir, "leosac.db"), { readOnly: true });
+    const users = Number(db.prepare("SELECT count(*) AS n FROM users").get()?.n);
+    const cards = Number(db.prepare("SELECT count(*) AS n FROM credentials").get()?.n);
+    db.close();
+    const line = /Joined site .*/.exec(joiner.server.output)?.[0] ?? "";
+    printLine(
+      `join at ${n} cardholders: serving after ${
+        seconds.toFixed(1)
+      } s with ${users} users and ${cards} cards (${line})`,
+    );
+  } finally {
+    await stopNodes(nodes);
+    await cluster.stop();
+  }
+}
+
+async function decisionLatency(node: Node, reader: string): Promise<number[]> {
+  const listener = await adminClient(node.server);
+  ok(await listener.request("events.subscribe", {}));
+  const samples: number[] = [];
+  for (let i = 0; i < Number(values.decisions); i++) {
+    const started = performance.now();
+    const pushed = listener.nextUnsolicited((m) => m.type === "event.access");
+    ok(
+      await node.admin.request("hardware.simulate", {
+        action: "card",
+        reader,
+        format: "H10301",
+        facility: 12,
+        number: 1 + i,
+        instant: true,
+      }),
+    );
+    await pushed;
+    samples.push(performance.now() - started);
+    await sleep(60);
+  }
+  await listener.close();
+  return samples;
+}
+
+async function benchDecision(root: string): Promise<void> {
+  const alone = await ServerProcess.start(join(root, "alone"));
+  const aloneNode: Node = {
+    name: "alone",
+    dir: join(root, "alone"),
+    server: alone,
+    admin: await adminClient(alone),
+  };
+  try {
+    const reader = await wireDoor(aloneNode);
+    printLine(`decision, controller alone: ${summary(await decisionLatency(aloneNode, reader))}`);
+  } finally {
+    await stopNodes([aloneNode]);
+  }
+  const cluster = await startNatsCluster({ nodes: 3 });
+  const nodes: Node[] = [];
+  try {
+    nodes.push(await startNode(root, cluster, "S"));
+    const reader = await wireDoor(nodes[0]!);
+    printLine(
+      `decision, controller in a site: ${summary(await decisionLatency(nodes[0]!, reader))}`,
+    );
+  } finally {
+    await stopNodes(nodes);
+    await cluster.stop();
+  }
+}
+
+const root = await Deno.makeTempDir({ prefix: "leosac-bench-site-" });
+try {
+  if (only.has("change")) await benchChange(join(root, "change"));
+  if (only.has("events")) await benchEvents(join(root, "events"));
+  if (only.has("join")) await benchJoin(join(root, "join"));
+  if (only.has("decision")) await benchDecision(join(root, "decision"));
+} finally {
+  await Deno.remove(root, { recursive: true });
+}
