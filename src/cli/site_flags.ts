@@ -133,5 +133,16 @@ export function parseSiteFlags(
   }
   const tlsCaFile = values["site-tls-ca"] ?? null;
   if (tlsCaFile === "") throw new UsageError("invalid value for --site-tls-ca: empty path");
+  // The NATS client checks a server's certificate against "localhost" when it
+  // connects to an address, so a certificate for localhost would pass for any
+  // server: over TLS, servers are named.
+  const tls = tlsCaFile !== null || servers.some((server) => server.startsWith("tls:"));
+  const literal = servers.find((server) => /^\[|^[0-9.]+$/.test(new URL(server).hostname));
+  if (tls && literal !== undefined) {
+    throw new UsageError(
+      `invalid value for --site: "${literal}": over TLS give the NATS servers by the host ` +
+        "names their certificates carry, not by address",
+    );
+  }
   return { servers, controller, siteName, credsFile, user, tlsCaFile };
 }
