@@ -17,6 +17,8 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { SqlValue } from "../store/db.ts";
 
+export type { SqlValue };
+
 /** Replicated tables, parents before children (a snapshot copies them in this order). */
 export const REPLICATED_TABLES: readonly string[] = [
   "users",
@@ -54,8 +56,11 @@ export type Change = [table: string, op: "u", row: SqlValue[]] | [
 
 /** A table's columns and key, read from the schema. */
 export interface TableShape {
+  /** The table. */
   readonly name: string;
+  /** Its columns, in schema order (a captured row's values follow it). */
   readonly columns: readonly string[];
+  /** Its primary key's columns. */
   readonly key: readonly string[];
 }
 
@@ -89,6 +94,7 @@ export class Capture {
   /** The replicated tables' shapes. */
   readonly shapes: Map<string, TableShape>;
 
+  /** Installs the triggers on `db`'s connection. */
   constructor(db: DatabaseSync) {
     this.#db = db;
     this.shapes = tableShapes(db);

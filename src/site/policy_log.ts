@@ -87,9 +87,13 @@ export interface ChangesetPart {
 
 /** What one site-wide call produced (see `Capture.run`). */
 export interface ComputedChange<T> {
+  /** The handler's reply content. */
   result: T;
+  /** The rows it wrote, in order. */
   changes: Change[];
+  /** The audit rows it wrote (written by the writer's own apply). */
   audits: Omit<AuditEntry, "timestamp">[];
+  /** The caller's token hash, kept when its own password changes. */
   keepToken: string | null;
   /** The call's time, stamped on its audit rows. */
   now: number;

@@ -70,6 +70,9 @@ export type {
   SiteDoorsPort,
   SiteDoorState,
 } from "../site/door_command.ts";
+export type { SitePolicyPort, SiteStatus } from "../site/service.ts";
+export type { Capture, Change, SqlValue, TableShape } from "../site/capture.ts";
+export type { ComputedChange } from "../site/policy_log.ts";
 export { PERMISSIONS } from "./permissions.ts";
 export { USER_RANK } from "../store/users.ts";
 export { DOOR_MODES, type DoorMode } from "../store/doors.ts";
