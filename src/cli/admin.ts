@@ -28,6 +28,7 @@ import { StoreError } from "../errors.ts";
 import { isValidAt } from "../policy/validity.ts";
 import { appendAudit, AUDIT_EVENT, AUDIT_KIND, auditMask } from "../store/audit.ts";
 import { openDatabase, SCHEMA_VERSION, schemaVersion, transaction } from "../store/db.ts";
+import { refuseSiteMember } from "../site/membership.ts";
 import { acquireDataLock, DataDirInUseError, type DataLock } from "../store/lock.ts";
 import { hashPassword, randomPassword } from "../store/secrets.ts";
 import { DATA_FILES } from "../store/store.ts";
@@ -140,6 +141,11 @@ export async function runResetPassword(
           `${SCHEMA_VERSION}: run the reset with the controller's own leosac binary`,
       );
     }
+    refuseSiteMember(
+      db,
+      "leosac admin reset-password",
+      "Reset the password from another administrator's session on any controller of the site",
+    );
     const user = chooseUser(db, command.username);
     const now = io.now();
     const password = randomPassword(PASSWORD_LENGTH);

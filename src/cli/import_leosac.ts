@@ -20,6 +20,7 @@ import { StoreError } from "../errors.ts";
 import { hashPassword } from "../store/secrets.ts";
 import { acquireDataLock, DataDirInUseError } from "../store/lock.ts";
 import { DATA_FILES, openStore } from "../store/store.ts";
+import { refuseSiteMember } from "../site/membership.ts";
 import { getUserByUsername } from "../store/users.ts";
 import { LeosacImportError } from "../migrate/_xml_tree.ts";
 import { planFromKernelXml } from "../migrate/leosac_xml.ts";
@@ -221,6 +222,14 @@ async function applyTo(
   try {
     const store = openStore(dataDir);
     try {
+      if (!command.dryRun) {
+        refuseSiteMember(
+          store.db,
+          "leosac import-leosac",
+          "Import into a controller outside the site, then start it as the site's founder, or " +
+            "enter the data through any controller's API",
+        );
+      }
       const fresh = plan.users.filter((u) =>
         u.password !== null && getUserByUsername(store.db, u.username) === undefined
       );

@@ -22,6 +22,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { StoreError } from "../errors.ts";
 import { appendAudit } from "../store/audit.ts";
 import { openDatabase, SCHEMA_VERSION, schemaVersion, transaction } from "../store/db.ts";
+import { refuseSiteMember } from "../site/membership.ts";
 import { acquireDataLock, DataDirInUseError, LOCK_FILE } from "../store/lock.ts";
 import { chownToDirOwner } from "./_ownership.ts";
 import { DATA_FILES } from "../store/store.ts";
@@ -206,6 +207,13 @@ export async function runImportPeople(command: ImportPeopleCommand, io: PeopleIo
     const size = fileSize(command.file);
     opened = openData(command.dataDir);
     const { db, secret } = opened;
+    if (!command.dryRun) {
+      refuseSiteMember(
+        db,
+        "leosac import people",
+        "Import the file on the People page or with people.import on any controller of the site",
+      );
+    }
     const now = io.now();
     const progress = new Progress(io.progress ?? null, now);
     const report = await importPeople(
