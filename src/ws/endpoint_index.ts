@@ -8,7 +8,7 @@
 import type { AnyEndpoint } from "./endpoint.ts";
 
 /** The index's header cells. */
-export const INDEX_HEADER = ["endpoint", "session", "permission", "access", "audit", "wiring"];
+export const INDEX_HEADER = ["endpoint", "session", "permission", "access", "scope", "audit", "wiring"];
 
 /** One row of cells per declaration. */
 export function indexRows(declarations: readonly AnyEndpoint[]): string[][] {
@@ -23,6 +23,7 @@ export function indexRows(declarations: readonly AnyEndpoint[]): string[][] {
       d.session,
       permission,
       d.access,
+      d.scope ?? "—",
       d.audit,
       d.wiring ? "yes" : "no",
     ];
