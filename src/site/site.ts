@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
-import { Objm } from "@nats-io/obj";
+import { type ObjectStore, Objm } from "@nats-io/obj";
 import { logger } from "../log.ts";
 import { DATA_FILES, type Store } from "../store/store.ts";
 import { prepared } from "../store/db.ts";
@@ -308,14 +308,15 @@ export class Site implements SiteService {
     try {
       const os = await new Objm(nc).open(this.names.snapshotStore);
       const file = await Deno.open(path, { read: true });
-      await os.put(
-        { name: SNAPSHOT_OBJECT, description: JSON.stringify(meta) },
-        file.readable,
-      );
+      const name = snapshotName(meta.seq);
+      await os.put({ name, description: JSON.stringify(meta) }, file.readable);
       log.info("Policy snapshot at sequence {seq} published ({bytes} bytes)", {
         seq: meta.seq,
         bytes: Deno.statSync(path).size,
       });
+      // Keep the two newest: a controller still downloading the older one finishes it.
+      const older = (await listSnapshots(os)).slice(2);
+      for (const { name } of older) await os.delete(name).catch(() => {});
     } finally {
       Deno.removeSync(path);
     }
@@ -323,7 +324,7 @@ export class Site implements SiteService {
 
   async #snapshotExists(nc: NatsConnection): Promise<boolean> {
     const os = await new Objm(nc).open(this.names.snapshotStore);
-    return (await os.info(SNAPSHOT_OBJECT)) !== null;
+    return (await listSnapshots(os)).length > 0;
   }
 
   /** Joins from the newest snapshot (waiting for the founder to publish one). */
@@ -341,40 +342,47 @@ export class Site implements SiteService {
     }
     const os = await new Objm(nc).open(this.names.snapshotStore);
     let waited = false;
-    while ((await os.info(SNAPSHOT_OBJECT)) === null) {
-      if (!waited) print(`Waiting for site "${this.siteName}" to publish its first snapshot …`);
-      waited = true;
-      await new Promise((r) => setTimeout(r, 1_000));
-    }
     const started = performance.now();
-    const path = join(this.#dataDir, `snapshot-${crypto.randomUUID()}.db`);
-    try {
-      const object = await os.get(SNAPSHOT_OBJECT);
-      if (object === null) throw new Error("the site's snapshot disappeared");
-      const file = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
-      await object.data.pipeTo(file.writable);
-      const failure = await object.error;
-      if (failure) throw new Error(`the snapshot download failed: ${failure.message}`);
-      const { secret } = readSnapshotMeta(path);
-      const meta = loadSnapshot(db, path, this.siteName, this.controller);
-      // The site's PIN key: PIN codes hash the same on every controller.
-      const keyPath = join(this.#dataDir, DATA_FILES.secret);
-      Deno.writeFileSync(keyPath + ".site", secret, { mode: 0o600 });
-      Deno.renameSync(keyPath + ".site", keyPath);
-      (this.#store as { secret: Uint8Array }).secret = secret;
-      log.info(
-        "Joined site {site} from its snapshot at sequence {seq} in {ms} ms ({users} users)",
-        {
-          site: this.siteName,
-          seq: meta.seq,
-          ms: Math.round(performance.now() - started),
-          users: Number(prepared(db, "SELECT count(*) AS n FROM users").get()?.n ?? 0),
-        },
-      );
-    } finally {
+    for (let attempt = 1;; attempt++) {
+      const newest = (await listSnapshots(os))[0];
+      if (newest === undefined) {
+        if (!waited) print(`Waiting for site "${this.siteName}" to publish its first snapshot …`);
+        waited = true;
+        await new Promise((r) => setTimeout(r, 1_000));
+        continue;
+      }
+      const path = join(this.#dataDir, `snapshot-${crypto.randomUUID()}.db`);
       try {
-        Deno.removeSync(path);
-      } catch { /* never written */ }
+        await download(os, newest.name, newest.size, path);
+        const { secret } = readSnapshotMeta(path);
+        const meta = loadSnapshot(db, path, this.siteName, this.controller);
+        // The site's PIN key: PIN codes hash the same on every controller.
+        const keyPath = join(this.#dataDir, DATA_FILES.secret);
+        Deno.writeFileSync(keyPath + ".site", secret, { mode: 0o600 });
+        Deno.renameSync(keyPath + ".site", keyPath);
+        (this.#store as { secret: Uint8Array }).secret = secret;
+        log.info(
+          "Joined site {site} from its snapshot at sequence {seq} in {ms} ms ({users} users)",
+          {
+            site: this.siteName,
+            seq: meta.seq,
+            ms: Math.round(performance.now() - started),
+            users: Number(prepared(db, "SELECT count(*) AS n FROM users").get()?.n ?? 0),
+          },
+        );
+        return;
+      } catch (error) {
+        if (attempt >= JOIN_ATTEMPTS) throw error;
+        log.warn("Snapshot {name} could not be loaded ({error}); trying the newest again", {
+          name: newest.name,
+          error: String(error),
+        });
+        await new Promise((r) => setTimeout(r, 1_000));
+      } finally {
+        try {
+          Deno.removeSync(path);
+        } catch { /* never written */ }
+      }
     }
   }
 
@@ -421,6 +429,36 @@ export class Site implements SiteService {
       log.debug("Cannot announce this controller: {error}", { error: String(error) });
     }
   }
+}
+
+/** Attempts at downloading and loading a snapshot when joining. */
+const JOIN_ATTEMPTS = 5;
+
+/** The object name of the snapshot at `seq` (sorts by sequence). */
+function snapshotName(seq: number): string {
+  return `${SNAPSHOT_OBJECT}-${String(seq).padStart(16, "0")}`;
+}
+
+/** The site's snapshots, newest first. */
+async function listSnapshots(os: ObjectStore): Promise<{ name: string; size: number }[]> {
+  return (await os.list())
+    .filter((info) => !info.deleted && info.name.startsWith(`${SNAPSHOT_OBJECT}-`))
+    .map((info) => ({ name: info.name, size: info.size }))
+    .sort((x, y) => (x.name < y.name ? 1 : -1));
+}
+
+/**
+ * Downloads object `name` into a new file at `path`, failing when it stalls:
+ * at least 1 MiB/s after a minute's grace.
+ */
+async function download(os: ObjectStore, name: string, size: number, path: string): Promise<void> {
+  const object = await os.get(name);
+  if (object === null) throw new Error(`the site's snapshot ${name} disappeared`);
+  const file = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
+  const deadline = AbortSignal.timeout(60_000 + Math.ceil(size / (1024 * 1024)) * 1_000);
+  await object.data.pipeTo(file.writable, { signal: deadline });
+  const failure = await object.error;
+  if (failure) throw new Error(`the snapshot download failed: ${failure.message}`);
 }
 
 /** Tables a snapshot holds (re-exported for docs and tests). */
