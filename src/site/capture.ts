@@ -173,10 +173,20 @@ export class ChangeApplier {
     this.shapes = shapes;
   }
 
-  /** Applies `changes` in order (inside the caller's transaction). */
-  apply(changes: readonly Change[]): void {
+  /**
+   * Applies `changes` in order (inside the caller's transaction). A row's
+   * values follow the writer's columns for its table (`columns`; default:
+   * this copy's), so a controller of another version applies them by name.
+   *
+   * @throws {Error} when the writer has a column this copy lacks (this
+   * controller must be upgraded before it can follow the site).
+   */
+  apply(
+    changes: readonly Change[],
+    columns: Readonly<Record<string, readonly string[]>> = {},
+  ): void {
     for (const [table, op, values] of changes) {
-      const statement = op === "u" ? this.#upsert(table) : this.#delete(table);
+      const statement = op === "u" ? this.#upsert(table, columns[table]) : this.#delete(table);
       statement.run(...values);
     }
   }
@@ -189,21 +199,32 @@ export class ChangeApplier {
     return shape;
   }
 
-  #upsert(table: string): StatementSync {
-    let statement = this.#upserts.get(table);
+  #upsert(table: string, writerColumns?: readonly string[]): StatementSync {
+    const shape = this.#shape(table);
+    const columns = writerColumns ?? shape.columns;
+    const cacheKey = `${table}:${columns.join(",")}`;
+    let statement = this.#upserts.get(cacheKey);
     if (statement === undefined) {
-      const shape = this.#shape(table);
+      const missing = columns.find((c) => !shape.columns.includes(c));
+      if (missing !== undefined) {
+        throw new Error(
+          `a change writes ${table}.${missing}, which this copy does not have: upgrade this controller`,
+        );
+      }
+      if (shape.key.some((c) => !columns.includes(c))) {
+        throw new Error(`a change to ${table} lacks its key`);
+      }
       const local = new Set(LOCAL_COLUMNS[table] ?? []);
-      const set = shape.columns.filter((c) => !shape.key.includes(c) && !local.has(c));
+      const set = columns.filter((c) => !shape.key.includes(c) && !local.has(c));
       const conflict = set.length === 0
         ? "DO NOTHING"
         : `DO UPDATE SET ${set.map((c) => `${q(c)} = excluded.${q(c)}`).join(", ")}`;
       statement = this.#db.prepare(
-        `INSERT INTO main.${q(table)} (${shape.columns.map(q).join(", ")}) VALUES (${
-          shape.columns.map(() => "?").join(", ")
+        `INSERT INTO main.${q(table)} (${columns.map(q).join(", ")}) VALUES (${
+          columns.map(() => "?").join(", ")
         }) ON CONFLICT (${shape.key.map(q).join(", ")}) ${conflict}`,
       );
-      this.#upserts.set(table, statement);
+      this.#upserts.set(cacheKey, statement);
     }
     return statement;
   }

@@ -72,3 +72,19 @@ Deno.test("a door's mode is local: not captured, not overwritten", () => {
     mode: "lockdown",
   });
 });
+
+Deno.test("a change is applied by column name; a column this copy lacks is refused", () => {
+  using b = openTempDatabase();
+  const applier = new ChangeApplier(b.db);
+  // A writer whose users table lists its columns in another order, without some.
+  applier.apply([["users", "u", ["zed", 7]]], { users: ["username", "id"] });
+  assert.deepEqual(
+    { ...b.db.prepare("SELECT id, username, rank FROM users").get() },
+    { id: 7, username: "zed", rank: 0 },
+  );
+  assert.throws(
+    () =>
+      applier.apply([["users", "u", [8, "amy", 1]]], { users: ["id", "username", "shoe_size"] }),
+    /users\.shoe_size, which this copy does not have: upgrade this controller/,
+  );
+});

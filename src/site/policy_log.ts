@@ -79,6 +79,8 @@ export interface ChangesetPart {
   parts: number;
   /** The rows, in order. */
   changes: Change[];
+  /** The writer's columns of each table in `changes` (a row's values follow them). */
+  columns?: Record<string, string[]>;
   /** The writer's audit rows (last part only). */
   audits?: Omit<AuditEntry, "timestamp">[];
   /** Token hash the writer keeps when a password changes (its caller's own session). */
@@ -153,7 +155,12 @@ export class PolicyLog {
   /** Last sequence applied to the copy (durable in site_state). */
   #applied: number;
   /** Parts of a changeset waiting for their last part. */
-  #pending: { id: string; next: number; changes: Change[] } | null = null;
+  #pending: {
+    id: string;
+    next: number;
+    changes: Change[];
+    columns: Record<string, string[]>;
+  } | null = null;
   #waiters: Waiter[] = [];
   #writeChain: Promise<unknown> = Promise.resolve();
   #stopped = false;
@@ -302,14 +309,15 @@ export class PolicyLog {
     const changes = this.#pending === null
       ? part.changes
       : this.#pending.changes.concat(part.changes);
+    const columns = { ...this.#pending?.columns, ...part.columns };
     if (part.part < part.parts - 1) {
-      this.#pending = { id: part.id, next: part.part + 1, changes };
+      this.#pending = { id: part.id, next: part.part + 1, changes, columns };
       this.#processed = m.seq;
       this.#wake();
       return;
     }
     this.#pending = null;
-    this.#advance(m.seq, { ...part, changes }, Math.floor(m.info.timestampNanos / 1e6));
+    this.#advance(m.seq, { ...part, changes, columns }, Math.floor(m.info.timestampNanos / 1e6));
   }
 
   /** Applies `part` (the whole changeset) or just moves past `seq`, in one transaction. */
@@ -336,7 +344,7 @@ export class PolicyLog {
               }
             }
           }
-          this.#applier.apply(part.changes);
+          this.#applier.apply(part.changes, part.columns ?? {});
           // A changed password ends the user's other sessions on every controller.
           for (const [id, before] of passwords) {
             const after = prepared(db, "SELECT password_hash FROM users WHERE id = ?").get(id)
@@ -504,6 +512,7 @@ export class PolicyLog {
         part: index,
         parts: parts.length,
         changes: parts[index]!,
+        columns: this.#columnsOf(parts[index]!),
         ...(last ? { audits: computed.audits, keep_token: computed.keepToken } : {}),
       };
       const body = JSON.stringify(message);
@@ -512,6 +521,15 @@ export class PolicyLog {
       expected = result;
     }
     return expected;
+  }
+
+  /** This copy's columns of the tables `changes` touches. */
+  #columnsOf(changes: readonly Change[]): Record<string, string[]> {
+    const columns: Record<string, string[]> = {};
+    for (const [table] of changes) {
+      columns[table] ??= [...(this.#applier.shapes.get(table)?.columns ?? [])];
+    }
+    return columns;
   }
 
   /**
