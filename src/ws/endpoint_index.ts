@@ -8,7 +8,15 @@
 import type { AnyEndpoint } from "./endpoint.ts";
 
 /** The index's header cells. */
-export const INDEX_HEADER = ["endpoint", "session", "permission", "access", "scope", "audit", "wiring"];
+export const INDEX_HEADER = [
+  "endpoint",
+  "session",
+  "permission",
+  "access",
+  "scope",
+  "audit",
+  "wiring",
+];
 
 /** One row of cells per declaration. */
 export function indexRows(declarations: readonly AnyEndpoint[]): string[][] {
