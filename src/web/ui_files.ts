@@ -37,11 +37,13 @@ import accessScheduleJs from "./ui/js/pages/access/schedule.js" with { type: "te
 import accessTimeframesJs from "./ui/js/pages/access/timeframes.js" with { type: "text" };
 import accountJs from "./ui/js/pages/account.js" with { type: "text" };
 import auditJs from "./ui/js/pages/audit.js" with { type: "text" };
+import auditSiteScopeJs from "./ui/js/pages/audit/site_scope.js" with { type: "text" };
 import pagesCommonJs from "./ui/js/pages/common.js" with { type: "text" };
 import dashboardJs from "./ui/js/pages/dashboard.js" with { type: "text" };
 import dashboardDoorsJs from "./ui/js/pages/dashboard/doors.js" with { type: "text" };
 import dashboardFeedJs from "./ui/js/pages/dashboard/feed.js" with { type: "text" };
 import dashboardSimulateJs from "./ui/js/pages/dashboard/simulate.js" with { type: "text" };
+import dashboardSiteStatusJs from "./ui/js/pages/dashboard/site_status.js" with { type: "text" };
 import doorsJs from "./ui/js/pages/doors.js" with { type: "text" };
 import doorsAccessPointJs from "./ui/js/pages/doors/access_point.js" with { type: "text" };
 import doorsCommonJs from "./ui/js/pages/doors/common.js" with { type: "text" };
@@ -103,11 +105,13 @@ const BODIES: ReadonlyArray<readonly [string, string]> = [
   ["/js/pages/access/timeframes.js", accessTimeframesJs],
   ["/js/pages/account.js", accountJs],
   ["/js/pages/audit.js", auditJs],
+  ["/js/pages/audit/site_scope.js", auditSiteScopeJs],
   ["/js/pages/common.js", pagesCommonJs],
   ["/js/pages/dashboard.js", dashboardJs],
   ["/js/pages/dashboard/doors.js", dashboardDoorsJs],
   ["/js/pages/dashboard/feed.js", dashboardFeedJs],
   ["/js/pages/dashboard/simulate.js", dashboardSimulateJs],
+  ["/js/pages/dashboard/site_status.js", dashboardSiteStatusJs],
   ["/js/pages/doors.js", doorsJs],
   ["/js/pages/doors/access_point.js", doorsAccessPointJs],
   ["/js/pages/doors/common.js", doorsCommonJs],

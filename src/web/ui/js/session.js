@@ -20,6 +20,16 @@ export const RANK = { USER: 0, VIEWER: 1, MANAGER: 2, SUPERVISOR: 3, ADMIN: 4 };
  * @typedef {"view" | "manage" | "doorControl" | "simulate" | "hardwareRead" | "auditFull" | "hardwareWrite"} Capability
  */
 
+/**
+ * The site this controller belongs to (`system_overview.site`, docs/site.md).
+ * @typedef {object} SiteStatus
+ * @property {string} name the site's name
+ * @property {string} controller this controller's name
+ * @property {boolean} connected true while a NATS server of the site answers
+ * @property {number} lag_ms how far this copy is behind the site's policy log
+ * @property {number} applied_sequence the last policy-log sequence applied
+ */
+
 /** The logged-in user and the server facts the UI needs. */
 export class Session {
   /** @type {Api} */
@@ -33,6 +43,12 @@ export class Session {
    * @type {string}
    */
   hardware = "none";
+  /**
+   * The site this controller belongs to, null for a controller alone (from
+   * system_overview; {@link Session.refreshOverview} reads it again).
+   * @type {SiteStatus | null}
+   */
+  site = null;
   instanceName = "";
   version = "";
   /** Why the last session ended (shown on the login page). */
@@ -134,11 +150,22 @@ export class Session {
       email: a.email ?? "",
       rank: a.rank,
     };
+    await this.refreshOverview();
+    this.closedReason = "";
+    this.#emit();
+  }
+
+  /**
+   * Reads `system_overview` again: hardware, instance name and the site's
+   * state (connected, lag), which change while the UI runs.
+   * @returns {Promise<SiteStatus | null>} the site's state, null outside a site
+   */
+  async refreshOverview() {
     const overview = await this.#api.request("system_overview");
     this.hardware = overview.hardware ?? "none";
     this.instanceName = overview.instance_name ?? "";
-    this.closedReason = "";
-    this.#emit();
+    this.site = overview.site ?? null;
+    return this.site;
   }
 
   /**

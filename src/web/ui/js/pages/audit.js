@@ -1,11 +1,13 @@
 // @ts-check
 // Audit log: every recorded change, login, access decision and alarm, paged
 // by keyset and filtered by type, door, person, card and time range (the
-// server filters: a site may hold ten million rows).
+// server filters: a site may hold ten million rows). In a site, the scope
+// is this controller's log or the whole site's events (audit/site_scope.js).
 
 import { failure, field, h, loading, replace, select, table } from "../dom.js";
 import { describeEvent, formatDateTime } from "../format.js";
 import { searchBox, searches, searchField } from "../search_picker.js";
+import { siteScope } from "./audit/site_scope.js";
 import { readAll } from "./common.js";
 
 /** @typedef {import("../types.js").Entity} Entity */
@@ -138,23 +140,27 @@ export async function render(view, ctx) {
     [[25, "25"], [50, "50"], [100, "100"]],
     50,
   );
-  const filters = auditFilters(ctx, () => {
+  const restart = () => {
     state.page = 1;
     cursors = [""];
     load();
-  });
+  };
+  const filters = auditFilters(ctx, restart);
+  const scope = siteScope(ctx, restart);
   const body = h("div");
   const prev = h("button", { type: "button", class: "secondary small" }, "← Newer");
   const next = h("button", { type: "button", class: "secondary small" }, "Older →");
   const pageInfo = h("span", { class: "muted small", "aria-live": "polite" });
   const load = async () => {
     replace(body, loading());
+    const whole = scope.whole();
     let doc;
     try {
       doc = await api.request("audit.get", {
         after: cursors[state.page - 1] ?? "",
         ps: state.pageSize,
         ...filters.value(),
+        ...scope.value(),
         ...(state.type === EVENTS
           ? {
             enabled_type: TYPES.map(([kind]) => kind).filter((kind) =>
@@ -184,9 +190,9 @@ export async function render(view, ctx) {
     pageInfo.textContent = `Page ${state.page}${doc.meta?.next ? "" : " (oldest)"}`;
     prev.disabled = state.page <= 1;
     next.disabled = !doc.meta?.next;
-    const rows = (doc.data ?? []).map((/** @type {Entity} */ row) => {
+    const rows = (doc.data ?? []).map((/** @type {Entity & { controller?: string }} */ row) => {
       const authorId = row.relationships?.author?.data?.id;
-      return [
+      const cells = [
         h(
           "time",
           {
@@ -201,10 +207,12 @@ export async function render(view, ctx) {
           ? h("span", { class: "muted" }, "system")
           : users.get(Number(authorId)) ?? `#${authorId}`,
       ];
+      if (whole) cells.push(row.controller ?? "");
+      return cells;
     });
     replace(
       body,
-      table(["Time", "Type", "What happened", "By"], rows, {
+      table(["Time", "Type", "What happened", "By", ...(whole ? ["Controller"] : [])], rows, {
         empty: "Nothing recorded for this filter.",
         caption: "Audit log",
       }),
@@ -237,10 +245,9 @@ export async function render(view, ctx) {
       h(
         "div",
         { class: "toolbar" },
-        h("label", { for: "audit-type" }, "Show"),
-        filter,
-        h("label", { for: "audit-size" }, "Per page"),
-        size,
+        scope.controls,
+        h("span", { class: "toolbar-pair" }, h("label", { for: "audit-type" }, "Show"), filter),
+        h("span", { class: "toolbar-pair" }, h("label", { for: "audit-size" }, "Per page"), size),
         h("span", { class: "spacer" }),
         refreshButton(load),
       ),

@@ -1,9 +1,12 @@
 // @ts-check
 // The dashboard's doors: each door's card with its live state and controls,
 // the grid that keeps them current, and the set-up steps when there is none.
+// In a site (docs/site.md) every door of the site is listed, each with its
+// controller; a door whose controller is not reporting shows "Offline" and
+// no controls.
 
 import { busy, confirmDialog, h, replace, toast } from "../../dom.js";
-import { DOOR_MODES } from "../../format.js";
+import { DOOR_MODES, formatDateTime } from "../../format.js";
 
 /** @typedef {import("../../types.js").Entity} Entity */
 /** @typedef {import("../../types.js").PageContext} PageContext */
@@ -23,6 +26,9 @@ import { DOOR_MODES } from "../../format.js";
  * @property {boolean} [open]
  * @property {string[]} [alarms]
  * @property {boolean} [wired]
+ * @property {string} [controller] in a site: the controller the door is wired on
+ * @property {boolean} [online] in a site: false when its controller is not reporting
+ * @property {number | null} [updated_at] in a site, another controller's door: when its state was last published (Unix ms)
  */
 
 /** What the dashboard loads once. @typedef {{ doors: DashboardDoor[], users: Map<number, string> }} World */
@@ -65,6 +71,19 @@ export async function loadWorld(api) {
  */
 function stateBadges(status) {
   if (!status) return [h("span", { class: "badge" }, "Unknown")];
+  // Its controller is gone or cut off: the last state it published may be stale.
+  if (status.online === false) {
+    return [
+      h("span", { class: "badge bad" }, "Offline"),
+      h(
+        "span",
+        { class: "muted small" },
+        typeof status.updated_at === "number"
+          ? `Last heard ${formatDateTime(status.updated_at)}`
+          : "Never heard from",
+      ),
+    ];
+  }
   const badges = [
     h(
       "span",
@@ -102,9 +121,20 @@ function stateBadges(status) {
  */
 function doorCard(door, status, ctx, refresh) {
   const mode = status?.mode ?? "normal";
+  const controller = status?.controller;
   /** @type {HTMLElement[]} */
   const controls = [];
-  if (ctx.session.can("doorControl")) {
+  if (status?.online === false) {
+    controls.push(
+      h(
+        "p",
+        { class: "muted small" },
+        `Controller ${
+          controller ?? "?"
+        } cannot be reached: this door cannot be opened or switched from here.`,
+      ),
+    );
+  } else if (ctx.session.can("doorControl")) {
     // The controller refuses remote opening in locked and lockdown modes.
     const refused = mode === "locked" || mode === "lockdown";
     const open = h(
@@ -170,8 +200,17 @@ function doorCard(door, status, ctx, refresh) {
       "div",
       { class: "door-head" },
       h("h3", null, door.alias),
-      h("span", { class: `badge mode mode-${mode}` }, modeLabel),
+      status?.online === false ? null : h("span", { class: `badge mode mode-${mode}` }, modeLabel),
     ),
+    controller !== undefined && ctx.session.site !== null
+      ? h(
+        "p",
+        { class: "door-controller muted small" },
+        controller === ctx.session.site.controller
+          ? `Controller ${controller} (this one)`
+          : `Controller ${controller}`,
+      )
+      : null,
     h("div", { class: "door-state" }, stateBadges(status)),
     controls,
   );
