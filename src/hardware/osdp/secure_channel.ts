@@ -1,7 +1,8 @@
 /**
- * OSDP Secure Channel cryptography (AES-128 through `node:crypto`): session
- * keys from the SCBK, the client and server cryptograms, the initial R-MAC,
- * the chained CBC-MAC of each message and the encryption of its data.
+ * OSDP Secure Channel cryptography (AES-128 of `aes128.ts`, randoms from
+ * `node:crypto`): session keys from the SCBK, the client and server
+ * cryptograms, the initial R-MAC, the chained CBC-MAC of each message and the
+ * encryption of its data.
  *
  * - Session keys: AES-ECB under the SCBK of `01 82|01|02 cp_random[0..5] 00×8`
  *   (S-ENC, S-MAC1, S-MAC2).
@@ -15,20 +16,24 @@
  *   then zeros; the IV is the bitwise NOT of the last MAC the sender received
  *   (which is the last MAC the receiver sent).
  *
- * {@linkcode SecureSession} keeps the chain for the CP side.
+ * {@linkcode SecureSession} keeps the chain for the CP side. The AES key
+ * schedules of a {@linkcode SessionKeys} are expanded on first use and kept
+ * with it, so a message's MAC and data cost a few block encryptions and no
+ * cipher objects (`scripts/bench_osdp_aes.ts` compares the ways).
  *
  * @module
  */
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { Aes128 } from "./aes128.ts";
 
 /** AES block size, bytes. */
 export const BLOCK_BYTES = 16;
 
-/** The three session keys. */
+/** The three session keys (not changed once derived: their key schedules are kept). */
 export interface SessionKeys {
-  enc: Uint8Array;
-  mac1: Uint8Array;
-  mac2: Uint8Array;
+  readonly enc: Uint8Array;
+  readonly mac1: Uint8Array;
+  readonly mac2: Uint8Array;
 }
 
 /** A Secure Channel failure (wrong cryptogram, MAC or padding). */
@@ -39,26 +44,48 @@ export class SecureChannelError extends Error {
   }
 }
 
+interface SessionCiphers {
+  enc: Aes128;
+  mac1: Aes128;
+  mac2: Aes128;
+}
+
+const ciphersOfKeys = new WeakMap<SessionKeys, SessionCiphers>();
+
+/** The expanded keys of `keys`, built on first use. */
+function ciphersOf(keys: SessionKeys): SessionCiphers {
+  let ciphers = ciphersOfKeys.get(keys);
+  if (ciphers === undefined) {
+    ciphers = {
+      enc: new Aes128(keys.enc),
+      mac1: new Aes128(keys.mac1),
+      mac2: new Aes128(keys.mac2),
+    };
+    ciphersOfKeys.set(keys, ciphers);
+  }
+  return ciphers;
+}
+
 function checkKey(key: Uint8Array, what: string): void {
   if (key.length !== BLOCK_BYTES) {
     throw new RangeError(`${what} must be 16 bytes, got ${key.length}`);
   }
 }
 
-/** AES-128-ECB of whole blocks, no padding. */
+/** AES-128-ECB of whole blocks, no padding. @throws {RangeError} for a partial block */
 export function aesEcb(key: Uint8Array, data: Uint8Array): Uint8Array {
-  const cipher = createCipheriv("aes-128-ecb", key, null).setAutoPadding(false);
-  return new Uint8Array(Buffer.concat([cipher.update(data), cipher.final()]));
+  if (data.length % BLOCK_BYTES !== 0) {
+    throw new RangeError(`AES-ECB data of ${data.length} bytes is not whole blocks`);
+  }
+  const aes = new Aes128(key);
+  const out = data.slice();
+  for (let at = 0; at < out.length; at += BLOCK_BYTES) aes.encryptBlock(out, at);
+  return out;
 }
 
-function aesCbc(key: Uint8Array, iv: Uint8Array, data: Uint8Array, encrypt: boolean): Uint8Array {
-  const cipher = encrypt
-    ? createCipheriv("aes-128-cbc", key, iv).setAutoPadding(false)
-    : createDecipheriv("aes-128-cbc", key, iv).setAutoPadding(false);
-  return new Uint8Array(Buffer.concat([cipher.update(data), cipher.final()]));
-}
-
+/** Two 8-byte randoms as one block. @throws {RangeError} when they are not 8 bytes each */
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length !== 8 || b.length !== 8) throw new RangeError("the randoms must be 8 bytes each");
   const out = new Uint8Array(a.length + b.length);
   out.set(a);
   out.set(b, a.length);
@@ -73,12 +100,14 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 export function deriveSessionKeys(scbk: Uint8Array, cpRandom: Uint8Array): SessionKeys {
   checkKey(scbk, "SCBK");
   if (cpRandom.length !== 8) throw new RangeError("cp_random must be 8 bytes");
+  const aes = new Aes128(scbk);
   const block = (b1: number): Uint8Array => {
-    const input = new Uint8Array(BLOCK_BYTES);
-    input[0] = 0x01;
-    input[1] = b1;
-    input.set(cpRandom.subarray(0, 6), 2);
-    return aesEcb(scbk, input);
+    const out = new Uint8Array(BLOCK_BYTES);
+    out[0] = 0x01;
+    out[1] = b1;
+    out.set(cpRandom.subarray(0, 6), 2);
+    aes.encryptBlock(out);
+    return out;
   };
   return { enc: block(0x82), mac1: block(0x01), mac2: block(0x02) };
 }
@@ -89,7 +118,9 @@ export function clientCryptogram(
   cpRandom: Uint8Array,
   pdRandom: Uint8Array,
 ): Uint8Array {
-  return aesEcb(keys.enc, concat(cpRandom, pdRandom));
+  const out = concat(cpRandom, pdRandom);
+  ciphersOf(keys).enc.encryptBlock(out);
+  return out;
 }
 
 /** ECB(S-ENC, pd_random ‖ cp_random): the CP's proof it holds the key. */
@@ -98,12 +129,18 @@ export function serverCryptogram(
   cpRandom: Uint8Array,
   pdRandom: Uint8Array,
 ): Uint8Array {
-  return aesEcb(keys.enc, concat(pdRandom, cpRandom));
+  const out = concat(pdRandom, cpRandom);
+  ciphersOf(keys).enc.encryptBlock(out);
+  return out;
 }
 
 /** ECB(S-MAC2, ECB(S-MAC1, server cryptogram)): the first IV of the MAC chain. */
 export function initialRmac(keys: SessionKeys, serverCryptogramBytes: Uint8Array): Uint8Array {
-  return aesEcb(keys.mac2, aesEcb(keys.mac1, serverCryptogramBytes));
+  const { mac1, mac2 } = ciphersOf(keys);
+  const out = serverCryptogramBytes.slice(0, BLOCK_BYTES);
+  mac1.encryptBlock(out);
+  mac2.encryptBlock(out);
+  return out;
 }
 
 /** Pads with 0x80 then zeros to a whole number of blocks (a full block when aligned). */
@@ -118,20 +155,19 @@ export function padData(data: Uint8Array): Uint8Array {
  * The 16-byte CBC-MAC of `message` with IV `iv` (4 of its bytes are sent).
  */
 export function computeMac(keys: SessionKeys, iv: Uint8Array, message: Uint8Array): Uint8Array {
-  const aligned = message.length > 0 && message.length % BLOCK_BYTES === 0;
-  const padded = aligned ? message : padData(message);
-  const lastAt = padded.length - BLOCK_BYTES;
-  let chain = iv;
-  if (lastAt > 0) {
-    const head = aesCbc(keys.mac1, iv, padded.subarray(0, lastAt), true);
-    chain = head.subarray(head.length - BLOCK_BYTES);
+  const { mac1, mac2 } = ciphersOf(keys);
+  const length = message.length;
+  const aligned = length > 0 && length % BLOCK_BYTES === 0;
+  const blocks = aligned ? length / BLOCK_BYTES : Math.floor(length / BLOCK_BYTES) + 1;
+  const chain = iv.slice(0, BLOCK_BYTES);
+  for (let b = 0, at = 0; b < blocks; b++) {
+    // XOR the next block (padded with 0x80 then zeros) into the chain, then encrypt.
+    for (let i = 0; i < BLOCK_BYTES; i++, at++) {
+      chain[i]! ^= at < length ? message[at]! : at === length ? 0x80 : 0;
+    }
+    (b === blocks - 1 ? mac2 : mac1).encryptBlock(chain);
   }
-  return aesCbc(keys.mac2, chain, padded.subarray(lastAt), true);
-}
-
-/** Bitwise NOT of a block (the data IV). */
-function invert(block: Uint8Array): Uint8Array {
-  return block.map((byte) => ~byte & 0xff);
+  return chain;
 }
 
 /** Encrypts data; `lastMacReceived` is the full 16-byte MAC the sender last received. */
@@ -140,7 +176,16 @@ export function encryptData(
   lastMacReceived: Uint8Array,
   data: Uint8Array,
 ): Uint8Array {
-  return aesCbc(keys.enc, invert(lastMacReceived), padData(data), true);
+  const { enc } = ciphersOf(keys);
+  const out = padData(data);
+  // CBC whose IV is the bitwise NOT of the last MAC received.
+  for (let i = 0; i < BLOCK_BYTES; i++) out[i]! ^= ~lastMacReceived[i]! & 0xff;
+  enc.encryptBlock(out, 0);
+  for (let at = BLOCK_BYTES; at < out.length; at += BLOCK_BYTES) {
+    for (let i = 0; i < BLOCK_BYTES; i++) out[at + i]! ^= out[at - BLOCK_BYTES + i]!;
+    enc.encryptBlock(out, at);
+  }
+  return out;
 }
 
 /**
@@ -156,7 +201,16 @@ export function decryptData(
   if (data.length === 0 || data.length % BLOCK_BYTES !== 0) {
     throw new SecureChannelError(`encrypted data of ${data.length} bytes is not whole blocks`);
   }
-  const plain = aesCbc(keys.enc, invert(lastMacSent), data, false);
+  const { enc } = ciphersOf(keys);
+  const plain = data.slice();
+  for (let at = 0; at < plain.length; at += BLOCK_BYTES) {
+    enc.decryptBlock(plain, at);
+    if (at === 0) {
+      for (let i = 0; i < BLOCK_BYTES; i++) plain[i]! ^= ~lastMacSent[i]! & 0xff;
+    } else {
+      for (let i = 0; i < BLOCK_BYTES; i++) plain[at + i]! ^= data[at - BLOCK_BYTES + i]!;
+    }
+  }
   let end = plain.length - 1;
   while (end >= 0 && plain[end] === 0) end--;
   if (end < 0 || plain[end] !== 0x80 || plain.length - end > BLOCK_BYTES) {
