@@ -52,6 +52,7 @@ import doorsDeviceSpecJs from "./ui/js/pages/doors/device_spec.js" with { type: 
 import doorsDevicesJs from "./ui/js/pages/doors/devices.js" with { type: "text" };
 import doorsDoorJs from "./ui/js/pages/doors/door.js" with { type: "text" };
 import doorsOsdpJs from "./ui/js/pages/doors/osdp.js" with { type: "text" };
+import doorsOsdpEditorJs from "./ui/js/pages/doors/osdp_editor.js" with { type: "text" };
 import doorsZoneJs from "./ui/js/pages/doors/zone.js" with { type: "text" };
 import loginJs from "./ui/js/pages/login.js" with { type: "text" };
 import peopleJs from "./ui/js/pages/people.js" with { type: "text" };
@@ -120,6 +121,7 @@ const BODIES: ReadonlyArray<readonly [string, string]> = [
   ["/js/pages/doors/devices.js", doorsDevicesJs],
   ["/js/pages/doors/door.js", doorsDoorJs],
   ["/js/pages/doors/osdp.js", doorsOsdpJs],
+  ["/js/pages/doors/osdp_editor.js", doorsOsdpEditorJs],
   ["/js/pages/doors/zone.js", doorsZoneJs],
   ["/js/pages/login.js", loginJs],
   ["/js/pages/people.js", peopleJs],

@@ -110,7 +110,7 @@ export function usesOf(db: DatabaseSync, id: string): DeviceUse[] {
     } else if (device.type === "led" || device.type === "buzzer") {
       if (device.config.gpioId === id) uses.push({ label: `${name} line`, needs: "out" });
     } else if (device.type === "osdp-reader") {
-      if (device.config.busId === id) uses.push({ label: `${name} bus`, needs: null });
+      if (device.config.busId === id) uses.push({ label: `${name} on this bus`, needs: null });
     }
   }
   return uses;

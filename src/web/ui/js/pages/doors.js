@@ -7,6 +7,7 @@ import { accessPointEditor, accessPointList } from "./doors/access_point.js";
 import { deviceEditor, deviceList } from "./doors/devices.js";
 import { doorEditor, doorList } from "./doors/door.js";
 import { osdpPage } from "./doors/osdp.js";
+import { osdpEditor } from "./doors/osdp_editor.js";
 import { zoneEditor, zoneList } from "./doors/zone.js";
 
 /**
@@ -26,7 +27,7 @@ export async function render(view, ctx) {
     "devices": () => deviceList(view, ctx),
     "device": () => deviceEditor(view, ctx, a, b),
     "door": () => doorEditor(view, ctx, a),
-    "osdp": () => osdpPage(view, ctx),
+    "osdp": () => a ? osdpEditor(view, ctx, a, b) : osdpPage(view, ctx),
   };
   await (routes[sub ?? ""] ?? (() => doorList(view, ctx)))();
 }

@@ -28,6 +28,47 @@ const ACCESS_POINT = {
 };
 
 /**
+ * Every OSDP reader (none when the caller may not read devices or the
+ * controller has no OSDP calls).
+ * @param {import("../../api.js").Api} api
+ * @param {import("../../session.js").Session} session
+ * @returns {Promise<import("../../types.js").Entity[]>}
+ */
+async function loadOsdpReaders(api, session) {
+  if (!session.can("hardwareRead")) return [];
+  try {
+    const reply = await api.request("osdp-reader.read", { reader_id: 0 });
+    return reply.data ?? [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The reader picker with the OSDP readers after the Wiegand ones, so that an
+ * access point's OSDP reader is offered (and kept when the form is saved).
+ * @param {import("../../components.js").FieldSpec} spec
+ * @param {import("../../types.js").Entity[]} osdp
+ * @param {import("./device_kinds.js").Usage} usage
+ * @returns {import("../../components.js").FieldSpec}
+ */
+function withOsdpReaders(spec, osdp, usage) {
+  if (spec.type !== "select" || osdp.length === 0) return spec;
+  const label = (/** @type {import("../../types.js").Entity} */ r) => {
+    const uses = usage.get(r.id) ?? [];
+    const name = `${r.attributes.name} (OSDP)`;
+    return uses.length === 0 ? name : `${name} — used by ${uses.map((u) => u.text).join(", ")}`;
+  };
+  return {
+    ...spec,
+    options: [
+      ...(spec.options ?? []),
+      ...osdp.map((r) => /** @type {[string, string]} */ ([r.id, label(r)])),
+    ],
+  };
+}
+
+/**
  * The access point list.
  * @param {HTMLElement} view
  * @param {PageContext} ctx
@@ -43,17 +84,18 @@ export async function accessPointList(view, ctx) {
         readAll(api, "access_point"),
         readAll(api, "door"),
         loadDevices(api, session),
+        loadOsdpReaders(api, session),
       ]),
   );
   if (loaded === null) return;
-  const [aps, doors, { devices }] = loaded;
+  const [aps, doors, { devices }, osdp] = loaded;
   const doorNames = new Map(
     doors.map((d) => [String(d.id), d.attributes.alias]),
   );
   const rows = aps.map((ap) => {
     const a = ap.attributes;
     const reader = a.reader
-      ? devices?.find((d) => d.id === a.reader)?.attributes.name ??
+      ? [...(devices ?? []), ...osdp].find((d) => d.id === a.reader)?.attributes.name ??
         h("span", { class: "mono small" }, a.reader.slice(0, 8))
       : "—";
     return [
@@ -102,10 +144,15 @@ export async function accessPointEditor(view, ctx, id) {
   const loaded = await loadInto(
     view,
     [back],
-    () => Promise.all([readAll(api, "access_point"), loadDevices(api, session)]),
+    () =>
+      Promise.all([
+        readAll(api, "access_point"),
+        loadDevices(api, session),
+        loadOsdpReaders(api, session),
+      ]),
   );
   if (loaded === null || !ctx.alive()) return;
-  const [aps, { devices }] = loaded;
+  const [aps, { devices }, osdp] = loaded;
   const ap = creating ? null : aps.find((x) => String(x.id) === String(id));
   if (!creating && !ap) {
     return replace(
@@ -133,9 +180,13 @@ export async function accessPointEditor(view, ctx, id) {
     [
       { key: "alias", label: "Name", type: "text", required: true },
       { key: "description", label: "Description", type: "text" },
-      deviceField("reader", "Reader", devices, "wiegand-reader", {}, {
-        usage: readerUsage,
-      }),
+      withOsdpReaders(
+        deviceField("reader", "Reader", devices, "wiegand-reader", {}, {
+          usage: readerUsage,
+        }),
+        osdp,
+        readerUsage,
+      ),
       {
         key: "reader-mode",
         label: "Reader asks for",

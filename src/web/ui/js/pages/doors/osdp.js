@@ -1,18 +1,17 @@
 // @ts-check
 // OSDP: the buses (serial ports), their readers, each running reader's status
 // from osdp-reader.status (online, Secure Channel, tamper, last card), and
-// install mode (a secure reader receives its key). Readers are wired to doors
-// on the access point page, like Wiegand readers.
+// install mode (a secure reader receives its key). A bus's or a reader's name
+// opens its editor (osdp_editor.js: change, delete). Readers are wired to
+// doors on the access point page, like Wiegand readers.
 
 import { busy, card, checkbox, field, h, replace, select, table, toast } from "../../dom.js";
 import { loadInto } from "../common.js";
 import { header } from "./common.js";
+import { BAUDS, OSDP_BUS, OSDP_READER } from "./osdp_editor.js";
 
 /** @typedef {import("../../types.js").PageContext} PageContext */
 /** @typedef {import("../../types.js").Entity} Entity */
-
-/** The baud rates an osdp-bus takes. @type {[string, string][]} */
-const BAUDS = ["9600", "19200", "38400", "57600", "115200"].map((b) => [b, `${b} baud`]);
 
 /** Longest install mode the API accepts, seconds. */
 const INSTALL_SECONDS = 120;
@@ -77,7 +76,14 @@ export async function osdpPage(view, ctx) {
 
   const busRows = buses.map((b) => {
     const a = b.attributes;
-    return [a.name, a.port, String(a.baud), `${a["poll-interval"] ?? "—"} ms`];
+    const count = readers.filter((r) => r.relationships?.bus?.data?.id === b.id).length;
+    return [
+      editLink(OSDP_BUS, b),
+      a.port,
+      String(a.baud),
+      `${a["poll-interval"] ?? "—"} ms`,
+      String(count),
+    ];
   });
 
   const readerRows = readers.map((r) => {
@@ -104,7 +110,7 @@ export async function osdpPage(view, ctx) {
       install = button;
     }
     return [
-      a.name,
+      editLink(OSDP_READER, r),
       busName.get(String(busId)) ?? "—",
       String(a.address),
       a["has-key"] ? "Key installed" : (a.secure ? "No key" : "Not required"),
@@ -128,7 +134,7 @@ export async function osdpPage(view, ctx) {
     card(
       `OSDP buses (${buses.length})`,
       {},
-      table(["Bus", "Port", "Baud", "Poll"], busRows, {
+      table(["Bus", "Port", "Baud", "Poll", "Readers"], busRows, {
         empty: "No OSDP bus yet.",
         caption: "OSDP buses",
       }),
@@ -144,6 +150,20 @@ export async function osdpPage(view, ctx) {
       ),
       admin && buses.length > 0 ? readerForm(ctx, buses, reload) : null,
     ),
+  );
+}
+
+/**
+ * A bus's or a reader's name, linked to its editor.
+ * @param {import("../common.js").Resource} resource
+ * @param {Entity} entity
+ * @returns {HTMLElement}
+ */
+function editLink(resource, entity) {
+  return h(
+    "a",
+    { href: `#/${resource.route}/${encodeURIComponent(entity.id)}` },
+    entity.attributes.name,
   );
 }
 
@@ -176,7 +196,7 @@ function onCreate(ctx, form, call, attributes, reload) {
 function busForm(ctx, reload) {
   const name = h("input", { name: "name", required: true, maxlength: 64 });
   const port = h("input", { name: "port", required: true, placeholder: "/dev/ttyUSB0" });
-  const baud = select({ name: "baud" }, BAUDS, "115200");
+  const baud = select({ name: "baud" }, BAUDS, 115200);
   const poll = h("input", { name: "poll-interval", type: "number", min: 10, max: 1000, value: 50 });
   const form = /** @type {HTMLFormElement} */ (h(
     "form",
