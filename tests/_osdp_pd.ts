@@ -9,7 +9,8 @@
  * a pseudo-terminal (the byte transport, `openPty`, is the only thing taken
  * from `src/`). Each {@linkcode EmulatedPd} has test controls: present a card
  * or keys, tamper, mute (unplug), answer BUSY, drop or corrupt its next reply,
- * NAK, refuse or downgrade Secure Channel; and records what it was told (LED,
+ * NAK, refuse a new key or take it and fall silent, refuse or downgrade
+ * Secure Channel; and records what it was told (LED,
  * buzzer, output, keys set, repeated sequences).
  *
  * @module
@@ -175,6 +176,10 @@ export class EmulatedPd {
   corruptNextReply = false;
   /** NAK the next command with this reason. */
   nakNext: number | null = null;
+  /** Refuse osdp_KEYSET with a NAK of this reason (the key is kept). */
+  keysetNak: number | null = null;
+  /** Take the next osdp_KEYSET's key, then fall silent (its ACK is lost, the reader unplugged). */
+  silentAfterKeyset = false;
   tamper = false;
   power = false;
   /** Everything received, decrypted. */
@@ -267,6 +272,11 @@ export class EmulatedPd {
     }
     const reply = this.#process(frame);
     const bytes = this.#remember(frame, reply);
+    if (frame.code === 0x75 && this.silentAfterKeyset && this.#session !== null) {
+      this.silentAfterKeyset = false;
+      this.muted = true;
+      return null;
+    }
     if (this.dropNextReply) {
       this.dropNextReply = false;
       return null;
@@ -346,6 +356,7 @@ export class EmulatedPd {
         if (this.#session === null || data[0] !== 1 || data[1] !== 16) {
           return this.#reply(f, 0x41, Uint8Array.of(5));
         }
+        if (this.keysetNak !== null) return this.#reply(f, 0x41, Uint8Array.of(this.keysetNak));
         this.scbk = data.slice(2, 18);
         this.acceptDefaultKey = false;
         return this.#reply(f, 0x40, new Uint8Array(0));

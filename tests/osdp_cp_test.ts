@@ -179,6 +179,130 @@ Deno.test("Install mode is for one reader at a time and ends at its deadline", a
   assert.deepEqual(ofType(bus.events, "alarm"), []);
 });
 
+const KEY_C: Uint8Array = Uint8Array.from({ length: 16 }, (_, i) => 0xc0 + i);
+
+/** A secure reader at address 4 with KEY_A, online in Secure Channel. */
+async function secureBus(pd: EmulatedPd, config: Partial<PdConfig> = {}): Promise<Bus> {
+  const bus = openBus([pd], [{ address: 4, secure: true, scbk: KEY_A, ...config }]);
+  await until(() => bus.cp.status()[0]!.online && bus.cp.status()[0]!.secure, "secure online");
+  return bus;
+}
+
+Deno.test("Key rotation: KEYSET inside the session, the ACK gives the new key, the next session runs under it", async () => {
+  const pd = new EmulatedPd({ address: 4, scbk: KEY_A });
+  await using bus = await secureBus(pd);
+  const handshakes = pd.seen.filter((c) => c.code === CMD.CHLNG).length;
+  bus.cp.rotateKey(4, KEY_B);
+  assert.throws(() => bus.cp.rotateKey(4, KEY_C), /already changing its key/);
+  await until(() => ofType(bus.events, "keyset").length > 0, "keyset");
+  assert.deepEqual(ofType(bus.events, "keyset")[0], {
+    type: "keyset",
+    address: 4,
+    scbk: KEY_B,
+    via: "rotate",
+  });
+  const keyset = pd.seen.find((c) => c.code === CMD.KEYSET)!;
+  assert.equal(keyset.secure, true, "sent inside the session, encrypted");
+  assert.deepEqual(pd.scbk, KEY_B);
+  await until(
+    () => pd.seen.filter((c) => c.code === CMD.CHLNG).length > handshakes && pd.secure,
+    "a new session",
+  );
+  await until(() => bus.cp.status()[0]!.online && bus.cp.status()[0]!.secure, "secure again");
+  pd.presentCard(h10301(4, 4), 26);
+  await until(() => ofType(bus.events, "card").length > 0, "card under the new key");
+  assert.deepEqual(ofType(bus.events, "alarm"), []);
+  assert.deepEqual(ofType(bus.events, "rekey"), []);
+});
+
+Deno.test("Key rotation: a reader that NAKs the KEYSET keeps its key, and so does the CP", async () => {
+  const pd = new EmulatedPd({ address: 4, scbk: KEY_A });
+  pd.keysetNak = NAK_REASON.UNKNOWN_COMMAND;
+  await using bus = await secureBus(pd);
+  bus.cp.rotateKey(4, KEY_B);
+  await until(() => ofType(bus.events, "rekey").length > 0, "refused");
+  assert.deepEqual(ofType(bus.events, "rekey")[0], {
+    type: "rekey",
+    address: 4,
+    outcome: "refused",
+    reason: NAK_REASON.UNKNOWN_COMMAND,
+  });
+  assert.deepEqual(pd.scbk, KEY_A);
+  await until(() => bus.cp.status()[0]!.online && bus.cp.status()[0]!.secure, "secure again");
+  pd.presentCard(h10301(4, 5), 26);
+  await until(() => ofType(bus.events, "card").length > 0, "card under the old key");
+  assert.deepEqual(ofType(bus.events, "keyset"), []);
+  assert.deepEqual(ofType(bus.events, "alarm"), []);
+});
+
+Deno.test("Key rotation: a lost ACK is recovered at the next handshake, which tries the new key first", async () => {
+  const pd = new EmulatedPd({ address: 4, scbk: KEY_A });
+  pd.silentAfterKeyset = true;
+  await using bus = await secureBus(pd);
+  bus.cp.rotateKey(4, KEY_B);
+  await until(() => ofType(bus.events, "offline").length > 0, "offline", 6000);
+  assert.deepEqual(pd.scbk, KEY_B, "the reader took the key; its ACK never came");
+  assert.deepEqual(ofType(bus.events, "rekey").map((e) => e.outcome), ["lost"]);
+  assert.deepEqual(ofType(bus.events, "keyset"), []);
+  pd.muted = false;
+  await until(() => ofType(bus.events, "keyset").length > 0, "recovered", 6000);
+  assert.deepEqual(ofType(bus.events, "keyset")[0]!.via, "recovered");
+  assert.deepEqual(ofType(bus.events, "keyset")[0]!.scbk, KEY_B);
+  await until(() => bus.cp.status()[0]!.online && bus.cp.status()[0]!.secure, "secure again");
+  pd.presentCard(h10301(4, 6), 26);
+  await until(() => ofType(bus.events, "card").length > 0, "card under the new key");
+  assert.deepEqual(ofType(bus.events, "alarm"), [], "no wrong_key alarm on the way");
+});
+
+Deno.test("Key rotation: a pending key from before a restart is resolved by the first handshake", async (t) => {
+  await t.step("the reader holds the pending key: recovered", async () => {
+    const pd = new EmulatedPd({ address: 4, scbk: KEY_B });
+    await using bus = await secureBus(pd, { pendingScbk: KEY_B });
+    assert.deepEqual(
+      ofType(bus.events, "keyset").map((e) => [e.via, e.scbk]),
+      [["recovered", KEY_B]],
+    );
+    assert.deepEqual(ofType(bus.events, "alarm"), []);
+  });
+  await t.step("the reader kept the old key: the pending one is dropped", async () => {
+    const pd = new EmulatedPd({ address: 4, scbk: KEY_A });
+    await using bus = await secureBus(pd, { pendingScbk: KEY_B });
+    assert.deepEqual(ofType(bus.events, "rekey").map((e) => e.outcome), ["kept_old"]);
+    assert.deepEqual(ofType(bus.events, "keyset"), []);
+    assert.deepEqual(ofType(bus.events, "alarm"), []);
+  });
+  await t.step("the reader holds neither: wrong_key", async () => {
+    const pd = new EmulatedPd({ address: 4, scbk: KEY_C });
+    await using bus = openBus([pd], [{
+      address: 4,
+      secure: true,
+      scbk: KEY_A,
+      pendingScbk: KEY_B,
+    }]);
+    await until(() => ofType(bus.events, "alarm").length > 0, "alarm");
+    assert.equal(ofType(bus.events, "alarm")[0]!.reason, "wrong_key");
+    assert.deepEqual(ofType(bus.events, "keyset"), []);
+  });
+});
+
+Deno.test("Key rotation is refused for a clear, offline or installing reader", async () => {
+  const clear = new EmulatedPd({ address: 1 });
+  const secure = new EmulatedPd({ address: 4, scbk: KEY_A });
+  await using bus = openBus([clear, secure], [
+    { address: 1 },
+    { address: 4, secure: true, scbk: KEY_A },
+    { address: 9, secure: true, scbk: KEY_A }, // never answers
+  ]);
+  await until(() => ofType(bus.events, "online").length === 2, "both online");
+  assert.throws(() => bus.cp.rotateKey(1, KEY_B), /not in Secure Channel under its own key/);
+  assert.throws(() => bus.cp.rotateKey(9, KEY_B), /offline/);
+  assert.throws(() => bus.cp.rotateKey(4, new Uint8Array(15)), /16 bytes/);
+  bus.cp.enableInstallMode(4, 5000);
+  assert.throws(() => bus.cp.rotateKey(4, KEY_B), /install mode/);
+  assert.throws(() => bus.cp.rotateKey(7, KEY_B), /No PD at address 7/);
+  assert.deepEqual(clear.seen.filter((c) => c.code === CMD.KEYSET), []);
+});
+
 Deno.test("A reader with the wrong key raises wrong_key and is never trusted", async () => {
   const pd = new EmulatedPd({ address: 2, scbk: KEY_B });
   await using bus = openBus([pd], [{ address: 2, secure: true, scbk: KEY_A }]);

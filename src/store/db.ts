@@ -17,6 +17,7 @@ import { MIGRATION_0008 } from "./migrations/0008_card_pin_binding.ts";
 import { MIGRATION_0009 } from "./migrations/0009_access_point_pairs_only.ts";
 import { MIGRATION_0010 } from "./migrations/0010_site.ts";
 import { MIGRATION_0011 } from "./migrations/0011_site_events.ts";
+import { MIGRATION_0012 } from "./migrations/0012_osdp_pending_key.ts";
 import { int, rowReader } from "./rows.ts";
 
 /** One migration: SQL to execute, or a function that rewrites rows (inside the transaction). */
@@ -35,6 +36,7 @@ export const MIGRATIONS: readonly Migration[] = [
   MIGRATION_0009,
   MIGRATION_0010,
   MIGRATION_0011,
+  MIGRATION_0012,
 ];
 
 /** The schema version this build writes. */

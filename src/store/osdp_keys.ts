@@ -7,6 +7,11 @@
  * worker, which needs it for the handshake; API clients see whether a
  * reader has a key and since when, never the key.
  *
+ * Key rotation keeps a second, `pending` key per reader (migration 12): the
+ * key sent with osdp_KEYSET until the reader's acknowledgement, or a
+ * handshake under one of the two keys, tells which one the reader holds.
+ * {@linkcode writeScbk} (the confirmed key) clears it.
+ *
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
@@ -87,7 +92,7 @@ export function readScbk(
   return row === undefined ? null : openScbk(secret, deviceId, row.sealed);
 }
 
-/** Stores (or replaces) a reader's SCBK, sealed. */
+/** Stores (or replaces) a reader's SCBK, sealed; a pending key is dropped. */
 export function writeScbk(
   db: DatabaseSync,
   secret: Uint8Array,
@@ -97,8 +102,51 @@ export function writeScbk(
 ): void {
   db.prepare(
     "INSERT INTO osdp_keys (device_id, sealed, installed_at) VALUES (?, ?, ?) " +
-      "ON CONFLICT (device_id) DO UPDATE SET sealed = excluded.sealed, installed_at = excluded.installed_at",
+      "ON CONFLICT (device_id) DO UPDATE SET sealed = excluded.sealed, " +
+      "installed_at = excluded.installed_at, pending = NULL",
   ).run(deviceId, sealScbk(secret, deviceId, scbk), atMs);
+}
+
+/** The associated data of a pending key: a pending key never opens as a confirmed one. */
+function pendingId(deviceId: string): string {
+  return `${deviceId} pending`;
+}
+
+/**
+ * Stores the key a reader is being sent (key rotation), sealed, beside its
+ * confirmed key.
+ *
+ * @throws {StoreError} when the reader has no confirmed key (nothing to rotate)
+ */
+export function writePendingScbk(
+  db: DatabaseSync,
+  secret: Uint8Array,
+  deviceId: string,
+  scbk: Uint8Array,
+): void {
+  const result = db.prepare("UPDATE osdp_keys SET pending = ? WHERE device_id = ?")
+    .run(sealScbk(secret, pendingId(deviceId), scbk), deviceId);
+  if (Number(result.changes) !== 1) {
+    throw new StoreError(`OSDP reader ${deviceId} has no key to rotate`);
+  }
+}
+
+/** The pending key of a reader, or null. @throws {StoreError} when it does not open */
+export function readPendingScbk(
+  db: DatabaseSync,
+  secret: Uint8Array,
+  deviceId: string,
+): Uint8Array | null {
+  const row = db.prepare("SELECT pending FROM osdp_keys WHERE device_id = ?").get(deviceId) as
+    | { pending: Uint8Array | null }
+    | undefined;
+  const sealed = row?.pending ?? null;
+  return sealed === null ? null : openScbk(secret, pendingId(deviceId), sealed);
+}
+
+/** Drops a reader's pending key (the reader kept its confirmed one). */
+export function clearPendingScbk(db: DatabaseSync, deviceId: string): void {
+  db.prepare("UPDATE osdp_keys SET pending = NULL WHERE device_id = ?").run(deviceId);
 }
 
 /** Forgets a reader's SCBK (it then needs install mode again). */

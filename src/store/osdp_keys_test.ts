@@ -4,7 +4,17 @@ import { StoreError } from "../errors.ts";
 import { createAccessPoint, getAccessPoint } from "./access_points.ts";
 import { migrate, MIGRATIONS } from "./db.ts";
 import { createDevice, deleteDevice, getDevice } from "./devices.ts";
-import { deleteScbk, openScbk, readScbk, scbkState, sealScbk, writeScbk } from "./osdp_keys.ts";
+import {
+  clearPendingScbk,
+  deleteScbk,
+  openScbk,
+  readPendingScbk,
+  readScbk,
+  scbkState,
+  sealScbk,
+  writePendingScbk,
+  writeScbk,
+} from "./osdp_keys.ts";
 import { openTempDatabase } from "./_test_db.ts";
 
 const SECRET = new Uint8Array(32).fill(7);
@@ -46,6 +56,38 @@ Deno.test("writeScbk() stores a reader's key sealed; the row goes with the devic
   deleteDevice(db, reader.id);
   assert.equal(db.prepare("SELECT count(*) AS n FROM osdp_keys").get()!.n, 0);
   assert.equal(getAccessPoint(db, ap.id)?.readerId, null);
+});
+
+Deno.test("writePendingScbk() keeps a rotation's key beside the confirmed one until it is resolved", () => {
+  using temp = openTempDatabase();
+  const db = temp.db;
+  const bus = createDevice(db, { name: "bus", type: "osdp-bus", config: { port: "/dev/ttyUSB0" } });
+  const reader = createDevice(db, {
+    name: "front",
+    type: "osdp-reader",
+    config: { bus_id: bus.id, address: 3 },
+  });
+  const next = Uint8Array.from({ length: 16 }, (_, i) => 200 - i);
+  assert.throws(() => writePendingScbk(db, SECRET, reader.id, next), /has no key to rotate/);
+  writeScbk(db, SECRET, reader.id, KEY, 1);
+  assert.equal(readPendingScbk(db, SECRET, reader.id), null);
+  writePendingScbk(db, SECRET, reader.id, next);
+  assert.deepEqual(readPendingScbk(db, SECRET, reader.id), next);
+  assert.deepEqual(readScbk(db, SECRET, reader.id), KEY, "the confirmed key stays");
+  const row = db.prepare("SELECT sealed, pending FROM osdp_keys").get() as {
+    sealed: Uint8Array;
+    pending: Uint8Array;
+  };
+  assert.ok(!Buffer.from(row.pending).includes(Buffer.from(next)), "sealed");
+  // A pending key never opens as the confirmed one, nor the other way round.
+  assert.throws(() => openScbk(SECRET, reader.id, row.pending), StoreError);
+  clearPendingScbk(db, reader.id);
+  assert.equal(readPendingScbk(db, SECRET, reader.id), null);
+  assert.deepEqual(readScbk(db, SECRET, reader.id), KEY);
+  writePendingScbk(db, SECRET, reader.id, next);
+  writeScbk(db, SECRET, reader.id, next, 2); // confirmed: the pending one goes
+  assert.equal(readPendingScbk(db, SECRET, reader.id), null);
+  assert.deepEqual(readScbk(db, SECRET, reader.id), next);
 });
 
 Deno.test("migration 7 keeps every device and the references to them, and accepts the OSDP types", () => {

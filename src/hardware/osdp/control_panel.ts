@@ -171,6 +171,17 @@ export class ControlPanel {
     this.#wakeUp();
   }
 
+  /**
+   * Sends a PD a new Secure Channel key inside its session (see
+   * `PdLink.rotateKey`); the outcome comes as a `keyset` or `rekey` event.
+   *
+   * @throws {RangeError} for an unknown address, or a PD that cannot take a key now
+   */
+  rotateKey(address: number, scbk: Uint8Array): void {
+    this.#pd(address).rotateKey(scbk);
+    this.#wakeUp();
+  }
+
   /** Ends install mode of a PD. */
   disableInstallMode(address: number): void {
     this.#pd(address).disableInstallMode();

@@ -26,6 +26,17 @@
  *   deadline): the handshake uses SCBK-D, then osdp_KEYSET sends a fresh
  *   random key; on its ACK the `keyset` event carries the key to the owner,
  *   install mode ends and the link restarts under the new key.
+ * - Key rotation ({@linkcode PdLink.rotateKey}, a reader online in Secure
+ *   Channel under its own key): osdp_KEYSET with the owner's new key inside
+ *   the session. On the PD's ACK the `keyset` event (`via: "rotate"`) gives
+ *   the owner the key to store and the link restarts under it. A NAK leaves
+ *   the old key (`rekey` event, `refused`). When no answer comes (the ACK
+ *   may be lost after the PD took the key) the new key stays a *candidate*:
+ *   the next handshake checks the PD's cryptogram against the candidate and
+ *   then the old key (one CCRYPT tells which key the PD holds, no extra round
+ *   trip); the candidate matching is `keyset` with `via: "recovered"`, the
+ *   old key matching is `rekey` `kept_old`. The owner keeps the candidate on
+ *   disk (`PdConfig.pendingScbk`) so a restart in between keeps both keys.
  *
  * @module
  */
@@ -73,6 +84,11 @@ export interface PdConfig {
   secure?: boolean;
   /** The PD's own SCBK (16 bytes), or null when it has none yet. @default null */
   scbk?: Uint8Array | null;
+  /**
+   * A key sent with osdp_KEYSET whose ACK was not seen (16 bytes): the next
+   * handshake accepts it as well as `scbk`. @default null
+   */
+  pendingScbk?: Uint8Array | null;
 }
 
 /** Why a reader raised a security alarm. */
@@ -94,7 +110,21 @@ export type OsdpEvent =
   | { type: "status"; address: number; tamper: boolean; power: boolean }
   | { type: "alarm"; address: number; reason: OsdpAlarmReason; message: string }
   | { type: "untrusted"; address: number; what: "card" | "keypad" }
-  | { type: "keyset"; address: number; scbk: Uint8Array }
+  /** The PD holds `scbk` now: set in install mode, rotated, or a rotation's candidate it proved to hold. */
+  | { type: "keyset"; address: number; scbk: Uint8Array; via: "install" | "rotate" | "recovered" }
+  /**
+   * A key rotation that did not end with the new key: the PD `refused` it
+   * (NAK `reason`), proved to hold the old key (`kept_old`), or the link
+   * restarted before the KEYSET was sent (`not_sent`), and the candidate is
+   * dropped; or the link restarted before an answer (`lost`), and the
+   * candidate is kept for the next handshake.
+   */
+  | {
+    type: "rekey";
+    address: number;
+    outcome: "refused" | "kept_old" | "not_sent" | "lost";
+    reason: number | null;
+  }
   | { type: "install"; address: number; state: "on" | "done" | "timeout" | "off" }
   | { type: "nak"; address: number; command: number; reason: number };
 
@@ -109,7 +139,16 @@ export interface PdTiming {
 }
 
 /** Where the link is. */
-export type PdPhase = "id" | "cap" | "rxsize" | "chlng" | "scrypt" | "keyset" | "lstat" | "online";
+export type PdPhase =
+  | "id"
+  | "cap"
+  | "rxsize"
+  | "chlng"
+  | "scrypt"
+  | "keyset"
+  | "lstat"
+  | "online"
+  | "rekey";
 
 /** A PD's status, as shown to operators. */
 export interface PdStatus {
@@ -156,6 +195,10 @@ export class PdLink {
   #session: SecureSession | null = null;
   #handshake: Handshake | null = null;
   #newKey: Uint8Array | null = null;
+  /** A rotation's new key until the PD is known to hold it or not. */
+  #candidate: Uint8Array | null;
+  /** A rotation waits for its turn (sent when the link is online and idle). */
+  #rekeyWanted = false;
   #online = false;
   #everHeard = false;
   #lastHeardMs: number;
@@ -175,12 +218,15 @@ export class PdLink {
     if (!Number.isInteger(config.address) || config.address < 0 || config.address > 126) {
       throw new RangeError(`OSDP PD address must be 0-126, got ${config.address}`);
     }
-    if (config.scbk !== undefined && config.scbk !== null && config.scbk.length !== 16) {
-      throw new RangeError(`SCBK of PD ${config.address} must be 16 bytes`);
+    for (const key of [config.scbk, config.pendingScbk]) {
+      if (key !== undefined && key !== null && key.length !== 16) {
+        throw new RangeError(`SCBK of PD ${config.address} must be 16 bytes`);
+      }
     }
     this.address = config.address;
     this.#secure = config.secure ?? false;
     this.#scbk = config.scbk?.slice() ?? null;
+    this.#candidate = this.#scbk === null ? null : config.pendingScbk?.slice() ?? null;
     this.#useCrc = config.useCrc ?? true;
     this.#timing = options.timing;
     this.#emit = options.emit;
@@ -215,7 +261,7 @@ export class PdLink {
 
   /** Whether a command waits to be sent (the bus loop then skips its pause). */
   get hasQueued(): boolean {
-    return this.#outbox.length > 0 && this.#phase === "online";
+    return (this.#outbox.length > 0 || this.#rekeyWanted) && this.#phase === "online";
   }
 
   /** Queues osdp_LED. */
@@ -241,6 +287,32 @@ export class PdLink {
     this.#installUntilMs = untilMs;
     this.#emit({ type: "install", address: this.address, state: "on" });
     this.#restart(0);
+  }
+
+  /**
+   * Sends `scbk` with osdp_KEYSET inside the current session, on the link's
+   * next turn; the outcome comes as a `keyset` or a `rekey` event.
+   *
+   * @throws {RangeError} when the PD is not online in Secure Channel under its
+   *   own key, is in install mode, or a rotation is not resolved yet
+   */
+  rotateKey(scbk: Uint8Array): void {
+    if (scbk.length !== 16) throw new RangeError(`SCBK of PD ${this.address} must be 16 bytes`);
+    const problem = this.rotateProblem();
+    if (problem !== null) throw new RangeError(problem);
+    this.#candidate = scbk.slice();
+    this.#rekeyWanted = true;
+  }
+
+  /** Why {@linkcode rotateKey} would refuse now, or null. */
+  rotateProblem(): string | null {
+    if (this.#installUntilMs !== null) return "The reader is in install mode";
+    if (!this.#online) return "The reader is offline";
+    if (this.#session === null || this.#scbk === null) {
+      return "The reader is not in Secure Channel under its own key";
+    }
+    if (this.#candidate !== null) return "The reader is already changing its key";
+    return null;
   }
 
   /** Leaves install mode (when an administrator cancels it). */
@@ -274,7 +346,14 @@ export class PdLink {
         return this.#send(CMD.KEYSET, encodeKeyset(this.#newKey));
       case "lstat":
         return this.#send(CMD.LSTAT, new Uint8Array(0));
+      case "rekey":
+        return this.#send(CMD.KEYSET, encodeKeyset(this.#candidate!));
       case "online": {
+        if (this.#rekeyWanted) {
+          this.#rekeyWanted = false;
+          this.#phase = "rekey";
+          return this.#send(CMD.KEYSET, encodeKeyset(this.#candidate!));
+        }
         const next = this.#outbox.shift();
         return next === undefined
           ? this.#send(CMD.POLL, new Uint8Array(0))
@@ -372,7 +451,8 @@ export class PdLink {
       case "keyset":
         if (packet.code !== REPLY.ACK) return;
         this.#scbk = this.#newKey;
-        this.#emit({ type: "keyset", address: this.address, scbk: this.#newKey! });
+        this.#candidate = null;
+        this.#emit({ type: "keyset", address: this.address, scbk: this.#newKey!, via: "install" });
         this.#newKey = null;
         this.#installUntilMs = null;
         this.#emit({ type: "install", address: this.address, state: "done" });
@@ -384,7 +464,23 @@ export class PdLink {
         return this.#onPollReply(packet, data);
       case "online":
         return this.#onPollReply(packet, data);
+      case "rekey":
+        return this.#onRekeyReply(packet);
     }
+  }
+
+  /** The answer to a rotation's KEYSET: ACK → the new key; anything else → refused. */
+  #onRekeyReply(packet: Packet): void {
+    const key = this.#candidate!;
+    this.#candidate = null;
+    if (packet.code !== REPLY.ACK) {
+      this.#emit({ type: "rekey", address: this.address, outcome: "refused", reason: null });
+      this.#phase = "online";
+      return;
+    }
+    this.#scbk = key;
+    this.#emit({ type: "keyset", address: this.address, scbk: key, via: "rotate" });
+    this.#restart(0); // the next session runs under the new key
   }
 
   #afterBringUp(nowMs: number): void {
@@ -431,8 +527,15 @@ export class PdLink {
       return;
     }
     const reply = decodeCcrypt(data);
-    const keys = deriveSessionKeys(h.key, h.cpRandom);
-    if (!sameBytes(clientCryptogram(keys, h.cpRandom, reply.pdRandom), reply.cryptogram)) {
+    // After an unconfirmed rotation the PD holds the new key or the old one: try both.
+    const tries = h.install || this.#candidate === null ? [h.key] : [this.#candidate, h.key];
+    const key = tries.find((k) =>
+      sameBytes(
+        clientCryptogram(deriveSessionKeys(k, h.cpRandom), h.cpRandom, reply.pdRandom),
+        reply.cryptogram,
+      )
+    );
+    if (key === undefined) {
       this.#alarm(
         "wrong_key",
         h.install ? "does not hold the default key (SCBK-D)" : "does not hold its key",
@@ -440,11 +543,25 @@ export class PdLink {
       );
       return;
     }
+    if (!h.install && this.#candidate !== null) this.#resolveCandidate(key);
+    const keys = deriveSessionKeys(key, h.cpRandom);
     const server = serverCryptogram(keys, h.cpRandom, reply.pdRandom);
     h.keys = keys;
     h.server = server;
     h.rmacI = initialRmac(keys, server);
     this.#phase = "scrypt";
+  }
+
+  /** A handshake showed which key the PD holds after an unconfirmed rotation. */
+  #resolveCandidate(held: Uint8Array): void {
+    const candidate = this.#candidate!;
+    this.#candidate = null;
+    if (held === candidate) {
+      this.#scbk = candidate;
+      this.#emit({ type: "keyset", address: this.address, scbk: candidate, via: "recovered" });
+    } else {
+      this.#emit({ type: "rekey", address: this.address, outcome: "kept_old", reason: null });
+    }
   }
 
   #onRmacI(packet: Packet, data: Uint8Array, nowMs: number): void {
@@ -503,6 +620,11 @@ export class PdLink {
     if (this.#phase === "scrypt") {
       return this.#alarm("wrong_key", "refused the server cryptogram", nowMs);
     }
+    if (this.#phase === "rekey") {
+      this.#candidate = null; // refused: the PD keeps its key
+      this.#emit({ type: "rekey", address: this.address, outcome: "refused", reason });
+      return this.#restart(0);
+    }
     if (this.#phase === "keyset") {
       this.#installUntilMs = null;
       this.#emit({ type: "install", address: this.address, state: "off" });
@@ -541,6 +663,15 @@ export class PdLink {
 
   /** Back to ID at sequence 0, no session, not before `notBeforeMs`. */
   #restart(notBeforeMs: number): void {
+    if (this.#rekeyWanted) {
+      // Never sent: the PD keeps its key.
+      this.#rekeyWanted = false;
+      this.#candidate = null;
+      this.#emit({ type: "rekey", address: this.address, outcome: "not_sent", reason: null });
+    } else if (this.#phase === "rekey" && this.#candidate !== null) {
+      // The KEYSET went unanswered: the PD may hold either key; the next handshake tells.
+      this.#emit({ type: "rekey", address: this.address, outcome: "lost", reason: null });
+    }
     this.#phase = "id";
     this.#pending = null;
     this.#session = null;
@@ -557,7 +688,7 @@ export class PdLink {
   /** Encodes a command at the current sequence and remembers it for resending. */
   #send(code: number, data: Uint8Array, block?: [number, number]): Uint8Array {
     const session = this.#phase === "online" || this.#phase === "lstat" ||
-        this.#phase === "keyset"
+        this.#phase === "keyset" || this.#phase === "rekey"
       ? this.#session
       : null;
     let bytes: Uint8Array;
