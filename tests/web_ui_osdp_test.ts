@@ -5,7 +5,8 @@
  * - an administrator adds a `sim:` bus and two readers with the forms; once
  *   wired to doors (over the API) the readers' status shows online, a card
  *   presented with `hardware.simulate` shows as the last card, install mode
- *   gives a secure reader its key;
+ *   gives a secure reader its key and "Rotate key" (disabled until then)
+ *   a fresh one after a confirmation;
  * - the editors change a bus and a reader (what the server then holds is
  *   read back), never show a key, refuse to delete a bus with readers or a
  *   reader serving an access point ("In use by …", the button disabled),
@@ -50,7 +51,10 @@ async function rowShows(page: Page, reader: string, text: string): Promise<void>
 }
 
 browserTest("web UI OSDP page", async (browser, t) => {
-  await t.step("add a bus and readers, status, install mode", () => addAndInstall(browser));
+  await t.step(
+    "add a bus and readers, status, install mode, key rotation",
+    () => addAndInstall(browser),
+  );
   await t.step("edit and delete buses and readers", () => editAndDelete(browser));
 });
 
@@ -109,9 +113,27 @@ async function addAndInstall(browser: Browser): Promise<void> {
     await rowShows(page, "back", "No key");
     await assertAccessible(page, "OSDP page, with readers");
 
+    const rotate = page.getByRole("button", { name: "Rotate key of back" });
+    assert.equal(await rotate.isDisabled(), true, "no key yet: nothing to rotate");
     await page.getByRole("button", { name: "Install mode for back" }).click();
     await rowShows(page, "back", "Key installed");
     await rowShows(page, "back", "Secure Channel");
+
+    // Key rotation: asked first; the reader then holds a fresh key (never shown).
+    const back = readers.find((r) => r.attributes.name === "back")!;
+    const installedAt = async () =>
+      ok(await admin.request("osdp-reader.read", { reader_id: back.id })).data
+        .attributes["key-installed-at"];
+    const first = await installedAt();
+    await rotate.click();
+    await page.getByRole("dialog", { name: "Rotate the key of back?" }).waitFor();
+    await assertAccessible(page, "OSDP key rotation confirmation");
+    await page.getByRole("dialog").getByRole("button", { name: "Rotate key" }).click();
+    await page.getByRole("status").filter({ hasText: "back has a new Secure Channel key." })
+      .waitFor();
+    assert.notEqual(await installedAt(), first);
+    await rowShows(page, "back", "Secure Channel");
+    await shot(page, "osdp_readers");
     assert.deepEqual(problems.filter((p) => !p.includes("favicon")), []);
   } finally {
     await context.close();

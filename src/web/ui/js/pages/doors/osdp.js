@@ -5,7 +5,18 @@
 // opens its editor (osdp_editor.js: change, delete). Readers are wired to
 // doors on the access point page, like Wiegand readers.
 
-import { busy, card, checkbox, field, h, replace, select, table, toast } from "../../dom.js";
+import {
+  busy,
+  card,
+  checkbox,
+  confirmDialog,
+  field,
+  h,
+  replace,
+  select,
+  table,
+  toast,
+} from "../../dom.js";
 import { loadInto } from "../common.js";
 import { header } from "./common.js";
 import { BAUDS, OSDP_BUS, OSDP_READER } from "./osdp_editor.js";
@@ -91,7 +102,7 @@ export async function osdpPage(view, ctx) {
     const s = statusOf.get(String(r.id));
     const busId = r.relationships?.bus?.data?.id ?? a.bus_id;
     /** @type {import("../../dom.js").Child} */
-    let install = "—";
+    let actions = "—";
     if (admin && a.secure) {
       const button = /** @type {HTMLButtonElement} */ (h(
         "button",
@@ -107,7 +118,7 @@ export async function osdpPage(view, ctx) {
           toast(`${a.name}: install mode for ${INSTALL_SECONDS} s; the reader receives its key.`);
           await reload();
         }));
-      install = button;
+      actions = h("span", { class: "actions" }, button, rotateButton(ctx, r, s, reload));
     }
     return [
       editLink(OSDP_READER, r),
@@ -115,7 +126,7 @@ export async function osdpPage(view, ctx) {
       String(a.address),
       a["has-key"] ? "Key installed" : (a.secure ? "No key" : "Not required"),
       ...statusCells(s),
-      install,
+      actions,
     ];
   });
 
@@ -144,13 +155,55 @@ export async function osdpPage(view, ctx) {
       `OSDP readers (${readers.length})`,
       { actions: [refresh] },
       table(
-        ["Reader", "Bus", "Address", "Key", "Status", "Channel", "Tamper", "Last card", "Install"],
+        ["Reader", "Bus", "Address", "Key", "Status", "Channel", "Tamper", "Last card", "Actions"],
         readerRows,
         { empty: "No OSDP reader yet.", caption: "OSDP readers" },
       ),
       admin && buses.length > 0 ? readerForm(ctx, buses, reload) : null,
     ),
   );
+}
+
+/**
+ * The "Rotate key" button of a secure reader: after a confirmation, the
+ * reader gets a fresh key (`osdp-reader.rekey`). Disabled unless the reader
+ * is online in Secure Channel (and not in install mode).
+ * @param {PageContext} ctx
+ * @param {Entity} reader
+ * @param {any} s its status row, or undefined
+ * @param {() => Promise<void>} reload
+ * @returns {HTMLButtonElement}
+ */
+function rotateButton(ctx, reader, s, reload) {
+  const name = reader.attributes.name;
+  const ready = s?.online === true && s?.secure === true && s?.install_mode !== true;
+  const button = /** @type {HTMLButtonElement} */ (h(
+    "button",
+    {
+      type: "button",
+      "aria-label": `Rotate key of ${name}`,
+      disabled: !ready,
+      title: ready
+        ? "Give the reader a fresh Secure Channel key"
+        : "Only for a reader online in Secure Channel",
+    },
+    "Rotate key",
+  ));
+  button.addEventListener("click", async () => {
+    const confirmed = await confirmDialog({
+      title: `Rotate the key of ${name}?`,
+      message: "The reader gets a fresh random Secure Channel key, sent inside its secure " +
+        "session. It keeps reading cards; its old key stops working once it confirms.",
+      confirmLabel: "Rotate key",
+    });
+    if (!confirmed) return;
+    await busy(button, async () => {
+      await ctx.api.request("osdp-reader.rekey", { reader_id: reader.id });
+      toast(`${name} has a new Secure Channel key.`);
+      await reload();
+    });
+  });
+  return button;
 }
 
 /**
