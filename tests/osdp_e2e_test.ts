@@ -178,3 +178,178 @@ Deno.test("OSDP e2e: card and PIN: the card waits (amber), the keypad's PIN comp
   assert.equal(granted.door, doorId);
   await until(() => pd.leds.some((led) => led[5] === LED_COLOR.GREEN));
 });
+
+/** A secure reader at `address` given its key in install mode, wired to a door Alice may open. */
+async function installedReader(
+  w: Awaited<ReturnType<typeof world>>,
+  pd: EmulatedPd,
+  name: string,
+): Promise<{ readerId: string; doorId: number }> {
+  const readerId = ok(
+    await w.admin.request("osdp-reader.create", {
+      attributes: { name, address: pd.address, secure: true, bus_id: w.busId },
+    }),
+  ).data.id;
+  const doorId = await door(w.admin, readerId, name);
+  await grantAlice(w.admin, [doorId]);
+  ok(await w.admin.request("osdp-reader.install", { reader_id: readerId, timeout: 30 }));
+  await w.admin.nextUnsolicited((m) =>
+    m.type === "event.alarm" && (m.content as Json).event === "READER_KEY_INSTALLED"
+  );
+  await secureAgain(w, pd, readerId);
+  return { readerId, doorId };
+}
+
+/** Waits until the controller reports the reader online in Secure Channel and trusted. */
+async function secureAgain(
+  w: Awaited<ReturnType<typeof world>>,
+  pd: EmulatedPd,
+  readerId: string,
+): Promise<void> {
+  const deadline = performance.now() + 8000;
+  for (;;) {
+    const rows = ok(await w.admin.request("osdp-reader.status", {})).data as Json[];
+    const row = rows.find((r) => r.reader_id === readerId);
+    if (row?.online && row.secure && row.trusted && pd.secure) return;
+    if (performance.now() > deadline) throw new Error(`not secure: ${JSON.stringify(row)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Alice's card at the reader is decided (granted). */
+async function aliceGranted(w: Awaited<ReturnType<typeof world>>, pd: EmulatedPd): Promise<void> {
+  pd.presentCard(ALICE.bits, ALICE.nbBits);
+  const decided = (await w.admin.nextUnsolicited((m) => m.type === "event.access")).content as Json;
+  assert.equal(decided.granted, true, JSON.stringify(decided));
+}
+
+function hex(key: Uint8Array | null): string {
+  return Buffer.from(key ?? []).toString("hex");
+}
+
+/** The reader's key row: when it was installed, and whether a rotation is unresolved. */
+function keyRow(w: Awaited<ReturnType<typeof world>>): { installed_at: number; pending: unknown } {
+  return w.server.store.db.prepare("SELECT installed_at, pending FROM osdp_keys").get() as {
+    installed_at: number;
+    pending: unknown;
+  };
+}
+
+Deno.test("OSDP e2e: osdp-reader.rekey gives a secure reader a fresh key; the next session runs under it", async () => {
+  const pd = new EmulatedPd({ address: 0 });
+  await using w = await world([pd]);
+  const { readerId } = await installedReader(w, pd, "Lobby");
+  const oldKey = hex(pd.scbk);
+  const before = keyRow(w).installed_at;
+  const handshakes = pd.seen.filter((c) => c.code === 0x76).length;
+
+  const reply = await w.admin.request("osdp-reader.rekey", { reader_id: readerId });
+  assert.deepEqual(ok(reply), {});
+  const newKey = hex(pd.scbk);
+  assert.notEqual(newKey, oldKey, "the reader holds a new key");
+  assert.equal(newKey.length, 32);
+  const keyset = pd.seen.find((c) => c.code === 0x75 && c.secure);
+  assert.ok(keyset !== undefined, "KEYSET went inside the session");
+  const row = keyRow(w);
+  assert.equal(row.pending, null);
+  assert.ok(row.installed_at >= before);
+  const read = ok(await w.admin.request("osdp-reader.read", { reader_id: readerId })).data;
+  assert.equal(read.attributes["has-key"], true);
+
+  await until(() => pd.seen.filter((c) => c.code === 0x76).length > handshakes, 5000);
+  await secureAgain(w, pd, readerId);
+  await aliceGranted(w, pd);
+
+  // Never in a reply, the audit log or the database in clear.
+  const audit = w.server.store.db.prepare("SELECT * FROM audit_events").all();
+  const auditText = JSON.stringify(audit).toLowerCase();
+  assert.ok(auditText.includes("has a new secure channel key"), "the rotation is audited");
+  for (const key of [newKey, oldKey]) {
+    assert.ok(!auditText.includes(key), "never audited");
+    assert.ok(!JSON.stringify(reply).includes(key) && !JSON.stringify(read).includes(key));
+  }
+  const sealed = w.server.store.db.prepare("SELECT sealed FROM osdp_keys").get() as {
+    sealed: Uint8Array;
+  };
+  assert.ok(!hex(sealed.sealed).includes(newKey), "stored sealed");
+});
+
+Deno.test("OSDP e2e: a reader that refuses the KEYSET keeps its key, and cards are still decided", async () => {
+  const pd = new EmulatedPd({ address: 0 });
+  await using w = await world([pd]);
+  const { readerId } = await installedReader(w, pd, "Lobby");
+  const oldKey = hex(pd.scbk);
+  const before = keyRow(w).installed_at;
+  pd.keysetNak = 3;
+  const reply = await w.admin.request("osdp-reader.rekey", { reader_id: readerId });
+  assert.equal(reply.status_code, 1, JSON.stringify(reply));
+  assert.match(
+    reply.status_string,
+    /The reader refused the new key \(NAK 3\): it keeps its current key\.$/,
+  );
+  assert.equal(hex(pd.scbk), oldKey);
+  assert.equal(keyRow(w).installed_at, before);
+  assert.equal(keyRow(w).pending, null);
+  await secureAgain(w, pd, readerId);
+  await aliceGranted(w, pd);
+});
+
+Deno.test("OSDP e2e: a lost ACK is recovered: the next session tries the new key first", async () => {
+  const pd = new EmulatedPd({ address: 0 });
+  await using w = await world([pd]);
+  const { readerId } = await installedReader(w, pd, "Lobby");
+  const oldKey = hex(pd.scbk);
+  pd.silentAfterKeyset = true; // takes the key, its ACK never comes, then unplugged
+  const reply = w.admin.request("osdp-reader.rekey", { reader_id: readerId });
+  await w.admin.nextUnsolicited((m) =>
+    m.type === "event.alarm" && (m.content as Json).event === "READER_OFFLINE"
+  );
+  const newKey = hex(pd.scbk);
+  assert.notEqual(newKey, oldKey, "the reader took the new key");
+  assert.ok(keyRow(w).pending !== null, "the controller keeps the new key as pending meanwhile");
+  pd.muted = false; // plugged back
+  assert.deepEqual(ok(await reply), {});
+  assert.equal(keyRow(w).pending, null);
+  await secureAgain(w, pd, readerId);
+  assert.equal(hex(pd.scbk), newKey);
+  await aliceGranted(w, pd);
+  const alarms = w.server.store.db.prepare("SELECT data FROM audit_events").all()
+    .map((r) => String(r.data)).filter((d) => d.includes("wrong_key"));
+  assert.deepEqual(alarms, [], "no wrong-key alarm on the way");
+});
+
+Deno.test("OSDP e2e: osdp-reader.rekey refuses an offline or clear reader with a sentence", async (t) => {
+  // One reader per world: adding a door to a running bus reopens its port, which ends the emulator.
+  await t.step("offline", async () => {
+    const pd = new EmulatedPd({ address: 0 });
+    await using w = await world([pd]);
+    const { readerId } = await installedReader(w, pd, "Lobby");
+    const before = hex(pd.scbk);
+    pd.muted = true;
+    await w.admin.nextUnsolicited((m) =>
+      m.type === "event.alarm" && (m.content as Json).event === "READER_OFFLINE"
+    );
+    const offline = await w.admin.request("osdp-reader.rekey", { reader_id: readerId });
+    assert.equal(offline.status_code, 1);
+    assert.match(offline.status_string, /The reader is offline\.$/);
+    assert.equal(hex(pd.scbk), before);
+    assert.equal(keyRow(w).pending, null);
+    const unknown = await w.admin.request("osdp-reader.rekey", { reader_id: "nope" });
+    assert.equal(unknown.status_code, 8, JSON.stringify(unknown)); // ENTITY_NOT_FOUND
+  });
+  await t.step("not in Secure Channel", async () => {
+    const pd = new EmulatedPd({ address: 2 });
+    await using w = await world([pd]);
+    const readerId = ok(
+      await w.admin.request("osdp-reader.create", {
+        attributes: { name: "Side", address: 2, secure: false, bus_id: w.busId },
+      }),
+    ).data.id;
+    await door(w.admin, readerId, "Side");
+    await until(() => pd.seen.some((c) => c.code === 0x60), 5000);
+    const reply = await w.admin.request("osdp-reader.rekey", { reader_id: readerId });
+    assert.equal(reply.status_code, 1);
+    assert.match(reply.status_string, /The reader is not in Secure Channel under its own key\.$/);
+    assert.deepEqual(pd.seen.filter((c) => c.code === 0x75), []);
+  });
+});

@@ -334,6 +334,16 @@ const ROWS: Record<string, Row> = {
     }),
     okStatus: 1,
   },
+  "osdp-reader.rekey": {
+    allow: ADMIN,
+    // A reader wired to no door: the controller refuses it (GENERAL_FAILURE) once permitted.
+    content: async (w) => ({
+      reader_id: ok(
+        await w.admin.request("osdp-reader.create", { attributes: { name: `osdp${seq()}` } }),
+      ).data.id,
+    }),
+    okStatus: 1,
+  },
 };
 
 /** gpio.*, libgpiod.gpio.*, led.*, buzzer.*, wiegand-reader.*, osdp-bus.*, osdp-reader.*: supervisor reads, admin writes. */

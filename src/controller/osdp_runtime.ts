@@ -15,6 +15,12 @@
  *   installation secret) when a bus opens; a key set in install mode is
  *   sealed and stored at once. Install mode is enabled per reader
  *   ({@linkcode OsdpRuntime.installMode}); the bus allows one at a time.
+ * - Key rotation ({@linkcode OsdpRuntime.rekey}): a fresh key is sealed and
+ *   stored as the reader's *pending* key before osdp_KEYSET goes out, and
+ *   becomes its key when the reader acknowledges it or proves to hold it at
+ *   the next handshake; a refusal, or a handshake under the old key, drops
+ *   it. So whatever reply is lost, and across a restart, the controller has
+ *   the key the reader holds.
  *
  * A bus's port is opened through `openLink` (by default the serial port,
  * through libc). With simulated hardware a `sim:NAME` port is a
@@ -40,7 +46,14 @@ import {
   type WiegandFormat,
 } from "../hardware/wiegand/formats.ts";
 import { isKeypadKey } from "../hardware/wiegand/keypad.ts";
-import { readScbk, writeScbk } from "../store/osdp_keys.ts";
+import { randomScbk } from "../hardware/osdp/secure_channel.ts";
+import {
+  clearPendingScbk,
+  readPendingScbk,
+  readScbk,
+  writePendingScbk,
+  writeScbk,
+} from "../store/osdp_keys.ts";
 import type { DoorRef, EventRow } from "./audit_rows.ts";
 import type { PresentedCard } from "../engine/mod.ts";
 import { type Collected, CredentialCollector } from "./collector.ts";
@@ -49,6 +62,16 @@ import type { OsdpReaderWiring } from "./osdp_wiring.ts";
 import type { AccessPointWiring, DoorWiring } from "./wiring.ts";
 
 const log = logger("controller");
+
+/** How long {@linkcode OsdpRuntime.rekey} waits for the reader to confirm its new key. */
+export const REKEY_TIMEOUT_MS = 10_000;
+
+/** A key rotation waiting for its outcome. */
+interface Rotation {
+  resolve: () => void;
+  reject: (error: Error) => void;
+  timer: unknown;
+}
 
 /** A reader's status for operators. */
 export interface OsdpReaderStatus extends PdStatus {
@@ -102,6 +125,10 @@ interface Reader {
   formats: readonly WiegandFormat[];
   timer: unknown;
   lastCardAt: number | null;
+  /** The rotation an administrator waits for, or null. */
+  rotation: Rotation | null;
+  /** A rotation's key is stored as pending and not resolved yet (even after its caller gave up). */
+  pendingKey: boolean;
 }
 
 interface Bus {
@@ -184,6 +211,59 @@ export class OsdpRuntime {
   }
 
   /**
+   * Rotates the Secure Channel key of one reader: a fresh random key is
+   * stored as pending, sent with osdp_KEYSET inside the session, and becomes
+   * the reader's key on its ACK. Resolves then; rejects (with a sentence)
+   * when the reader refuses it or keeps its old key, or when no answer comes
+   * within `timeoutMs` (the next handshake then tries the new key, then the
+   * old one).
+   *
+   * @throws {RangeError} at once when the reader is not running, offline, not
+   *   in Secure Channel under its own key, in install mode, or already
+   *   changing its key
+   */
+  rekey(readerId: string, timeoutMs: number = REKEY_TIMEOUT_MS): Promise<void> {
+    const found = this.#find(readerId);
+    if (found === undefined) {
+      throw new RangeError("The reader is not running on this controller (is it wired to a door?)");
+    }
+    const { bus, reader } = found;
+    const status = bus.cp.status().find((s) => s.address === reader.wiring.address);
+    if (status?.installMode) throw new RangeError("The reader is in install mode");
+    if (!status?.online) throw new RangeError("The reader is offline");
+    if (!status.secure) {
+      throw new RangeError("The reader is not in Secure Channel under its own key");
+    }
+    if (reader.rotation !== null || reader.pendingKey) {
+      throw new RangeError("The reader is already changing its key");
+    }
+    const o = this.#options;
+    const key = randomScbk();
+    writePendingScbk(o.eventsDb, o.secret, reader.wiring.id, key); // before it can be sent
+    try {
+      bus.cp.rotateKey(reader.wiring.address, key);
+    } catch (error) {
+      clearPendingScbk(o.eventsDb, reader.wiring.id);
+      throw error;
+    }
+    reader.pendingKey = true;
+    return new Promise<void>((resolve, reject) => {
+      const rotation: Rotation = { resolve, reject, timer: null };
+      rotation.timer = o.clock.setTimeout(() => {
+        if (reader.rotation !== rotation) return;
+        reader.rotation = null;
+        reject(
+          new Error(
+            "The reader did not confirm the new key in time. If it took it, the controller " +
+              "finds out at its next session: it tries the new key, then the old one",
+          ),
+        );
+      }, timeoutMs);
+      reader.rotation = rotation;
+    });
+  }
+
+  /**
    * The simulated reader whose device id or name is `idOrName`, or undefined
    * (not an OSDP reader, not running, or not on a simulated bus).
    */
@@ -201,6 +281,15 @@ export class OsdpRuntime {
           online: status?.online === true,
           pd,
         };
+      }
+    }
+    return undefined;
+  }
+
+  #find(readerId: string): { bus: Bus; reader: Reader } | undefined {
+    for (const bus of this.#buses.values()) {
+      for (const reader of bus.readers.values()) {
+        if (reader.wiring.id === readerId) return { bus, reader };
       }
     }
     return undefined;
@@ -254,14 +343,22 @@ export class OsdpRuntime {
         formats: this.#formats(reader, warnings),
         timer: null,
         lastCardAt: null,
+        rotation: null,
+        pendingKey: false,
       });
     }
-    const pds = [...readers.values()].map((r) => ({
-      address: r.wiring.address,
-      secure: r.wiring.secure,
-      useCrc: r.wiring.useCrc,
-      scbk: this.#readKey(r.wiring, warnings),
-    }));
+    const pds = [...readers.values()].map((r) => {
+      const scbk = this.#readKey(r.wiring, warnings, readScbk);
+      const pendingScbk = scbk === null ? null : this.#readKey(r.wiring, warnings, readPendingScbk);
+      r.pendingKey = pendingScbk !== null;
+      return {
+        address: r.wiring.address,
+        secure: r.wiring.secure,
+        useCrc: r.wiring.useCrc,
+        scbk,
+        pendingScbk,
+      };
+    });
     const sim = this.#options.simulated === true && busWiring.port.startsWith("sim:")
       ? new SimOsdpBus(
         busWiring.port,
@@ -298,9 +395,13 @@ export class OsdpRuntime {
     return openSerialPort(port, { baud, libc: this.#libc });
   }
 
-  #readKey(reader: OsdpReaderWiring, warnings: string[]): Uint8Array | null {
+  #readKey(
+    reader: OsdpReaderWiring,
+    warnings: string[],
+    read: typeof readScbk,
+  ): Uint8Array | null {
     try {
-      return readScbk(this.#options.policyDb, this.#options.secret, reader.id);
+      return read(this.#options.policyDb, this.#options.secret, reader.id);
     } catch (error) {
       warnings.push(`OSDP reader "${reader.name}": ${errorText(error)}`);
       return null;
@@ -324,6 +425,13 @@ export class OsdpRuntime {
     for (const reader of bus.readers.values()) {
       if (reader.timer !== null) this.#options.clock.clearTimeout(reader.timer);
       reader.collector.reset();
+      this.#endRotation(
+        reader,
+        new Error(
+          "The reader's bus was closed before the reader confirmed the new key. The controller " +
+            "tries the new key, then the old one, when the bus opens again",
+        ),
+      );
     }
     await bus.cp.close();
   }
@@ -375,19 +483,76 @@ export class OsdpRuntime {
       case "install":
         return row("READER_INSTALL_MODE", { state: event.state });
       case "keyset":
-        try {
-          writeScbk(o.eventsDb, o.secret, reader.wiring.id, event.scbk, o.clock.now());
-          row("READER_KEY_INSTALLED");
-        } catch (error) {
-          log.error("Cannot store the new key of OSDP reader {reader}: {error}", {
-            reader: reader.wiring.name,
-            error: errorText(error),
-          });
-        }
-        return;
+        return this.#onKeyset(reader, event.scbk, event.via, row);
+      case "rekey":
+        return this.#onRekey(reader, event.outcome, event.reason);
       case "nak":
         return;
     }
+  }
+
+  /** The reader holds `scbk` now: stored (the pending key goes), the rotation resolved. */
+  #onKeyset(
+    reader: Reader,
+    scbk: Uint8Array,
+    via: "install" | "rotate" | "recovered",
+    row: (alarm: ReaderAlarm, extra?: Record<string, string>) => void,
+  ): void {
+    const o = this.#options;
+    reader.pendingKey = false;
+    try {
+      writeScbk(o.eventsDb, o.secret, reader.wiring.id, scbk, o.clock.now());
+      row("READER_KEY_INSTALLED", { via });
+    } catch (error) {
+      // A rotation's key is still the pending one on disk: a restart tries it first.
+      reader.pendingKey = via !== "install";
+      log.error("Cannot store the new key of OSDP reader {reader}: {error}", {
+        reader: reader.wiring.name,
+        error: errorText(error),
+      });
+      return this.#endRotation(
+        reader,
+        new Error(`The reader took the new key, but storing it failed: ${errorText(error)}`),
+      );
+    }
+    if (via === "install") {
+      return this.#endRotation(reader, new Error("Install mode gave the reader another key"));
+    }
+    this.#endRotation(reader, null);
+  }
+
+  /** A rotation that did not give the reader the new key (`lost`: not known yet). */
+  #onRekey(
+    reader: Reader,
+    outcome: "refused" | "kept_old" | "not_sent" | "lost",
+    reason: number | null,
+  ): void {
+    if (outcome === "lost") return; // the next handshake tells, or the deadline
+    reader.pendingKey = false;
+    try {
+      clearPendingScbk(this.#options.eventsDb, reader.wiring.id);
+    } catch (error) {
+      log.error("Cannot drop the pending key of OSDP reader {reader}: {error}", {
+        reader: reader.wiring.name,
+        error: errorText(error),
+      });
+    }
+    const why = {
+      refused: `The reader refused the new key${reason === null ? "" : ` (NAK ${reason})`}`,
+      kept_old: "The reader did not take the new key",
+      not_sent: "The reader went offline before the new key was sent",
+    }[outcome];
+    this.#endRotation(reader, new Error(`${why}: it keeps its current key`));
+  }
+
+  /** Settles the rotation an administrator waits for: resolved when `error` is null. */
+  #endRotation(reader: Reader, error: Error | null): void {
+    const rotation = reader.rotation;
+    if (rotation === null) return;
+    reader.rotation = null;
+    this.#options.clock.clearTimeout(rotation.timer);
+    if (error === null) rotation.resolve();
+    else rotation.reject(error);
   }
 
   #deliver(bus: Bus, reader: Reader, collected: Collected[]): void {

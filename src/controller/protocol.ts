@@ -90,6 +90,8 @@ export type ControllerRequest =
   | { type: "osdp.status" }
   /** Install mode on one OSDP reader (SCBK-D, then a fresh key) for `timeoutMs`. */
   | { type: "osdp.install"; readerId: string; timeoutMs: number }
+  /** A fresh Secure Channel key for one OSDP reader online in Secure Channel (osdp_KEYSET); replies once it took it. */
+  | { type: "osdp.rekey"; readerId: string }
   /** Test hook: throws inside the worker's event loop (uncaught, reported as `fatal`). */
   | { type: "debug.crash" }
   /** Test hook: blocks the worker's event loop for `ms`. */
@@ -110,6 +112,7 @@ const PORT_REQUEST_TYPES: ReadonlySet<string> = new Set<PortRequest["type"]>([
   "wiring.warnings",
   "osdp.status",
   "osdp.install",
+  "osdp.rekey",
   "door.status",
   "door.open",
   "door.set_mode",
@@ -181,6 +184,7 @@ export interface ReplyValues {
   "wiring.warnings": string[];
   "osdp.status": OsdpReaderStatus[];
   "osdp.install": null;
+  "osdp.rekey": null;
   "door.status": DoorStatus[];
   "door.open": DoorOpenResult;
   "door.set_mode": DoorStatus;

@@ -23,6 +23,14 @@ export class LaterReply {
   }
 }
 
+/** A controller refusal carrying the error's sentence. */
+function badRequest(error: unknown): ControllerError {
+  return new ControllerError(
+    CONTROLLER_ERROR.BAD_REQUEST,
+    error instanceof Error ? error.message : String(error),
+  );
+}
+
 /**
  * Handles one request; the reply value is the resolved value, or what a
  * {@linkcode LaterReply} settles with.
@@ -52,6 +60,17 @@ export async function handleRequest(
         );
       }
       return null;
+    case "osdp.rekey":
+      try {
+        // Refused at once (offline, not secure…), else replied once the reader answers.
+        return new LaterReply(
+          controller.osdp.rekey(request.readerId).then(() => null, (error) => {
+            throw badRequest(error);
+          }),
+        );
+      } catch (error) {
+        throw badRequest(error);
+      }
     case "door.status":
       return controller.status(request.doorId);
     case "door.open":

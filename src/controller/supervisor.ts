@@ -86,6 +86,8 @@ export interface ControllerClientOptions {
 
 /** How long `simulate` may take (it plays pulse trains in real time). */
 const SIMULATE_TIMEOUT_MS = 30_000;
+/** Requests that may take that long: a simulation, and a key rotation waiting for its reader. */
+const LONG_REQUESTS: ReadonlySet<string> = new Set(["simulate", "osdp.rekey"]);
 /** Delay between two attempts at starting a worker that failed to start. */
 const RESTART_RETRY_MS = 1000;
 
@@ -181,7 +183,9 @@ export class ControllerClient implements ControllerPort {
     if (channel === null) {
       throw new ControllerError(CONTROLLER_ERROR.UNAVAILABLE, "The controller is not running");
     }
-    const timeoutMs = message.type === "simulate" ? SIMULATE_TIMEOUT_MS : this.#o.requestTimeoutMs;
+    const timeoutMs = LONG_REQUESTS.has(message.type)
+      ? SIMULATE_TIMEOUT_MS
+      : this.#o.requestTimeoutMs;
     return await channel.send(message as PortRequest, timeoutMs, signal);
   }
 

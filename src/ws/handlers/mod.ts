@@ -116,6 +116,7 @@ import {
 } from "./device/delete.ts";
 import { osdpReaderStatus } from "./osdp/status.ts";
 import { osdpReaderInstall } from "./osdp/install.ts";
+import { osdpReaderRekey } from "./osdp/rekey.ts";
 
 /** The declarations, in documentation order. */
 export const DECLARATIONS: readonly AnyEndpoint[] = [
@@ -220,4 +221,5 @@ export const DECLARATIONS: readonly AnyEndpoint[] = [
   osdpReaderDelete,
   osdpReaderStatus,
   osdpReaderInstall,
+  osdpReaderRekey,
 ];
