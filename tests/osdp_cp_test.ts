@@ -441,3 +441,28 @@ Deno.test("Four readers under a card flood: every card once, in order, each answ
   assert.equal(ofType(bus.events, "alarm").length, 0);
   assert.equal(ofType(bus.events, "offline").length, 0);
 });
+
+Deno.test("A grant's LED is the very next command on the bus after the reader's card", async () => {
+  const pds = [0, 1, 2, 3].map((address) => new EmulatedPd({ address }));
+  await using bus = openBus(pds, pds.map((p) => ({ address: p.address })), {
+    pollIntervalMs: 50,
+    react: (e, cp) => e.type === "card" && cp.signal(e.address, "granted"),
+  });
+  await until(() => ofType(bus.events, "online").length === 4, "four online");
+  for (const address of [1, 2, 0]) {
+    pds[address]!.presentCard(h10301(address, 7), 26);
+    await until(() => pds[address]!.leds.length === 1, `reader ${address}'s LED`);
+  }
+  // Every command the bus carried, in the order the readers received them.
+  const order = pds
+    .flatMap((pd) => pd.seen.map((c) => ({ address: pd.address, code: c.code, atMs: c.atMs })))
+    .sort((a, b) => a.atMs - b.atMs);
+  for (const address of [0, 1, 2]) {
+    const led = order.findIndex((c) => c.address === address && c.code === CMD.LED);
+    // Its POLL (answered with the card), then its LED and buzzer, before any other reader's turn.
+    assert.deepEqual(
+      order.slice(led - 1, led + 2).map((c) => [c.address, c.code]),
+      [[address, CMD.POLL], [address, CMD.LED], [address, CMD.BUZ]],
+    );
+  }
+});

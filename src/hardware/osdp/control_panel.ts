@@ -4,8 +4,10 @@
  * `pd_link.ts` for what and why) and waits up to `replyTimeoutMs` for the
  * reply, cutting it with the `interCharTimeoutMs` rule: a packet whose bytes
  * stop arriving for that long is dropped. A cycle over every PD that is due
- * starts every `pollIntervalMs`; a command queued meanwhile (the LED of a
- * grant) ends the pause at once.
+ * starts every `pollIntervalMs`. A command queued (the LED of a grant) goes
+ * out before the next regular turn, whichever PD that turn is for, and ends
+ * the pause at once: the reader that sent a card gets its LED as the very
+ * next command on the bus.
  *
  * The port is a {@linkcode ByteLink} (`serial_port.ts` for a real port or a
  * pty; anything else in tests).
@@ -209,12 +211,13 @@ export class ControlPanel {
       while (!this.#closed) {
         const cycleStart = this.#clock.monotonic();
         for (const pd of this.#pds.values()) {
+          await this.#sendQueued();
           if (this.#closed) return;
           if (pd.due(this.#clock.monotonic())) await this.#turn(pd);
         }
-        const queued = [...this.#pds.values()].some((pd) => pd.hasQueued);
+        await this.#sendQueued();
         const pauseMs = cycleStart + this.#timing.pollIntervalMs - this.#clock.monotonic();
-        if (!queued && pauseMs > 0) await this.#pause(pauseMs);
+        if (pauseMs > 0 && !this.#closed) await this.#pause(pauseMs);
       }
     } catch (error) {
       if (this.#closed) return;
@@ -222,6 +225,25 @@ export class ControlPanel {
       this.#options.onError?.(error);
       await this.#link.close().catch(() => {});
     }
+  }
+
+  /**
+   * Sends every queued command (the LED of a grant) before the next regular
+   * turn, so it is the very next command on the bus rather than one after
+   * the other PDs' polls.
+   */
+  async #sendQueued(): Promise<void> {
+    for (let pd = this.#queuedPd(); pd !== undefined && !this.#closed; pd = this.#queuedPd()) {
+      await this.#turn(pd);
+    }
+  }
+
+  /** A PD with a command waiting (and its last command answered), if any. */
+  #queuedPd(): PdLink | undefined {
+    for (const pd of this.#pds.values()) {
+      if (pd.hasQueued && pd.due(this.#clock.monotonic())) return pd;
+    }
+    return undefined;
   }
 
   async #turn(pd: PdLink): Promise<void> {

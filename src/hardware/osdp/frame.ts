@@ -226,6 +226,8 @@ export type FrameResult =
   | { kind: "packet"; packet: Packet }
   | { kind: "error"; error: FrameError };
 
+const EMPTY = new Uint8Array(0);
+
 /** The shortest packet: header, code, checksum. */
 const MIN_PACKET_BYTES = HEADER_BYTES + 2;
 
@@ -235,7 +237,7 @@ const MIN_PACKET_BYTES = HEADER_BYTES + 2;
  * one; a packet whose check fails is reported and dropped whole.
  */
 export class FrameReader {
-  #buffer = new Uint8Array(0);
+  #buffer: Uint8Array = EMPTY;
   readonly #maxBytes: number;
 
   /** @param maxBytes the longest packet accepted @default MAX_PACKET_BYTES */
@@ -250,15 +252,17 @@ export class FrameReader {
 
   /** Forgets a partial packet (the inter-character timeout). */
   reset(): void {
-    this.#buffer = new Uint8Array(0);
+    this.#buffer = EMPTY;
   }
 
   /** Adds bytes; returns the packets (and bad packets) they complete. */
   push(chunk: Uint8Array): FrameResult[] {
-    const joined = new Uint8Array(this.#buffer.length + chunk.length);
-    joined.set(this.#buffer);
-    joined.set(chunk, this.#buffer.length);
-    let buffer = joined;
+    let buffer = chunk;
+    if (this.#buffer.length > 0) {
+      buffer = new Uint8Array(this.#buffer.length + chunk.length);
+      buffer.set(this.#buffer);
+      buffer.set(chunk, this.#buffer.length);
+    }
     const out: FrameResult[] = [];
     for (;;) {
       const som = buffer.indexOf(SOM);
@@ -286,7 +290,7 @@ export class FrameReader {
       }
       buffer = buffer.subarray(length);
     }
-    this.#buffer = buffer.slice();
+    this.#buffer = buffer.length === 0 ? EMPTY : buffer.slice();
     return out;
   }
 }

@@ -259,9 +259,13 @@ export class PdLink {
     return nowMs >= this.#notBeforeMs;
   }
 
-  /** Whether a command waits to be sent (the bus loop then skips its pause). */
+  /**
+   * Whether a command waits to be sent and can go now (online, the last
+   * command answered): the bus loop then sends it before any other turn.
+   */
   get hasQueued(): boolean {
-    return (this.#outbox.length > 0 || this.#rekeyWanted) && this.#phase === "online";
+    return (this.#outbox.length > 0 || this.#rekeyWanted) && this.#phase === "online" &&
+      this.#pending === null;
   }
 
   /** Queues osdp_LED. */

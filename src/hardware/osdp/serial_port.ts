@@ -129,7 +129,11 @@ export class SerialPort implements ByteLink {
   readonly #fd: number;
   readonly #wakeFd: number;
   readonly #chunk = new Uint8Array(READ_CHUNK_BYTES);
+  /** The pollfds of a read (the port and the wake-up eventfd), allocated once. */
+  readonly #readFds: Uint8Array<ArrayBuffer>;
   #reading: Promise<unknown> | null = null;
+  /** Written since the last read: the first read waits in poll at once. */
+  #wrote = false;
   #closed = false;
 
   /** Takes ownership of `fd` (already non-blocking). @throws {SerialError} without an eventfd */
@@ -143,6 +147,7 @@ export class SerialPort implements ByteLink {
       libc.symbols.close(fd);
       throw new SerialError(path, errno, "create the wake-up eventfd for");
     }
+    this.#readFds = pollFds([fd, this.#wakeFd], TERMIOS.POLLIN);
   }
 
   /** The file descriptor (tests). */
@@ -151,6 +156,7 @@ export class SerialPort implements ByteLink {
   }
 
   async write(bytes: Uint8Array): Promise<void> {
+    this.#wrote = true;
     let at = 0;
     const deadline = performance.now() + WRITE_TIMEOUT_MS;
     while (at < bytes.length) {
@@ -182,9 +188,15 @@ export class SerialPort implements ByteLink {
   }
 
   async #read(timeoutMs: number): Promise<Uint8Array> {
-    const now = this.#readNow();
-    if (now.length > 0 || timeoutMs <= 0) return now;
-    const fds = pollFds([this.#fd, this.#wakeFd], TERMIOS.POLLIN);
+    // Right after a write the answer cannot be there yet: wait in poll at once
+    // (poll returns at once if it is), saving a read and an errno call per turn.
+    const wrote = this.#wrote;
+    this.#wrote = false;
+    if (!wrote || timeoutMs <= 0) {
+      const now = this.#readNow();
+      if (now.length > 0 || timeoutMs <= 0) return now;
+    }
+    const fds = this.#readFds;
     const rc = await this.#libc.symbols.poll_async(fds, 2n, Math.ceil(timeoutMs));
     if (this.#closed) throw new SerialError(this.path, ERRNO.EBADF, "read closed");
     if (rc <= 0) return new Uint8Array(0); // timeout, or EINTR: the caller's deadline decides
