@@ -10,8 +10,8 @@
  * from `src/`). Each {@linkcode EmulatedPd} has test controls: present a card
  * or keys, tamper, mute (unplug), answer BUSY, drop or corrupt its next reply,
  * NAK, refuse a new key or take it and fall silent, refuse or downgrade
- * Secure Channel; and records what it was told (LED,
- * buzzer, output, keys set, repeated sequences).
+ * Secure Channel, report a text display in osdp_PDCAP; and records what it
+ * was told (LED, buzzer, output, text, keys set, repeated sequences).
  *
  * @module
  */
@@ -135,6 +135,41 @@ export interface EmulatedPdOptions {
   /** Answers CRC commands with NAK 1 (a checksum-only reader). @default false */
   checksumOnly?: boolean;
   downgrade?: Downgrade;
+  /** A text display to report in osdp_PDCAP (1, 2 or 4 rows of 16), or none. @default null */
+  displayRows?: 1 | 2 | 4 | null;
+}
+
+/** An osdp_TEXT as the reader read it. */
+export interface ReceivedText {
+  reader: number;
+  /** 1 permanent, 2 permanent wrapped, 3 temporary, 4 temporary wrapped. */
+  command: number;
+  tempSeconds: number;
+  row: number;
+  column: number;
+  text: string;
+  /** The command's data as received (decrypted). */
+  bytes: Uint8Array;
+}
+
+/** Reads osdp_TEXT data: reader, command, temp time, row, column, length, characters; null when malformed. */
+function readText(data: Uint8Array): ReceivedText | null {
+  if (data.length < 6) return null;
+  const [reader, command, tempSeconds, row, column, length] = data;
+  if (data.length !== 6 + length! || command! < 1 || command! > 4 || row! < 1 || column! < 1) {
+    return null;
+  }
+  let text = "";
+  for (const byte of data.subarray(6)) text += String.fromCharCode(byte);
+  return {
+    reader: reader!,
+    command: command!,
+    tempSeconds: tempSeconds!,
+    row: row!,
+    column: column!,
+    text,
+    bytes: data.slice(),
+  };
 }
 
 /** A received command, as the PD understood it. */
@@ -188,6 +223,9 @@ export class EmulatedPd {
   readonly leds: Uint8Array[] = [];
   readonly buzzes: Uint8Array[] = [];
   readonly outputs: Uint8Array[] = [];
+  /** osdp_TEXT commands received (only a reader with a display takes them). */
+  readonly texts: ReceivedText[] = [];
+  readonly displayRows: 1 | 2 | 4 | null;
   /** Replies resent because the CP repeated a sequence. */
   repeats = 0;
   /** Times the link was reset (sequence 0). */
@@ -217,6 +255,7 @@ export class EmulatedPd {
     this.acceptDefaultKey = options.acceptDefaultKey ?? this.scbk === null;
     this.checksumOnly = options.checksumOnly ?? false;
     this.downgrade = options.downgrade ?? "none";
+    this.displayRows = options.displayRows ?? null;
   }
 
   /** Whether a Secure Channel session is up. */
@@ -340,11 +379,10 @@ export class EmulatedPd {
       case 0x62: { // CAP
         const sc = this.downgrade === "refuse" ? 0 : 1;
         const defaultKey = this.scbk === null ? 1 : 0;
-        return this.#reply(
-          f,
-          0x46,
-          Uint8Array.of(4, 1, 1, 5, 1, 1, 9, sc, defaultKey, 10, 0x80, 0),
-        );
+        const caps = [4, 1, 1, 5, 1, 1, 9, sc, defaultKey, 10, 0x80, 0];
+        // Function 6, text output: compliance 1, 2, 3 = 1, 2, 4 rows of 16; one display.
+        if (this.displayRows !== null) caps.push(6, { 1: 1, 2: 2, 4: 3 }[this.displayRows], 1);
+        return this.#reply(f, 0x46, Uint8Array.from(caps));
       }
       case 0x7b: // ACURXSIZE
         return this.#reply(f, 0x40, new Uint8Array(0));
@@ -380,6 +418,13 @@ export class EmulatedPd {
       case 0x6a:
         this.buzzes.push(data);
         return this.#reply(f, 0x40, new Uint8Array(0));
+      case 0x6b: { // TEXT
+        if (this.displayRows === null) return this.#reply(f, 0x41, Uint8Array.of(3));
+        const text = readText(data);
+        if (text === null) return this.#reply(f, 0x41, Uint8Array.of(2));
+        this.texts.push(text);
+        return this.#reply(f, 0x40, new Uint8Array(0));
+      }
       case 0x68:
         this.outputs.push(data);
         return this.#reply(f, 0x40, new Uint8Array(0));

@@ -466,3 +466,82 @@ Deno.test("A grant's LED is the very next command on the bus after the reader's 
     );
   }
 });
+
+/** osdp_TEXT data: reader 0, temporary no wrap (3), `seconds`, row 1, column 1, length, ASCII. */
+const TEXT_GRANTED = Uint8Array.of(
+  ...[0x00, 0x03, 0x03, 0x01, 0x01, 0x0e],
+  ...[0x41, 0x63, 0x63, 0x65, 0x73, 0x73, 0x20, 0x67, 0x72, 0x61, 0x6e, 0x74, 0x65, 0x64],
+);
+const TEXT_DENIED = Uint8Array.of(
+  ...[0x00, 0x03, 0x02, 0x01, 0x01, 0x0d],
+  ...[0x41, 0x63, 0x63, 0x65, 0x73, 0x73, 0x20, 0x64, 0x65, 0x6e, 0x69, 0x65, 0x64],
+);
+const TEXT_ENTER_PIN = Uint8Array.of(
+  ...[0x00, 0x03, 0x0a, 0x01, 0x01, 0x09],
+  ...[0x45, 0x6e, 0x74, 0x65, 0x72, 0x20, 0x50, 0x49, 0x4e],
+);
+
+Deno.test("A reader whose PDCAP reports a display gets the decision as osdp_TEXT (clear)", async () => {
+  const pd = new EmulatedPd({ address: 2, displayRows: 2 });
+  await using bus = openBus([pd], [{ address: 2 }]);
+  await until(() => ofType(bus.events, "online").length > 0, "online");
+  assert.deepEqual(ofType(bus.events, "online")[0]!.capabilities.at(-1), {
+    function: 6,
+    compliance: 2,
+    count: 1,
+  });
+  bus.cp.signal(2, "granted");
+  await until(() => pd.texts.length === 1, "the grant's text");
+  bus.cp.signal(2, "denied");
+  await until(() => pd.texts.length === 2, "the denial's text");
+  bus.cp.signal(2, "waiting_pin");
+  await until(() => pd.texts.length === 3, "the PIN prompt");
+  bus.cp.signal(2, "idle"); // no text for idle
+  await until(() => pd.leds.length === 4, "the idle LED");
+  assert.deepEqual(pd.texts.map((t) => t.bytes), [TEXT_GRANTED, TEXT_DENIED, TEXT_ENTER_PIN]);
+  assert.deepEqual(pd.texts.map((t) => t.text), ["Access granted", "Access denied", "Enter PIN"]);
+  // Each signal: LED, buzzer (none for the PIN prompt), then the text.
+  const signalled = pd.seen.map((c) => c.code).filter((code) => code !== CMD.POLL);
+  assert.deepEqual(signalled.slice(-9), [
+    CMD.LED,
+    CMD.BUZ,
+    CMD.TEXT,
+    CMD.LED,
+    CMD.BUZ,
+    CMD.TEXT,
+    CMD.LED,
+    CMD.TEXT,
+    CMD.LED,
+  ]);
+  assert.deepEqual(ofType(bus.events, "nak"), []);
+});
+
+Deno.test("A Secure Channel reader with a display gets osdp_TEXT encrypted and MAC'd", async () => {
+  const pd = new EmulatedPd({ address: 3, scbk: KEY_A, displayRows: 1 });
+  await using bus = openBus([pd], [{ address: 3, secure: true, scbk: KEY_A }]);
+  await until(() => ofType(bus.events, "online").length > 0, "online");
+  bus.cp.signal(3, "denied");
+  await until(() => pd.texts.length === 1, "the denial's text");
+  assert.deepEqual(pd.texts[0]!.bytes, TEXT_DENIED);
+  const text = pd.seen.find((c) => c.code === CMD.TEXT)!;
+  assert.equal(text.secure, true);
+  assert.deepEqual(text.data, TEXT_DENIED); // as the reader decrypted it
+  assert.deepEqual(ofType(bus.events, "alarm"), []);
+});
+
+Deno.test("A reader without a display gets no osdp_TEXT: the wire is as before", async () => {
+  const pd = new EmulatedPd({ address: 4, scbk: KEY_A });
+  await using bus = openBus([pd], [{ address: 4, secure: true, scbk: KEY_A }]);
+  await until(() => ofType(bus.events, "online").length > 0, "online");
+  assert.ok(!ofType(bus.events, "online")[0]!.capabilities.some((c) => c.function === 6));
+  for (const signal of ["granted", "denied", "waiting_pin"] as const) bus.cp.signal(4, signal);
+  await until(() => pd.leds.length === 3, "three LEDs");
+  const polls = pd.seen.length;
+  await until(() => pd.seen.length >= polls + 3, "more polls after the signals");
+  assert.deepEqual(pd.seen.filter((c) => c.code === CMD.TEXT), []);
+  assert.deepEqual(
+    pd.seen.map((c) => c.code).filter((code) => code === CMD.LED || code === CMD.BUZ),
+    [CMD.LED, CMD.BUZ, CMD.LED, CMD.BUZ, CMD.LED],
+  );
+  assert.deepEqual(ofType(bus.events, "nak"), []);
+});

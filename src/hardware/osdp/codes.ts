@@ -115,6 +115,8 @@ export const CAP_FUNCTION = {
   LED: 4,
   /** Audible output. */
   BUZZER: 5,
+  /** Text output (compliance 1, 2, 3: 1, 2 or 4 rows of 16 characters; count: displays). */
+  TEXT: 6,
   /** Communication security (compliance 1 = AES-128; count bit 0 = the default key is in use). */
   SECURITY: 9,
   /** Receive buffer size (compliance LSB, count MSB). */

@@ -17,8 +17,14 @@
 import { type Clock, systemClock, type TimerHandle } from "../../clock.ts";
 import { MAX_PACKET_BYTES } from "./codes.ts";
 import { FrameReader, type Packet } from "./frame.ts";
-import type { BuzzerCommand, LedCommand, OutputCommand, ReaderSignal } from "./messages.ts";
-import { signalCommands } from "./messages.ts";
+import type {
+  BuzzerCommand,
+  LedCommand,
+  OutputCommand,
+  ReaderSignal,
+  TextCommand,
+} from "./messages.ts";
+import { signalCommands, signalText } from "./messages.ts";
 import { type OsdpEvent, type PdConfig, PdLink, type PdStatus } from "./pd_link.ts";
 import type { ByteLink } from "./serial_port.ts";
 
@@ -133,11 +139,17 @@ export class ControlPanel {
     return [...this.#pds.values()].map((pd) => pd.status());
   }
 
-  /** Shows a decision (or "waiting for PIN") on a PD's LED and buzzer. */
+  /**
+   * Shows a decision (or "waiting for PIN") on a PD's LED and buzzer, and as
+   * a short text when its osdp_PDCAP reported a display ("Access granted",
+   * "Access denied", "Enter PIN", cut to the display's width).
+   */
   signal(address: number, signal: ReaderSignal): void {
     const { led, buzzer } = signalCommands(signal);
     this.led(address, led);
     if (buzzer !== null) this.buzzer(address, buzzer);
+    const text = signalText(signal, this.#pd(address).display);
+    if (text !== null) this.text(address, text);
   }
 
   /** Queues osdp_LED. @throws {RangeError} for an unknown address */
@@ -149,6 +161,12 @@ export class ControlPanel {
   /** Queues osdp_BUZ. @throws {RangeError} for an unknown address */
   buzzer(address: number, command: BuzzerCommand): void {
     this.#pd(address).buzzer(command);
+    this.#wakeUp();
+  }
+
+  /** Queues osdp_TEXT. @throws {RangeError} for an unknown address or a text it cannot carry */
+  text(address: number, command: TextCommand): void {
+    this.#pd(address).text(command);
     this.#wakeUp();
   }
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { LED_COLOR } from "./codes.ts";
+import { CAP_FUNCTION, LED_COLOR } from "./codes.ts";
 
 /** A reply whose data does not fit its code. */
 export class ReplyFormatError extends Error {
@@ -230,6 +230,84 @@ export function encodeOutput(command: OutputCommand): Uint8Array {
   return Uint8Array.of(command.output, command.control, command.timer & 0xff, command.timer >> 8);
 }
 
+/** How osdp_TEXT shows its text. */
+export const TEXT_MODE = {
+  PERMANENT: 1,
+  PERMANENT_WRAP: 2,
+  TEMPORARY: 3,
+  TEMPORARY_WRAP: 4,
+} as const;
+
+/** osdp_TEXT: text on a reader's display. */
+export interface TextCommand {
+  /** @default 0 */
+  reader?: number;
+  /** A {@linkcode TEXT_MODE}. */
+  mode: number;
+  /** How long a temporary text shows, seconds (0–255). */
+  tempSeconds: number;
+  /** First row, 1 at the top. */
+  row: number;
+  /** First column, 1 at the left. */
+  column: number;
+  /** Printable ASCII, at most 255 characters. */
+  text: string;
+}
+
+/**
+ * Encodes osdp_TEXT data: reader, mode, temporary time (s), row, column,
+ * length, the characters.
+ *
+ * @throws {RangeError} for a character outside printable ASCII, a text over 255 characters or a field out of range
+ */
+export function encodeText(command: TextCommand): Uint8Array {
+  const { text } = command;
+  if (text.length > 255) {
+    throw new RangeError(`osdp_TEXT takes at most 255 characters, got ${text.length}`);
+  }
+  const fields = [
+    command.reader ?? 0,
+    command.mode,
+    command.tempSeconds,
+    command.row,
+    command.column,
+  ];
+  if (fields.some((f) => !Number.isInteger(f) || f < 0 || f > 255)) {
+    throw new RangeError(`osdp_TEXT fields must be 0-255, got ${fields.join(", ")}`);
+  }
+  const out = new Uint8Array(6 + text.length);
+  out.set(fields);
+  out[5] = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code > 0x7e) {
+      throw new RangeError(`osdp_TEXT character ${JSON.stringify(text[i])} is not printable ASCII`);
+    }
+    out[6 + i] = code;
+  }
+  return out;
+}
+
+/** A reader's text display. */
+export interface TextDisplay {
+  rows: number;
+  /** Characters per row. */
+  columns: number;
+}
+
+/**
+ * The text display osdp_PDCAP reports (function 6, compliance 1, 2 or 3: 1, 2
+ * or 4 rows of 16 characters), or null when it reports none (no record, or
+ * compliance 0). A compliance level beyond 3 (not defined by OSDP 2.2) is
+ * taken as the smallest display, 1 row of 16.
+ */
+export function textDisplay(capabilities: readonly Capability[]): TextDisplay | null {
+  const record = capabilities.find((c) => c.function === CAP_FUNCTION.TEXT);
+  if (record === undefined || record.compliance === 0) return null;
+  const rows = record.compliance === 2 ? 2 : record.compliance === 3 ? 4 : 1;
+  return { rows, columns: 16 };
+}
+
 /** osdp_KEYSET data: key type 1 (the SCBK), length, key. */
 export function encodeKeyset(scbk: Uint8Array): Uint8Array {
   return Uint8Array.of(1, scbk.length, ...scbk);
@@ -243,10 +321,16 @@ export function encodeAcuRxSize(bytes: number): Uint8Array {
 /** What a reader shows for an access decision or while waiting. */
 export type ReaderSignal = "granted" | "denied" | "waiting_pin" | "idle";
 
-/** The LED command and optional buzzer command for a signal. */
-export function signalCommands(
-  signal: ReaderSignal,
-): { led: LedCommand; buzzer: BuzzerCommand | null } {
+/** What a reader shows for a signal: LED, optional buzzer, optional text (on a display). */
+export interface SignalCommands {
+  led: LedCommand;
+  buzzer: BuzzerCommand | null;
+  /** A temporary text on row 1 and how long it shows, or null. */
+  text: { text: string; seconds: number } | null;
+}
+
+/** The LED command and optional buzzer and text for a signal. */
+export function signalCommands(signal: ReaderSignal): SignalCommands {
   switch (signal) {
     case "granted":
       return {
@@ -260,6 +344,7 @@ export function signalCommands(
           },
         },
         buzzer: { tone: 2, onTime: 2, offTime: 0, count: 1 },
+        text: { text: "Access granted", seconds: 3 },
       };
     case "denied":
       return {
@@ -273,6 +358,7 @@ export function signalCommands(
           },
         },
         buzzer: { tone: 2, onTime: 2, offTime: 2, count: 3 },
+        text: { text: "Access denied", seconds: 2 },
       };
     case "waiting_pin":
       return {
@@ -286,8 +372,26 @@ export function signalCommands(
           },
         },
         buzzer: null,
+        text: { text: "Enter PIN", seconds: 10 },
       };
     case "idle":
-      return { led: { temporary: null }, buzzer: null };
+      return { led: { temporary: null }, buzzer: null, text: null };
   }
+}
+
+/**
+ * The osdp_TEXT of a signal for a reader with `display`: temporary, no wrap,
+ * row 1, column 1, cut to the display's width; null without a display or
+ * without a text for that signal.
+ */
+export function signalText(signal: ReaderSignal, display: TextDisplay | null): TextCommand | null {
+  const text = signalCommands(signal).text;
+  if (display === null || text === null) return null;
+  return {
+    mode: TEXT_MODE.TEMPORARY,
+    tempSeconds: text.seconds,
+    row: 1,
+    column: 1,
+    text: text.text.slice(0, display.columns),
+  };
 }

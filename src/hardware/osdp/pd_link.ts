@@ -56,10 +56,14 @@ import {
   encodeKeyset,
   encodeLed,
   encodeOutput,
+  encodeText,
   type LedCommand,
   type OutputCommand,
   type PdIdentity,
   type RawCard,
+  type TextCommand,
+  type TextDisplay,
+  textDisplay,
 } from "./messages.ts";
 import {
   clientCryptogram,
@@ -281,6 +285,16 @@ export class PdLink {
   /** Queues osdp_OUT. */
   output(command: OutputCommand): void {
     this.#queue(CMD.OUT, encodeOutput(command));
+  }
+
+  /** Queues osdp_TEXT. @throws {RangeError} for a text {@linkcode encodeText} refuses */
+  text(command: TextCommand): void {
+    this.#queue(CMD.TEXT, encodeText(command));
+  }
+
+  /** The text display the PD reported in osdp_PDCAP, or null. */
+  get display(): TextDisplay | null {
+    return textDisplay(this.#capabilities);
   }
 
   /**
