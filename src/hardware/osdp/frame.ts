@@ -94,14 +94,29 @@ export class FrameError extends Error {
  * ```
  */
 export function crc16(bytes: Uint8Array): number {
+  const table = crcTable();
   let crc = 0x1d0f;
-  for (const byte of bytes) {
-    crc = (crc ^ (byte << 8)) & 0xffff;
+  for (let i = 0; i < bytes.length; i++) {
+    crc = ((crc << 8) & 0xffff) ^ table[((crc >> 8) ^ bytes[i]!) & 0xff]!;
+  }
+  return crc;
+}
+
+let crcTableCache: Uint16Array | null = null;
+
+/** The CRC of each byte value shifted through 8 bits of polynomial 0x1021, built on first use. */
+function crcTable(): Uint16Array {
+  if (crcTableCache !== null) return crcTableCache;
+  const table = new Uint16Array(256);
+  for (let byte = 0; byte < 256; byte++) {
+    let crc = byte << 8;
     for (let bit = 0; bit < 8; bit++) {
       crc = (crc & 0x8000) !== 0 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
     }
+    table[byte] = crc;
   }
-  return crc;
+  crcTableCache = table;
+  return table;
 }
 
 /** The two's complement of the byte sum, low 8 bits. */
@@ -193,31 +208,34 @@ export function decodePacket(bytes: Uint8Array): Packet {
   }
   let at = HEADER_BYTES;
   let securityType: number | null = null;
-  let securityData = new Uint8Array(0);
+  const securityAt = at + 2;
+  let securityBytes = 0;
   if ((ctrl & CTRL.SCB) !== 0) {
     const blockLength = bytes[at] ?? 0;
     if (blockLength < 2 || at + blockLength >= end) {
       throw new FrameError("format", `bad security block length ${blockLength}`, bytes);
     }
     securityType = bytes[at + 1]!;
-    securityData = bytes.slice(at + 2, at + blockLength);
+    securityBytes = blockLength - 2;
     at += blockLength;
   }
   const hasMac = securityType !== null && securityType >= 0x15 && securityType <= 0x18;
   const dataEnd = end - (hasMac ? MAC_BYTES : 0);
   if (at >= dataEnd) throw new FrameError("format", "OSDP packet without a code", bytes);
+  // One copy; the fields are views of it.
+  const own = bytes.slice();
   return {
-    address: bytes[1]! & 0x7f,
-    reply: (bytes[1]! & REPLY_BIT) !== 0,
+    address: own[1]! & 0x7f,
+    reply: (own[1]! & REPLY_BIT) !== 0,
     sequence: ctrl & CTRL.SEQUENCE_MASK,
     useCrc,
     securityType,
-    securityData,
-    code: bytes[at]!,
-    data: bytes.slice(at + 1, dataEnd),
-    mac: hasMac ? bytes.slice(dataEnd, end) : null,
-    macInput: bytes.slice(0, dataEnd),
-    bytes: bytes.slice(),
+    securityData: own.subarray(securityAt, securityAt + securityBytes),
+    code: own[at]!,
+    data: own.subarray(at + 1, dataEnd),
+    mac: hasMac ? own.subarray(dataEnd, end) : null,
+    macInput: own.subarray(0, dataEnd),
+    bytes: own,
   };
 }
 
