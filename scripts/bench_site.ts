@@ -379,53 +379,55 @@ async function benchJoin(root: string): Promise<void> {
   }
 }
 
-async function decisionLatency(node: Node, reader: string): Promise<number[]> {
-  const listener = await adminClient(node.server);
-  ok(await listener.request("events.subscribe", {}));
-  const samples: number[] = [];
-  for (let i = 0; i < Number(values.decisions); i++) {
-    const started = performance.now();
-    const pushed = listener.nextUnsolicited((m) => m.type === "event.access");
-    ok(
-      await node.admin.request("hardware.simulate", {
-        action: "card",
-        reader,
-        format: "H10301",
-        facility: 12,
-        number: 1 + i,
-        instant: true,
-      }),
-    );
-    await pushed;
-    samples.push(performance.now() - started);
-    await sleep(60);
-  }
-  await listener.close();
-  return samples;
+/** One card presented on `reader` → its `event.access` push, ms. */
+async function decisionOnce(node: Node, listener: TestClient, reader: string, number: number) {
+  const started = performance.now();
+  const pushed = listener.nextUnsolicited((m) => m.type === "event.access");
+  ok(
+    await node.admin.request("hardware.simulate", {
+      action: "card",
+      reader,
+      format: "H10301",
+      facility: 12,
+      number,
+      instant: true,
+    }),
+  );
+  await pushed;
+  return performance.now() - started;
 }
 
+/**
+ * A controller alone and one in a site, both running beside the same
+ * three-node cluster (so both share the machine with it), measured in
+ * turns: the difference is what site mode adds to a decision.
+ */
 async function benchDecision(root: string): Promise<void> {
-  const alone = await ServerProcess.start(join(root, "alone"));
-  const aloneNode: Node = {
-    name: "alone",
-    dir: join(root, "alone"),
-    server: alone,
-    admin: await adminClient(alone),
-  };
-  try {
-    const reader = await wireDoor(aloneNode);
-    printLine(`decision, controller alone: ${summary(await decisionLatency(aloneNode, reader))}`);
-  } finally {
-    await stopNodes([aloneNode]);
-  }
   const cluster = await startNatsCluster({ nodes: 3 });
   const nodes: Node[] = [];
   try {
+    const alone = await ServerProcess.start(join(root, "alone"));
+    nodes.push({
+      name: "alone",
+      dir: join(root, "alone"),
+      server: alone,
+      admin: await adminClient(alone),
+    });
     nodes.push(await startNode(root, cluster, "S"));
-    const reader = await wireDoor(nodes[0]!);
-    printLine(
-      `decision, controller in a site: ${summary(await decisionLatency(nodes[0]!, reader))}`,
-    );
+    const [aloneNode, siteNode] = nodes as [Node, Node];
+    const readers = [await wireDoor(aloneNode), await wireDoor(siteNode)];
+    const listeners = [await adminClient(aloneNode.server), await adminClient(siteNode.server)];
+    for (const listener of listeners) ok(await listener.request("events.subscribe", {}));
+    const samples: [number[], number[]] = [[], []];
+    for (let i = 0; i < Number(values.decisions); i++) {
+      for (const k of [0, 1] as const) {
+        samples[k].push(await decisionOnce(nodes[k]!, listeners[k]!, readers[k]!, 1 + i));
+        await sleep(30);
+      }
+    }
+    for (const listener of listeners) await listener.close();
+    printLine(`decision, controller alone (cluster running beside it): ${summary(samples[0])}`);
+    printLine(`decision, controller in the site: ${summary(samples[1])}`);
   } finally {
     await stopNodes(nodes);
     await cluster.stop();
