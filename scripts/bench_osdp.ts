@@ -139,7 +139,7 @@ async function rates(): Promise<void> {
       for (const interval of [50, 0]) {
         const rate = await pollRate(count, secure, interval);
         const channel = secure ? "Secure Channel" : "clear";
-        console.log(`| ${count} | ${channel} | ${interval} ms | ${rate.toFixed(0)} |`);
+        console.log(`| ${count} | ${channel} | ${interval} ms | ${rate.toFixed(1)} |`);
       }
     }
   }

@@ -4,10 +4,10 @@
  * `pd_link.ts` for what and why) and waits up to `replyTimeoutMs` for the
  * reply, cutting it with the `interCharTimeoutMs` rule: a packet whose bytes
  * stop arriving for that long is dropped. A cycle over every PD that is due
- * starts every `pollIntervalMs`. A command queued (the LED of a grant) goes
- * out before the next regular turn, whichever PD that turn is for, and ends
- * the pause at once: the reader that sent a card gets its LED as the very
- * next command on the bus.
+ * starts every `pollIntervalMs` (on a fixed grid). A command queued (the LED
+ * of a grant) goes out before the next regular turn, whichever PD that turn
+ * is for, or at once during the pause between cycles: the reader that sent a
+ * card gets its LED as the very next command on the bus.
  *
  * The port is a {@linkcode ByteLink} (`serial_port.ts` for a real port or a
  * pty; anything else in tests).
@@ -226,16 +226,26 @@ export class ControlPanel {
 
   async #run(): Promise<void> {
     try {
+      // Cycles start on a fixed grid, every pollIntervalMs from the first: a
+      // late timer does not push the next cycle back. A cycle that overruns
+      // its slot starts the grid again from its end (no catching up).
+      let cycleAt = this.#clock.monotonic();
       while (!this.#closed) {
-        const cycleStart = this.#clock.monotonic();
         for (const pd of this.#pds.values()) {
           await this.#sendQueued();
           if (this.#closed) return;
           if (pd.due(this.#clock.monotonic())) await this.#turn(pd);
         }
         await this.#sendQueued();
-        const pauseMs = cycleStart + this.#timing.pollIntervalMs - this.#clock.monotonic();
-        if (pauseMs > 0 && !this.#closed) await this.#pause(pauseMs);
+        cycleAt += this.#timing.pollIntervalMs;
+        if (cycleAt < this.#clock.monotonic()) cycleAt = this.#clock.monotonic();
+        // The pause; a queued command ends it, goes out, and the pause goes on.
+        for (;;) {
+          const pauseMs = cycleAt - this.#clock.monotonic();
+          if (pauseMs <= 0 || this.#closed) break;
+          await this.#pause(pauseMs);
+          await this.#sendQueued();
+        }
       }
     } catch (error) {
       if (this.#closed) return;
