@@ -15,6 +15,7 @@ import { groupNameClashes } from "./store/groups.ts";
 import { join } from "node:path";
 import { openStore } from "./store/store.ts";
 import { Site } from "./site/site.ts";
+import { siteEventsCopy } from "./site/event_retention.ts";
 import { MIB } from "./store/disk_reserve.ts";
 import { purgeExpiredTokens } from "./store/tokens.ts";
 import { startBackupSchedule } from "./store/backup_schedule.ts";
@@ -277,10 +278,12 @@ export async function startServer(command: ServeCommand, io: ServeIo): Promise<R
   const backups = command.backupDir === null
     ? null
     : startBackupSchedule(store, { dir: command.backupDir, keep: command.backupKeep });
-  // Old audit rows are exported and removed by the main thread, a minute after start and then every minute.
+  // Old audit rows are exported and removed by the main thread, a minute after start and then every minute;
+  // in a site, the copy of the site's events is bounded by the same run, and goes first for size.
   const auditRetention = new AuditRetention(
     store.db,
     auditRetentionPolicy(command.dataDir, command.auditRetention),
+    site === null ? {} : { copy: siteEventsCopy(store.db, site.controller) },
   );
   auditRetention.start();
   let stopping: Promise<void> | null = null;

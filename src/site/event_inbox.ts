@@ -19,15 +19,16 @@
  *    stored it less than `liveWindowMs` ago (catching up on old history
  *    pushes nothing). This controller's own events are pushed locally when
  *    committed, not here.
- * 4. **Retention.** Every `pruneIntervalMs`, events older than the audit
- *    keep periods are deleted (`pruneSiteEvents`).
+ * 4. **Retention.** Not here: the audit retention's schedule removes old
+ *    events, and the oldest first when the database is too large
+ *    (`event_retention.ts`, wired in `src/server.ts`).
  *
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
 import { DeliverPolicy, jetstream, jetstreamManager, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
+import { type Clock, systemClock } from "../clock.ts";
 import { logger } from "../log.ts";
 import {
   DAY_MS,
@@ -37,15 +38,8 @@ import {
 import { transaction } from "../store/db.ts";
 import type { EventHub, LiveEvent } from "../ws/event_hub.ts";
 import { EVENT_CATEGORIES } from "../ws/handlers/events/_events.ts";
-import {
-  CURSOR,
-  parseEventMessage,
-  pruneSiteEvents,
-  readCursor,
-  type SiteEventRetention,
-  storeEvent,
-  writeCursor,
-} from "./event_store.ts";
+import type { SiteEventRetention } from "./event_retention.ts";
+import { CURSOR, parseEventMessage, readCursor, storeEvent, writeCursor } from "./event_store.ts";
 import { ensureEventStream } from "./event_stream.ts";
 import type { SiteLink } from "./link.ts";
 import type { SiteNames } from "./names.ts";
@@ -56,10 +50,6 @@ const log = logger("site", "events");
 export const DEFAULT_INBOX_BATCH_ROWS = 256;
 /** Default age (in the stream) beyond which a received event is not pushed live. */
 export const DEFAULT_LIVE_WINDOW_MS = 60_000;
-/** Default period of the retention pass. */
-export const DEFAULT_PRUNE_INTERVAL_MS = 3_600_000;
-/** Rows deleted per retention transaction. */
-const PRUNE_BATCH_ROWS = 1_000;
 
 /** What {@linkcode EventInbox} needs. */
 export interface EventInboxOptions {
@@ -77,14 +67,12 @@ export interface EventInboxOptions {
   clock?: Clock;
   /** When given, the event stream is created (with these replicas) if missing. */
   replicas?: number;
-  /** Keep periods. @default the audit log's defaults (365 and 90 days) */
+  /** Keep periods (how far back a first read starts). @default the audit log's defaults (365 and 90 days) */
   retention?: SiteEventRetention;
   /** Messages per transaction. @default {@linkcode DEFAULT_INBOX_BATCH_ROWS} */
   batchRows?: number;
   /** Push window. @default {@linkcode DEFAULT_LIVE_WINDOW_MS} */
   liveWindowMs?: number;
-  /** Retention period. @default {@linkcode DEFAULT_PRUNE_INTERVAL_MS} */
-  pruneIntervalMs?: number;
   /** Wait after a failure. @default 1000 */
   retryMs?: number;
 }
@@ -101,13 +89,11 @@ export class EventInbox {
   readonly #retention: SiteEventRetention;
   readonly #batchRows: number;
   readonly #liveWindowMs: number;
-  readonly #pruneIntervalMs: number;
   readonly #retryMs: number;
   readonly #prefix: string;
   readonly #abort = new AbortController();
   #running: Promise<void> | null = null;
   #stop: (() => void) | null = null;
-  #pruneTimer: TimerHandle | undefined;
   #waiters: { seq: number; resolve: () => void }[] = [];
 
   constructor(options: EventInboxOptions) {
@@ -124,16 +110,14 @@ export class EventInbox {
     };
     this.#batchRows = options.batchRows ?? DEFAULT_INBOX_BATCH_ROWS;
     this.#liveWindowMs = options.liveWindowMs ?? DEFAULT_LIVE_WINDOW_MS;
-    this.#pruneIntervalMs = options.pruneIntervalMs ?? DEFAULT_PRUNE_INTERVAL_MS;
     this.#retryMs = options.retryMs ?? 1_000;
     this.#prefix = options.names.eventsSubject("");
   }
 
-  /** Starts reading (returns at once) and schedules the retention. */
+  /** Starts reading (returns at once). */
   start(): void {
     if (this.#running !== null || this.#abort.signal.aborted) return;
     this.#running = this.#run();
-    this.#schedulePrune();
   }
 
   /** The last stream sequence stored. */
@@ -154,40 +138,11 @@ export class EventInbox {
     });
   }
 
-  /** One retention pass now; returns the rows deleted. */
-  async prune(): Promise<number> {
-    let total = 0;
-    while (!this.#abort.signal.aborted) {
-      const removed = pruneSiteEvents(this.#db, this.#retention, {
-        now: this.#clock.now(),
-        controller: this.#controller,
-        maxRows: PRUNE_BATCH_ROWS,
-      });
-      total += removed;
-      if (removed < PRUNE_BATCH_ROWS) break;
-      await new Promise((resolve) => setTimeout(resolve, 0));
-    }
-    return total;
-  }
-
   /** Stops reading; what was read is stored first. */
   async close(): Promise<void> {
     this.#abort.abort(new Error("event inbox closed"));
-    this.#clock.clearTimeout(this.#pruneTimer);
     this.#stop?.();
     await this.#running;
-  }
-
-  #schedulePrune(): void {
-    this.#pruneTimer = this.#clock.setTimeout(async () => {
-      try {
-        const removed = await this.prune();
-        if (removed > 0) log.info("Removed {removed} old site events", { removed });
-      } catch (error) {
-        log.error("Site event retention failed: {error}", { error: String(error) });
-      }
-      if (!this.#abort.signal.aborted) this.#schedulePrune();
-    }, this.#pruneIntervalMs);
   }
 
   async #run(): Promise<void> {

@@ -1,8 +1,8 @@
 /**
  * The site's events in this controller's SQLite file (migration 11): the
  * message published for a local audit row, the copy of local rows into
- * `site_events`, the rows received from the stream, the cursors, and the
- * retention. Synchronous SQL only; `event_outbox.ts` and `event_inbox.ts`
+ * `site_events`, the rows received from the stream and the cursors (their
+ * retention: `event_retention.ts`). Synchronous SQL only; `event_outbox.ts` and `event_inbox.ts`
  * add NATS.
  *
  * A published event (one NATS message on `leosac.<site>.events.<controller>`,
@@ -26,7 +26,6 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
-import { DAY_MS } from "../store/audit_retention.ts";
 import { AUDIT_KIND, type AuditRecord, toAuditRecord } from "../store/audit.ts";
 import { prepared, transaction } from "../store/db.ts";
 import { int, nullableInt, rowReader, text } from "../store/rows.ts";
@@ -283,43 +282,4 @@ const readMax = rowReader("audit_events", { id: nullableInt });
 /** The newest local audit id (0 when there is none). */
 export function newestLocalId(db: DatabaseSync): number {
   return readMax(prepared(db, "SELECT max(id) AS id FROM audit_events").get()).id ?? 0;
-}
-
-/** How long site events are kept: as long as the local audit keeps the same kind. */
-export interface SiteEventRetention {
-  /** Days access decisions are kept. */
-  keepAccessDays: number;
-  /** Days every other event is kept. */
-  keepOtherDays: number;
-}
-
-/**
- * Deletes site events older than their keep period (access decisions
- * `keepAccessDays`, the rest `keepOtherDays`), at most `maxRows`, sparing
- * own events the stream has not acknowledged yet. Returns how many went.
- */
-export function pruneSiteEvents(
-  db: DatabaseSync,
-  policy: SiteEventRetention,
-  { now, controller, maxRows }: { now: number; controller: string; maxRows: number },
-): number {
-  const published = readCursor(db, CURSOR.PUBLISHED);
-  const result = prepared(
-    db,
-    `DELETE FROM site_events WHERE n IN (
-       SELECT n FROM site_events INDEXED BY site_events_time
-       WHERE timestamp < ?
-         AND timestamp < CASE WHEN kind = ? THEN ? ELSE ? END
-         AND NOT (controller = ? AND origin_id > ?)
-       ORDER BY timestamp LIMIT ?)`,
-  ).run(
-    now - Math.min(policy.keepAccessDays, policy.keepOtherDays) * DAY_MS,
-    AUDIT_KIND.AUTH,
-    now - policy.keepAccessDays * DAY_MS,
-    now - policy.keepOtherDays * DAY_MS,
-    controller,
-    published,
-    maxRows,
-  );
-  return Number(result.changes);
 }

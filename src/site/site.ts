@@ -22,7 +22,7 @@ import { type AppliedChange, appliedSequence, PolicyLog } from "./policy_log.ts"
 import type { SitePolicyPort, SiteService, SiteStatus } from "./service.ts";
 import { EventOutbox } from "./event_outbox.ts";
 import { EventInbox } from "./event_inbox.ts";
-import type { SiteEventRetention } from "./event_store.ts";
+import type { SiteEventRetention } from "./event_retention.ts";
 import type { EventHub } from "../ws/event_hub.ts";
 import type { ControllerPort } from "../controller/port.ts";
 import { type DoorEventSource, SiteDoors } from "./doors.ts";

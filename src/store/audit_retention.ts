@@ -22,6 +22,13 @@
  * 5. **Anchor.** Each delete transaction records the id and hash of the last
  *    row it removed as the chain's anchor (`audit_anchors`, with a running
  *    count of removed rows), so the chain stays verifiable from there.
+ * 6. **A copy goes first.** With a {@linkcode RetentionCopy} (in a site, the
+ *    copy of the site's events, `src/site/event_retention.ts`), its rows past
+ *    their keep period are removed too (before the chains' rows), and when
+ *    the used pages exceed `maxBytes` its oldest rows go down to the target
+ *    before any audit row; audit rows go for size only once the copy has
+ *    nothing left it may remove. A copy's rows are not exported (the copy
+ *    says which rows may go; it keeps what is not elsewhere yet).
  *
  * {@linkcode AuditRetention} runs passes on the app clock every
  * `intervalMs` (sooner while work is left).
@@ -63,6 +70,24 @@ export interface AuditRetentionPolicy {
   exportDir: string | null;
 }
 
+/**
+ * A table of copies kept beside the audit log (in a site, the site's
+ * events): bounded by the same keep periods, and the first to shrink under
+ * size pressure. Each method deletes at most `maxRows` rows in one statement
+ * and returns how many went; fewer than `maxRows` means nothing more is due.
+ */
+export interface RetentionCopy {
+  /** What the rows are, for the log ("site events"). */
+  readonly name: string;
+  /** Deletes rows past their keep period at `now`. */
+  removeAged(
+    policy: Pick<AuditRetentionPolicy, "keepAccessDays" | "keepOtherDays">,
+    limits: { now: number; maxRows: number },
+  ): number;
+  /** Deletes the oldest rows that may go. */
+  removeOldest(limits: { maxRows: number }): number;
+}
+
 /** Limits of one run. */
 export interface RetentionRunOptions {
   /** Rows of one pass (one export file per chain). @default 10_000 */
@@ -75,12 +100,16 @@ export interface RetentionRunOptions {
   signal?: AbortSignal;
   /** Lets other work run between batches. @default a zero-delay timer */
   pause?: () => Promise<void>;
+  /** Rows removed before the audit's (rule 6); at most `passRows * maxPasses` of them a run. */
+  copy?: RetentionCopy;
 }
 
 /** What one run removed. */
 export interface RetentionReport {
   /** Rows removed, per chain. */
   removed: Record<AuditChain, number>;
+  /** Rows of the copy removed (0 without one). */
+  removedCopy: number;
   /** Export files written. */
   files: string[];
   /** True when the run stopped at `maxPasses` with work left. */
@@ -270,30 +299,54 @@ function zeroDelay(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
+/** One run's state: its limits and what it has left to spend. */
+interface Run {
+  db: DatabaseSync;
+  policy: AuditRetentionPolicy;
+  now: number;
+  passRows: number;
+  batchRows: number;
+  pause: () => Promise<void>;
+  signal: AbortSignal | undefined;
+  report: RetentionReport;
+  passesLeft: number;
+  copyRowsLeft: number;
+}
+
 /**
- * One retention run at time `now` (see the module documentation).
- *
- * @throws {Error} when an export cannot be written (nothing of its pass is deleted) or the database refuses a delete.
+ * Deletes batches of the copy with `remove` until `enough()` or it has
+ * nothing more (true), or the run stops or its budget is spent (false).
  */
-export async function runAuditRetention(
-  db: DatabaseSync,
-  policy: AuditRetentionPolicy,
-  now: number,
-  options: RetentionRunOptions = {},
-): Promise<RetentionReport> {
-  const passRows = options.passRows ?? 10_000;
-  const batchRows = options.batchRows ?? 500;
-  const pause = options.pause ?? zeroDelay;
-  const report: RetentionReport = { removed: { access: 0, other: 0 }, files: [], more: false };
-  let sizeLimit = policy.maxBytes;
-  for (let pass = 0; pass < (options.maxPasses ?? 10); pass++) {
-    if (options.signal?.aborted) return report;
+async function copyBatches(
+  run: Run,
+  { remove, enough = () => false }: { remove: (maxRows: number) => number; enough?: () => boolean },
+): Promise<boolean> {
+  for (;;) {
+    if (enough()) return true;
+    if (run.signal?.aborted || run.copyRowsLeft <= 0) return false;
+    const maxRows = Math.min(run.batchRows, run.copyRowsLeft);
+    const removed = remove(maxRows);
+    run.report.removedCopy += removed;
+    run.copyRowsLeft -= removed;
+    if (removed > 0) await run.pause();
+    if (removed < maxRows) return true;
+  }
+}
+
+/**
+ * Passes over the audit chains (age, then size over `sizeLimit`) until none
+ * is due or the passes are spent; returns the size limit then in force.
+ */
+async function auditPasses(run: Run, sizeLimit: number | null): Promise<number | null> {
+  const { db, policy, now, batchRows, pause, signal, report } = run;
+  for (; run.passesLeft > 0; run.passesLeft--) {
+    if (signal?.aborted) return sizeLimit;
     const plan = planAuditRemoval(db, policy, {
       now,
-      maxRows: passRows,
+      maxRows: run.passRows,
       sizeLimitBytes: sizeLimit,
     });
-    if (plan === null) return report;
+    if (plan === null) return sizeLimit;
     // Once over the bound, go on down to the target (no removal at every new row).
     if (plan.reason === "size" && policy.maxBytes !== null) {
       sizeLimit = policy.maxBytes * SIZE_TARGET_RATIO;
@@ -304,7 +357,7 @@ export async function runAuditRetention(
       );
     }
     for (;;) {
-      if (options.signal?.aborted) return report;
+      if (signal?.aborted) return sizeLimit;
       const removed = deleteAuditBatch(db, {
         chain: plan.chain,
         lastId: plan.lastId,
@@ -316,9 +369,60 @@ export async function runAuditRetention(
       await pause();
     }
   }
-  report.more =
+  return sizeLimit;
+}
+
+/**
+ * One retention run at time `now` (see the module documentation): the
+ * copy's old rows, the chains' old rows, then while over the size bound the
+ * copy's oldest rows and only then the chains'.
+ *
+ * @throws {Error} when an export cannot be written (nothing of its pass is deleted) or the database refuses a delete.
+ */
+export async function runAuditRetention(
+  db: DatabaseSync,
+  policy: AuditRetentionPolicy,
+  now: number,
+  options: RetentionRunOptions = {},
+): Promise<RetentionReport> {
+  const passRows = options.passRows ?? 10_000;
+  const maxPasses = options.maxPasses ?? 10;
+  const run: Run = {
+    db,
+    policy,
+    now,
+    passRows,
+    batchRows: options.batchRows ?? 500,
+    pause: options.pause ?? zeroDelay,
+    signal: options.signal,
+    report: { removed: { access: 0, other: 0 }, removedCopy: 0, files: [], more: false },
+    passesLeft: maxPasses,
+    copyRowsLeft: passRows * maxPasses,
+  };
+  const { copy, signal } = options;
+  let copyDone = copy === undefined ||
+    await copyBatches(run, { remove: (maxRows) => copy.removeAged(policy, { now, maxRows }) });
+  let sizeLimit = await auditPasses(run, null);
+  if (signal?.aborted) return run.report;
+  if (policy.maxBytes !== null) {
+    const maxBytes = policy.maxBytes;
+    sizeLimit = maxBytes;
+    if (copy !== undefined && copyDone && usedDatabaseBytes(db) > maxBytes) {
+      // The copy down to the target first; audit rows only if it has nothing left to give.
+      sizeLimit = maxBytes * SIZE_TARGET_RATIO;
+      const target = sizeLimit;
+      copyDone = await copyBatches(run, {
+        remove: (maxRows) => copy.removeOldest({ maxRows }),
+        enough: () => usedDatabaseBytes(db) <= target,
+      });
+    }
+    if (signal?.aborted) return run.report;
+    if (copyDone) sizeLimit = await auditPasses(run, sizeLimit);
+  }
+  if (signal?.aborted) return run.report;
+  run.report.more = !copyDone ||
     planAuditRemoval(db, policy, { now, maxRows: 1, sizeLimitBytes: sizeLimit }) !== null;
-  return report;
+  return run.report;
 }
 
 /** Options of {@linkcode AuditRetention}. */
@@ -369,6 +473,12 @@ export class AuditRetention {
         ...this.#options,
         signal: this.#abort.signal,
       });
+      if (report.removedCopy > 0) {
+        log.info("Retention removed {rows} rows of the {copy} (not exported: a copy)", {
+          rows: report.removedCopy,
+          copy: this.#options.copy?.name ?? "copy",
+        });
+      }
       const total = report.removed.access + report.removed.other;
       if (total > 0) {
         log.info(

@@ -93,7 +93,12 @@ Deno.test("runAuditRetention() removes rows past their keep period; access decis
   assert.equal(other.head.id, 6);
   // Nothing due: a second run removes nothing and writes no file.
   const again = await runAuditRetention(db, policy(exportDir), NOW);
-  assert.deepEqual(again, { removed: { access: 0, other: 0 }, files: [], more: false });
+  assert.deepEqual(again, {
+    removed: { access: 0, other: 0 },
+    removedCopy: 0,
+    files: [],
+    more: false,
+  });
 });
 
 Deno.test("runAuditRetention(): new rows continue from the anchor of an emptied chain", async () => {
