@@ -108,6 +108,12 @@ function writeWord(bytes: Uint8Array, at: number, word: number): void {
   bytes[at + 3] = word;
 }
 
+/** The last round's column: one S-box byte from each of the four words (no MixColumns). */
+function lastRound(box: Uint8Array, a: number, b: number, c: number, d: number): number {
+  return (box[a >>> 24]! << 24) | (box[(b >>> 16) & 0xff]! << 16) |
+    (box[(c >>> 8) & 0xff]! << 8) | box[d & 0xff]!;
+}
+
 /**
  * One AES-128 key, expanded: encrypts and decrypts 16-byte blocks.
  *
@@ -165,7 +171,8 @@ export class Aes128 {
 
   /** Encrypts the 16 bytes of `block` at `at` in place. */
   encryptBlock(block: Uint8Array, at = 0): void {
-    const [t0, t1, t2, t3] = this.#tables.te;
+    const te = this.#tables.te;
+    const t0 = te[0], t1 = te[1], t2 = te[2], t3 = te[3];
     const sbox = this.#tables.sbox;
     const k = this.#encKeys;
     let s0 = readWord(block, at) ^ k[0]!;
@@ -186,18 +193,16 @@ export class Aes128 {
       s2 = n2 >>> 0;
       s3 = n3 >>> 0;
     }
-    const last = (a: number, b: number, c: number, d: number, key: number): number =>
-      ((sbox[a >>> 24]! << 24) | (sbox[(b >>> 16) & 0xff]! << 16) |
-        (sbox[(c >>> 8) & 0xff]! << 8) | sbox[d & 0xff]!) ^ key;
-    writeWord(block, at, last(s0, s1, s2, s3, k[40]!));
-    writeWord(block, at + 4, last(s1, s2, s3, s0, k[41]!));
-    writeWord(block, at + 8, last(s2, s3, s0, s1, k[42]!));
-    writeWord(block, at + 12, last(s3, s0, s1, s2, k[43]!));
+    writeWord(block, at, lastRound(sbox, s0, s1, s2, s3) ^ k[40]!);
+    writeWord(block, at + 4, lastRound(sbox, s1, s2, s3, s0) ^ k[41]!);
+    writeWord(block, at + 8, lastRound(sbox, s2, s3, s0, s1) ^ k[42]!);
+    writeWord(block, at + 12, lastRound(sbox, s3, s0, s1, s2) ^ k[43]!);
   }
 
   /** Decrypts the 16 bytes of `block` at `at` in place. */
   decryptBlock(block: Uint8Array, at = 0): void {
-    const [t0, t1, t2, t3] = this.#tables.td;
+    const td = this.#tables.td;
+    const t0 = td[0], t1 = td[1], t2 = td[2], t3 = td[3];
     const inv = this.#tables.invSbox;
     const k = this.#decKeys;
     let s0 = readWord(block, at) ^ k[0]!;
@@ -218,12 +223,9 @@ export class Aes128 {
       s2 = n2 >>> 0;
       s3 = n3 >>> 0;
     }
-    const last = (a: number, b: number, c: number, d: number, key: number): number =>
-      ((inv[a >>> 24]! << 24) | (inv[(b >>> 16) & 0xff]! << 16) |
-        (inv[(c >>> 8) & 0xff]! << 8) | inv[d & 0xff]!) ^ key;
-    writeWord(block, at, last(s0, s3, s2, s1, k[40]!));
-    writeWord(block, at + 4, last(s1, s0, s3, s2, k[41]!));
-    writeWord(block, at + 8, last(s2, s1, s0, s3, k[42]!));
-    writeWord(block, at + 12, last(s3, s2, s1, s0, k[43]!));
+    writeWord(block, at, lastRound(inv, s0, s3, s2, s1) ^ k[40]!);
+    writeWord(block, at + 4, lastRound(inv, s1, s0, s3, s2) ^ k[41]!);
+    writeWord(block, at + 8, lastRound(inv, s2, s1, s0, s3) ^ k[42]!);
+    writeWord(block, at + 12, lastRound(inv, s3, s2, s1, s0) ^ k[43]!);
   }
 }
