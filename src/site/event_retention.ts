@@ -125,5 +125,8 @@ export function siteEventsCopy(db: DatabaseSync, controller: string): RetentionC
     removeAged: (policy, { now, maxRows }) =>
       removeAgedSiteEvents(db, policy, { now, controller, maxRows }),
     removeOldest: ({ maxRows }) => removeOldestSiteEvents(db, { controller, maxRows }),
+    // The outbox copies audit rows into site_events (MIRRORED), then publishes
+    // them from there: an audit row not yet copied must stay until it is.
+    auditHeldAfter: () => readCursor(db, CURSOR.MIRRORED),
   };
 }

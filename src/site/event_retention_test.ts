@@ -121,16 +121,19 @@ Deno.test("runAuditRetention() with the site copy removes old site events and ol
   appendAuditBatch(db, decisions(1, 10));
   for (let i = 1; i <= 7; i++) store(db, "b", record(i, AUDIT_KIND.DOOR, NOW - 100 * DAY_MS));
   store(db, "b", record(8, AUDIT_KIND.DOOR, NOW - DAY_MS));
+  // The outbox has copied and published the three local rows.
+  assert.equal(mirrorLocalEvents(db, "a", 1000), 3);
+  writeCursor(db, CURSOR.PUBLISHED, 3);
   let pauses = 0;
   const report = await runAuditRetention(db, policy(), NOW, {
     copy: siteEventsCopy(db, "a"),
     batchRows: 3,
     pause: () => (pauses++, Promise.resolve()),
   });
-  assert.equal(report.removedCopy, 7);
+  assert.equal(report.removedCopy, 2 + 7, "a's two old decisions, b's seven old door events");
   assert.deepEqual(report.removed, { access: 2, other: 0 });
-  assert.deepEqual(left(db), ["b:8"]);
-  assert.equal(pauses, 3 + 1, "site events in batches of 3, 3, 1, then one audit batch");
+  assert.deepEqual(left(db), ["a:3", "b:8"]);
+  assert.equal(pauses, 3 + 1, "site events in batches of 3, 3, 3, then one audit batch");
   assert.equal(report.more, false);
 });
 
@@ -192,6 +195,27 @@ Deno.test("runAuditRetention() never removes own site events not yet published, 
   // A later run with an impossible bound still spares them.
   await runAuditRetention(db, policy({ maxBytes: 1 }), NOW, { copy: siteEventsCopy(db, "a") });
   assert.equal(count(db, "site_events WHERE controller = 'a' AND origin_id > 100"), 200);
+});
+
+Deno.test("runAuditRetention() in a site never removes audit rows the outbox has not copied yet", async () => {
+  using temp = openTempDatabase();
+  const { db } = temp;
+  // 100 old decisions, past their keep period; the outbox has copied only the first 40.
+  appendAuditBatch(db, decisions(100, 400));
+  assert.equal(mirrorLocalEvents(db, "a", 40), 40);
+  writeCursor(db, CURSOR.PUBLISHED, 40);
+  const report = await runAuditRetention(db, policy({ maxBytes: 1 }), NOW, {
+    copy: siteEventsCopy(db, "a"),
+  });
+  assert.equal(report.removed.access, 40, "only the copied ones, for age and for size");
+  const ids = db.prepare("SELECT id FROM audit_events ORDER BY id").all().map((r) => Number(r.id));
+  assert.deepEqual(ids, Array.from({ length: 60 }, (_, i) => 41 + i));
+  assert.ok(verifyAuditChain(db).ok);
+  // Once copied, the outbox has all 60 to publish, and they may go.
+  assert.equal(mirrorLocalEvents(db, "a", 1000), 60);
+  const later = await runAuditRetention(db, policy(), NOW, { copy: siteEventsCopy(db, "a") });
+  assert.equal(later.removed.access, 60);
+  assert.equal(count(db, "site_events WHERE controller = 'a' AND origin_id > 40"), 60);
 });
 
 Deno.test("runAuditRetention() without a site leaves site_events alone and applies the audit rule as before", async () => {

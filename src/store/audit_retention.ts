@@ -86,6 +86,12 @@ export interface RetentionCopy {
   ): number;
   /** Deletes the oldest rows that may go. */
   removeOldest(limits: { maxRows: number }): number;
+  /**
+   * Audit rows with an id above this are not copied yet (in a site: not yet
+   * in the outbox, so not yet on their way to the site's stream) and are
+   * never removed, for age or size.
+   */
+  auditHeldAfter(): number;
 }
 
 /** Limits of one run. */
@@ -159,9 +165,12 @@ function oldest(
   db: DatabaseSync,
   chain: AuditChain,
   rows: number,
+  maxId: number,
 ): { id: number; timestamp: number }[] {
-  return prepared(db, "SELECT id, timestamp FROM audit_events WHERE chain = ? ORDER BY id LIMIT ?")
-    .all(chain, rows).map(readIdTime);
+  return prepared(
+    db,
+    "SELECT id, timestamp FROM audit_events WHERE chain = ? AND id <= ? ORDER BY id LIMIT ?",
+  ).all(chain, maxId, rows).map(readIdTime);
 }
 
 function keepMs(policy: AuditRetentionPolicy, chain: AuditChain): number {
@@ -175,10 +184,12 @@ function keepMs(policy: AuditRetentionPolicy, chain: AuditChain): number {
 export function planAuditRemoval(
   db: DatabaseSync,
   policy: AuditRetentionPolicy,
-  { now, maxRows, sizeLimitBytes = policy.maxBytes }: {
+  { now, maxRows, sizeLimitBytes = policy.maxBytes, heldAfter = Number.MAX_SAFE_INTEGER }: {
     now: number;
     maxRows: number;
     sizeLimitBytes?: number | null;
+    /** Rows with a greater id are kept whatever their age (see {@linkcode RetentionCopy.auditHeldAfter}). */
+    heldAfter?: number;
   },
 ): RemovalPlan | null {
   const anchors = readAnchors(db);
@@ -193,9 +204,9 @@ export function planAuditRemoval(
   for (const chain of AUDIT_CHAINS) {
     const cutoff = now - keepMs(policy, chain);
     // The oldest row first: each minute's check reads one row per chain when nothing is due.
-    const first = oldest(db, chain, 1)[0];
+    const first = oldest(db, chain, 1, heldAfter)[0];
     if (first === undefined || first.timestamp >= cutoff) continue;
-    const rows = oldest(db, chain, maxRows);
+    const rows = oldest(db, chain, maxRows, heldAfter);
     const due = rows.findIndex((row) => row.timestamp >= cutoff);
     const prefix = due === -1 ? rows : rows.slice(0, due);
     if (prefix.length > 0) return plan(chain, "age", prefix);
@@ -203,7 +214,8 @@ export function planAuditRemoval(
   if (sizeLimitBytes === null || sizeLimitBytes === undefined) return null;
   const used = usedDatabaseBytes(db);
   if (used <= sizeLimitBytes) return null;
-  const candidates = AUDIT_CHAINS.map((chain) => ({ chain, first: oldest(db, chain, 1)[0] }))
+  const candidates = AUDIT_CHAINS
+    .map((chain) => ({ chain, first: oldest(db, chain, 1, heldAfter)[0] }))
     .filter((c) => c.first !== undefined)
     .map((c) => ({ ...c, over: (now - c.first!.timestamp) / keepMs(policy, c.chain) }))
     .sort((a, b) => b.over - a.over);
@@ -215,7 +227,7 @@ export function planAuditRemoval(
   );
   const target = sizeLimitBytes * SIZE_TARGET_RATIO;
   const rows = Math.max(1, Math.ceil((used - target) / Math.max(1, used / Math.max(1, span))));
-  return plan(pick.chain, "size", oldest(db, pick.chain, Math.min(maxRows, rows)));
+  return plan(pick.chain, "size", oldest(db, pick.chain, Math.min(maxRows, rows), heldAfter));
 }
 
 /**
@@ -311,6 +323,7 @@ interface Run {
   report: RetentionReport;
   passesLeft: number;
   copyRowsLeft: number;
+  copy: RetentionCopy | undefined;
 }
 
 /**
@@ -345,6 +358,7 @@ async function auditPasses(run: Run, sizeLimit: number | null): Promise<number |
       now,
       maxRows: run.passRows,
       sizeLimitBytes: sizeLimit,
+      ...(run.copy === undefined ? {} : { heldAfter: run.copy.auditHeldAfter() }),
     });
     if (plan === null) return sizeLimit;
     // Once over the bound, go on down to the target (no removal at every new row).
@@ -398,6 +412,7 @@ export async function runAuditRetention(
     report: { removed: { access: 0, other: 0 }, removedCopy: 0, files: [], more: false },
     passesLeft: maxPasses,
     copyRowsLeft: passRows * maxPasses,
+    copy: options.copy,
   };
   const { copy, signal } = options;
   let copyDone = copy === undefined ||
