@@ -174,14 +174,21 @@ export function updateDoor(db: DatabaseSync, id: number, patch: DoorPatch): Door
 }
 
 /**
- * Sets a door's mode (a new mode bumps the version). Returns the updated
- * door, or undefined if missing.
+ * Sets a door's mode (a new mode bumps the version, outside a site). Returns
+ * the updated door, or undefined if missing.
+ *
+ * The bump keeps a `door.update` read before the mode changed from putting
+ * the old mode back. In a site (a `site_state` row) the mode is a local
+ * column that no replicated update overwrites, and the version is the
+ * site's: bumping it on this copy alone would make it differ from every
+ * other controller's, so it stays.
  */
 export function setDoorMode(db: DatabaseSync, id: number, mode: DoorMode): Door | undefined {
   // Setting the mode it already has is not a change: the version stays.
   const row = prepared(
     db,
-    "UPDATE doors SET version = version + (mode <> ?), mode = ? WHERE id = ? RETURNING *",
+    `UPDATE doors SET version = version + (mode <> ? AND NOT EXISTS (SELECT 1 FROM site_state)),
+       mode = ? WHERE id = ? RETURNING *`,
   ).all(mode, mode, id)[0];
   return row && toDoor(row);
 }

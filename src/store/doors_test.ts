@@ -115,6 +115,13 @@ Deno.test("setDoorMode() changes only the mode", () => {
   assert.equal(setDoorMode(t.db, 99, "locked"), undefined);
 });
 
+Deno.test("setDoorMode() in a site keeps the site's version (the mode is local to this copy)", () => {
+  using t = openTempDatabase();
+  const door = createDoor(t.db, { alias: "Front" });
+  t.db.prepare("INSERT INTO site_state (id, site, controller) VALUES (1, 'hq', 'a')").run();
+  assert.deepEqual(setDoorMode(t.db, door.id, "locked"), { ...door, mode: "locked" });
+});
+
 Deno.test("deleting an access point, device or schedule clears the door's link", () => {
   using t = openTempDatabase();
   const ap = createAccessPoint(t.db);
