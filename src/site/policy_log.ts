@@ -51,6 +51,13 @@ export const PUBLISH_TIMEOUT_MS = 5_000;
 /** How long a writer waits for its copy to catch up with the log's head. */
 export const CATCH_UP_TIMEOUT_MS = 15_000;
 
+/**
+ * How long a writer waits for its own copy to apply the change it stored
+ * (the reply comes once it is applied here) before answering that it is
+ * stored but not applied yet.
+ */
+export const APPLY_TIMEOUT_MS = 60_000;
+
 /** How long a write waits for a lost link to come back (a NATS node failing over) before refusing. */
 export const RECONNECT_GRACE_MS = 5_000;
 
@@ -402,21 +409,29 @@ export class PolicyLog {
     for (const w of ready) w.resolve();
   }
 
-  /** Resolves once the consumer has processed `seq` (or the wait times out). */
-  #until(seq: number, timeoutMs: number, what: string): Promise<void> {
+  /**
+   * Resolves once the consumer has processed `seq` (or the wait times out).
+   * `fail` makes the error from the reason (by default: nothing changed).
+   */
+  #until(
+    seq: number,
+    timeoutMs: number,
+    what: string,
+    fail: (why: string) => Error = (why) => new SiteUnavailableError(why),
+  ): Promise<void> {
     if (this.#processed >= seq) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        reject(new SiteUnavailableError(`this controller could not ${what} in time`));
+        reject(fail(`this controller could not ${what} in time`));
       }, timeoutMs);
       const waiter: Waiter = {
         seq,
         resolve: () => {
           clearTimeout(timer);
           if (this.diverged !== null) {
-            reject(new SiteUnavailableError("this copy stopped following the site"));
-          } else if (this.#stopped) reject(new SiteUnavailableError("the controller is stopping"));
+            reject(fail("this copy stopped following the site"));
+          } else if (this.#stopped) reject(fail("the controller is stopping"));
           else resolve();
         },
       };
@@ -461,7 +476,8 @@ export class PolicyLog {
         log.debug("Policy write lost the race (attempt {attempt}); recomputing", { attempt });
         continue;
       }
-      await this.#until(outcome, CATCH_UP_TIMEOUT_MS, "apply its own change");
+      // Stored in the site's order: an error now must not say "nothing was changed".
+      await this.#until(outcome, APPLY_TIMEOUT_MS, "apply its own change", storedNotApplied);
       return computed.result;
     }
     throw new AppError(
@@ -572,6 +588,16 @@ export class PolicyLog {
       }
     }
   }
+}
+
+/** The error of a change stored in the site's log that this copy has not applied (yet). */
+function storedNotApplied(why: string): AppError {
+  return new AppError(
+    STATUS.DATABASE_ERROR,
+    "odb::exception",
+    `Database Error: the change is stored in the site, but ${why}; it takes effect here once ` +
+      "this controller catches up. Reload before trying again.",
+  );
 }
 
 /** Splits changes into parts of at most {@linkcode PART_BYTES} of JSON. */

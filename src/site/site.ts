@@ -7,7 +7,7 @@
  * @module
  */
 import { join } from "node:path";
-import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
+import { jetstream, type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
 import { type ObjectStore, Objm } from "@nats-io/obj";
@@ -340,19 +340,28 @@ export class Site implements SiteService {
         );
       }
     }
-    const os = await new Objm(nc).open(this.names.snapshotStore);
+    // A busy cluster (a node restarting, a large log) can take longer than
+    // the client's default 5 s to answer: the join asks with more patience,
+    // and any failure of an attempt (listing, downloading, loading) is tried
+    // again with the newest snapshot until it has failed for JOIN_PATIENCE_MS.
+    const objm = new Objm(jetstream(nc, { timeout: JOIN_API_TIMEOUT_MS }));
     let waited = false;
     const started = performance.now();
+    let failingSince: number | null = null;
     for (let attempt = 1;; attempt++) {
-      const newest = (await listSnapshots(os))[0];
-      if (newest === undefined) {
-        if (!waited) print(`Waiting for site "${this.siteName}" to publish its first snapshot …`);
-        waited = true;
-        await new Promise((r) => setTimeout(r, 1_000));
-        continue;
-      }
-      const path = join(this.#dataDir, `snapshot-${crypto.randomUUID()}.db`);
+      let path: string | null = null;
       try {
+        const os = await objm.open(this.names.snapshotStore);
+        const newest = (await listSnapshots(os))[0];
+        if (newest === undefined) {
+          if (!waited) print(`Waiting for site "${this.siteName}" to publish its first snapshot …`);
+          waited = true;
+          attempt = 0;
+          failingSince = null;
+          await new Promise((r) => setTimeout(r, 1_000));
+          continue;
+        }
+        path = join(this.#dataDir, `snapshot-${crypto.randomUUID()}.db`);
         await download(os, newest.name, newest.size, path);
         const { secret } = readSnapshotMeta(path);
         const meta = loadSnapshot(db, path, this.siteName, this.controller);
@@ -372,16 +381,23 @@ export class Site implements SiteService {
         );
         return;
       } catch (error) {
-        if (attempt >= JOIN_ATTEMPTS) throw error;
-        log.warn("Snapshot {name} could not be loaded ({error}); trying the newest again", {
-          name: newest.name,
-          error: String(error),
-        });
-        await new Promise((r) => setTimeout(r, 1_000));
+        failingSince ??= performance.now();
+        if (performance.now() - failingSince > JOIN_PATIENCE_MS) throw error;
+        const waitMs = Math.min(10_000, 1_000 * 2 ** Math.min(attempt - 1, 4));
+        log.warn(
+          "The site's snapshot could not be loaded ({error}); trying the newest again in {s} s",
+          {
+            error: String(error),
+            s: waitMs / 1000,
+          },
+        );
+        await new Promise((r) => setTimeout(r, waitMs));
       } finally {
-        try {
-          Deno.removeSync(path);
-        } catch { /* never written */ }
+        if (path !== null) {
+          try {
+            Deno.removeSync(path);
+          } catch { /* never written */ }
+        }
       }
     }
   }
@@ -431,8 +447,10 @@ export class Site implements SiteService {
   }
 }
 
-/** Attempts at downloading and loading a snapshot when joining. */
-const JOIN_ATTEMPTS = 5;
+/** How long a joining controller keeps trying to load the site's snapshot before it gives up. */
+const JOIN_PATIENCE_MS = 10 * 60_000;
+/** The JetStream API's answer time when joining (the client's default is 5 s). */
+const JOIN_API_TIMEOUT_MS = 20_000;
 
 /** The object name of the snapshot at `seq` (sorts by sequence). */
 function snapshotName(seq: number): string {
