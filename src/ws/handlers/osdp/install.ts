@@ -11,21 +11,17 @@
  *
  * @module
  */
-import { BadRequestError, NotFoundError } from "../../../errors.ts";
+import { BadRequestError } from "../../../errors.ts";
 import { AUDIT_EVENT, AUDIT_KIND, auditMask } from "../../../store/audit.ts";
-import { getDevice } from "../../../store/devices.ts";
 import { defineEndpoint } from "../../endpoint.ts";
 import { callController, requireController } from "../_controller.ts";
+import { decodeReaderId, findOsdpReader } from "./_reader.ts";
 
 /** Install mode's default length, seconds. */
 export const DEFAULT_INSTALL_TIMEOUT_S = 120;
 
 function decode(value: unknown): { readerId: string; timeoutS: number } {
-  const o = typeof value === "object" && value !== null ? value as Record<string, unknown> : {};
-  const readerId = o.reader_id;
-  if (typeof readerId !== "string" || readerId === "" || readerId.length > 128) {
-    throw new BadRequestError("Invalid value for `reader_id`: expected a UUID string");
-  }
+  const { o, readerId } = decodeReaderId(value);
   const timeout = o.timeout ?? DEFAULT_INSTALL_TIMEOUT_S;
   if (typeof timeout !== "number" || !Number.isInteger(timeout) || timeout < 10 || timeout > 600) {
     throw new BadRequestError("Invalid value for `timeout`: expected 10 to 600 seconds");
@@ -44,10 +40,7 @@ export const osdpReaderInstall = defineEndpoint({
   wiring: false,
   decode,
   async handle(ctx, { readerId, timeoutS }, signal) {
-    const device = getDevice(ctx.store.db, readerId);
-    if (device === undefined || device.type !== "osdp-reader") {
-      throw new NotFoundError("osdp-reader", readerId);
-    }
+    const device = findOsdpReader(ctx.store.db, readerId);
     const controller = requireController(ctx);
     await callController(
       controller,

@@ -15,18 +15,13 @@
  *
  * @module
  */
-import { BadRequestError, NotFoundError } from "../../../errors.ts";
 import { AUDIT_EVENT, AUDIT_KIND, auditMask } from "../../../store/audit.ts";
-import { getDevice } from "../../../store/devices.ts";
 import { defineEndpoint } from "../../endpoint.ts";
 import { callController, requireController } from "../_controller.ts";
+import { decodeReaderId, findOsdpReader } from "./_reader.ts";
 
 function decode(value: unknown): { readerId: string } {
-  const o = typeof value === "object" && value !== null ? value as Record<string, unknown> : {};
-  const readerId = o.reader_id;
-  if (typeof readerId !== "string" || readerId === "" || readerId.length > 128) {
-    throw new BadRequestError("Invalid value for `reader_id`: expected a UUID string");
-  }
+  const { readerId } = decodeReaderId(value);
   return { readerId };
 }
 
@@ -41,10 +36,7 @@ export const osdpReaderRekey = defineEndpoint({
   wiring: false,
   decode,
   async handle(ctx, { readerId }, signal) {
-    const device = getDevice(ctx.store.db, readerId);
-    if (device === undefined || device.type !== "osdp-reader") {
-      throw new NotFoundError("osdp-reader", readerId);
-    }
+    const device = findOsdpReader(ctx.store.db, readerId);
     const controller = requireController(ctx);
     await callController(controller, { type: "osdp.rekey", readerId }, signal);
     ctx.transaction(() =>
