@@ -9,6 +9,11 @@
  * - `events`: `--controllers` controllers each presenting `--rate` cards/s
  *   for `--seconds`; every decision must reach the site's event stream once
  *   (none lost, none doubled), and the stream's intake per second is reported;
+ * - `backlog`: `--controllers` controllers each find `--backlog` access
+ *   decisions committed at once in their audit log (appended from outside,
+ *   as a controller coming back from an outage has them); the time until the
+ *   site's stream holds every one of them, exactly, is the stream's intake
+ *   from that many controllers publishing at once (events/s);
  * - `join`: a founder seeded with `--cardholders` people with cards, then a
  *   fresh controller joins: time from its start to serving (target at
  *   1,000,000: under 5 minutes);
@@ -18,7 +23,7 @@
  *
  *     deno run -A scripts/bench_site.ts [--only change,events,join,decision]
  *       [--changes 200] [--controllers 10] [--rate 100] [--seconds 20]
- *       [--cardholders 1000000] [--decisions 300]
+ *       [--cardholders 1000000] [--decisions 300] [--backlog 5000]
  *
  * @module
  */
@@ -32,12 +37,15 @@ import { type NatsCluster, startNatsCluster } from "../tests/_nats.ts";
 import { cardIdHex, encodeCard, H10301 } from "../src/hardware/wiegand/formats.ts";
 import type { TestClient } from "../src/testing.ts";
 import { openStore } from "../src/store/store.ts";
+import { appendAuditBatch, AUDIT_EVENT, AUDIT_KIND, auditMask } from "../src/store/audit.ts";
+import { openDatabase } from "../src/store/db.ts";
 import { siteNames } from "../src/site/names.ts";
 import { printLine } from "../src/log.ts";
 
 const { values } = parseArgs({
   options: {
-    only: { type: "string", default: "change,events,join,decision" },
+    only: { type: "string", default: "change,events,backlog,join,decision" },
+    backlog: { type: "string", default: "5000" },
     changes: { type: "string", default: "200" },
     controllers: { type: "string", default: "10" },
     rate: { type: "string", default: "100" },
@@ -210,7 +218,6 @@ async function benchEvents(root: string): Promise<void> {
     }
     const nc = await connect({ servers: cluster.urls.map((u) => u.replace("nats://", "")) });
     const jsm = await jetstreamManager(nc);
-    const names = siteNames("site");
     const started = performance.now();
     let sent = 0;
     let failed = 0;
@@ -269,38 +276,21 @@ async function benchEvents(root: string): Promise<void> {
     const elapsed = (loadEnd - started) / 1000;
     // Every controller's rows, counted in its own database, against its
     // subject's messages in the stream, until they agree and stay put.
-    const localRows = (node: Node): { rows: number; decisions: number } => {
-      const db = new DatabaseSync(join(node.dir, "leosac.db"), { readOnly: true });
-      try {
-        const rows = Number(db.prepare("SELECT count(*) AS n FROM audit_events").get()?.n);
-        const decisions = Number(
-          db.prepare(
-            "SELECT count(*) AS n FROM audit_events WHERE kind = 'Leosac::Audit::AuthEvent'",
-          ).get()?.n,
-        );
-        return { rows, decisions };
-      } finally {
-        db.close();
-      }
-    };
     let report = "";
     for (;;) {
-      const info = await jsm.streams.info(names.eventsStream, { subjects_filter: ">" });
-      const subjects = info.state.subjects ?? {};
-      let expected = 0;
-      let inStream = 0;
-      let decisions = 0;
-      const differences: string[] = [];
-      for (const node of nodes) {
-        const local = localRows(node);
-        const published = subjects[names.eventsSubject(node.name)] ?? 0;
-        expected += local.rows;
-        decisions += local.decisions;
-        inStream += published;
-        if (published !== local.rows) differences.push(`${node.name} ${published - local.rows}`);
-      }
+      const { inStream, expected, differences } = await streamDifferences(jsm, nodes);
       const waited = (performance.now() - loadEnd) / 1000;
       if (differences.length === 0 || waited > 120) {
+        let decisions = 0;
+        for (const node of nodes) {
+          const db = new DatabaseSync(join(node.dir, "leosac.db"), { readOnly: true });
+          decisions += Number(
+            db.prepare(
+              "SELECT count(*) AS n FROM audit_events WHERE kind = 'Leosac::Audit::AuthEvent'",
+            ).get()?.n,
+          );
+          db.close();
+        }
         report =
           `${count} controllers × ${rate} cards/s (${doorsEach} doors each) for ${seconds} s: ` +
           `${sent} reads answered (${failed} refused, ${unanswered} unanswered, ${skipped} ticks skipped with 48 calls waiting), ${decisions} decisions = ${
@@ -314,6 +304,85 @@ async function benchEvents(root: string): Promise<void> {
       await sleep(250);
     }
     printLine(report);
+    await nc.close();
+  } finally {
+    await stopNodes(nodes);
+    await cluster.stop();
+  }
+}
+
+/** Each controller's subject count in the events stream against its own audit rows. */
+async function streamDifferences(
+  jsm: Awaited<ReturnType<typeof jetstreamManager>>,
+  nodes: Node[],
+): Promise<{ inStream: number; expected: number; differences: string[] }> {
+  const names = siteNames("site");
+  const info = await jsm.streams.info(names.eventsStream, { subjects_filter: ">" });
+  const subjects = info.state.subjects ?? {};
+  let inStream = 0;
+  let expected = 0;
+  const differences: string[] = [];
+  for (const node of nodes) {
+    const db = new DatabaseSync(join(node.dir, "leosac.db"), { readOnly: true });
+    const rows = Number(db.prepare("SELECT count(*) AS n FROM audit_events").get()?.n);
+    db.close();
+    const published = subjects[names.eventsSubject(node.name)] ?? 0;
+    inStream += published;
+    expected += rows;
+    if (published !== rows) differences.push(`${node.name} ${published - rows}`);
+  }
+  return { inStream, expected, differences };
+}
+
+async function benchBacklog(root: string): Promise<void> {
+  const cluster = await startNatsCluster({ nodes: 3 });
+  const nodes: Node[] = [];
+  const count = Number(values.controllers);
+  const backlog = Number(values.backlog);
+  try {
+    for (let i = 0; i < count; i++) nodes.push(await startNode(root, cluster, `C${i}`));
+    const nc = await connect({ servers: cluster.urls.map((u) => u.replace("nats://", "")) });
+    const jsm = await jetstreamManager(nc);
+    // Settled: every controller's start-up rows are in the stream.
+    for (let settled = false; !settled;) {
+      settled = (await streamDifferences(jsm, nodes)).differences.length === 0;
+      if (!settled) await sleep(100);
+    }
+    const before = (await streamDifferences(jsm, nodes)).inStream;
+    const entries = Array.from({ length: backlog }, (_, i) => ({
+      kind: AUDIT_KIND.AUTH,
+      mask: auditMask(AUDIT_EVENT.AUTH_GRANTED),
+      authorId: null,
+      description: `Access granted to backlog ${i}`,
+      timestamp: Date.now(),
+      data: { granted: true, door_alias: "Front", card_id: "06:00:13:00", nb_bits: 26 },
+    }));
+    const started = performance.now();
+    for (const node of nodes) {
+      const db = openDatabase(join(node.dir, "leosac.db"), { migrate: false });
+      try {
+        appendAuditBatch(db, entries);
+      } finally {
+        db.close();
+      }
+    }
+    const appended = performance.now();
+    let state = await streamDifferences(jsm, nodes);
+    while (state.differences.length > 0 && performance.now() - started < 300_000) {
+      await sleep(50);
+      state = await streamDifferences(jsm, nodes);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const moved = state.inStream - before;
+    printLine(
+      `backlog: ${count} controllers × ${backlog} committed decisions (appended in ${
+        ((appended - started) / 1000).toFixed(1)
+      } s): the stream holds all ${moved} after ${seconds.toFixed(1)} s = ${
+        (moved / seconds).toFixed(0)
+      } events/s (${
+        state.differences.length === 0 ? "every controller exact" : state.differences.join(", ")
+      })`,
+    );
     await nc.close();
   } finally {
     await stopNodes(nodes);
@@ -438,6 +507,7 @@ const root = await Deno.makeTempDir({ prefix: "leosac-bench-site-" });
 try {
   if (only.has("change")) await benchChange(join(root, "change"));
   if (only.has("events")) await benchEvents(join(root, "events"));
+  if (only.has("backlog")) await benchBacklog(join(root, "backlog"));
   if (only.has("join")) await benchJoin(join(root, "join"));
   if (only.has("decision")) await benchDecision(join(root, "decision"));
 } finally {
