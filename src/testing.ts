@@ -121,7 +121,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 export class TestClient implements AsyncDisposable {
   /** The underlying socket (for raw frames and close codes). */
   readonly socket: WebSocket;
-  readonly #pending = new Map<string, (m: ServerMessage) => void>();
+  readonly #pending = new Map<
+    string,
+    { resolve: (m: ServerMessage) => void; reject: (e: Error) => void }
+  >();
   /** Frames that matched no pending request (pushes, anonymous errors). */
   readonly unsolicited: ServerMessage[] = [];
   #waiters: Array<() => void> = [];
@@ -131,12 +134,23 @@ export class TestClient implements AsyncDisposable {
   private constructor(socket: WebSocket) {
     this.socket = socket;
     this.closed = new Promise((resolve) => socket.addEventListener("close", resolve));
+    // A request the server never answers because the connection closed fails
+    // (a test waiting for it would otherwise hang).
+    socket.addEventListener("close", (event) => {
+      const pending = [...this.#pending.values()];
+      this.#pending.clear();
+      const error = new Error(
+        `the connection closed (${event.code}${event.reason ? ` ${event.reason}` : ""}) ` +
+          "before the reply",
+      );
+      for (const p of pending) p.reject(error);
+    });
     socket.addEventListener("message", (event) => {
       const message = JSON.parse(event.data as string) as ServerMessage;
-      const resolve = this.#pending.get(message.uuid);
-      if (resolve) {
+      const waiting = this.#pending.get(message.uuid);
+      if (waiting) {
         this.#pending.delete(message.uuid);
-        resolve(message);
+        waiting.resolve(message);
       } else {
         this.unsolicited.push(message);
         const waiters = this.#waiters;
@@ -166,10 +180,21 @@ export class TestClient implements AsyncDisposable {
     return new TestClient(socket);
   }
 
-  /** Sends a request and waits for its reply. */
+  /**
+   * Sends a request and waits for its reply; rejects if the connection
+   * closes first (a request nobody awaits does not make that an error).
+   */
   request(type: string, content: unknown = {}): Promise<ServerMessage> {
     const uuid = crypto.randomUUID();
-    const reply = new Promise<ServerMessage>((resolve) => this.#pending.set(uuid, resolve));
+    const reply = new Promise<ServerMessage>((resolve, reject) =>
+      this.#pending.set(uuid, { resolve, reject })
+    );
+    reply.catch(() => {});
+    if (this.socket.readyState >= WebSocket.CLOSING) {
+      this.#pending.get(uuid)!.reject(new Error("the connection is closed"));
+      this.#pending.delete(uuid);
+      return reply;
+    }
     this.socket.send(JSON.stringify({ type, uuid, content }));
     return reply;
   }
