@@ -117,14 +117,27 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   };
 }
 
+/**
+ * The status {@linkcode TestClient.request} answers with when the connection
+ * closed before the server's reply (not a wire status: the test harness's own).
+ */
+export const CONNECTION_CLOSED = -1;
+
+function closedReply(type: string, uuid: string, text: string): ServerMessage {
+  return {
+    type,
+    uuid,
+    status_code: CONNECTION_CLOSED as ServerMessage["status_code"],
+    status_string: text,
+    content: null,
+  };
+}
+
 /** A WebSocket client speaking the Leosac envelope. */
 export class TestClient implements AsyncDisposable {
   /** The underlying socket (for raw frames and close codes). */
   readonly socket: WebSocket;
-  readonly #pending = new Map<
-    string,
-    { resolve: (m: ServerMessage) => void; reject: (e: Error) => void }
-  >();
+  readonly #pending = new Map<string, { type: string; resolve: (m: ServerMessage) => void }>();
   /** Frames that matched no pending request (pushes, anonymous errors). */
   readonly unsolicited: ServerMessage[] = [];
   #waiters: Array<() => void> = [];
@@ -134,16 +147,18 @@ export class TestClient implements AsyncDisposable {
   private constructor(socket: WebSocket) {
     this.socket = socket;
     this.closed = new Promise((resolve) => socket.addEventListener("close", resolve));
-    // A request the server never answers because the connection closed fails
-    // (a test waiting for it would otherwise hang).
+    // A request the server never answers because the connection closed gets
+    // CONNECTION_CLOSED (a test waiting for it would otherwise hang).
     socket.addEventListener("close", (event) => {
-      const pending = [...this.#pending.values()];
+      const pending = [...this.#pending.entries()];
       this.#pending.clear();
-      const error = new Error(
-        `the connection closed (${event.code}${event.reason ? ` ${event.reason}` : ""}) ` +
-          "before the reply",
-      );
-      for (const p of pending) p.reject(error);
+      const why = `${event.code}${event.reason ? ` ${event.reason}` : ""}`;
+      // A turn later, so what waits on `closed` too sees the close first.
+      setTimeout(() => {
+        for (const [uuid, p] of pending) {
+          p.resolve(closedReply(p.type, uuid, `The connection closed (${why}) before the reply.`));
+        }
+      }, 0);
     });
     socket.addEventListener("message", (event) => {
       const message = JSON.parse(event.data as string) as ServerMessage;
@@ -181,20 +196,21 @@ export class TestClient implements AsyncDisposable {
   }
 
   /**
-   * Sends a request and waits for its reply; rejects if the connection
-   * closes first (a request nobody awaits does not make that an error).
+   * Sends a request and waits for its reply. If the connection closes first,
+   * or is closed already, the reply is made here: status
+   * {@linkcode CONNECTION_CLOSED} with the close code in `status_string`.
    */
   request(type: string, content: unknown = {}): Promise<ServerMessage> {
     const uuid = crypto.randomUUID();
-    const reply = new Promise<ServerMessage>((resolve, reject) =>
-      this.#pending.set(uuid, { resolve, reject })
-    );
-    reply.catch(() => {});
     if (this.socket.readyState >= WebSocket.CLOSING) {
-      this.#pending.get(uuid)!.reject(new Error("the connection is closed"));
-      this.#pending.delete(uuid);
-      return reply;
+      // A turn later: a loop of requests on a closed connection cannot starve the event loop.
+      return new Promise((resolve) =>
+        setTimeout(() => resolve(closedReply(type, uuid, "The connection is closed.")), 0)
+      );
     }
+    const reply = new Promise<ServerMessage>((resolve) =>
+      this.#pending.set(uuid, { type, resolve })
+    );
     this.socket.send(JSON.stringify({ type, uuid, content }));
     return reply;
   }
