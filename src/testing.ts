@@ -121,7 +121,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
  * The status {@linkcode TestClient.request} answers with when the connection
  * closed before the server's reply (not a wire status: the test harness's own).
  */
-export const CONNECTION_CLOSED = -1;
+export const CONNECTION_CLOSED: number = -1;
 
 function closedReply(type: string, uuid: string, text: string): ServerMessage {
   return {
