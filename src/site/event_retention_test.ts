@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { auditRecord as record } from "./_test_records.ts";
 import type { DatabaseSync } from "node:sqlite";
 import { FakeClock } from "../clock.ts";
 import { openTempDatabase } from "../store/_test_db.ts";
@@ -32,22 +33,6 @@ import {
 
 const NOW = Date.UTC(2026, 0, 5, 12);
 const FILLER = "x".repeat(2000);
-
-function record(id: number, kind: string, timestamp: number, description = `row ${id}`) {
-  return {
-    id,
-    timestamp,
-    kind,
-    mask: auditMask(AUDIT_EVENT.AUTH_GRANTED),
-    authorId: null,
-    description,
-    targetId: 7,
-    target2Id: 3,
-    before: null,
-    after: null,
-    data: { granted: true, door: 3, credential: 12 },
-  } satisfies AuditRecord;
-}
 
 /** Stores an event of `controller` as the inbox or the outbox would. */
 function store(db: DatabaseSync, controller: string, r: AuditRecord): void {

@@ -1,24 +1,9 @@
 import assert from "node:assert/strict";
-import { AUDIT_EVENT, AUDIT_KIND, auditMask, type AuditRecord } from "../store/audit.ts";
+import { auditRecord as record } from "./_test_records.ts";
+import { AUDIT_KIND } from "../store/audit.ts";
 import { eventMessage, MAX_EVENT_MESSAGE_BYTES, parseEventMessage } from "./event_store.ts";
 
 const NOW = Date.UTC(2026, 0, 5, 12);
-
-function record(id: number, kind: string, timestamp: number): AuditRecord {
-  return {
-    id,
-    timestamp,
-    kind,
-    mask: auditMask(AUDIT_EVENT.AUTH_GRANTED),
-    authorId: null,
-    description: `row ${id}`,
-    targetId: 7,
-    target2Id: 3,
-    before: null,
-    after: null,
-    data: { granted: true, door: 3, credential: 12 },
-  };
-}
 
 Deno.test("eventMessage() carries the audit.get shape, the filter ids and the live event", () => {
   const m = eventMessage(record(5, AUDIT_KIND.AUTH, NOW), "a");
