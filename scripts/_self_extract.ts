@@ -1,6 +1,6 @@
 /**
  * The self-extracting single file: a POSIX shell stub followed by
- * `tar.gz(deno, main.js, worker.js)`. It needs only `sh`, `tail`, `tar`
+ * `tar.gz(deno, main.js, worker.js, osdp_bus_worker.js)`. It needs only `sh`, `tail`, `tar`
  * (with gzip), `sha256sum`, `mktemp` and `id` on the controller (coreutils or
  * busybox); `flock` is used when present.
  *
@@ -70,7 +70,7 @@ export function selfExtractingStub(options: StubOptions): string {
   const machines = options.machines.join("|");
   return `#!/bin/sh
 # Leosac for Deno ${options.version}, ${options.target}: a self-extracting executable.
-# After this shell stub comes tar.gz(deno ${options.denoVersion}, main.js, worker.js):
+# After this shell stub comes tar.gz(deno ${options.denoVersion}, main.js, worker.js, osdp_bus_worker.js):
 # ${options.payloadSize} bytes with SHA-256 ${options.payloadSha256}.
 # The first start checks that checksum, unpacks the payload into a cache
 # directory owned by this user (LEOSAC_CACHE_DIR, or the first usable of

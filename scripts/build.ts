@@ -2,8 +2,9 @@
  * `deno task build`: one executable file per architecture,
  * `dist/leosac-x86_64-linux` and `dist/leosac-aarch64-linux`.
  *
- * 1. Bundles the app and the controller worker (two entry points, so the
- *    worker is included) into dist/app/{main.js,worker.js}. The bundle is
+ * 1. Bundles the app, the controller worker and the OSDP bus thread (three
+ *    entry points, so the workers are included) into
+ *    dist/app/{main.js,worker.js,osdp_bus_worker.js}. The bundle is
  *    JavaScript, the same for every target.
  * 2. For each target (`--target x86_64-linux,aarch64-linux`, the default):
  *    - with a `denort` for it (`DENORT_BIN_X86_64_LINUX`,
@@ -12,7 +13,8 @@
  *      reachable), runs `deno compile --target …` on the bundle;
  *    - otherwise writes the offline self-extracting file
  *      (`scripts/_self_extract.ts`): a shell stub followed by
- *      tar.gz(deno, main.js, worker.js), with the target's Deno runtime
+ *      tar.gz(deno, main.js, worker.js, osdp_bus_worker.js), with the
+ *      target's Deno runtime
  *      from the npm registry, pinned by version and integrity
  *      (`scripts/_deno_runtime.ts`, cached in .tmp/deno-runtime).
  * 3. Prints each file's size and SHA-256, and writes them to
@@ -76,7 +78,7 @@ const targets: Target[] = values.target!.split(",").map((name) => {
 const appDir = values["app-dir"]!;
 await Deno.remove(appDir, { recursive: true }).catch(() => {});
 await Deno.mkdir(appDir, { recursive: true });
-say("bundling main.ts and the controller worker…");
+say("bundling main.ts, the controller worker and the OSDP bus thread…");
 await run(Deno.execPath(), [
   "bundle",
   "--platform",
@@ -85,11 +87,15 @@ await run(Deno.execPath(), [
   appDir,
   "main.ts",
   "src/controller/worker.ts",
+  "src/hardware/osdp/bus_worker.ts",
 ]);
-// The bundler keeps the entry's relative path; the app loads "./worker.js" beside main.js.
+// The bundler keeps the entry's relative path; the app loads "./worker.js" beside main.js,
+// and the controller worker "./osdp_bus_worker.js" beside itself.
 await Deno.rename(`${appDir}/src/controller/worker.js`, `${appDir}/worker.js`);
+await Deno.rename(`${appDir}/src/hardware/osdp/bus_worker.js`, `${appDir}/osdp_bus_worker.js`);
 await Deno.remove(`${appDir}/src`, { recursive: true });
-for (const file of ["main.js", "worker.js"]) await Deno.stat(`${appDir}/${file}`);
+const APP_FILES = ["main.js", "worker.js", "osdp_bus_worker.js"];
+for (const file of APP_FILES) await Deno.stat(`${appDir}/${file}`);
 
 /** The `denort` for `target`, if one is given. */
 function denortFor(target: Target): string | undefined {
@@ -109,6 +115,8 @@ async function compile(target: Target, out: string, denort: string | undefined):
     target.denoTarget,
     "--include",
     `${appDir}/worker.js`,
+    "--include",
+    `${appDir}/osdp_bus_worker.js`,
     "-o",
     out,
     `${appDir}/main.js`,
@@ -123,8 +131,7 @@ async function selfExtracting(target: Target, out: string): Promise<void> {
       say,
     });
     say(`${target.name}: self-extracting file with deno ${from} → ${out}`);
-    await Deno.copyFile(`${appDir}/main.js`, `${stage}/main.js`);
-    await Deno.copyFile(`${appDir}/worker.js`, `${stage}/worker.js`);
+    for (const file of APP_FILES) await Deno.copyFile(`${appDir}/${file}`, `${stage}/${file}`);
     await run("tar", [
       "-czf",
       `${stage}/payload.tgz`,
@@ -133,8 +140,7 @@ async function selfExtracting(target: Target, out: string): Promise<void> {
       "-C",
       stage,
       "deno",
-      "main.js",
-      "worker.js",
+      ...APP_FILES,
     ]);
     const payload = await Deno.readFile(`${stage}/payload.tgz`);
     const stub = new TextEncoder().encode(selfExtractingStub({

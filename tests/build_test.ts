@@ -150,7 +150,7 @@ Deno.test("the x86_64 file unpacks once into its cache and refuses a damaged pay
     assert.equal((await Deno.stat(cache)).mode! & 0o777, 0o700);
     const unpacked = (await entries(cache)).filter((name) => name.startsWith(VERSION));
     assert.equal(unpacked.length, 1);
-    for (const name of ["deno", "main.js", "worker.js"]) {
+    for (const name of ["deno", "main.js", "osdp_bus_worker.js", "worker.js"]) {
       assert.ok((await Deno.stat(join(cache, unpacked[0]!, name))).isFile, name);
     }
     assert.equal((await runFile(file, ["--version"], { LEOSAC_CACHE_DIR: cache })).code, 0);
@@ -278,7 +278,12 @@ Deno.test("unpacking works without a writable $HOME, skips directories it does n
     assert.deepEqual(lockNames.filter((n) => n.startsWith(".unpack")), []);
     const unpacked = lockNames.filter((n) => n.startsWith(VERSION));
     assert.equal(unpacked.length, 1);
-    assert.deepEqual(await entries(join(lockless, unpacked[0]!)), ["deno", "main.js", "worker.js"]);
+    assert.deepEqual(await entries(join(lockless, unpacked[0]!)), [
+      "deno",
+      "main.js",
+      "osdp_bus_worker.js",
+      "worker.js",
+    ]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

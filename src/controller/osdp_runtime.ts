@@ -22,11 +22,15 @@
  *   it. So whatever reply is lost, and across a restart, the controller has
  *   the key the reader holds.
  *
- * A bus's port is opened through `openLink` (by default the serial port,
- * through libc). With simulated hardware a `sim:NAME` port is a
- * {@linkcode SimOsdpBus} with one simulated reader per configured reader,
- * holding the key stored for it ({@linkcode OsdpRuntime.simReader}). The bus is real I/O: its timing runs on the system clock;
- * the collectors use the controller's clock.
+ * A bus's serial port is opened here (a bad path or baud rate is a warning
+ * of the reload at once) and run on a thread of its own
+ * ({@linkcode OsdpBusThread}), which sleeps in `poll` between replies, so
+ * polling idle readers does not wake this worker. A link given as `openLink`
+ * (tests) runs its {@linkcode ControlPanel} here. With simulated hardware a
+ * `sim:NAME` port is a {@linkcode SimOsdpBus} on this thread, with one
+ * simulated reader per configured reader, holding the key stored for it
+ * ({@linkcode OsdpRuntime.simReader}). The bus is real I/O: its timing runs
+ * on the system clock; the collectors use the controller's clock.
  *
  * @module
  */
@@ -36,7 +40,8 @@ import { logger } from "../log.ts";
 import { ControlPanel, type CpTiming } from "../hardware/osdp/control_panel.ts";
 import type { OsdpEvent, PdStatus } from "../hardware/osdp/pd_link.ts";
 import { loadSerialLibc, type SerialLibc } from "../hardware/osdp/serial_libc.ts";
-import { type ByteLink, openSerialPort } from "../hardware/osdp/serial_port.ts";
+import { type ByteLink, openSerialFd } from "../hardware/osdp/serial_port.ts";
+import { type OsdpBusControl, OsdpBusThread } from "../hardware/osdp/bus_thread.ts";
 import { SimOsdpBus, SimOsdpPd } from "../hardware/sim/osdp_sim.ts";
 import {
   decodeFrame,
@@ -133,7 +138,8 @@ interface Reader {
 
 interface Bus {
   key: string;
-  cp: ControlPanel;
+  /** A control panel on this thread (simulated, or a link given in the options), or a bus thread. */
+  cp: OsdpBusControl;
   readers: Map<number, Reader>;
   /** The simulated line of a `sim:` port, else null. */
   sim: SimOsdpBus | null;
@@ -365,34 +371,36 @@ export class OsdpRuntime {
         pds.map((pd) => new SimOsdpPd({ address: pd.address, scbk: pd.scbk })),
       )
       : null;
-    const link = sim ??
-      (this.#options.openLink ?? ((port, baud) => this.#serial(port, baud)))(
-        busWiring.port,
-        busWiring.baud,
-      );
-    const bus: Bus = { key: busKey(list), cp: null as unknown as ControlPanel, readers, sim };
-    bus.cp = new ControlPanel({
+    const bus: Bus = { key: busKey(list), cp: null as unknown as OsdpBusControl, readers, sim };
+    const timing = {
       ...this.#options.timing,
       pollIntervalMs: this.#options.timing?.pollIntervalMs ?? busWiring.pollMs,
-      link,
-      pds,
-      onEvent: (event) => this.#onEvent(bus, event),
-      onError: (error) =>
-        log.error("OSDP bus {bus} failed: {error}", {
-          bus: busWiring.name,
-          error: errorText(error),
-        }),
-    });
+    };
+    const onEvent = (event: OsdpEvent) => this.#onEvent(bus, event);
+    const onError = (error: unknown) =>
+      log.error("OSDP bus {bus} failed: {error}", {
+        bus: busWiring.name,
+        error: errorText(error),
+      });
+    const link = sim ?? this.#options.openLink?.(busWiring.port, busWiring.baud);
+    if (link !== undefined) {
+      bus.cp = new ControlPanel({ ...timing, link, pds, onEvent, onError });
+    } else {
+      // A real port: its own thread, asleep in poll between replies (bus_thread.ts).
+      const libc = this.#serialLibc(busWiring.port);
+      const fd = openSerialFd(busWiring.port, { baud: busWiring.baud, libc });
+      bus.cp = new OsdpBusThread({ libc, fd, path: busWiring.port, pds, timing, onEvent, onError });
+    }
     bus.cp.start();
     return bus;
   }
 
-  #serial(port: string, baud: number): ByteLink {
+  #serialLibc(port: string): SerialLibc {
     if (port.startsWith("sim:")) {
       throw new Error(`simulated OSDP bus "${port}" needs the simulated hardware (--hardware sim)`);
     }
     this.#libc ??= loadSerialLibc();
-    return openSerialPort(port, { baud, libc: this.#libc });
+    return this.#libc;
   }
 
   #readKey(

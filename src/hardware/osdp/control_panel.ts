@@ -64,6 +64,12 @@ export interface ControlPanelOptions extends Partial<CpTiming> {
   onError?: (error: unknown) => void;
   /** Monotonic time and the pause between cycles. @default systemClock */
   clock?: Clock;
+  /**
+   * Awaited after every turn, before the next command is chosen: a bus
+   * thread waits there briefly for its owner's answer to a card (the LED),
+   * which then goes out next. @default none
+   */
+  afterTurn?: () => Promise<void>;
 }
 
 /** Counters of one bus (benchmarks, diagnostics). */
@@ -289,6 +295,7 @@ export class ControlPanel {
       this.counters.timeouts++;
       pd.onNoReply(nowMs);
     }
+    if (this.#options.afterTurn !== undefined) await this.#options.afterTurn();
   }
 
   /** The reply from `address` within the reply timeout, or null. */
@@ -323,6 +330,7 @@ export class ControlPanel {
   }
 
   #pause(ms: number): Promise<void> {
+    if (this.#link.idle !== undefined) return this.#link.idle(ms);
     return new Promise((resolve) => {
       this.#wake = resolve;
       this.#timer = this.#clock.setTimeout(() => this.#wakeUp(), ms);

@@ -2,7 +2,8 @@
  * The libc symbols of the OSDP serial transport and of pseudo-terminals, and
  * {@linkcode loadSerialLibc} (never called at import time). Like the GPIO
  * driver's `chardev/libc.ts`: the blocking wait is the `nonblocking: true`
- * `poll` (Deno's blocking pool), and `errno` is read only after synchronous
+ * `poll` (Deno's blocking pool), or the synchronous `poll` on a bus thread of
+ * its own (`bus_worker.ts`), and `errno` is read only after synchronous
  * calls; both are bound by `bindLibc()`.
  *
  * @module
@@ -41,6 +42,11 @@ export const SERIAL_LIBC_SYMBOLS = {
   unlockpt: { parameters: ["i32"], result: "i32" },
   /** `int ptsname_r(int fd, char *buf, size_t buflen)` */
   ptsname_r: { parameters: ["i32", "buffer", "usize"], result: "i32" },
+  /**
+   * `int poll(struct pollfd *fds, nfds_t nfds, int timeout)` on the calling
+   * thread: only a bus thread of its own waits with it (`blocking_port.ts`)
+   */
+  poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },
   /** `int poll(struct pollfd *fds, nfds_t nfds, int timeout)`, run off the JS thread */
   poll_async: {
     name: "poll",

@@ -26,6 +26,12 @@ export interface ByteLink {
    * array when none came). @throws {SerialError} when the port fails or is closed
    */
   read(timeoutMs: number): Promise<Uint8Array>;
+  /**
+   * Waits `timeoutMs` or until woken, when the link has its own way to wait
+   * (a bus thread's port waits in `poll` on its wake-up eventfd). Without it
+   * the control panel pauses with a timer.
+   */
+  idle?(timeoutMs: number): Promise<void>;
   /** Ends a pending read and releases the port. Idempotent. */
   close(): Promise<void>;
 }
@@ -70,6 +76,18 @@ const encoder = new TextEncoder();
  * @throws {RangeError} for an unsupported baud rate
  */
 export function openSerialPort(path: string, options: SerialPortOptions): SerialPort {
+  return new SerialPort(options.libc, openSerialFd(path, options), path);
+}
+
+/**
+ * Opens a serial port, configured raw 8N1 and non-blocking, and returns its
+ * file descriptor (the caller closes it): for a bus thread, which waits on it
+ * with its own `poll` (`bus_thread.ts`).
+ *
+ * @throws {SerialError} when the port cannot be opened, is not a terminal or refuses the settings
+ * @throws {RangeError} for an unsupported baud rate
+ */
+export function openSerialFd(path: string, options: SerialPortOptions): number {
   const { libc, baud } = options;
   const speed = SPEED_OF_BAUD[baud];
   if (speed === undefined) {
@@ -88,7 +106,7 @@ export function openSerialPort(path: string, options: SerialPortOptions): Serial
     s.close(fd);
     throw error;
   }
-  return new SerialPort(libc, fd, path);
+  return fd;
 }
 
 /** Puts an open terminal fd in raw 8N1 at `speed` and flushes both queues. */
@@ -105,7 +123,8 @@ function configureRaw(libc: SerialLibc, fd: number, path: string, speed: number)
   s.tcflush(fd, TERMIOS.TCIOFLUSH);
 }
 
-function pollFds(fds: readonly number[], events: number): Uint8Array<ArrayBuffer> {
+/** `struct pollfd` entries for `fds`, each waiting for `events`. */
+export function pollFds(fds: readonly number[], events: number): Uint8Array<ArrayBuffer> {
   const buffer = new Uint8Array(TERMIOS_SIZEOF.pollfd * fds.length);
   const dv = new DataView(buffer.buffer);
   fds.forEach((fd, i) => {
@@ -115,7 +134,8 @@ function pollFds(fds: readonly number[], events: number): Uint8Array<ArrayBuffer
   return buffer;
 }
 
-function revents(buffer: Uint8Array, index: number): number {
+/** The `revents` of entry `index` after `poll`. */
+export function revents(buffer: Uint8Array, index: number): number {
   return new DataView(buffer.buffer, buffer.byteOffset).getInt16(
     index * TERMIOS_SIZEOF.pollfd + TERMIOS_OFFSET["pollfd.revents"],
     true,
