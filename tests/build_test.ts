@@ -5,7 +5,9 @@
  * cache directory choice without a writable $HOME, two copies at once, with
  * and without `flock`), and each file serving for real with a self-signed
  * certificate: login over the WebSocket (wss), a simulated card granted, a
- * backup taken while it runs and restored. The aarch64 file runs under
+ * backup taken while it runs and restored; the x86_64 file also drives an
+ * OSDP reader on a pseudo-terminal through its bus thread (a third bundled
+ * worker, `osdp_bus_worker.js`). The aarch64 file runs under
  * user-mode QEMU (`qemu-aarch64 -L /usr/aarch64-linux-gnu`, Debian packages
  * qemu-user, libc6-arm64-cross, libgcc-s1-arm64-cross); without it that test
  * is skipped, unless LEOSAC_REQUIRE_QEMU_USER=1 (set by .ci/run).
@@ -23,6 +25,10 @@ import { createDevice, createGpio } from "./_device_fixtures.ts";
 import { grantAlice, ok } from "./_controller_fixtures.ts";
 import { VERSION } from "../src/version.ts";
 import { TLS_FILES } from "../src/tls/server_tls.ts";
+import { CMD, LED_COLOR } from "../src/hardware/osdp/codes.ts";
+import { loadSerialLibc } from "../src/hardware/osdp/serial_libc.ts";
+import { openPty } from "../src/hardware/osdp/serial_port.ts";
+import { EmulatedPd, PdBusEmulator } from "./_osdp_pd.ts";
 
 const QEMU_SYSROOT = "/usr/aarch64-linux-gnu";
 const EMULATOR = `qemu-aarch64 -L ${QEMU_SYSROOT}`;
@@ -524,6 +530,74 @@ Deno.test({
     }
     await cardGranted(built, "aarch64-linux", { LEOSAC_EMULATOR: EMULATOR }, EMULATED_DEADLINE_MS);
   },
+});
+
+Deno.test("the x86_64 file runs an OSDP bus on its own thread (osdp_bus_worker.js): the reader comes online and a card is granted with a green LED", async () => {
+  const built = await build();
+  const dir = await Deno.makeTempDir({ prefix: "leosac-served-osdp-" });
+  const libc = loadSerialLibc();
+  const { master, slavePath } = openPty(libc);
+  const pd = new EmulatedPd({ address: 1 });
+  const emulator = new PdBusEmulator(master, [pd]);
+  try {
+    await using served = await serve(built.file("x86_64-linux"), dir, {}, NATIVE_DEADLINE_MS);
+    const wsUrl = served.url.replace(/^https/, "wss") + "websocket";
+    const certPem = await Deno.readTextFile(join(dir, "data", TLS_FILES.certificate));
+    using client = Deno.createHttpClient({ caCerts: [certPem] });
+    await using admin = await TestClient.connect(wsUrl, { client });
+    await admin.login("admin", ADMIN_PASSWORD);
+    ok(await admin.request("events.subscribe", {}));
+    const busId = ok(
+      await admin.request("osdp-bus.create", {
+        attributes: { name: "bus", port: slavePath, baud: 115200, "poll-interval": 20 },
+      }),
+    ).data.id;
+    const reader = ok(
+      await admin.request("osdp-reader.create", {
+        attributes: { name: "front", address: 1, secure: false, bus_id: busId },
+      }),
+    ).data.id;
+    const ap = ok(
+      await admin.request("access_point.create", {
+        attributes: {
+          alias: "front-ap",
+          "controller-module": "LEOSAC-BUILTIN-ACCESS-POINT",
+          reader,
+          "reader-mode": "card",
+        },
+      }),
+    ).data.id;
+    const door = ok(
+      await admin.request("door.create", { attributes: { alias: "Front", access_point_id: ap } }),
+    ).data.id as number;
+    await grantAlice(admin, [door]);
+    const deadline = Date.now() + NATIVE_DEADLINE_MS;
+    while (!pd.seen.some((c) => c.code === CMD.POLL)) {
+      if (Date.now() > deadline) {
+        throw new Error(`the reader was never polled:\n${served.output()}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const alice = encodeCard(H10301, 12, 3456);
+    pd.presentCard(alice.bits, alice.nbBits);
+    const granted = (await admin.nextUnsolicited((m) => m.type === "event.access")).content as {
+      granted: boolean;
+      door: number;
+    };
+    assert.equal(granted.granted, true);
+    assert.equal(granted.door, door);
+    while (pd.leds.length === 0) {
+      if (Date.now() > deadline) throw new Error("no LED for the grant");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(pd.leds[0]![5], LED_COLOR.GREEN);
+    const status = ok(await admin.request("osdp-reader.status", {})).data as { online: boolean }[];
+    assert.deepEqual(status.map((s) => s.online), [true]);
+  } finally {
+    await emulator.stop();
+    libc.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 // The unpack directory name is what the stub and the docs say.
