@@ -427,7 +427,8 @@ class Cluster implements NatsCluster {
  * create, update, info, get, consumers and acks (no stream delete, no
  * message delete, no purge but of the snapshot store's old chunks). Replies
  * to requests it receives (`allow_responses`). Subscribe: its own command
- * subject and `_INBOX.>`.
+ * subject and its own inboxes, `_INBOX.<site>.<controller>.>` (its
+ * connection's inbox prefix), never another controller's replies.
  */
 export function controllerPermissions(site: string, controller: string): string {
   const names = siteNames(site);
@@ -471,7 +472,7 @@ export function controllerPermissions(site: string, controller: string): string 
     ]),
     `$JS.API.STREAM.PURGE.OBJ_${names.snapshotStore}`,
   ];
-  const subscribe = [names.commandSubject(controller), "_INBOX.>"];
+  const subscribe = [names.commandSubject(controller), `${names.inboxPrefix(controller)}.>`];
   const list = (subjects: string[]) =>
     subjects.map((subject) => `      ${JSON.stringify(subject)}`).join("\n");
   return [

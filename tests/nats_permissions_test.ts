@@ -47,8 +47,14 @@ function startSite(): Promise<NatsCluster> {
   });
 }
 
+/** Connects as the controller does (`src/site/link.ts`): its user, its inbox prefix. */
 function connectAs(nats: NatsCluster, controller: string): Promise<NatsConnection> {
-  return connect({ servers: [...nats.urls], user: controller, pass: password(controller) });
+  return connect({
+    servers: [...nats.urls],
+    user: controller,
+    pass: password(controller),
+    inboxPrefix: names.inboxPrefix(controller),
+  });
 }
 
 /**
@@ -237,6 +243,13 @@ Deno.test({
       // Nor eavesdrop on the site's events as they are published.
       const events = a.subscribe(names.eventsWildcard);
       assert.ok((await subscriptionError(a, events)) instanceof PermissionViolationError);
+      // Nor read the replies meant for another controller, or for anyone.
+      for (const inbox of [`${names.inboxPrefix("door-b")}.>`, "_INBOX.>"]) {
+        const replies = a.subscribe(inbox);
+        const denied = await subscriptionError(a, replies);
+        assert.ok(denied instanceof PermissionViolationError, `${inbox}: ${denied}`);
+        assert.equal(denied.subject, inbox);
+      }
       // Nor publish to an inbox it was not asked to answer.
       a.publish("_INBOX.forged", "x");
       const status = a.status();
@@ -277,6 +290,7 @@ Deno.test({
         user: "door-a",
         pass: password("door-a"),
         tls: { caFile: certFile },
+        inboxPrefix: names.inboxPrefix("door-a"),
       });
       try {
         const jsm = await jetstreamManager(nc);

@@ -14,6 +14,7 @@
  */
 import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import { logger } from "../log.ts";
+import { siteNames } from "./names.ts";
 import type { SiteSetting } from "../cli/site_flags.ts";
 
 const log = logger("site");
@@ -95,6 +96,7 @@ export class SiteLink {
   }
 
   async #connect(): Promise<void> {
+    survivePeerResets();
     const setting = this.#setting;
     const options: Parameters<typeof connect>[0] = {
       servers: setting.servers.map((url) => url.replace(/^(nats|tls):\/\//, "")),
@@ -109,6 +111,8 @@ export class SiteLink {
       timeout: 5_000,
       // Only the servers given: a controller behind a firewall reaches no others.
       ignoreClusterUpdates: true,
+      // Its replies under its own prefix: its permissions let it read no one else's.
+      inboxPrefix: siteNames(setting.siteName).inboxPrefix(setting.controller),
     };
     if (setting.credsFile !== null) {
       options.authenticator = credsAuthenticator(await Deno.readFile(setting.credsFile));
@@ -183,4 +187,30 @@ export class SiteLink {
       }
     }
   }
+}
+
+let peerResetsSurvived = false;
+
+/**
+ * Keeps the process alive when a NATS server resets a connection the client
+ * has already given up: after a refused login (`Authorization Violation`)
+ * the Node transport drops its socket's listeners, and the reset that
+ * follows would be an uncaught `ECONNRESET` ending the controller, instead
+ * of the refusal being logged and the login retried. Only resets and broken
+ * pipes of sockets are taken (the site link's are the process's only Node
+ * sockets); anything else still ends the process.
+ */
+function survivePeerResets(): void {
+  if (peerResetsSurvived) return;
+  peerResetsSurvived = true;
+  globalThis.addEventListener("error", (event) => {
+    const error = event.error as { code?: unknown; syscall?: unknown } | null;
+    if (
+      (error?.code === "ECONNRESET" || error?.code === "EPIPE") &&
+      (error.syscall === "read" || error.syscall === "write")
+    ) {
+      event.preventDefault();
+      log.debug("A NATS connection already closed was reset: {error}", { error: String(error) });
+    }
+  });
 }

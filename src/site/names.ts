@@ -12,6 +12,7 @@
  * | controllers present | KV bucket `LEOSAC_<SITE>_CONTROLLERS`, key `<controller>` |
  * | policy snapshots | object store `LEOSAC_<SITE>_SNAPSHOTS` |
  * | door commands | request/reply on `leosac.<site>.cmd.<controller>` |
+ * | replies to this controller (its requests, JetStream API, consumers) | inboxes `_INBOX.<site>.<controller>.*` |
  *
  * @module
  */
@@ -44,6 +45,12 @@ export interface SiteNames {
   readonly snapshotStore: string;
   /** The subject `controller` answers door commands on. */
   commandSubject(controller: string): string;
+  /**
+   * The inbox prefix of `controller`'s connection: every reply it waits for
+   * (requests, the JetStream API, consumers, watchers) comes under it, so its
+   * NATS permissions let it subscribe to its own replies only.
+   */
+  inboxPrefix(controller: string): string;
 }
 
 /** The names of site `site` (checked against {@linkcode NAME_PATTERN}). */
@@ -63,5 +70,6 @@ export function siteNames(site: string): SiteNames {
     controllersBucket: `LEOSAC_${upper}_CONTROLLERS`,
     snapshotStore: `LEOSAC_${upper}_SNAPSHOTS`,
     commandSubject: (controller) => `${prefix}.cmd.${controller}`,
+    inboxPrefix: (controller) => `_INBOX.${site}.${controller}`,
   };
 }
