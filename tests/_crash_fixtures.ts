@@ -35,8 +35,12 @@ export class ServerProcess {
     this.#drained = drained;
   }
 
-  /** Starts `main.ts serve` on `dataDir` and waits for "Listening on". */
-  static async start(dataDir: string, extra: string[] = []): Promise<ServerProcess> {
+  /** Starts `main.ts serve` on `dataDir` (more flags, more environment) and waits for "Listening on". */
+  static async start(
+    dataDir: string,
+    extra: string[] = [],
+    env: Record<string, string> = {},
+  ): Promise<ServerProcess> {
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -51,7 +55,7 @@ export class ServerProcess {
         "warning",
         ...extra,
       ],
-      env: { LEOSAC_ADMIN_PASSWORD: ADMIN_PASSWORD, NO_COLOR: "1" },
+      env: { LEOSAC_ADMIN_PASSWORD: ADMIN_PASSWORD, NO_COLOR: "1", ...env },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -78,6 +82,9 @@ export class ServerProcess {
     try {
       url = await listening;
     } catch (error) {
+      try {
+        child.kill("SIGKILL"); // one that never listened is not left running
+      } catch { /* exited already */ }
       await drained;
       throw new Error(`${(error as Error).message}:\n${text}`);
     } finally {
