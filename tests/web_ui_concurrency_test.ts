@@ -68,6 +68,7 @@ browserTest("web UI: concurrent edits from two pages", async (browser, t) => {
         await first.getByRole("button", { name: "Save" }).click();
         await first.getByText("Saved").waitFor();
         assert.equal(await storedAlias(admin, doorId), "North");
+        await first.getByRole("heading", { name: "Door North" }).waitFor(); // the title follows
 
         // The second person saves the form they opened before: refused, typing kept.
         const name = second.getByLabel("Name", { exact: true });

@@ -230,6 +230,8 @@ async function editAndDelete(browser: Browser): Promise<void> {
     await form.getByLabel("Card formats").fill("h10301, 34-bit");
     await assertAccessible(page, "OSDP reader editor");
     await clickForToast(page, form.getByRole("button", { name: "Save" }), "Saved");
+    // The page's title follows the rename.
+    assert.equal(await page.getByRole("heading", { level: 1 }).textContent(), "spare-2");
     const edited = (await held(admin, "osdp-reader")).find((r) => r.id === spare)!;
     assert.deepEqual(edited.attributes.name, "spare-2");
     assert.equal(edited.relationships?.bus?.data?.id, south);

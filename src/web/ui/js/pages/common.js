@@ -139,6 +139,7 @@ export function saveOnSubmit(ctx, resource, { form, submit }, id, attributes, ve
           attributes: withVersion(values, current),
         });
         current = doc?.data?.attributes?.version ?? current;
+        form.dispatchEvent(new CustomEvent(SAVED_EVENT, { detail: doc }));
         toast("Saved");
       }
     }, (error) => showSaveError(ctx, form, error));
@@ -252,20 +253,31 @@ export function deleteButton(
   return button;
 }
 
+/** Dispatched on an editor's form after an update was saved; `detail` is the server's document. */
+export const SAVED_EVENT = "leosac-saved";
+
 /**
  * Shows an editor page: the way back, its title, an optional notice, and
- * the form in a card with the delete button.
+ * the form in a card with the delete button. With `titleOf`, the title
+ * follows a saved rename (the saved entity's attributes give the new one).
  * @param {HTMLElement} view
- * @param {{ back: HTMLElement, title: string, resource: Resource, form: HTMLFormElement, remove: HTMLButtonElement | null, notice?: Child }} page
+ * @param {{ back: HTMLElement, title: string, titleOf?: (attributes: Record<string, any>) => string, resource: Resource, form: HTMLFormElement, remove: HTMLButtonElement | null, notice?: Child }} page
  */
 export function showEditor(
   view,
-  { back, title, resource, form, remove, notice = null },
+  { back, title, titleOf, resource, form, remove, notice = null },
 ) {
+  const heading = h("h1", null, title);
+  if (titleOf) {
+    form.addEventListener(SAVED_EVENT, (event) => {
+      const attributes = /** @type {CustomEvent} */ (event).detail?.data?.attributes;
+      if (attributes) heading.textContent = titleOf(attributes);
+    });
+  }
   replace(
     view,
     back,
-    h("h1", null, title),
+    heading,
     notice,
     card(resource.label, { actions: remove ? [remove] : [] }, form),
   );

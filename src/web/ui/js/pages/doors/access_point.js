@@ -232,6 +232,7 @@ export async function accessPointEditor(view, ctx, id) {
   showEditor(view, {
     back,
     title: creating ? "New access point" : `Access point ${a.alias}`,
+    titleOf: (saved) => `Access point ${saved.alias}`,
     resource: ACCESS_POINT,
     form: editor.form,
     remove: !creating && session.can("manage")

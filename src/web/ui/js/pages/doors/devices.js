@@ -262,6 +262,7 @@ export async function deviceEditor(view, ctx, kind, rawId) {
   showEditor(view, {
     back,
     title: device ? device.attributes.name : `New ${k.label}`,
+    titleOf: (saved) => saved.name,
     resource: k,
     form: editor.form,
     remove,

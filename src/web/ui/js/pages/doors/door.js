@@ -256,6 +256,7 @@ export async function doorEditor(view, ctx, id) {
   showEditor(view, {
     back,
     title: creating ? "New door" : `Door ${a.alias}`,
+    titleOf: (saved) => `Door ${saved.alias}`,
     resource: DOOR,
     form: editor.form,
     remove: !creating && session.can("manage")

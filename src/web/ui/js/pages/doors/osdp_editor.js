@@ -206,6 +206,7 @@ function busEditor(view, ctx, back, bus, readers) {
   showEditor(view, {
     back,
     title: a.name,
+    titleOf: (saved) => saved.name,
     resource: OSDP_BUS,
     form: editor.form,
     remove: removeButton(ctx, OSDP_BUS, bus, users, version),
@@ -278,6 +279,7 @@ function readerEditor(view, ctx, back, { reader, buses, aps }) {
   showEditor(view, {
     back,
     title: a.name,
+    titleOf: (saved) => saved.name,
     resource: OSDP_READER,
     form: editor.form,
     remove: removeButton(ctx, OSDP_READER, reader, users, version),

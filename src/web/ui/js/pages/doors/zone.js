@@ -179,6 +179,7 @@ export async function zoneEditor(view, ctx, id) {
   showEditor(view, {
     back,
     title: creating ? "New zone" : `Zone ${a.alias}`,
+    titleOf: (saved) => `Zone ${saved.alias}`,
     resource: ZONE,
     form: editor.form,
     remove: !creating && session.can("manage")
