@@ -17,7 +17,11 @@
  * 5. Secure Channel's cost per message: MAC + encrypt of a command and
  *    MAC check + decrypt of its reply, in-process.
  *
- * Run: `deno run -A scripts/bench_osdp.ts [rates|latency|idle|floor|crypto ...]`
+ * Sections 1–3 run the control panel as the controller runs a serial bus:
+ * on its own thread (`bus_thread.ts`); `idle-inline` is 3. with the control
+ * panel on the main thread over the async port, for comparison.
+ *
+ * Run: `deno run -A scripts/bench_osdp.ts [rates|latency|idle|idle-inline|floor|crypto ...]`
  * (all when none is named).
  *
  * @module
@@ -35,7 +39,8 @@ import {
   SecureSession,
 } from "../src/hardware/osdp/secure_channel.ts";
 import { loadSerialLibc } from "../src/hardware/osdp/serial_libc.ts";
-import { openSerialPort } from "../src/hardware/osdp/serial_port.ts";
+import { openSerialFd, openSerialPort } from "../src/hardware/osdp/serial_port.ts";
+import { type OsdpBusControl, OsdpBusThread } from "../src/hardware/osdp/bus_thread.ts";
 
 const KEY = Uint8Array.from({ length: 16 }, (_, i) => 0x40 + i);
 
@@ -84,19 +89,50 @@ async function spawnReaders(count: number) {
   };
 }
 
-async function bus(count: number, secure: boolean, pollIntervalMs: number) {
+/**
+ * Where the control panel runs: `thread`, as the controller runs a serial
+ * bus (`bus_thread.ts`: its own thread, synchronous `poll`), or `inline`, on
+ * this thread over the async port (`serial_port.ts`, as tests and simulated
+ * buses run it).
+ */
+type Placement = "thread" | "inline";
+
+interface BenchBus {
+  cp: OsdpBusControl;
+  readers: Awaited<ReturnType<typeof spawnReaders>>;
+  events: OsdpEvent[];
+  close(): Promise<void>;
+}
+
+async function bus(
+  count: number,
+  secure: boolean,
+  pollIntervalMs: number,
+  placement: Placement = "thread",
+): Promise<BenchBus> {
   const readers = await spawnReaders(count);
   const libc = loadSerialLibc();
   const events: OsdpEvent[] = [];
-  const cp: ControlPanel = new ControlPanel({
-    link: openSerialPort(readers.slavePath, { baud: 115200, libc }),
-    pds: Array.from({ length: count }, (_, address) => ({ address, secure, scbk: KEY })),
-    pollIntervalMs,
-    onEvent: (e) => {
-      events.push(e);
-      if (e.type === "card") cp.signal(e.address, "granted");
-    },
-  });
+  const pds = Array.from({ length: count }, (_, address) => ({ address, secure, scbk: KEY }));
+  const onEvent = (e: OsdpEvent) => {
+    events.push(e);
+    if (e.type === "card") cp.signal(e.address, "granted");
+  };
+  const cp: OsdpBusControl = placement === "thread"
+    ? new OsdpBusThread({
+      libc,
+      fd: openSerialFd(readers.slavePath, { baud: 115200, libc }),
+      path: readers.slavePath,
+      pds,
+      timing: { pollIntervalMs },
+      onEvent,
+    })
+    : new ControlPanel({
+      link: openSerialPort(readers.slavePath, { baud: 115200, libc }),
+      pds,
+      pollIntervalMs,
+      onEvent,
+    });
   cp.start();
   const deadline = performance.now() + 5000;
   while (events.filter((e) => e.type === "online").length < count) {
@@ -168,24 +204,32 @@ async function latency(): Promise<void> {
   await b.close();
 }
 
-async function idle(): Promise<void> {
-  const b = await bus(4, true, 50);
+/** CPU of this process while `placement` idle-polls 4 Secure Channel readers at 50 ms. */
+async function idleCpu(placement: Placement): Promise<void> {
+  const b = await bus(4, true, 50, placement);
   // Steady state: let the JIT compile the poll loop before measuring.
   await new Promise((r) => setTimeout(r, 3000));
-  const sentBefore = b.cp.counters.sent;
+  const seenBefore = (await b.readers.report()).seen;
   const start = cpuUsage();
   const wall = performance.now();
   await new Promise((r) => setTimeout(r, 10_000));
   const used = cpuUsage(start);
   const seconds = (performance.now() - wall) / 1000;
+  const seen = (await b.readers.report()).seen.reduce((sum, n, i) => sum + n - seenBefore[i]!, 0);
   const cpu = (used.user + used.system) / 1e6 / seconds * 100;
   console.log(
-    `Idle polling, 4 Secure Channel readers, 50 ms (${b.cp.counters.sent - sentBefore} ` +
-      `commands in ${seconds.toFixed(1)} s): ${cpu.toFixed(2)}% of one core for the CP process ` +
-      `(user ${(used.user / 1e3).toFixed(0)} ms, system ${(used.system / 1e3).toFixed(0)} ms)`,
+    `Idle polling, 4 Secure Channel readers, 50 ms, control panel ${
+      placement === "thread" ? "on its bus thread" : "inline on the main thread"
+    } (${seen} commands in ${seconds.toFixed(1)} s): ${cpu.toFixed(2)}% of one core for the CP ` +
+      `process (user ${(used.user / 1e3).toFixed(0)} ms, system ${
+        (used.system / 1e3).toFixed(0)
+      } ms)`,
   );
   await b.close();
 }
+
+const idle = () => idleCpu("thread");
+const idleInline = () => idleCpu("inline");
 
 /**
  * The same I/O as idle polling without the CP's logic: per 50 ms, a command
@@ -277,6 +321,7 @@ const SECTIONS: Record<string, () => void | Promise<void>> = {
   rates,
   latency,
   idle,
+  "idle-inline": idleInline,
   floor,
   crypto,
 };
