@@ -15,6 +15,7 @@ import { loadSerialLibc } from "../src/hardware/osdp/serial_libc.ts";
 import { openPty, openSerialFd } from "../src/hardware/osdp/serial_port.ts";
 import { TERMIOS } from "../src/hardware/osdp/termios.ts";
 import { EmulatedPd, PdBusEmulator } from "./_osdp_pd.ts";
+import { h10301, ofType, until } from "./_osdp_test_helpers.ts";
 
 const KEY_A = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
 const KEY_B = Uint8Array.from({ length: 16 }, (_, i) => 0xb0 + i);
@@ -66,27 +67,6 @@ function openThreadBus(
       libc.close();
     },
   };
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const end = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-function ofType<T extends OsdpEvent["type"]>(events: OsdpEvent[], type: T) {
-  return events.filter((e): e is Extract<OsdpEvent, { type: T }> => e.type === type);
-}
-
-/** 26-bit H10301 bits with parity. */
-function h10301(facility: number, card: number): bigint {
-  const payload = (BigInt(facility) << 16n) | BigInt(card);
-  const bits = payload.toString(2).padStart(24, "0");
-  const even = [...bits.slice(0, 12)].filter((b) => b === "1").length % 2;
-  const odd = 1 - ([...bits.slice(12)].filter((b) => b === "1").length % 2);
-  return BigInt(`0b${even}${bits}${odd}`);
 }
 
 Deno.test("A bus thread brings clear and Secure Channel readers online and reports their cards, keys and status", async () => {

@@ -10,6 +10,7 @@ import type { OsdpEvent, PdConfig } from "../src/hardware/osdp/pd_link.ts";
 import { loadSerialLibc } from "../src/hardware/osdp/serial_libc.ts";
 import { openPty, openSerialPort } from "../src/hardware/osdp/serial_port.ts";
 import { EmulatedPd, PdBusEmulator } from "./_osdp_pd.ts";
+import { h10301, ofType, until } from "./_osdp_test_helpers.ts";
 
 const KEY_A = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
 const KEY_B: Uint8Array = Uint8Array.from({ length: 16 }, (_, i) => 0xb0 + i);
@@ -54,28 +55,6 @@ function openBus(
       libc.close();
     },
   };
-}
-
-/** Waits (on real bus traffic) until `condition` holds. */
-async function until(condition: () => boolean, what: string, timeoutMs = 4000): Promise<void> {
-  const end = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-function ofType<T extends OsdpEvent["type"]>(events: OsdpEvent[], type: T) {
-  return events.filter((e): e is Extract<OsdpEvent, { type: T }> => e.type === type);
-}
-
-/** 26-bit H10301 bits for facility 12, card 345 with parity. */
-function h10301(facility: number, card: number): bigint {
-  const payload = (BigInt(facility) << 16n) | BigInt(card);
-  const bits = payload.toString(2).padStart(24, "0");
-  const even = [...bits.slice(0, 12)].filter((b) => b === "1").length % 2;
-  const odd = 1 - ([...bits.slice(12)].filter((b) => b === "1").length % 2);
-  return BigInt(`0b${even}${bits}${odd}`);
 }
 
 Deno.test("ControlPanel brings a clear reader online and reports its cards and keys", async () => {
