@@ -38,6 +38,7 @@ async function readerAtDoor(
   address: number,
   secure: boolean,
   mode = "card",
+  direction = "none",
 ): Promise<{ readerId: string; doorId: number }> {
   const readerId = ok(
     await admin.request("osdp-reader.create", {
@@ -51,6 +52,7 @@ async function readerAtDoor(
         "controller-module": "LEOSAC-BUILTIN-ACCESS-POINT",
         reader: readerId,
         "reader-mode": mode,
+        direction,
       },
     }),
   ).data.id;
@@ -174,6 +176,92 @@ Deno.test("OSDP sim: card or PIN: a card bound to a PIN waits for it (amber), th
   const granted = (await w.admin.nextUnsolicited((m) => m.type === "event.access")).content as Json;
   assert.equal(granted.reason, "GRANTED", JSON.stringify(granted));
   assert.equal(typeof granted.pin_credential, "number");
+});
+
+Deno.test("OSDP sim: a PIN-only reader opens with the keypad's PIN and refuses a card or a wrong PIN", async () => {
+  await using w = await world();
+  const { readerId, doorId } = await readerAtDoor(w.admin, w.busId, "keypad", 5, false, "pin");
+  const userId = await grantAlice(w.admin, [doorId]);
+  ok(
+    await w.admin.request("credential.create", {
+      "credential-type": "pin-code",
+      attributes: { alias: "alice-pin", owner_id: userId, code: "1357" },
+    }),
+  );
+  await online(w.admin, readerId);
+  const card = ok(
+    await w.admin.request("hardware.simulate", {
+      action: "card",
+      reader: "keypad",
+      facility: 12,
+      number: 3456,
+    }),
+  );
+  assert.notEqual(card.led, "green", "a card alone never opens a PIN-only reader");
+  const wrong = ok(
+    await w.admin.request("hardware.simulate", { action: "pin", reader: "keypad", pin: "9999" }),
+  );
+  assert.equal(wrong.led, "red");
+  const pin = ok(
+    await w.admin.request("hardware.simulate", { action: "pin", reader: "keypad", pin: "1357" }),
+  );
+  assert.equal(pin.led, "green");
+  const granted =
+    (await w.admin.nextUnsolicited((m) =>
+      m.type === "event.access" && (m.content as Json).granted === true
+    )).content as Json;
+  assert.equal(granted.door, doorId);
+  assert.equal(granted.credential_alias, "alice-pin");
+  assert.equal(granted.pin_presented, true);
+});
+
+Deno.test("OSDP sim: hard anti-passback across an entry and an exit OSDP reader", async () => {
+  await using w = await world();
+  const entry = await readerAtDoor(w.admin, w.busId, "in", 6, false, "card", "entry");
+  const exit = await readerAtDoor(w.admin, w.busId, "out", 7, false, "card", "exit");
+  await grantAlice(w.admin, [entry.doorId, exit.doorId]);
+  ok(
+    await w.admin.request("zone.create", {
+      attributes: {
+        alias: "hall",
+        type: 1,
+        doors: [entry.doorId, exit.doorId],
+        children: [],
+        antipassback: "hard",
+        "antipassback-reset": 0,
+      },
+    }),
+  );
+  await online(w.admin, entry.readerId);
+  await online(w.admin, exit.readerId);
+  const present = async (reader: string): Promise<[unknown, unknown]> => {
+    const led = ok(
+      await w.admin.request("hardware.simulate", {
+        action: "card",
+        reader,
+        facility: 12,
+        number: 3456,
+      }),
+    ).led;
+    const event = await w.admin.nextUnsolicited((m) => m.type === "event.access");
+    return [led, (event.content as Json).reason];
+  };
+  assert.deepEqual(
+    [
+      await present("in"),
+      await present("in"),
+      await present("out"),
+      await present("out"),
+      await present("in"),
+    ],
+    [
+      ["green", "GRANTED"],
+      ["red", "ANTI_PASSBACK"],
+      ["green", "GRANTED"],
+      ["red", "ANTI_PASSBACK"],
+      ["green", "GRANTED"],
+    ],
+  );
 });
 
 Deno.test("OSDP sim: a secure reader gets its key in install mode, then reads under Secure Channel", async () => {
