@@ -75,34 +75,41 @@ async function online(admin: TestClient, readerId: string, secure = false): Prom
   }
 }
 
+/** Presents card 12/`number` (Alice's: 3456) on `reader`; the LED colour the reply names. */
+async function card(admin: TestClient, reader: string, number = 3456): Promise<unknown> {
+  return ok(
+    await admin.request("hardware.simulate", { action: "card", reader, facility: 12, number }),
+  ).led;
+}
+
+/** Types `code` on `reader`'s keypad; the LED colour the reply names. */
+async function pin(admin: TestClient, reader: string, code: string): Promise<unknown> {
+  return ok(await admin.request("hardware.simulate", { action: "pin", reader, pin: code })).led;
+}
+
+/** Gives Alice the PIN `code`; its credential id. */
+async function alicePin(admin: TestClient, userId: number, code: string): Promise<number> {
+  return ok(
+    await admin.request("credential.create", {
+      "credential-type": "pin-code",
+      attributes: { alias: "alice-pin", owner_id: userId, code },
+    }),
+  ).data.id;
+}
+
 Deno.test("OSDP sim: a card on a simulated clear reader is decided; the reply names the LED", async () => {
   await using w = await world();
   const { readerId, doorId } = await readerAtDoor(w.admin, w.busId, "front", 1, false);
   await grantAlice(w.admin, [doorId]);
   await online(w.admin, readerId);
 
-  const reply = ok(
-    await w.admin.request("hardware.simulate", {
-      action: "card",
-      reader: "front",
-      facility: 12,
-      number: 3456,
-    }),
-  );
-  assert.equal(reply.led, "green");
+  assert.equal(await card(w.admin, "front"), "green");
   const granted = (await w.admin.nextUnsolicited((m) => m.type === "event.access")).content as Json;
   assert.equal(granted.granted, true);
   assert.equal(granted.door, doorId);
 
-  const denied = ok(
-    await w.admin.request("hardware.simulate", {
-      action: "card",
-      reader: readerId,
-      facility: 12,
-      number: 1,
-    }),
-  );
-  assert.equal(denied.led, "red");
+  const denied = await card(w.admin, readerId, 1);
+  assert.equal(denied, "red");
   const event = (await w.admin.nextUnsolicited((m) => m.type === "event.access")).content as Json;
   assert.equal(event.granted, false);
 
@@ -122,26 +129,10 @@ Deno.test("OSDP sim: card and PIN: amber after the card, green after the PIN", a
     "card_and_pin",
   );
   const userId = await grantAlice(w.admin, [doorId]);
-  ok(
-    await w.admin.request("credential.create", {
-      "credential-type": "pin-code",
-      attributes: { alias: "alice-pin", owner_id: userId, code: "4711" },
-    }),
-  );
+  await alicePin(w.admin, userId, "4711");
   await online(w.admin, readerId);
-  const card = ok(
-    await w.admin.request("hardware.simulate", {
-      action: "card",
-      reader: "side",
-      facility: 12,
-      number: 3456,
-    }),
-  );
-  assert.equal(card.led, "amber");
-  const pin = ok(
-    await w.admin.request("hardware.simulate", { action: "pin", reader: "side", pin: "4711" }),
-  );
-  assert.equal(pin.led, "green");
+  assert.equal(await card(w.admin, "side"), "amber");
+  assert.equal(await pin(w.admin, "side", "4711"), "green");
   const granted = (await w.admin.nextUnsolicited((m) => m.type === "event.access")).content as Json;
   assert.equal(granted.granted, true, JSON.stringify(granted));
 });
@@ -150,29 +141,13 @@ Deno.test("OSDP sim: card or PIN: a card bound to a PIN waits for it (amber), th
   await using w = await world();
   const { readerId, doorId } = await readerAtDoor(w.admin, w.busId, "lab", 4, false, "card_or_pin");
   const userId = await grantAlice(w.admin, [doorId]);
-  const pinId = ok(
-    await w.admin.request("credential.create", {
-      "credential-type": "pin-code",
-      attributes: { alias: "alice-pin", owner_id: userId, code: "2468" },
-    }),
-  ).data.id;
+  const pinId = await alicePin(w.admin, userId, "2468");
   const db = w.server.store.db;
   const cardRow = db.prepare("SELECT id FROM credentials WHERE type = 'rfid-card'").get();
   bindCardToPin(db, Number(cardRow?.id), pinId);
   await online(w.admin, readerId);
-  const card = ok(
-    await w.admin.request("hardware.simulate", {
-      action: "card",
-      reader: "lab",
-      facility: 12,
-      number: 3456,
-    }),
-  );
-  assert.equal(card.led, "amber", "the bound card waits for its PIN");
-  const pin = ok(
-    await w.admin.request("hardware.simulate", { action: "pin", reader: "lab", pin: "2468" }),
-  );
-  assert.equal(pin.led, "green");
+  assert.equal(await card(w.admin, "lab"), "amber", "the bound card waits for its PIN");
+  assert.equal(await pin(w.admin, "lab", "2468"), "green");
   const granted = (await w.admin.nextUnsolicited((m) => m.type === "event.access")).content as Json;
   assert.equal(granted.reason, "GRANTED", JSON.stringify(granted));
   assert.equal(typeof granted.pin_credential, "number");
@@ -182,30 +157,15 @@ Deno.test("OSDP sim: a PIN-only reader opens with the keypad's PIN and refuses a
   await using w = await world();
   const { readerId, doorId } = await readerAtDoor(w.admin, w.busId, "keypad", 5, false, "pin");
   const userId = await grantAlice(w.admin, [doorId]);
-  ok(
-    await w.admin.request("credential.create", {
-      "credential-type": "pin-code",
-      attributes: { alias: "alice-pin", owner_id: userId, code: "1357" },
-    }),
-  );
+  await alicePin(w.admin, userId, "1357");
   await online(w.admin, readerId);
-  const card = ok(
-    await w.admin.request("hardware.simulate", {
-      action: "card",
-      reader: "keypad",
-      facility: 12,
-      number: 3456,
-    }),
+  assert.notEqual(
+    await card(w.admin, "keypad"),
+    "green",
+    "a card alone never opens a PIN-only reader",
   );
-  assert.notEqual(card.led, "green", "a card alone never opens a PIN-only reader");
-  const wrong = ok(
-    await w.admin.request("hardware.simulate", { action: "pin", reader: "keypad", pin: "9999" }),
-  );
-  assert.equal(wrong.led, "red");
-  const pin = ok(
-    await w.admin.request("hardware.simulate", { action: "pin", reader: "keypad", pin: "1357" }),
-  );
-  assert.equal(pin.led, "green");
+  assert.equal(await pin(w.admin, "keypad", "9999"), "red");
+  assert.equal(await pin(w.admin, "keypad", "1357"), "green");
   const granted =
     (await w.admin.nextUnsolicited((m) =>
       m.type === "event.access" && (m.content as Json).granted === true
@@ -235,14 +195,7 @@ Deno.test("OSDP sim: hard anti-passback across an entry and an exit OSDP reader"
   await online(w.admin, entry.readerId);
   await online(w.admin, exit.readerId);
   const present = async (reader: string): Promise<[unknown, unknown]> => {
-    const led = ok(
-      await w.admin.request("hardware.simulate", {
-        action: "card",
-        reader,
-        facility: 12,
-        number: 3456,
-      }),
-    ).led;
+    const led = await card(w.admin, reader);
     const event = await w.admin.nextUnsolicited((m) => m.type === "event.access");
     return [led, (event.content as Json).reason];
   };
@@ -276,15 +229,7 @@ Deno.test("OSDP sim: a secure reader gets its key in install mode, then reads un
     m.type === "event.alarm" && (m.content as Json).event === "READER_KEY_INSTALLED"
   );
   await online(w.admin, readerId, true);
-  const reply = ok(
-    await w.admin.request("hardware.simulate", {
-      action: "card",
-      reader: "back",
-      facility: 12,
-      number: 3456,
-    }),
-  );
-  assert.equal(reply.led, "green");
+  assert.equal(await card(w.admin, "back"), "green");
   const granted = (await w.admin.nextUnsolicited((m) => m.type === "event.access")).content as Json;
   assert.equal(granted.granted, true);
 });
