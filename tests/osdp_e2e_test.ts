@@ -353,3 +353,43 @@ Deno.test("OSDP e2e: osdp-reader.rekey refuses an offline or clear reader with a
     assert.deepEqual(pd.seen.filter((c) => c.code === 0x75), []);
   });
 });
+
+Deno.test("OSDP e2e: a bus whose serial port is missing: its reader is offline with the port's error, over the API", async () => {
+  const server = await startTestServer({ hardware: "sim" });
+  const admin = await TestClient.connect(server.wsUrl);
+  try {
+    await admin.login();
+    ok(await admin.request("events.subscribe", {}));
+    const port = `/dev/ttyLEOSAC-absent-${crypto.randomUUID().slice(0, 8)}`;
+    const busId = ok(
+      await admin.request("osdp-bus.create", {
+        attributes: { name: "usb", port, baud: 115200, "poll-interval": 20 },
+      }),
+    ).data.id;
+    const readerId = ok(
+      await admin.request("osdp-reader.create", {
+        attributes: { name: "lobby", address: 1, secure: false, bus_id: busId },
+      }),
+    ).data.id;
+    const doorId = await door(admin, readerId, "Lobby");
+    const offline = (await admin.nextUnsolicited((m) =>
+      m.type === "event.alarm" && (m.content as Json).event === "READER_OFFLINE"
+    )).content as Json;
+    assert.equal(offline.door, doorId);
+    assert.equal(offline.reason, "port_down");
+    assert.match(String(offline.bus_error), /ttyLEOSAC-absent.*ENOENT/);
+    const status = ok(await admin.request("osdp-reader.status", {})).data as Json[];
+    assert.equal(status.length, 1);
+    assert.equal(status[0].online, false);
+    assert.match(String(status[0].bus_error), /ENOENT/);
+    const install = await admin.request("osdp-reader.install", {
+      reader_id: readerId,
+      timeout: 30,
+    });
+    assert.notEqual(install.status_code, 0);
+    assert.match(install.status_string, /bus is down/);
+  } finally {
+    await admin.close();
+    await server[Symbol.asyncDispose]();
+  }
+});

@@ -133,6 +133,21 @@ async function addAndInstall(browser: Browser): Promise<void> {
       .waitFor();
     assert.notEqual(await installedAt(), first);
     await rowShows(page, "back", "Secure Channel");
+
+    // A bus whose serial adapter is not plugged in: its reader says why it is offline.
+    const usb = await create(admin, "osdp-bus", { name: "usb-bus", port: "/dev/ttyLEOSAC-absent" });
+    const gate = await create(admin, "osdp-reader", {
+      name: "gate",
+      address: 3,
+      secure: false,
+      bus_id: usb,
+    });
+    await wire(admin, gate, "gate-door");
+    await page.reload();
+    await page.getByRole("heading", { name: "OSDP readers (3)" }).waitFor();
+    await rowShows(page, "gate", "Port down");
+    await rowShows(page, "gate", "ENOENT");
+    await assertAccessible(page, "OSDP page, a bus whose port is down");
     await shot(page, "osdp_readers");
     assert.deepEqual(problems.filter((p) => !p.includes("favicon")), []);
   } finally {

@@ -36,7 +36,7 @@ const TEXT: Record<ReaderAlarm, string> = {
   READER_KEY_INSTALLED: "has a new Secure Channel key",
 };
 
-/** A reader supervision row. `extra` holds fixed words and ids only. */
+/** A reader supervision row. `extra` holds fixed words, ids and a serial port's error only. */
 export function readerRow(
   door: DoorRef,
   reader: { id: string; name: string },

@@ -32,13 +32,20 @@
  * ({@linkcode OsdpRuntime.simReader}). The bus is real I/O: its timing runs
  * on the system clock; the collectors use the controller's clock.
  *
+ * A port that cannot be opened, or fails while running (a USB serial adapter
+ * unplugged, a hang-up), takes its bus down: every reader of it not already
+ * reported offline gets a `READER_OFFLINE` alarm naming the port's error,
+ * `status()` shows them offline with that error, and the port is tried again
+ * every {@linkcode BUS_RETRY_MS}; once it opens, the readers come online
+ * through their usual bring-up (and `READER_ONLINE`).
+ *
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
 import type { Clock } from "../clock.ts";
 import { logger } from "../log.ts";
-import { ControlPanel, type CpTiming } from "../hardware/osdp/control_panel.ts";
-import type { OsdpEvent, PdStatus } from "../hardware/osdp/pd_link.ts";
+import { ControlPanel, type CpTiming, MAX_PDS_PER_BUS } from "../hardware/osdp/control_panel.ts";
+import { offlineStatus, type OsdpEvent, type PdStatus } from "../hardware/osdp/pd_link.ts";
 import { loadSerialLibc, type SerialLibc } from "../hardware/osdp/serial_libc.ts";
 import { type ByteLink, openSerialFd } from "../hardware/osdp/serial_port.ts";
 import { type OsdpBusControl, OsdpBusThread } from "../hardware/osdp/bus_thread.ts";
@@ -71,6 +78,9 @@ const log = logger("controller");
 /** How long {@linkcode OsdpRuntime.rekey} waits for the reader to confirm its new key. */
 export const REKEY_TIMEOUT_MS = 10_000;
 
+/** How often a bus whose port is down tries to open it again (system clock). */
+export const BUS_RETRY_MS = 2_000;
+
 /** A key rotation waiting for its outcome. */
 interface Rotation {
   resolve: () => void;
@@ -86,6 +96,8 @@ export interface OsdpReaderStatus extends PdStatus {
   doorId: number;
   /** Unix ms of the last card read, or null. */
   lastCardAt: number | null;
+  /** Why the reader's bus is down (its port is tried again), or null. */
+  busError: string | null;
 }
 
 /** Options of {@linkcode OsdpRuntime}. */
@@ -112,6 +124,8 @@ export interface OsdpRuntimeOptions {
   timing?: Partial<CpTiming>;
   /** Simulated hardware: `sim:NAME` ports run simulated readers. @default false */
   simulated?: boolean;
+  /** How often a bus whose port is down tries again. @default BUS_RETRY_MS */
+  busRetryMs?: number;
 }
 
 /** A simulated reader found by {@linkcode OsdpRuntime.simReader}. */
@@ -134,15 +148,28 @@ interface Reader {
   rotation: Rotation | null;
   /** A rotation's key is stored as pending and not resolved yet (even after its caller gave up). */
   pendingKey: boolean;
+  /** Its last supervision row said offline (so a bus going down does not say it twice). */
+  reportedOffline: boolean;
 }
 
 interface Bus {
   key: string;
-  /** A control panel on this thread (simulated, or a link given in the options), or a bus thread. */
+  wiring: OsdpReaderWiring["bus"];
+  /**
+   * A control panel on this thread (simulated, or a link given in the
+   * options), a bus thread, or, while the port is down, a {@linkcode DownBus}.
+   */
   cp: OsdpBusControl;
   readers: Map<number, Reader>;
   /** The simulated line of a `sim:` port, else null. */
   sim: SimOsdpBus | null;
+  /** Why the port is down, or null. */
+  error: string | null;
+  /** The next attempt to open a down port, or null. */
+  retry: ReturnType<typeof setTimeout> | null;
+  /** Bumped when the control panel is replaced or the bus closes: events of an older one are dropped. */
+  generation: number;
+  closed: boolean;
 }
 
 /** Every OSDP bus and reader. */
@@ -315,6 +342,7 @@ export class OsdpRuntime {
           busId: reader.wiring.bus.id,
           doorId: reader.door.id,
           lastCardAt: reader.lastCardAt,
+          busError: bus.error,
         });
       }
     }
@@ -351,9 +379,48 @@ export class OsdpRuntime {
         lastCardAt: null,
         rotation: null,
         pendingKey: false,
+        reportedOffline: false,
       });
     }
-    const pds = [...readers.values()].map((r) => {
+    if (readers.size > MAX_PDS_PER_BUS) {
+      throw new RangeError(
+        `${readers.size} readers are wired on it; a bus takes at most ${MAX_PDS_PER_BUS}`,
+      );
+    }
+    const bus: Bus = {
+      key: busKey(list),
+      wiring: busWiring,
+      cp: new DownBus([]),
+      readers,
+      sim: null,
+      error: null,
+      retry: null,
+      generation: 0,
+      closed: false,
+    };
+    try {
+      this.#connect(bus, warnings);
+    } catch (error) {
+      const message = errorText(error);
+      warnings.push(
+        `OSDP bus "${busWiring.name}": ${message} (tried again every ${this.#retryMs() / 1000} s)`,
+      );
+      this.#down(bus, message);
+    }
+    return bus;
+  }
+
+  #retryMs(): number {
+    return this.#options.busRetryMs ?? BUS_RETRY_MS;
+  }
+
+  /**
+   * Opens the bus's port and starts its control panel with the keys stored
+   * now. @throws when the port cannot be opened or configured
+   */
+  #connect(bus: Bus, warnings: string[]): void {
+    const busWiring = bus.wiring;
+    const pds = [...bus.readers.values()].map((r) => {
       const scbk = this.#readKey(r.wiring, warnings, readScbk);
       const pendingScbk = scbk === null ? null : this.#readKey(r.wiring, warnings, readPendingScbk);
       r.pendingKey = pendingScbk !== null;
@@ -365,34 +432,111 @@ export class OsdpRuntime {
         pendingScbk,
       };
     });
-    const sim = this.#options.simulated === true && busWiring.port.startsWith("sim:")
-      ? new SimOsdpBus(
-        busWiring.port,
-        pds.map((pd) => new SimOsdpPd({ address: pd.address, scbk: pd.scbk })),
-      )
-      : null;
-    const bus: Bus = { key: busKey(list), cp: null as unknown as OsdpBusControl, readers, sim };
     const timing = {
       ...this.#options.timing,
       pollIntervalMs: this.#options.timing?.pollIntervalMs ?? busWiring.pollMs,
     };
-    const onEvent = (event: OsdpEvent) => this.#onEvent(bus, event);
-    const onError = (error: unknown) =>
-      log.error("OSDP bus {bus} failed: {error}", {
+    const generation = ++bus.generation;
+    const onEvent = (event: OsdpEvent) => {
+      if (bus.generation === generation) this.#onEvent(bus, event);
+    };
+    const onError = (error: unknown) => {
+      if (bus.generation !== generation) return;
+      log.error("OSDP bus {bus} failed: {error}; trying its port again every {seconds} s", {
         bus: busWiring.name,
         error: errorText(error),
+        seconds: this.#retryMs() / 1000,
       });
-    const link = sim ?? this.#options.openLink?.(busWiring.port, busWiring.baud);
+      this.#down(bus, errorText(error));
+    };
+    if (this.#options.simulated === true && busWiring.port.startsWith("sim:")) {
+      bus.sim ??= new SimOsdpBus(
+        busWiring.port,
+        pds.map((pd) => new SimOsdpPd({ address: pd.address, scbk: pd.scbk })),
+      );
+    }
+    const link = bus.sim ?? this.#options.openLink?.(busWiring.port, busWiring.baud);
+    let cp: OsdpBusControl;
     if (link !== undefined) {
-      bus.cp = new ControlPanel({ ...timing, link, pds, onEvent, onError });
+      cp = new ControlPanel({ ...timing, link, pds, onEvent, onError });
     } else {
       // A real port: its own thread, asleep in poll between replies (bus_thread.ts).
       const libc = this.#serialLibc(busWiring.port);
       const fd = openSerialFd(busWiring.port, { baud: busWiring.baud, libc });
-      bus.cp = new OsdpBusThread({ libc, fd, path: busWiring.port, pds, timing, onEvent, onError });
+      cp = new OsdpBusThread({ libc, fd, path: busWiring.port, pds, timing, onEvent, onError });
     }
-    bus.cp.start();
-    return bus;
+    bus.cp = cp;
+    bus.error = null;
+    cp.start();
+  }
+
+  /**
+   * The bus's port is down: its control panel goes (its port closed), every
+   * reader not reported offline yet is, with the error, and the port is
+   * tried again later.
+   */
+  #down(bus: Bus, message: string): void {
+    if (bus.closed) return;
+    bus.generation++;
+    bus.error = message;
+    const failed = bus.cp;
+    bus.cp = new DownBus([...bus.readers.values()].map((r) => r.wiring), message);
+    failed.close().catch((error) =>
+      log.error("Closing the failed OSDP bus {bus}: {error}", {
+        bus: bus.wiring.name,
+        error: errorText(error),
+      })
+    );
+    const o = this.#options;
+    for (const reader of bus.readers.values()) {
+      if (reader.timer !== null) o.clock.clearTimeout(reader.timer);
+      reader.timer = null;
+      reader.collector.reset();
+      this.#endRotation(
+        reader,
+        new Error(
+          `The reader's bus went down (${message}) before the reader confirmed the new key. ` +
+            "The controller tries the new key, then the old one, when the bus is back",
+        ),
+      );
+      if (reader.reportedOffline) continue;
+      reader.reportedOffline = true;
+      o.row(
+        readerRow(reader.door, reader.wiring, "READER_OFFLINE", o.clock.now(), {
+          reason: "port_down",
+          bus_error: message,
+        }),
+      );
+    }
+    this.#scheduleRetry(bus);
+  }
+
+  #scheduleRetry(bus: Bus): void {
+    if (bus.closed || bus.retry !== null) return;
+    bus.retry = setTimeout(() => {
+      bus.retry = null;
+      if (bus.closed) return;
+      const warnings: string[] = [];
+      try {
+        this.#connect(bus, warnings);
+      } catch (error) {
+        const message = errorText(error);
+        if (message !== bus.error) {
+          log.warn("OSDP bus {bus} is still down: {error}", {
+            bus: bus.wiring.name,
+            error: message,
+          });
+        }
+        bus.error = message;
+        this.#scheduleRetry(bus);
+        return;
+      }
+      log.info("OSDP bus {bus} is open again on {port}", {
+        bus: bus.wiring.name,
+        port: bus.wiring.port,
+      });
+      for (const warning of warnings) log.warn(warning);
+    }, this.#retryMs());
   }
 
   #serialLibc(port: string): SerialLibc {
@@ -430,6 +574,10 @@ export class OsdpRuntime {
   }
 
   async #closeBus(bus: Bus): Promise<void> {
+    bus.closed = true;
+    bus.generation++;
+    if (bus.retry !== null) clearTimeout(bus.retry);
+    bus.retry = null;
     for (const reader of bus.readers.values()) {
       if (reader.timer !== null) this.#options.clock.clearTimeout(reader.timer);
       reader.collector.reset();
@@ -478,8 +626,10 @@ export class OsdpRuntime {
         return;
       }
       case "online":
+        reader.reportedOffline = false;
         return row("READER_ONLINE", { secure: event.secure, trusted: event.trusted });
       case "offline":
+        reader.reportedOffline = true;
         return row("READER_OFFLINE");
       case "status":
         row(event.tamper ? "READER_TAMPER" : "READER_TAMPER_END");
@@ -591,6 +741,42 @@ export class OsdpRuntime {
       const now = BigInt(Math.round(clock.monotonic() * 1e6));
       this.#deliver(bus, reader, reader.collector.expire(now));
     }, Math.ceil(delayMs));
+  }
+}
+
+/**
+ * A bus whose port is down: its readers are offline, nothing goes out, and
+ * what needs the reader online is refused with the port's error.
+ */
+class DownBus implements OsdpBusControl {
+  readonly #readers: readonly OsdpReaderWiring[];
+  readonly #error: string;
+
+  constructor(readers: readonly OsdpReaderWiring[], error = "not open yet") {
+    this.#readers = readers;
+    this.#error = error;
+  }
+
+  start(): void {}
+
+  status(): PdStatus[] {
+    return this.#readers.map((r) => offlineStatus(r.address, r.useCrc));
+  }
+
+  signal(): void {}
+
+  enableInstallMode(): void {
+    throw new RangeError(`The reader's bus is down (${this.#error})`);
+  }
+
+  rotateKey(): void {
+    throw new RangeError(`The reader's bus is down (${this.#error})`);
+  }
+
+  disableInstallMode(): void {}
+
+  close(): Promise<void> {
+    return Promise.resolve();
   }
 }
 

@@ -22,7 +22,7 @@
  */
 import type { CpTiming } from "./control_panel.ts";
 import type { ReaderSignal } from "./messages.ts";
-import type { OsdpEvent, PdConfig, PdStatus } from "./pd_link.ts";
+import { offlineStatus, type OsdpEvent, type PdConfig, type PdStatus } from "./pd_link.ts";
 import type { SerialLibc } from "./serial_libc.ts";
 import { SerialError } from "./serial_port.ts";
 import { TERMIOS } from "./termios.ts";
@@ -108,17 +108,7 @@ export class OsdpBusThread implements OsdpBusControl {
       s.close(options.fd);
       throw new SerialError(options.path, errno, "create the wake-up eventfd for");
     }
-    this.#status = options.pds.map((pd) => ({
-      address: pd.address,
-      online: false,
-      secure: false,
-      trusted: false,
-      tamper: false,
-      power: false,
-      installMode: false,
-      useCrc: pd.useCrc ?? true,
-      identity: null,
-    }));
+    this.#status = options.pds.map((pd) => offlineStatus(pd.address, pd.useCrc ?? true));
   }
 
   start(): void {

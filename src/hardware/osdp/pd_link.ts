@@ -167,6 +167,21 @@ export interface PdStatus {
   identity: PdIdentity | null;
 }
 
+/** The status of a PD not heard from (yet): offline, nothing known. */
+export function offlineStatus(address: number, useCrc: boolean): PdStatus {
+  return {
+    address,
+    online: false,
+    secure: false,
+    trusted: false,
+    tamper: false,
+    power: false,
+    installMode: false,
+    useCrc,
+    identity: null,
+  };
+}
+
 /** Queued commands per PD at most (the oldest is dropped). */
 export const MAX_QUEUED_COMMANDS = 16;
 

@@ -2,11 +2,12 @@
  * `osdp-reader.status` (ours): every running OSDP reader's state as the
  * controller sees it: online, Secure Channel up, trusted, tamper, power,
  * install mode, CRC or checksum, its identity (vendor, model, serial,
- * firmware), its door and when it last read a card. Never a key. Supervisor
- * and up (HARDWARE_READ).
+ * firmware), its door, when it last read a card, and why its bus is down
+ * (the serial port's error, tried again every 2 s) or null. Never a key.
+ * Supervisor and up (HARDWARE_READ).
  *
  * Reply: `{data: [{reader_id, name, bus_id, door_id, address, online, secure, trusted,
- * tamper, power, install_mode, use_crc, identity, last_card_at}]}`; empty without a
+ * tamper, power, install_mode, use_crc, identity, last_card_at, bus_error}]}`; empty without a
  * controller.
  *
  * @module
@@ -44,6 +45,7 @@ export const osdpReaderStatus = defineEndpoint({
         use_crc: r.useCrc,
         identity: r.identity,
         last_card_at: r.lastCardAt === null ? null : new Date(r.lastCardAt).toISOString(),
+        bus_error: r.busError,
       })),
     };
   },

@@ -46,8 +46,16 @@ function flag(value, yes, no) {
 function statusCells(s) {
   if (s === undefined) return ["Not running", "—", "—", "—"];
   return [
-    flag(s.online, "Online", "Offline"),
-    s.secure ? "Secure Channel" : (s.trusted ? "Clear" : "Untrusted"),
+    s.bus_error
+      ? h(
+        "span",
+        {},
+        h("span", { class: "badge warn" }, "Port down"),
+        " ",
+        h("small", { class: "muted" }, s.bus_error),
+      )
+      : flag(s.online, "Online", "Offline"),
+    s.online ? (s.secure ? "Secure Channel" : (s.trusted ? "Clear" : "Untrusted")) : "—",
     s.tamper ? h("span", { class: "badge warn" }, "Tamper") : "OK",
     s.last_card_at ? new Date(s.last_card_at).toLocaleString() : "—",
   ];
