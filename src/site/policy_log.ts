@@ -36,6 +36,7 @@ import { AppError, STATUS } from "../errors.ts";
 import { logger } from "../log.ts";
 import { appendAudit, type AuditEntry } from "../store/audit.ts";
 import { prepared, transaction } from "../store/db.ts";
+import { isDiskFullError } from "../store/disk_reserve.ts";
 import { type Change, ChangeApplier } from "./capture.ts";
 import type { SiteLink } from "./link.ts";
 import type { SiteNames } from "./names.ts";
@@ -66,6 +67,15 @@ export const LEADER_GRACE_MS = 20_000;
 
 /** How often the consumer is checked for a stall (head ahead, nothing delivered). */
 export const STALL_CHECK_MS = 3_000;
+
+/**
+ * First wait before a changeset that failed for a passing reason (a full
+ * disk, a locked or failing database) is applied again; it doubles up to
+ * {@linkcode APPLY_RETRY_MAX_MS}.
+ */
+export const APPLY_RETRY_MIN_MS = 250;
+/** Longest wait between two attempts at applying the same changeset. */
+export const APPLY_RETRY_MAX_MS = 10_000;
 
 /** JetStream's "wrong last sequence" error code. */
 const WRONG_LAST_SEQUENCE = 10071;
@@ -144,6 +154,11 @@ export interface PolicyLogOptions {
   onApplied?: (change: AppliedChange) => void;
   /** Wall clock (ms). */
   now?: () => number;
+  /**
+   * Called when a changeset could not be applied because the disk is full
+   * (the site releases the disk reserve; the changeset is tried again).
+   */
+  onStoreFull?: () => void;
 }
 
 type Waiter = { seq: number; resolve: () => void };
@@ -156,6 +171,7 @@ export class PolicyLog {
   readonly #controller: string;
   readonly #onApplied: (change: AppliedChange) => void;
   readonly #now: () => number;
+  readonly #onStoreFull: () => void;
   readonly #applier: ChangeApplier;
   /** Last sequence seen by the consumer (applied, skipped, or a buffered part). */
   #processed: number;
@@ -179,6 +195,12 @@ export class PolicyLog {
   #stallMark = -1;
   /** Set when a changeset could not be applied: the copy stops following the site. */
   diverged: string | null = null;
+  /**
+   * Set while the next changeset fails for a passing reason (a full disk, a
+   * locked database): why, and how many attempts so far. It is tried again,
+   * never skipped; this copy lags meanwhile.
+   */
+  applyFailing: { seq: number; error: string; attempts: number; storedAt: number } | null = null;
 
   constructor(options: PolicyLogOptions) {
     this.#db = options.db;
@@ -187,6 +209,7 @@ export class PolicyLog {
     this.#controller = options.controller;
     this.#onApplied = options.onApplied ?? (() => {});
     this.#now = options.now ?? Date.now;
+    this.#onStoreFull = options.onStoreFull ?? (() => {});
     this.#applier = new ChangeApplier(options.db);
     this.#applied = appliedSequence(options.db);
     this.#processed = this.#applied;
@@ -201,6 +224,8 @@ export class PolicyLog {
   lagMs(): number {
     const now = this.#now();
     if (!this.#link.connected) return now - (this.#link.disconnectedAt ?? now);
+    // Not applied yet, however little the consumer says is left.
+    if (this.applyFailing !== null) return Math.max(0, now - this.applyFailing.storedAt);
     if (this.#behind.pending === 0) return 0;
     return Math.max(0, now - this.#behind.oldestAt);
   }
@@ -254,6 +279,13 @@ export class PolicyLog {
         await new Promise((r) => setTimeout(r, 250));
         continue;
       }
+      const failing = this.applyFailing;
+      if (failing !== null) {
+        // The same changeset again, from a fresh consumer, after a pause.
+        const wait = Math.min(APPLY_RETRY_MAX_MS, APPLY_RETRY_MIN_MS * 2 ** (failing.attempts - 1));
+        await new Promise((r) => setTimeout(r, wait));
+        if (this.#stopped) break;
+      }
       try {
         const js = jetstream(nc);
         const consumer = await js.consumers.get(this.#names.policyStream, {
@@ -277,7 +309,7 @@ export class PolicyLog {
             });
           }
           this.#receive(m);
-          if (this.diverged !== null) break;
+          if (this.diverged !== null || this.applyFailing !== null) break;
         }
       } catch (error) {
         if (!this.#stopped) {
@@ -323,12 +355,21 @@ export class PolicyLog {
       this.#wake();
       return;
     }
-    this.#pending = null;
-    this.#advance(m.seq, { ...part, changes, columns }, Math.floor(m.info.timestampNanos / 1e6));
+    // Kept until it is applied: a failed attempt gets the last part again.
+    if (
+      this.#advance(m.seq, { ...part, changes, columns }, Math.floor(m.info.timestampNanos / 1e6))
+    ) {
+      this.#pending = null;
+    }
   }
 
-  /** Applies `part` (the whole changeset) or just moves past `seq`, in one transaction. */
-  #advance(seq: number, part: ChangesetPart | null, storedAt = this.#now()): void {
+  /**
+   * Applies `part` (the whole changeset) or just moves past `seq`, in one
+   * transaction. False when it failed for a passing reason (see
+   * {@linkcode PolicyLog.applyFailing}): nothing was written, and the
+   * consumer delivers `seq` again after a pause.
+   */
+  #advance(seq: number, part: ChangesetPart | null, storedAt = this.#now()): boolean {
     const db = this.#db;
     const tables = new Set<string>();
     const users = new Set<number>();
@@ -375,6 +416,20 @@ export class PolicyLog {
         );
       });
     } catch (error) {
+      if (isPassingStoreError(error)) {
+        const attempts = this.applyFailing?.seq === seq ? this.applyFailing.attempts + 1 : 1;
+        if (attempts === 1) {
+          log.error(
+            "Policy change {seq} could not be applied ({error}): tried again until it is; " +
+              "doors keep deciding from the copy as it is",
+            { seq, error: String(error) },
+          );
+        }
+        this.applyFailing = { seq, error: String(error), attempts, storedAt };
+        if (isDiskFullError(error)) this.#onStoreFull();
+        this.#wake(); // a writer waiting for this copy hears why at once
+        return false;
+      }
       this.diverged = `policy change ${seq} could not be applied: ${String(error)}`;
       log.error(
         "Policy change {seq} could not be applied ({error}): this copy stops following the site; " +
@@ -382,7 +437,14 @@ export class PolicyLog {
         { seq, error: String(error) },
       );
       this.#wake();
-      return;
+      return false;
+    }
+    if (this.applyFailing !== null) {
+      log.info("Policy change {seq} applied after {attempts} failed attempts", {
+        seq,
+        attempts: this.applyFailing.attempts,
+      });
+      this.applyFailing = null;
     }
     this.#processed = seq;
     this.#applied = seq;
@@ -400,10 +462,13 @@ export class PolicyLog {
       }
     }
     this.#wake();
+    return true;
   }
 
   #wake(): void {
-    const ready = this.#waiters.filter((w) => w.seq <= this.#processed || this.diverged !== null);
+    const ready = this.#waiters.filter((w) =>
+      w.seq <= this.#processed || this.diverged !== null || this.applyFailing !== null
+    );
     if (ready.length === 0) return;
     this.#waiters = this.#waiters.filter((w) => !ready.includes(w));
     for (const w of ready) w.resolve();
@@ -429,10 +494,13 @@ export class PolicyLog {
         seq,
         resolve: () => {
           clearTimeout(timer);
+          const failing = this.applyFailing;
           if (this.diverged !== null) {
             reject(fail("this copy stopped following the site"));
           } else if (this.#stopped) reject(fail("the controller is stopping"));
-          else resolve();
+          else if (failing !== null && this.#processed < seq) {
+            reject(fail(`this controller cannot apply the site's changes now (${failing.error})`));
+          } else resolve();
         },
       };
       this.#waiters.push(waiter);
@@ -623,6 +691,17 @@ export function splitChanges(changes: readonly Change[]): Change[][] {
 export function appliedSequence(db: DatabaseSync): number {
   const row = prepared(db, "SELECT applied_seq FROM site_state WHERE id = 1").get();
   return row === undefined ? 0 : Number(row.applied_seq);
+}
+
+/**
+ * Whether a failed apply may succeed when tried again: the disk is full, the
+ * database is locked or busy, or the I/O failed. Anything else (a row that
+ * does not fit this copy) would fail again the same way.
+ */
+function isPassingStoreError(error: unknown): boolean {
+  return isDiskFullError(error) ||
+    /database is locked|database table is locked|SQLITE_BUSY|SQLITE_LOCKED|disk I\/O error|SQLITE_IOERR|out of memory|SQLITE_NOMEM/i
+      .test(errorText(error));
 }
 
 function errorText(error: unknown): string {

@@ -246,6 +246,7 @@ export class Site implements SiteService {
       names: this.names,
       controller: this.controller,
       onApplied: (change) => this.#applied(change),
+      onStoreFull: () => this.#store.reserve.release("a site change could not be applied"),
     });
   }
 
