@@ -2,7 +2,8 @@
  * Fixtures of the site tests (`site_test.ts`, `site_permissions_test.ts`):
  * controller processes (`main.ts serve --site …`) on simulated hardware,
  * each wiring its own door, and what a test reads back from their SQLite
- * files.
+ * files; and an in-process {@linkcode SiteLink} for the tests of one part
+ * (`site_events_test.ts`, `site_policy_apply_test.ts`).
  *
  * @module
  */
@@ -12,6 +13,19 @@ import { adminClient, ok, ServerProcess } from "./_crash_fixtures.ts";
 import type { NatsCluster } from "./_nats.ts";
 import type { TestClient } from "../src/testing.ts";
 import { cardIdHex, encodeCard, H10301 } from "../src/hardware/wiegand/formats.ts";
+import { SiteLink } from "../src/site/link.ts";
+
+/** A link of controller `controller` to site `siteName` on `nats`, without credentials or TLS. */
+export function siteLinkTo(nats: NatsCluster, siteName: string, controller: string): SiteLink {
+  return new SiteLink({
+    servers: [...nats.urls],
+    controller,
+    siteName,
+    credsFile: null,
+    user: null,
+    tlsCaFile: null,
+  });
+}
 
 /** Every day, all day (a schedule's timeframes). */
 export const ALL_WEEK = [0, 1, 2, 3, 4, 5, 6].map((day) => ({

@@ -35,7 +35,8 @@ import type { SiteService } from "../src/site/service.ts";
 import { startTestServer, TestClient } from "../src/testing.ts";
 import { EventInbox } from "../src/site/event_inbox.ts";
 import { ensureEventStream, EventOutbox } from "../src/site/event_outbox.ts";
-import { SiteLink } from "../src/site/link.ts";
+import type { SiteLink } from "../src/site/link.ts";
+import { siteLinkTo } from "./_site_fixtures.ts";
 import { type SiteNames, siteNames } from "../src/site/names.ts";
 import { EventHub, type LiveEvent } from "../src/ws/event_hub.ts";
 import { type NatsCluster, skipWithoutNats, startNats } from "./_nats.ts";
@@ -62,14 +63,7 @@ function appendAccess(db: DatabaseSync, count: number, door = 1): number[] {
 }
 
 function linkTo(nats: NatsCluster, controller: string): SiteLink {
-  return new SiteLink({
-    servers: [...nats.urls],
-    controller,
-    siteName: names.site,
-    credsFile: null,
-    user: null,
-    tlsCaFile: null,
-  });
+  return siteLinkTo(nats, names.site, controller);
 }
 
 /** The server's smallest duplicate window. */

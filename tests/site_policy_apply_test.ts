@@ -11,13 +11,13 @@ import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { DatabaseSync } from "node:sqlite";
 import { Capture } from "../src/site/capture.ts";
-import { SiteLink } from "../src/site/link.ts";
 import { siteNames } from "../src/site/names.ts";
 import { type ComputedChange, PolicyLog } from "../src/site/policy_log.ts";
 import { createUser } from "../src/store/users.ts";
 import { openTempDatabase } from "../src/store/_test_db.ts";
 import { until } from "./_controller_fixtures.ts";
 import { skipWithoutNats, startNats } from "./_nats.ts";
+import { siteLinkTo } from "./_site_fixtures.ts";
 
 const ignore = skipWithoutNats("tests/site_policy_apply_test.ts");
 const names = siteNames("full");
@@ -56,16 +56,7 @@ Deno.test({
         controller,
       );
     }
-    const link = (controller: string) =>
-      new SiteLink({
-        servers: [...nats.urls],
-        controller,
-        siteName: names.site,
-        credsFile: null,
-        user: null,
-        tlsCaFile: null,
-      });
-    const [linkA, linkB] = [link("a"), link("b")];
+    const [linkA, linkB] = [siteLinkTo(nats, names.site, "a"), siteLinkTo(nats, names.site, "b")];
     void linkA.start();
     void linkB.start();
     let fullCalls = 0;
