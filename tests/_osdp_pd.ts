@@ -590,8 +590,12 @@ export class PdBusEmulator {
       let chunk: Uint8Array;
       try {
         chunk = await this.#port.read(100);
-      } catch {
-        return;
+      } catch (error) {
+        if (this.#stopped || !/hung up|EIO/.test(String(error))) return;
+        // No slave end is open (the controller closed the port to open it again): an
+        // RS-485 line has no such hang-up, so the readers wait for the next opening.
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        continue;
       }
       this.#buffer.push(...chunk);
       for (;;) {

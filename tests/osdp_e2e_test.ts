@@ -393,3 +393,47 @@ Deno.test("OSDP e2e: a bus whose serial port is missing: its reader is offline w
     await server[Symbol.asyncDispose]();
   }
 });
+
+Deno.test("OSDP e2e: after the controller worker crashes, and after it hangs, the new worker runs the bus alone and decides its cards", async () => {
+  const pd = new EmulatedPd({ address: 4 });
+  await using w = await world([pd]);
+  const controller = w.server.controller!;
+  const readerId = ok(
+    await w.admin.request("osdp-reader.create", {
+      attributes: { name: "dock", address: 4, secure: false, bus_id: w.busId },
+    }),
+  ).data.id;
+  const doorId = await door(w.admin, readerId, "Dock");
+  await grantAlice(w.admin, [doorId]);
+  const granted = async (): Promise<void> => {
+    const leds = pd.leds.length;
+    pd.presentCard(ALICE.bits, ALICE.nbBits);
+    const event =
+      (await w.admin.nextUnsolicited((m) =>
+        m.type === "event.access" && (m.content as Json).door === doorId
+      )).content as Json;
+    assert.equal(event.granted, true);
+    await until(() => pd.leds.length > leds, 5000);
+    assert.equal(pd.leds.at(-1)![5], LED_COLOR.GREEN);
+  };
+  await until(() => pd.seen.some((c) => c.code === 0x60), 5000);
+  await granted();
+
+  await controller.request({ type: "debug.crash" });
+  await until(() => controller.restarts === 1, 5000);
+  await controller.ready();
+  await granted();
+
+  void controller.request({ type: "debug.hang", ms: 3000 }).catch(() => {});
+  await until(() => controller.restarts === 2, 8000);
+  await controller.ready();
+  await granted();
+
+  // One control panel on the bus: its polls keep a steady pace (two would double it)
+  // and the reader never saw a sequence out of order.
+  const before = pd.seen.length;
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const polls = pd.seen.length - before;
+  assert.ok(polls >= 25 && polls <= 75, `${polls} commands in 1 s at a 20 ms poll interval`);
+  assert.equal(w.emulator.badFrames, 0);
+});

@@ -73,6 +73,8 @@ export interface ControllerOptions {
   osdpLink?: (port: string, baud: number) => ByteLink;
   /** OSDP bus timing overrides (tests). */
   osdpTiming?: Partial<CpTiming>;
+  /** Set by the supervisor once this worker is gone (`InitRequest.lifeline`): bus threads end then. */
+  lifeline?: SharedArrayBuffer;
   /**
    * In a site, this controller's name: only doors, access points and devices
    * whose `controller` is NULL or this name are wired (`loadWiring`).
@@ -131,6 +133,7 @@ export class Controller {
       ...(options.osdpLink === undefined ? {} : { openLink: options.osdpLink }),
       ...(options.osdpTiming === undefined ? {} : { timing: options.osdpTiming }),
       simulated: options.hardware.sim !== null,
+      ...(options.lifeline === undefined ? {} : { lifeline: options.lifeline }),
     });
   }
 

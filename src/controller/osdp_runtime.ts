@@ -126,6 +126,8 @@ export interface OsdpRuntimeOptions {
   simulated?: boolean;
   /** How often a bus whose port is down tries again. @default BUS_RETRY_MS */
   busRetryMs?: number;
+  /** Handed to every bus thread: set once the owning worker is gone (`InitRequest.lifeline`). */
+  lifeline?: SharedArrayBuffer;
 }
 
 /** A simulated reader found by {@linkcode OsdpRuntime.simReader}. */
@@ -463,7 +465,17 @@ export class OsdpRuntime {
       // A real port: its own thread, asleep in poll between replies (bus_thread.ts).
       const libc = this.#serialLibc(busWiring.port);
       const fd = openSerialFd(busWiring.port, { baud: busWiring.baud, libc });
-      cp = new OsdpBusThread({ libc, fd, path: busWiring.port, pds, timing, onEvent, onError });
+      const lifeline = this.#options.lifeline;
+      cp = new OsdpBusThread({
+        libc,
+        fd,
+        path: busWiring.port,
+        pds,
+        timing,
+        onEvent,
+        onError,
+        ...(lifeline === undefined ? {} : { lifeline }),
+      });
     }
     bus.cp = cp;
     bus.error = null;

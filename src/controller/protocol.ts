@@ -43,6 +43,13 @@ export interface InitRequest {
    * drive the outputs safe and release the lines if the worker dies.
    */
   lineRegistry?: SharedArrayBuffer;
+  /**
+   * One Int32 the supervisor sets to 1 once it has terminated this worker.
+   * Threads the worker started and that outlive it (an OSDP bus thread
+   * asleep in `poll` is not stopped with its parent) watch it, close the
+   * fds they were handed and end.
+   */
+  lifeline?: SharedArrayBuffer;
   /** Configure logging inside the worker; absent = leave LogTape unconfigured. */
   logging?: WorkerLogging;
   /** Fixed UTC offset in minutes for schedules; absent = the system time zone. */

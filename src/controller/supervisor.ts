@@ -110,6 +110,8 @@ export class ControllerClient implements ControllerPort {
   readonly #listeners = new Set<(event: ControllerEvent) => void>();
   readonly #observers = new Set<(observation: Observation) => void>();
   #worker: Worker | null = null;
+  /** The current worker's lifeline (see `InitRequest.lifeline`), or null. */
+  #lifeline: Int32Array | null = null;
   #channel: WorkerChannel | null = null;
   #ready: Promise<ReloadResult> | null = null;
   /** Stops the current worker's heartbeat. */
@@ -217,15 +219,24 @@ export class ControllerClient implements ControllerPort {
     }
     this.#stopping = true;
     this.#stopHeartbeat();
-    this.#worker?.terminate();
-    this.#worker = null;
+    this.#terminate();
     this.#channel?.close("The controller stopped");
     // Lines a worker that did not stop cleanly still holds.
     if (this.#guard.holdsLines) await this.#guard.force();
   }
 
+  /** Terminates the worker, and tells the threads it started that it is gone (`lifeline`). */
+  #terminate(): void {
+    this.#worker?.terminate();
+    this.#worker = null;
+    if (this.#lifeline !== null) Atomics.store(this.#lifeline, 0, 1);
+    this.#lifeline = null;
+  }
+
   async #spawn(): Promise<ReloadResult> {
     const lines = this.#guard.nextLineRegistry();
+    const lifeline = new SharedArrayBuffer(4);
+    this.#lifeline = new Int32Array(lifeline);
     const worker = new Worker(
       new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url),
       { type: "module" },
@@ -247,6 +258,7 @@ export class ControllerClient implements ControllerPort {
       simLines: this.#o.simLines,
       mirror: this.mirror,
       ...(lines === null ? {} : { lineRegistry: lines }),
+      lifeline,
       ...(o.logging === undefined ? {} : { logging: o.logging }),
       ...(o.utcOffsetMinutes === undefined ? {} : { utcOffsetMinutes: o.utcOffsetMinutes }),
       controllerName: o.controllerName ?? null,
@@ -300,8 +312,7 @@ export class ControllerClient implements ControllerPort {
     if (this.#stopping || this.#worker === null) return;
     const diedAt = this.#clock.monotonic();
     this.#stopHeartbeat();
-    this.#worker.terminate();
-    this.#worker = null;
+    this.#terminate();
     this.#channel?.close(`The controller worker died (${reason})`);
     log.error("Controller worker died ({reason}); forcing outputs to their safe state", { reason });
     const safe = this.#guard.force();
@@ -325,8 +336,7 @@ export class ControllerClient implements ControllerPort {
         return result;
       } catch (error) {
         log.error("Controller worker failed to start: {error}", { error: String(error) });
-        this.#worker?.terminate();
-        this.#worker = null;
+        this.#terminate();
         this.#channel?.close("The controller worker failed to start");
         await this.#guard.force();
         await new Promise((r) => this.#clock.setTimeout(() => r(undefined), RESTART_RETRY_MS));

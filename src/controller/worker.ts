@@ -83,6 +83,7 @@ async function init(request: InitRequest, post: WorkerScope["postMessage"]): Pro
     onWiring: (safeOutputs) => post({ type: "wiring", safeOutputs }),
     offset: request.utcOffsetMinutes ?? systemOffsetProvider,
     controllerName: request.controllerName ?? null,
+    ...(request.lifeline === undefined ? {} : { lifeline: request.lifeline }),
   });
   running = { controller, hardware, policyDb, eventsDb };
   return await controller.reload();

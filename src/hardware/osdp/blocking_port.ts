@@ -41,6 +41,16 @@ export interface BlockingSerialPortOptions {
   onWake: (count: number) => Promise<void>;
   /** Called at the start of every pause between cycles. */
   onIdle?: () => void;
+  /** True once the owner is gone: every read and write then fails with {@linkcode OwnerGoneError}. */
+  ownerGone?: () => boolean;
+}
+
+/** The owner of the bus thread is gone (see `OsdpBusThreadOptions.lifeline`). */
+export class OwnerGoneError extends Error {
+  constructor(path: string) {
+    super(`The owner of the OSDP bus on "${path}" is gone`);
+    this.name = "OwnerGoneError";
+  }
 }
 
 /** A port waited on with synchronous `poll` calls. */
@@ -146,5 +156,6 @@ export class BlockingSerialPort implements ByteLink {
 
   #checkOpen(what: string): void {
     if (this.#closed) throw new SerialError(this.path, ERRNO.EBADF, `${what} closed`);
+    if (this.#o.ownerGone?.() === true) throw new OwnerGoneError(this.path);
   }
 }

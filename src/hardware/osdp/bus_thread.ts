@@ -54,6 +54,7 @@ export type ToBusThread =
     path: string;
     pds: PdConfig[];
     timing: Partial<CpTiming>;
+    lifeline: SharedArrayBuffer | null;
   }
   | ({ type: "call" } & BusCall)
   | { type: "close" };
@@ -82,6 +83,12 @@ export interface OsdpBusThreadOptions {
   onEvent: (event: OsdpEvent) => void;
   /** Called once if the port fails or the thread dies; the bus is stopped then. */
   onError?: (error: Error) => void;
+  /**
+   * One Int32 set to non-zero once the owner is gone (terminated: it can
+   * neither stop this thread nor close the fds). The bus thread then closes
+   * the port's fd and the eventfd itself and ends, within a poll interval.
+   */
+  lifeline?: SharedArrayBuffer;
 }
 
 /** How long a closing bus thread has to stop before it is terminated. */
@@ -134,6 +141,7 @@ export class OsdpBusThread implements OsdpBusControl {
       path: this.#o.path,
       pds: [...this.#o.pds],
       timing: this.#o.timing ?? {},
+      lifeline: this.#o.lifeline ?? null,
     });
   }
 

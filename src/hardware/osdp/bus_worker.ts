@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { BlockingSerialPort } from "./blocking_port.ts";
+import { BlockingSerialPort, OwnerGoneError } from "./blocking_port.ts";
 import type { BusCall, FromBusThread, ToBusThread } from "./bus_thread.ts";
 import { ControlPanel } from "./control_panel.ts";
 import type { PdStatus } from "./pd_link.ts";
@@ -16,6 +16,7 @@ import { loadSerialLibc } from "./serial_libc.ts";
 interface BusWorkerScope {
   postMessage(message: FromBusThread): void;
   onmessage: ((event: MessageEvent<ToBusThread>) => void) | null;
+  close(): void;
 }
 
 let scope: BusWorkerScope | null = null;
@@ -77,7 +78,10 @@ function apply(call: BusCall): void {
 
 function start(init: Extract<ToBusThread, { type: "init" }>): void {
   const libc = loadSerialLibc();
+  const life = init.lifeline === null ? null : new Int32Array(init.lifeline);
+  const ownerGone = (): boolean => life !== null && Atomics.load(life, 0) !== 0;
   const link = new BlockingSerialPort({
+    ownerGone,
     libc,
     fd: init.fd,
     wakeFd: init.wakeFd,
@@ -104,14 +108,23 @@ function start(init: Extract<ToBusThread, { type: "init" }>): void {
       lastStatus = JSON.stringify(now);
       post({ type: "event", event, status: now });
     },
-    onError: (error) =>
+    onError: (error) => {
+      if (error instanceof OwnerGoneError) {
+        // Nobody else can close them now: the owner was terminated.
+        libc.symbols.close(init.fd);
+        libc.symbols.close(init.wakeFd);
+        libc.close();
+        scope?.close();
+        return;
+      }
       post({
         type: "error",
         message: errorText(error),
         errno: typeof (error as { errno?: unknown }).errno === "number"
           ? (error as { errno: number }).errno
           : null,
-      }),
+      });
+    },
   });
   postStatusIfChanged();
   cp.start();
