@@ -56,7 +56,7 @@ function statusCells(s) {
       )
       : flag(s.online, "Online", "Offline"),
     s.online ? (s.secure ? "Secure Channel" : (s.trusted ? "Clear" : "Untrusted")) : "—",
-    s.tamper ? h("span", { class: "badge warn" }, "Tamper") : "OK",
+    s.online ? (s.tamper ? h("span", { class: "badge warn" }, "Tamper") : "OK") : "—",
     s.last_card_at ? new Date(s.last_card_at).toLocaleString() : "—",
   ];
 }
