@@ -94,6 +94,9 @@ Deno.test({
         /cannot apply the site's changes now \(.*full.*\).*Nothing was changed/,
       );
       assert.ok(Date.now() - started < 5_000, "refused at once, not after the catch-up wait");
+      const again = Date.now();
+      await assert.rejects(logB.write(createUsers(b.db, "from-b", 1)), /cannot apply/);
+      assert.ok(Date.now() - again < 1_000, "a write while it fails is refused without waiting");
 
       // Room again (the reserve released, files deleted): the change is applied, in order.
       b.db.exec("PRAGMA max_page_count = 1073741823");

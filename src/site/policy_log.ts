@@ -485,6 +485,12 @@ export class PolicyLog {
     fail: (why: string) => Error = (why) => new SiteUnavailableError(why),
   ): Promise<void> {
     if (this.#processed >= seq) return Promise.resolve();
+    const failing = this.applyFailing;
+    if (failing !== null) {
+      return Promise.reject(
+        fail(`this controller cannot apply the site's changes now (${failing.error})`),
+      );
+    }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w !== waiter);
