@@ -38,6 +38,21 @@ async function door(
   ).data.id;
 }
 
+/** Creates an OSDP reader on bus `busId`; its device id. */
+async function reader(
+  admin: TestClient,
+  busId: string,
+  name: string,
+  address: number,
+  secure: boolean,
+): Promise<string> {
+  return ok(
+    await admin.request("osdp-reader.create", {
+      attributes: { name, address, secure, bus_id: busId },
+    }),
+  ).data.id;
+}
+
 async function world(pds: EmulatedPd[]) {
   const libc = loadSerialLibc();
   const { master, slavePath } = openPty(libc);
@@ -68,11 +83,7 @@ async function world(pds: EmulatedPd[]) {
 Deno.test("OSDP e2e: a clear reader's cards are decided; grant and deny show on its LED; its status", async () => {
   const pd = new EmulatedPd({ address: 2 });
   await using w = await world([pd]);
-  const readerId = ok(
-    await w.admin.request("osdp-reader.create", {
-      attributes: { name: "front", address: 2, secure: false, bus_id: w.busId },
-    }),
-  ).data.id;
+  const readerId = await reader(w.admin, w.busId, "front", 2, false);
   const doorId = await door(w.admin, readerId, "Front");
   await grantAlice(w.admin, [doorId]);
   await until(() => pd.seen.some((c) => c.code === 0x60), 5000);
@@ -102,11 +113,7 @@ Deno.test("OSDP e2e: a clear reader's cards are decided; grant and deny show on 
 Deno.test("OSDP e2e: install mode gives the reader a sealed key; then Secure Channel reads; unplugging raises an alarm", async () => {
   const pd = new EmulatedPd({ address: 0 }); // factory: no key
   await using w = await world([pd]);
-  const readerId = ok(
-    await w.admin.request("osdp-reader.create", {
-      attributes: { name: "back", address: 0, secure: true, bus_id: w.busId },
-    }),
-  ).data.id;
+  const readerId = await reader(w.admin, w.busId, "back", 0, true);
   const doorId = await door(w.admin, readerId, "Back");
   await grantAlice(w.admin, [doorId]);
   const noKey = await w.admin.nextUnsolicited((m) =>
@@ -156,11 +163,7 @@ Deno.test("OSDP e2e: install mode gives the reader a sealed key; then Secure Cha
 Deno.test("OSDP e2e: card and PIN: the card waits (amber), the keypad's PIN completes it", async () => {
   const pd = new EmulatedPd({ address: 1 });
   await using w = await world([pd]);
-  const readerId = ok(
-    await w.admin.request("osdp-reader.create", {
-      attributes: { name: "side", address: 1, secure: false, bus_id: w.busId },
-    }),
-  ).data.id;
+  const readerId = await reader(w.admin, w.busId, "side", 1, false);
   const doorId = await door(w.admin, readerId, "Side", "card_and_pin");
   const userId = await grantAlice(w.admin, [doorId]);
   ok(
@@ -185,11 +188,7 @@ async function installedReader(
   pd: EmulatedPd,
   name: string,
 ): Promise<{ readerId: string; doorId: number }> {
-  const readerId = ok(
-    await w.admin.request("osdp-reader.create", {
-      attributes: { name, address: pd.address, secure: true, bus_id: w.busId },
-    }),
-  ).data.id;
+  const readerId = await reader(w.admin, w.busId, name, pd.address, true);
   const doorId = await door(w.admin, readerId, name);
   await grantAlice(w.admin, [doorId]);
   ok(await w.admin.request("osdp-reader.install", { reader_id: readerId, timeout: 30 }));
@@ -340,11 +339,7 @@ Deno.test("OSDP e2e: osdp-reader.rekey refuses an offline or clear reader with a
   await t.step("not in Secure Channel", async () => {
     const pd = new EmulatedPd({ address: 2 });
     await using w = await world([pd]);
-    const readerId = ok(
-      await w.admin.request("osdp-reader.create", {
-        attributes: { name: "Side", address: 2, secure: false, bus_id: w.busId },
-      }),
-    ).data.id;
+    const readerId = await reader(w.admin, w.busId, "Side", 2, false);
     await door(w.admin, readerId, "Side");
     await until(() => pd.seen.some((c) => c.code === 0x60), 5000);
     const reply = await w.admin.request("osdp-reader.rekey", { reader_id: readerId });
@@ -366,11 +361,7 @@ Deno.test("OSDP e2e: a bus whose serial port is missing: its reader is offline w
         attributes: { name: "usb", port, baud: 115200, "poll-interval": 20 },
       }),
     ).data.id;
-    const readerId = ok(
-      await admin.request("osdp-reader.create", {
-        attributes: { name: "lobby", address: 1, secure: false, bus_id: busId },
-      }),
-    ).data.id;
+    const readerId = await reader(admin, busId, "lobby", 1, false);
     const doorId = await door(admin, readerId, "Lobby");
     const offline = (await admin.nextUnsolicited((m) =>
       m.type === "event.alarm" && (m.content as Json).event === "READER_OFFLINE"
@@ -398,11 +389,7 @@ Deno.test("OSDP e2e: after the controller worker crashes, and after it hangs, th
   const pd = new EmulatedPd({ address: 4 });
   await using w = await world([pd]);
   const controller = w.server.controller!;
-  const readerId = ok(
-    await w.admin.request("osdp-reader.create", {
-      attributes: { name: "dock", address: 4, secure: false, bus_id: w.busId },
-    }),
-  ).data.id;
+  const readerId = await reader(w.admin, w.busId, "dock", 4, false);
   const doorId = await door(w.admin, readerId, "Dock");
   await grantAlice(w.admin, [doorId]);
   const granted = async (): Promise<void> => {
@@ -429,8 +416,8 @@ Deno.test("OSDP e2e: after the controller worker crashes, and after it hangs, th
   await controller.ready();
   await granted();
 
-  // One control panel on the bus: its polls keep a steady pace (two would double it)
-  // and the reader never saw a sequence out of order.
+  // One control panel on the bus: its polls keep a steady pace (two would double it),
+  // and no frame the reader received failed its checks.
   const before = pd.seen.length;
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const polls = pd.seen.length - before;

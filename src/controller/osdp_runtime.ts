@@ -384,6 +384,11 @@ export class OsdpRuntime {
         reportedOffline: false,
       });
     }
+    if (busWiring.port.startsWith("sim:") && this.#options.simulated !== true) {
+      throw new Error(
+        `simulated OSDP bus "${busWiring.port}" needs the simulated hardware (--hardware sim)`,
+      );
+    }
     if (readers.size > MAX_PDS_PER_BUS) {
       throw new RangeError(
         `${readers.size} readers are wired on it; a bus takes at most ${MAX_PDS_PER_BUS}`,
@@ -463,7 +468,7 @@ export class OsdpRuntime {
       cp = new ControlPanel({ ...timing, link, pds, onEvent, onError });
     } else {
       // A real port: its own thread, asleep in poll between replies (bus_thread.ts).
-      const libc = this.#serialLibc(busWiring.port);
+      const libc = this.#serialLibc();
       const fd = openSerialFd(busWiring.port, { baud: busWiring.baud, libc });
       const lifeline = this.#options.lifeline;
       cp = new OsdpBusThread({
@@ -499,18 +504,9 @@ export class OsdpRuntime {
         error: errorText(error),
       })
     );
+    this.#dropReaderState(bus, `went down (${message})`);
     const o = this.#options;
     for (const reader of bus.readers.values()) {
-      if (reader.timer !== null) o.clock.clearTimeout(reader.timer);
-      reader.timer = null;
-      reader.collector.reset();
-      this.#endRotation(
-        reader,
-        new Error(
-          `The reader's bus went down (${message}) before the reader confirmed the new key. ` +
-            "The controller tries the new key, then the old one, when the bus is back",
-        ),
-      );
       if (reader.reportedOffline) continue;
       reader.reportedOffline = true;
       o.row(
@@ -521,6 +517,25 @@ export class OsdpRuntime {
       );
     }
     this.#scheduleRetry(bus);
+  }
+
+  /**
+   * What the readers of a bus that stops hold: PIN timers, half-entered
+   * credentials, an administrator's key rotation (refused with "the bus `what`").
+   */
+  #dropReaderState(bus: Bus, what: string): void {
+    for (const reader of bus.readers.values()) {
+      if (reader.timer !== null) this.#options.clock.clearTimeout(reader.timer);
+      reader.timer = null;
+      reader.collector.reset();
+      this.#endRotation(
+        reader,
+        new Error(
+          `The reader's bus ${what} before the reader confirmed the new key. The controller ` +
+            "tries the new key, then the old one, when the bus is back",
+        ),
+      );
+    }
   }
 
   #scheduleRetry(bus: Bus): void {
@@ -551,10 +566,7 @@ export class OsdpRuntime {
     }, this.#retryMs());
   }
 
-  #serialLibc(port: string): SerialLibc {
-    if (port.startsWith("sim:")) {
-      throw new Error(`simulated OSDP bus "${port}" needs the simulated hardware (--hardware sim)`);
-    }
+  #serialLibc(): SerialLibc {
     this.#libc ??= loadSerialLibc();
     return this.#libc;
   }
@@ -590,17 +602,7 @@ export class OsdpRuntime {
     bus.generation++;
     if (bus.retry !== null) clearTimeout(bus.retry);
     bus.retry = null;
-    for (const reader of bus.readers.values()) {
-      if (reader.timer !== null) this.#options.clock.clearTimeout(reader.timer);
-      reader.collector.reset();
-      this.#endRotation(
-        reader,
-        new Error(
-          "The reader's bus was closed before the reader confirmed the new key. The controller " +
-            "tries the new key, then the old one, when the bus opens again",
-        ),
-      );
-    }
+    this.#dropReaderState(bus, "was closed");
     await bus.cp.close();
   }
 

@@ -485,12 +485,7 @@ export class PolicyLog {
     fail: (why: string) => Error = (why) => new SiteUnavailableError(why),
   ): Promise<void> {
     if (this.#processed >= seq) return Promise.resolve();
-    const failing = this.applyFailing;
-    if (failing !== null) {
-      return Promise.reject(
-        fail(`this controller cannot apply the site's changes now (${failing.error})`),
-      );
-    }
+    if (this.applyFailing !== null) return Promise.reject(fail(this.#cannotApply()));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w !== waiter);
@@ -500,17 +495,21 @@ export class PolicyLog {
         seq,
         resolve: () => {
           clearTimeout(timer);
-          const failing = this.applyFailing;
           if (this.diverged !== null) {
             reject(fail("this copy stopped following the site"));
           } else if (this.#stopped) reject(fail("the controller is stopping"));
-          else if (failing !== null && this.#processed < seq) {
-            reject(fail(`this controller cannot apply the site's changes now (${failing.error})`));
+          else if (this.applyFailing !== null && this.#processed < seq) {
+            reject(fail(this.#cannotApply()));
           } else resolve();
         },
       };
       this.#waiters.push(waiter);
     });
+  }
+
+  /** Why a wait for this copy ends while {@linkcode PolicyLog.applyFailing} is set. */
+  #cannotApply(): string {
+    return `this controller cannot apply the site's changes now (${this.applyFailing?.error})`;
   }
 
   /**
