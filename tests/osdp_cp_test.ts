@@ -318,7 +318,15 @@ for (
 
 Deno.test("An unplugged reader goes offline within the timeout and comes back when replugged", async () => {
   const pd = new EmulatedPd({ address: 1 });
-  await using bus = openBus([pd], [{ address: 1 }], { offlineAfterMs: 400 });
+  // What status() says while each event is handled: the bus thread sends it with the event.
+  const seenOnline: [string, boolean, boolean][] = [];
+  await using bus = openBus([pd], [{ address: 1 }], {
+    offlineAfterMs: 400,
+    react: (e, cp) => {
+      if (e.type !== "online" && e.type !== "offline") return;
+      seenOnline.push([e.type, cp.status()[0]!.online, cp.status()[0]!.secure]);
+    },
+  });
   await until(() => ofType(bus.events, "online").length === 1, "online");
   pd.muted = true;
   const unplugged = performance.now();
@@ -330,6 +338,11 @@ Deno.test("An unplugged reader goes offline within the timeout and comes back wh
   await until(() => ofType(bus.events, "online").length === 2, "online again");
   assert.ok(pd.resets >= 2); // restarted at sequence 0
   assert.equal(ofType(bus.events, "offline").length, 1);
+  assert.deepEqual(seenOnline, [
+    ["online", true, false],
+    ["offline", false, false],
+    ["online", true, false],
+  ]);
 });
 
 Deno.test("A reader that never answers is reported offline once", async () => {

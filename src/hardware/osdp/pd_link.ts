@@ -399,11 +399,13 @@ export class PdLink {
   onNoReply(nowMs: number): void {
     if (nowMs - this.#lastHeardMs < this.#timing.offlineAfterMs) return;
     // Reported once: when an online PD goes silent, or when one never answered.
-    if (this.#online || !this.#everHeard) this.#emit({ type: "offline", address: this.address });
+    const report = this.#online || !this.#everHeard;
     this.#online = false;
     this.#everHeard = true;
     this.#restart(nowMs + this.#timing.retryWaitMs);
     this.#lastHeardMs = nowMs; // the next offline check counts from this probe
+    // Last, so that whoever reads status() on this event sees the PD offline.
+    if (report) this.#emit({ type: "offline", address: this.address });
   }
 
   /**
