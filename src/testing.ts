@@ -14,6 +14,15 @@ import type { ServerMessage } from "./ws/protocol.ts";
 /** The administrator password of test servers. */
 export const TEST_ADMIN_PASSWORD = "admin-password-1";
 
+/**
+ * How long a controller worker started by a test may take to answer `init`.
+ * The first worker of a test process loads its whole module graph from a
+ * cold cache: 3–5 s on a clean clone under the full parallel suite, and
+ * over the product's 10 s with two suites on the two cores. Tests wait this
+ * long rather than fail on the machine's load.
+ */
+export const TEST_WORKER_START_MS = 60_000;
+
 /** A running test server. */
 export interface TestServer extends AsyncDisposable {
   /** HTTP base URL, ending in `/` (e.g. `http://127.0.0.1:40123/`). */
@@ -72,6 +81,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     secret: store.secret,
     hardware,
     db: store.db,
+    startTimeoutMs: TEST_WORKER_START_MS,
     ...(controllerName === undefined ? {} : { controllerName }),
   });
   await controller?.start();

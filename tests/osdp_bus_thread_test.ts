@@ -78,7 +78,8 @@ Deno.test("A bus thread brings clear and Secure Channel readers online and repor
   ]);
   // Before the thread has said anything, the status is the configured readers, offline.
   assert.deepEqual(bus.thread.status().map((s) => [s.address, s.online]), [[1, false], [2, false]]);
-  await until(() => ofType(bus.events, "online").length === 2, "both online");
+  // The first bus thread of the process loads its modules first: seconds on a cold cache.
+  await until(() => ofType(bus.events, "online").length === 2, "both online", 30_000);
   const status = bus.thread.status();
   assert.deepEqual(status.map((s) => [s.address, s.online, s.secure, s.trusted]), [
     [1, true, false, true],

@@ -24,6 +24,7 @@ import { ensureAdministrator } from "../src/store/bootstrap.ts";
 import { createDevice } from "../src/store/devices.ts";
 import { createDoor, getDoor } from "../src/store/doors.ts";
 import { openStore, type Store } from "../src/store/store.ts";
+import { TEST_WORKER_START_MS } from "../src/testing.ts";
 import { createUser, USER_RANK } from "../src/store/users.ts";
 import {
   startTestServer,
@@ -109,6 +110,7 @@ async function startMember(
     hardware: "sim",
     db: store.db,
     controllerName: name,
+    startTimeoutMs: TEST_WORKER_START_MS,
   });
   await controller.start();
   const link = linkTo(nats, name);

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { openDatabase } from "../store/db.ts";
+import { TEST_WORKER_START_MS } from "../testing.ts";
 import { ControllerClient } from "./supervisor.ts";
 
 Deno.test("ControllerClient (gpio) hands the dead worker's line registry to the safe-state routine", async () => {
@@ -17,6 +18,7 @@ Deno.test("ControllerClient (gpio) hands the dead worker's line registry to the 
     secret: new Uint8Array(32),
     hardware: "gpio",
     db,
+    startTimeoutMs: TEST_WORKER_START_MS,
     safeState: async (_outputs, lines) => {
       calls.push(lines);
       await new Promise((r) => setTimeout(r, 200));

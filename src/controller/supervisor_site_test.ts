@@ -8,6 +8,7 @@ import { ControllerError } from "./protocol.ts";
 import { createDevice } from "../store/devices.ts";
 import { createDoor } from "../store/doors.ts";
 import { openDatabase } from "../store/db.ts";
+import { TEST_WORKER_START_MS } from "../testing.ts";
 import { ControllerClient } from "./supervisor.ts";
 
 Deno.test("ControllerClient with controllerName does not wire another controller's door", async () => {
@@ -29,6 +30,7 @@ Deno.test("ControllerClient with controllerName does not wire another controller
     hardware: "sim",
     db,
     controllerName: "A",
+    startTimeoutMs: TEST_WORKER_START_MS,
   });
   try {
     const loaded = await controller.start();
