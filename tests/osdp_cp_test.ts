@@ -115,8 +115,14 @@ Deno.test("ControlPanel runs Secure Channel under the reader's key and reads thr
 Deno.test("Install mode: SCBK-D, then KEYSET to a fresh key, then Secure Channel under it", async () => {
   const pd = new EmulatedPd({ address: 5 }); // factory state: no key, accepts SCBK-D
   const keys: Uint8Array[] = [];
+  // Each install event, and status() then: the SCBK-D session is over by "done".
+  const installing: [string, boolean, boolean][] = [];
   await using bus = openBus([pd], [{ address: 5, secure: true, scbk: null }], {
-    react: (e) => e.type === "keyset" && keys.push(e.scbk),
+    react: (e, cp) => {
+      if (e.type === "keyset") keys.push(e.scbk);
+      if (e.type !== "install") return;
+      installing.push([e.state, cp.status()[0]!.installMode, cp.status()[0]!.secure]);
+    },
   });
   await until(() => ofType(bus.events, "online").length > 0, "online");
   assert.equal(ofType(bus.events, "online")[0]!.trusted, false);
@@ -127,7 +133,7 @@ Deno.test("Install mode: SCBK-D, then KEYSET to a fresh key, then Secure Channel
 
   bus.cp.enableInstallMode(5, 5000);
   await until(() => ofType(bus.events, "online").some((e) => e.trusted), "trusted online");
-  assert.deepEqual(ofType(bus.events, "install").map((e) => e.state), ["on", "done"]);
+  assert.deepEqual(installing, [["on", true, false], ["done", false, false]]);
   assert.equal(keys.length, 1);
   assert.equal(keys[0]!.length, 16);
   assert.notDeepEqual(keys[0], Uint8Array.from({ length: 16 }, (_, i) => 0x30 + i));

@@ -38,6 +38,9 @@
  *   old key matching is `rekey` `kept_old`. The owner keeps the candidate on
  *   disk (`PdConfig.pendingScbk`) so a restart in between keeps both keys.
  *
+ * Every event is emitted once the link's state has changed: `status()` read
+ * while handling it (a bus thread sends it along) already shows the change.
+ *
  * @module
  */
 import { CMD, MAX_PACKET_BYTES, NAK_REASON, nextSequence, REPLY, SCBK_D, SCS } from "./codes.ts";
@@ -318,8 +321,8 @@ export class PdLink {
    */
   enableInstallMode(untilMs: number): void {
     this.#installUntilMs = untilMs;
-    this.#emit({ type: "install", address: this.address, state: "on" });
     this.#restart(0);
+    this.#emit({ type: "install", address: this.address, state: "on" });
   }
 
   /**
@@ -352,8 +355,8 @@ export class PdLink {
   disableInstallMode(): void {
     if (this.#installUntilMs === null) return;
     this.#installUntilMs = null;
-    this.#emit({ type: "install", address: this.address, state: "off" });
     this.#restart(0);
+    this.#emit({ type: "install", address: this.address, state: "off" });
   }
 
   /** The bytes to send now: the unanswered command again, or the next one. */
@@ -484,14 +487,7 @@ export class PdLink {
       case "scrypt":
         return this.#onRmacI(packet, data, nowMs);
       case "keyset":
-        if (packet.code !== REPLY.ACK) return;
-        this.#scbk = this.#newKey;
-        this.#candidate = null;
-        this.#emit({ type: "keyset", address: this.address, scbk: this.#newKey!, via: "install" });
-        this.#newKey = null;
-        this.#installUntilMs = null;
-        this.#emit({ type: "install", address: this.address, state: "done" });
-        this.#restart(0);
+        if (packet.code === REPLY.ACK) this.#onInstalled();
         return;
       case "lstat":
         this.#phase = "online";
@@ -504,18 +500,30 @@ export class PdLink {
     }
   }
 
+  /** Install mode's KEYSET was ACKed: the reader holds the new key; a session under it next. */
+  #onInstalled(): void {
+    const key = this.#newKey!;
+    this.#scbk = key;
+    this.#candidate = null;
+    this.#newKey = null;
+    this.#installUntilMs = null;
+    this.#restart(0);
+    this.#emit({ type: "keyset", address: this.address, scbk: key, via: "install" });
+    this.#emit({ type: "install", address: this.address, state: "done" });
+  }
+
   /** The answer to a rotation's KEYSET: ACK → the new key; anything else → refused. */
   #onRekeyReply(packet: Packet): void {
     const key = this.#candidate!;
     this.#candidate = null;
     if (packet.code !== REPLY.ACK) {
-      this.#emit({ type: "rekey", address: this.address, outcome: "refused", reason: null });
       this.#phase = "online";
+      this.#emit({ type: "rekey", address: this.address, outcome: "refused", reason: null });
       return;
     }
     this.#scbk = key;
-    this.#emit({ type: "keyset", address: this.address, scbk: key, via: "rotate" });
     this.#restart(0); // the next session runs under the new key
+    this.#emit({ type: "keyset", address: this.address, scbk: key, via: "rotate" });
   }
 
   #afterBringUp(nowMs: number): void {
@@ -657,13 +665,13 @@ export class PdLink {
     }
     if (this.#phase === "rekey") {
       this.#candidate = null; // refused: the PD keeps its key
-      this.#emit({ type: "rekey", address: this.address, outcome: "refused", reason });
-      return this.#restart(0);
+      this.#restart(0);
+      return this.#emit({ type: "rekey", address: this.address, outcome: "refused", reason });
     }
     if (this.#phase === "keyset") {
       this.#installUntilMs = null;
-      this.#emit({ type: "install", address: this.address, state: "off" });
-      return this.#restart(0);
+      this.#restart(0);
+      return this.#emit({ type: "install", address: this.address, state: "off" });
     }
     if (this.#session !== null && reason >= NAK_REASON.SECURITY_CONDITION) {
       return this.#alarm("mac", `ended the session (NAK ${reason})`, nowMs);
@@ -677,11 +685,11 @@ export class PdLink {
 
   /** A security alarm: untrusted, session dropped, retried after the wait. */
   #alarm(reason: OsdpAlarmReason, message: string, nowMs: number, restart = true): void {
+    if (restart) this.#restart(nowMs + this.#timing.retryWaitMs);
     if (!this.#alarmed.has(reason)) {
       this.#alarmed.add(reason);
       this.#emit({ type: "alarm", address: this.address, reason, message });
     }
-    if (restart) this.#restart(nowMs + this.#timing.retryWaitMs);
   }
 
   #trusted(): boolean {
@@ -692,20 +700,21 @@ export class PdLink {
   #checkInstallDeadline(nowMs: number): void {
     if (this.#installUntilMs === null || nowMs < this.#installUntilMs) return;
     this.#installUntilMs = null;
-    this.#emit({ type: "install", address: this.address, state: "timeout" });
     this.#restart(0);
+    this.#emit({ type: "install", address: this.address, state: "timeout" });
   }
 
   /** Back to ID at sequence 0, no session, not before `notBeforeMs`. */
   #restart(notBeforeMs: number): void {
+    let rotation: "not_sent" | "lost" | null = null;
     if (this.#rekeyWanted) {
       // Never sent: the PD keeps its key.
       this.#rekeyWanted = false;
       this.#candidate = null;
-      this.#emit({ type: "rekey", address: this.address, outcome: "not_sent", reason: null });
+      rotation = "not_sent";
     } else if (this.#phase === "rekey" && this.#candidate !== null) {
       // The KEYSET went unanswered: the PD may hold either key; the next handshake tells.
-      this.#emit({ type: "rekey", address: this.address, outcome: "lost", reason: null });
+      rotation = "lost";
     }
     this.#phase = "id";
     this.#pending = null;
@@ -713,6 +722,9 @@ export class PdLink {
     this.#handshake = null;
     this.#sequence = 0;
     this.#notBeforeMs = notBeforeMs;
+    if (rotation !== null) {
+      this.#emit({ type: "rekey", address: this.address, outcome: rotation, reason: null });
+    }
   }
 
   #queue(code: number, data: Uint8Array): void {
