@@ -230,14 +230,30 @@ export class PolicyLog {
     return Math.max(0, now - this.#behind.oldestAt);
   }
 
-  /** Starts following the log (in the background). */
+  /** Starts following the log (in the background). Idempotent. */
   start(): void {
+    if (this.#loop !== null || this.#stopped) return;
     // After a reconnection (a NATS node or the whole cluster back), follow afresh.
     this.#link.onChange((up) => {
       if (up) this.#stopConsumer?.();
     });
     this.#watchdog = setInterval(() => void this.#checkStalled(), STALL_CHECK_MS);
-    this.#loop ??= this.#follow();
+    this.#loop = this.#follow();
+  }
+
+  /**
+   * Resolves with the log's head once this copy has applied it (following
+   * the log meanwhile): a copy fresh from a snapshot calls it before it
+   * decides anything, as the snapshot may predate the last changes.
+   *
+   * @throws {SiteUnavailableError} when the head cannot be read, or is not
+   *   applied within `timeoutMs`
+   */
+  async catchUp(timeoutMs: number): Promise<number> {
+    this.start();
+    const head = await this.#head();
+    await this.#until(head, timeoutMs, "catch up with the site");
+    return head;
   }
 
   /** Restarts the consumer when the log's head is ahead and nothing arrived meanwhile. */

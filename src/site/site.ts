@@ -161,7 +161,32 @@ export class Site implements SiteService {
     }
     await this.#join(nc, print);
     this.#init();
+    await this.#catchUpAfterJoin();
     return false;
+  }
+
+  /**
+   * A copy fresh from a snapshot applies what the site changed since (a card
+   * disabled after the snapshot was taken) before the controller decides
+   * anything. When the site cannot bring it up to date within
+   * {@linkcode JOIN_CATCH_UP_MS}, it starts anyway and goes on following:
+   * the reason is logged, and `lag_ms` shows the delay.
+   */
+  async #catchUpAfterJoin(): Promise<void> {
+    const started = performance.now();
+    try {
+      const seq = await this.#log!.catchUp(JOIN_CATCH_UP_MS);
+      log.info("Caught up with site {site} to sequence {seq} in {ms} ms", {
+        site: this.siteName,
+        seq,
+        ms: Math.round(performance.now() - started),
+      });
+    } catch (error) {
+      log.warn("Starting behind site {site} ({error}); still following it", {
+        site: this.siteName,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
   }
 
   /** Founds the site: stamps this controller on its devices and publishes the first snapshot. */
@@ -450,6 +475,9 @@ export class Site implements SiteService {
 
 /** How long a joining controller keeps trying to load the site's snapshot before it gives up. */
 const JOIN_PATIENCE_MS = 10 * 60_000;
+
+/** How long a copy fresh from a snapshot waits to apply the site's later changes before it starts. */
+const JOIN_CATCH_UP_MS = 2 * 60_000;
 /** The JetStream API's answer time when joining (the client's default is 5 s). */
 const JOIN_API_TIMEOUT_MS = 20_000;
 
