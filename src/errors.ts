@@ -9,6 +9,11 @@ import { STATUS, type Status } from "./shared/status.js";
 // The status table lives in src/shared/status.js, which the browser also loads.
 export { STATUS, type Status };
 
+/** The message of a thrown value: an Error's message, anything else as a string. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Base class for errors that callers act on; `status` is the wire status. */
 export class AppError extends Error {
   /** Wire status code for this error. */

@@ -10,17 +10,11 @@
  */
 import { join } from "node:path";
 import { openDatabase } from "../store/db.ts";
-import {
-  BackupError,
-  inspectBackup,
-  readInstallationKey,
-  restoreBackup,
-  writeBackup,
-} from "../store/backup.ts";
+import { inspectBackup, readInstallationKey, restoreBackup, writeBackup } from "../store/backup.ts";
 import { DATA_FILES } from "../store/store.ts";
 import { chownToDirOwner } from "./_ownership.ts";
 import { parseCommandLine, UsageError } from "./args.ts";
-import { StoreError } from "../errors.ts";
+import { errorText, StoreError } from "../errors.ts";
 
 /** `leosac backup`. */
 export interface BackupCommand {
@@ -160,9 +154,4 @@ function isFile(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-function errorText(error: unknown): string {
-  if (error instanceof BackupError || error instanceof StoreError) return error.message;
-  return error instanceof Error ? error.message : String(error);
 }

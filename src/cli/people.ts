@@ -19,7 +19,7 @@
  */
 import { join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
-import { StoreError } from "../errors.ts";
+import { errorText, StoreError } from "../errors.ts";
 import { appendAudit } from "../store/audit.ts";
 import { openDatabase, SCHEMA_VERSION, schemaVersion, transaction } from "../store/db.ts";
 import { refuseSiteMember } from "../site/membership.ts";
@@ -364,8 +364,4 @@ async function* fileChunks(path: string): AsyncGenerator<Uint8Array> {
 
 function basename(path: string): string {
   return path.split("/").pop() ?? path;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -72,6 +72,7 @@ import { type Collected, CredentialCollector } from "./collector.ts";
 import { type ReaderAlarm, readerRow } from "./osdp_rows.ts";
 import type { OsdpReaderWiring } from "./osdp_wiring.ts";
 import type { AccessPointWiring, DoorWiring } from "./wiring.ts";
+import { errorText } from "../errors.ts";
 
 const log = logger("controller");
 
@@ -802,8 +803,4 @@ function busKey(list: readonly { reader: OsdpReaderWiring; door: DoorWiring }[])
     pin: door.accessPoint?.pinTimeoutMs,
     ap: door.accessPoint?.id,
   })));
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

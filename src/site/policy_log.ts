@@ -32,7 +32,7 @@ import {
   jetstreamManager,
   type JsMsg,
 } from "@nats-io/jetstream";
-import { AppError, STATUS } from "../errors.ts";
+import { AppError, errorText, STATUS } from "../errors.ts";
 import { logger } from "../log.ts";
 import { appendAudit, type AuditEntry } from "../store/audit.ts";
 import { prepared, transaction } from "../store/db.ts";
@@ -723,8 +723,4 @@ function isPassingStoreError(error: unknown): boolean {
   return isDiskFullError(error) ||
     /database is locked|database table is locked|SQLITE_BUSY|SQLITE_LOCKED|disk I\/O error|SQLITE_IOERR|out of memory|SQLITE_NOMEM/i
       .test(errorText(error));
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -27,6 +27,7 @@ import type { EventHub } from "../ws/event_hub.ts";
 import type { ControllerPort } from "../controller/port.ts";
 import { type DoorEventSource, SiteDoors } from "./doors.ts";
 import { loadSnapshot, readSnapshotMeta, SNAPSHOT_OBJECT, writeSnapshot } from "./snapshot.ts";
+import { errorText } from "../errors.ts";
 
 const log = logger("site");
 
@@ -184,7 +185,7 @@ export class Site implements SiteService {
     } catch (error) {
       log.warn("Starting behind site {site} ({error}); still following it", {
         site: this.siteName,
-        error: error instanceof Error ? error.message : String(error),
+        error: errorText(error),
       });
     }
   }

@@ -24,7 +24,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { basename, dirname, join, resolve } from "node:path";
-import { StoreError } from "../errors.ts";
+import { errorText, StoreError } from "../errors.ts";
 import { VERSION_STRING } from "../version.ts";
 import { openDatabase, SCHEMA_VERSION, schemaVersion } from "./db.ts";
 import { acquireDataLock } from "./lock.ts";
@@ -118,7 +118,7 @@ export function writeBackup(
   } catch (cause) {
     removeDatabaseFiles(partial);
     if (cause instanceof BackupError) throw cause;
-    throw new BackupError(`Cannot write the backup "${outPath}": ${message(cause)}`, { cause });
+    throw new BackupError(`Cannot write the backup "${outPath}": ${errorText(cause)}`, { cause });
   }
 }
 
@@ -136,19 +136,23 @@ export function inspectBackup(path: string): BackupInfo {
     if (!info.isFile) throw new Error("not a file");
     sizeBytes = info.size;
   } catch (cause) {
-    throw new BackupError(`Cannot read the backup "${path}": ${message(cause)}`, { cause });
+    throw new BackupError(`Cannot read the backup "${path}": ${errorText(cause)}`, { cause });
   }
   let db: DatabaseSync;
   try {
     db = openDatabase(path, { readOnly: true, busyTimeoutMs: 0 });
   } catch (cause) {
-    throw new BackupError(`"${path}" is not a usable Leosac backup: ${message(cause)}`, { cause });
+    throw new BackupError(`"${path}" is not a usable Leosac backup: ${errorText(cause)}`, {
+      cause,
+    });
   }
   try {
     return { path, sizeBytes, ...checkBackupDb(db, path) };
   } catch (cause) {
     if (cause instanceof BackupError) throw cause;
-    throw new BackupError(`"${path}" is not a usable Leosac backup: ${message(cause)}`, { cause });
+    throw new BackupError(`"${path}" is not a usable Leosac backup: ${errorText(cause)}`, {
+      cause,
+    });
   } finally {
     db.close();
   }
@@ -279,7 +283,7 @@ export function restoreBackup(
       }
     }
     throw new StoreError(
-      `Restore into "${dataDir}" failed: ${message(cause)}` +
+      `Restore into "${dataDir}" failed: ${errorText(cause)}` +
         (moved.length > 0 ? ` (the previous files were put back from "${replacedDir}")` : ""),
       { cause },
     );
@@ -295,7 +299,7 @@ export function readInstallationKey(dataDir: string): Uint8Array {
   try {
     bytes = Deno.readFileSync(path);
   } catch (cause) {
-    throw new StoreError(`Cannot read the installation key "${path}": ${message(cause)}`, {
+    throw new StoreError(`Cannot read the installation key "${path}": ${errorText(cause)}`, {
       cause,
     });
   }
@@ -358,8 +362,4 @@ function syncDir(path: string): void {
   } catch {
     // Not every filesystem lets a directory be synced; the renames still happened.
   }
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

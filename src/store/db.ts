@@ -5,7 +5,7 @@
  * @module
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { StoreError } from "../errors.ts";
+import { errorText, StoreError } from "../errors.ts";
 import { MIGRATION_0001 } from "./migrations/0001_init.ts";
 import { MIGRATION_0002 } from "./migrations/0002_device_config_keys.ts";
 import { MIGRATION_0003 } from "./migrations/0003_entity_versions.ts";
@@ -155,10 +155,6 @@ export function transaction<T>(db: DatabaseSync, fn: () => T): T {
     if (db.isTransaction) db.exec("ROLLBACK");
     throw error;
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Prepared statements per connection, by SQL text. */

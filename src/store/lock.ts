@@ -13,7 +13,7 @@
  * @module
  */
 import { join } from "node:path";
-import { StoreError } from "../errors.ts";
+import { errorText, StoreError } from "../errors.ts";
 
 /** Name of the lock file inside the data directory. */
 export const LOCK_FILE = "leosac.lock";
@@ -70,14 +70,14 @@ export function acquireDataLock(dataDir: string, options: AcquireDataLockOptions
     Deno.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     file = Deno.openSync(path, { read: true, write: true, create: true, mode: 0o600 });
   } catch (cause) {
-    throw new StoreError(`Cannot open the lock file "${path}": ${message(cause)}`, { cause });
+    throw new StoreError(`Cannot open the lock file "${path}": ${errorText(cause)}`, { cause });
   }
   let locked: boolean;
   try {
     locked = file.tryLockSync(true);
   } catch (cause) {
     file.close();
-    throw new StoreError(`Cannot lock "${path}": ${message(cause)}`, { cause });
+    throw new StoreError(`Cannot lock "${path}": ${errorText(cause)}`, { cause });
   }
   if (!locked) {
     file.close();
@@ -141,8 +141,4 @@ export function isDataDirLocked(dataDir: string): boolean {
   } finally {
     file.close();
   }
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

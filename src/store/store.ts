@@ -5,7 +5,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { StoreError } from "../errors.ts";
+import { errorText, StoreError } from "../errors.ts";
 import { openDatabase, prepared } from "./db.ts";
 import {
   DISK_FULL_BYTES,
@@ -128,7 +128,9 @@ export function openStore(dataDir: string, options: OpenStoreOptions = {}): Stor
   try {
     Deno.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   } catch (cause) {
-    throw new StoreError(`Cannot create data directory "${dataDir}": ${message(cause)}`, { cause });
+    throw new StoreError(`Cannot create data directory "${dataDir}": ${errorText(cause)}`, {
+      cause,
+    });
   }
   checkWritable(dataDir);
   const databasePath = join(dataDir, DATA_FILES.database);
@@ -179,7 +181,7 @@ function checkWritable(dir: string): void {
     Deno.writeTextFileSync(probe, "");
     Deno.removeSync(probe);
   } catch (cause) {
-    throw new StoreError(`Data directory "${dir}" is not writable: ${message(cause)}`, { cause });
+    throw new StoreError(`Data directory "${dir}" is not writable: ${errorText(cause)}`, { cause });
   }
 }
 
@@ -189,13 +191,13 @@ function loadSecret(path: string): Uint8Array {
     bytes = Deno.readFileSync(path);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) {
-      throw new StoreError(`Cannot read installation secret "${path}": ${message(error)}`);
+      throw new StoreError(`Cannot read installation secret "${path}": ${errorText(error)}`);
     }
     bytes = newInstallationSecret();
     try {
       Deno.writeFileSync(path, bytes, { mode: 0o600, createNew: true });
     } catch (cause) {
-      throw new StoreError(`Cannot write installation secret "${path}": ${message(cause)}`, {
+      throw new StoreError(`Cannot write installation secret "${path}": ${errorText(cause)}`, {
         cause,
       });
     }
@@ -207,8 +209,4 @@ function loadSecret(path: string): Uint8Array {
     );
   }
   return bytes;
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -23,6 +23,7 @@ import { join } from "node:path";
 import { createSelfSignedCertificate, ipBytes, sha256Fingerprint } from "./certificate.ts";
 import { isLoopback } from "./loopback.ts";
 import type { TlsSetting } from "../cli/tls_flags.ts";
+import { errorText } from "../errors.ts";
 
 /** File names of the self-signed pair inside the data directory. */
 export const TLS_FILES = { certificate: "tls-certificate.pem", key: "tls-key.pem" } as const;
@@ -50,10 +51,6 @@ export class TlsError extends Error {
     super(message, options);
     this.name = "TlsError";
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 async function readPem(path: string, what: string): Promise<string> {

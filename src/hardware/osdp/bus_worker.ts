@@ -11,6 +11,7 @@ import type { BusCall, FromBusThread, ToBusThread } from "./bus_thread.ts";
 import { ControlPanel } from "./control_panel.ts";
 import type { PdStatus } from "./pd_link.ts";
 import { loadSerialLibc } from "./serial_libc.ts";
+import { errorText } from "../../errors.ts";
 
 /** The parts of the worker global scope used here. */
 interface BusWorkerScope {
@@ -36,10 +37,6 @@ let cardReported = false;
  * ms; one that takes longer goes out a turn later.
  */
 export const CARD_ANSWER_WAIT_MS = 20;
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 function post(message: FromBusThread): void {
   scope?.postMessage(message);
