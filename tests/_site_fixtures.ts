@@ -3,7 +3,8 @@
  * controller processes (`main.ts serve --site …`) on simulated hardware,
  * each wiring its own door, and what a test reads back from their SQLite
  * files; and an in-process {@linkcode SiteLink} for the tests of one part
- * (`site_events_test.ts`, `site_policy_apply_test.ts`).
+ * (`site_events_test.ts`, `site_policy_apply_test.ts`) and the `--site`
+ * setting behind it (`site_join_test.ts`).
  *
  * @module
  */
@@ -14,17 +15,23 @@ import type { NatsCluster } from "./_nats.ts";
 import type { TestClient } from "../src/testing.ts";
 import { cardIdHex, encodeCard, H10301 } from "../src/hardware/wiegand/formats.ts";
 import { SiteLink } from "../src/site/link.ts";
+import type { SiteSetting } from "../src/cli/site_flags.ts";
 
-/** A link of controller `controller` to site `siteName` on `nats`, without credentials or TLS. */
-export function siteLinkTo(nats: NatsCluster, siteName: string, controller: string): SiteLink {
-  return new SiteLink({
+/** The `--site` setting of controller `controller` in site `siteName` on `nats`, without credentials or TLS. */
+export function siteSetting(nats: NatsCluster, siteName: string, controller: string): SiteSetting {
+  return {
     servers: [...nats.urls],
     controller,
     siteName,
     credsFile: null,
     user: null,
     tlsCaFile: null,
-  });
+  };
+}
+
+/** A link of controller `controller` to site `siteName` on `nats` ({@linkcode siteSetting}). */
+export function siteLinkTo(nats: NatsCluster, siteName: string, controller: string): SiteLink {
+  return new SiteLink(siteSetting(nats, siteName, controller));
 }
 
 /** Every day, all day (a schedule's timeframes). */

@@ -9,26 +9,15 @@
  */
 import assert from "node:assert/strict";
 import type { DatabaseSync } from "node:sqlite";
-import type { SiteSetting } from "../src/cli/site_flags.ts";
 import { Capture } from "../src/site/capture.ts";
 import type { ComputedChange } from "../src/site/policy_log.ts";
 import { Site } from "../src/site/site.ts";
 import { openStore, type Store } from "../src/store/store.ts";
 import { createUser, getUserByUsername, updateUser } from "../src/store/users.ts";
-import { type NatsCluster, skipWithoutNats, startNats } from "./_nats.ts";
+import { skipWithoutNats, startNats } from "./_nats.ts";
+import { siteSetting } from "./_site_fixtures.ts";
 
 const ignore = skipWithoutNats("tests/site_join_test.ts");
-
-function setting(nats: NatsCluster, controller: string): SiteSetting {
-  return {
-    servers: [...nats.urls],
-    controller,
-    siteName: "join",
-    credsFile: null,
-    user: null,
-    tlsCaFile: null,
-  };
-}
 
 /** A site change made by running `write` against `db` (captured, not committed). */
 function change(db: DatabaseSync, write: () => void): () => ComputedChange<null> {
@@ -60,7 +49,7 @@ Deno.test({
     try {
       const storeA = openStore(dirs[0]!);
       stores.push(storeA);
-      const a = new Site(setting(nats, "a"), storeA, dirs[0]!);
+      const a = new Site(siteSetting(nats, "join", "a"), storeA, dirs[0]!);
       sites.push(a);
       assert.equal(await a.prepare((l) => lines.push(l)), true, "A founds the site");
       await a.found(); // the snapshot: no users yet
@@ -79,7 +68,7 @@ Deno.test({
 
       const storeB = openStore(dirs[1]!);
       stores.push(storeB);
-      const b = new Site(setting(nats, "b"), storeB, dirs[1]!);
+      const b = new Site(siteSetting(nats, "join", "b"), storeB, dirs[1]!);
       sites.push(b);
       assert.equal(await b.prepare((l) => lines.push(l)), false, "B joins");
       // No waiting: what prepare returned with is what the controller decides from.
